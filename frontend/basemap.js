@@ -1,0 +1,23 @@
+// The one way a page gets a Leaflet map: GeoJSON from a script tag named by the element's
+// data-geojson, drawn on a plain background unless a tile layer is configured (servers
+// may be offline), fitted to what it shows, and marked ready for the browser tests.
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+
+export function drawMap(element, geojsonOptions, fit = { padding: [8, 8] }) {
+  const source = document.getElementById(element.dataset.geojson);
+  if (!source) return null;
+  const data = JSON.parse(source.textContent);
+  const map = L.map(element, { attributionControl: Boolean(element.dataset.tiles) });
+  if (element.dataset.tiles) {
+    L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution || "" }).addTo(map);
+  }
+  const layer = L.geoJSON(data, geojsonOptions).addTo(map);
+  const bounds = layer.getBounds();
+  if (bounds.isValid()) map.fitBounds(bounds, fit);
+  else map.setView([24.35, 106.56], 9);
+  element.dataset.ready = "1";
+  return map;
+}
+
+export { L };

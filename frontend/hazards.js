@@ -1,0 +1,54 @@
+// Hazard pages: the hazard's point on its cell's boundary, the phone's location on the
+// report form, and forms that cannot be sent twice by a double tap.
+import { drawMap, L } from "./basemap.js";
+
+function drawHazard(element) {
+  drawMap(
+    element,
+    {
+      style: () => ({ color: "#b3261e", weight: 2, fillOpacity: 0.05 }),
+      // A drawn circle, not an image marker: no icon files to serve.
+      pointToLayer: (feature, latlng) =>
+        L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillColor: "#b3261e", fillOpacity: 1 }),
+      onEachFeature: (feature, shape) => shape.bindTooltip(feature.properties.name),
+    },
+    { padding: [12, 12], maxZoom: 15 },
+  );
+}
+
+function locate(button) {
+  const form = button.closest("form");
+  const status = form.querySelector("[data-locate-status]");
+  if (!navigator.geolocation) {
+    status.textContent = "此设备不支持定位，请选择所在网格";
+    return;
+  }
+  status.textContent = "正在定位…";
+  navigator.geolocation.getCurrentPosition(
+    (position) => {
+      const lon = position.coords.longitude.toFixed(6);
+      const lat = position.coords.latitude.toFixed(6);
+      form.querySelector("input[name=lon]").value = lon;
+      form.querySelector("input[name=lat]").value = lat;
+      status.textContent = `${lon}, ${lat}`;
+      status.dataset.located = "1";
+    },
+    (error) => {
+      status.textContent = `定位失败（${error.message}），请选择所在网格`;
+    },
+    { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
+  );
+}
+
+document.querySelectorAll("[data-hazard-map]").forEach(drawHazard);
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-locate]");
+  if (button) locate(button);
+});
+// A second tap while the first is on its way would only meet the same client UUID.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!form.matches(".hz-step, .hz-report")) return;
+  if (form.dataset.sending) event.preventDefault();
+  form.dataset.sending = "1";
+});

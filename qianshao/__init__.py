@@ -1,0 +1,1 @@
+"""Qianshao (前哨): grassroots emergency management on the grid."""

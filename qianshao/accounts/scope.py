@@ -1,0 +1,77 @@
+"""Scope: what a user may see is the subtrees of the cells of their role assignments.
+
+Every page and endpoint gets its objects through ``restrict`` (directly or through an
+``access_*`` helper); no view filters by hand. A model says how it reaches a cell path with
+``SCOPE_FIELD`` (``"path"`` on Cell, ``"cell__path"`` on most records); a field that crosses
+a many-valued relation is filtered through a subquery so that rows are never repeated.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from qianshao.grid import tree
+from qianshao.grid.models import RoleAssignment
+
+
+@dataclass(frozen=True)
+class Scope:
+    everything: bool
+    paths: tuple[str, ...]
+
+    def covers(self, path: str) -> bool:
+        return self.everything or any(path.startswith(p) for p in self.paths)
+
+    def q(self, field: str) -> Q:
+        condition = Q(pk__in=[])
+        for path in self.paths:
+            condition |= tree.subtree_q(path, field)
+        return condition
+
+
+NOTHING = Scope(everything=False, paths=())
+
+
+def scope_of(user) -> Scope:
+    """The user's scope, computed once per user object (one request)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return NOTHING
+    cached = getattr(user, "_qianshao_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(everything=True, paths=())
+    else:
+        paths = (
+            RoleAssignment.objects.active()
+            .filter(person__user=user)
+            .values_list("cell__path", flat=True)
+        )
+        scope = Scope(everything=False, paths=tuple(tree.outermost(paths)))
+    user._qianshao_scope = scope
+    return scope
+
+
+def restrict(queryset: QuerySet, user) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may see."""
+    scope = scope_of(user)
+    if scope.everything:
+        return queryset
+    if not scope.paths:
+        return queryset.none()
+    model = queryset.model
+    field = model.SCOPE_FIELD
+    condition = scope.q(field)
+    if _crosses_many(model, field):
+        return queryset.filter(pk__in=model._base_manager.filter(condition).values("pk"))
+    return queryset.filter(condition)
+
+
+def _crosses_many(model, field: str) -> bool:
+    current = model
+    for part in field.split("__")[:-1]:
+        relation = current._meta.get_field(part)
+        if relation.one_to_many or relation.many_to_many:
+            return True
+        current = relation.related_model
+    return False

@@ -1,0 +1,86 @@
+"""The JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from qianshao.accounts import tokens
+from qianshao.accounts.api import router as auth_router
+from qianshao.grid.api import router as grid_router
+from qianshao.hazards.api import router as hazards_router
+from qianshao.intake.idempotent import IntakeConflict
+from qianshao.lib.errors import ActionError
+from qianshao.lib.schemas import Error, ValidationErrors
+from qianshao.notify.api import router as inbox_router
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        found = tokens.token_for(token)
+        if found is None:
+            return None
+        request.user, request.api_token = found.user, found
+        return found.user
+
+
+class QianshaoAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return document_framework_errors(super().get_openapi_schema(**kwargs))
+
+
+def document_framework_errors(schema):
+    """Document the answers django-ninja gives before an endpoint runs.
+
+    401 when the operation needs authentication and has none, 403 when a write through the
+    login session lacks its CSRF token, 400 for a body that is not JSON, 422 (naming each
+    field in ``loc``) for input that does not validate.
+    """
+    components = schema["components"].setdefault("schemas", {})
+    components.setdefault("Error", Error.model_json_schema())
+    issues = ValidationErrors.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(issues.pop("$defs", {}))
+    components["ValidationErrors"] = issues
+
+    def answer(name, description):
+        content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}
+        return {"description": description, "content": content}
+
+    for operations in schema["paths"].values():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            security = operation.get("security") or []
+            if security:
+                responses.setdefault(401, answer("Error", "Unauthorized"))
+            if method != "get" and any("SessionAuth" in s for s in security):
+                responses.setdefault(403, answer("Error", "Forbidden"))
+            if "requestBody" in operation:
+                responses.setdefault(400, answer("Error", "Bad Request"))
+            if "requestBody" in operation or operation.get("parameters"):
+                responses.setdefault(422, answer("ValidationErrors", "Unprocessable Entity"))
+    return schema
+
+
+api = QianshaoAPI(
+    title="前哨 Qianshao API",
+    version="1",
+    description="基层应急管理网格平台接口。认证：POST /api/v1/auth/token 获取令牌，"
+    "之后以 `Authorization: Bearer <token>` 调用；浏览器中也可使用登录会话。",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+api.add_router("/auth", auth_router)
+api.add_router("/", grid_router)
+api.add_router("/inbox", inbox_router)
+api.add_router("/hazards", hazards_router)
+
+
+@api.exception_handler(ActionError)
+def action_error(request, exc: ActionError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(IntakeConflict)
+def intake_conflict(request, exc: IntakeConflict):
+    return api.create_response(
+        request, {"detail": "client_uuid 已用于另一项提交", "field": "client_uuid"}, status=409
+    )

@@ -1,0 +1,175 @@
+"""Appending to the audit chain and verifying it.
+
+Each record's hash is SHA-256 over the previous hash and a canonical JSON of the record's
+fields, so changing, removing or reordering any stored record breaks the chain from there on.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from qianshao.audit.models import AuditHead, AuditRecord
+
+GENESIS = "0" * 64
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as plain JSON data, the way it will read back from the database."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False), parse_float=_number)
+
+
+def _number(text: str) -> float | int:
+    # PostgreSQL's jsonb writes 1e+20 back as 100000000000000000000, which reads as an int;
+    # floats that large are always whole, so store them as the int they will read back as.
+    number = float(text)
+    return int(number) if abs(number) >= 1e16 and number.is_integer() else number
+
+
+def _digest(record: AuditRecord) -> str:
+    body = {
+        "seq": record.seq,
+        "at": record.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": record.actor_id,
+        "actor_label": record.actor_label,
+        "action": record.action,
+        "object_type": record.object_type,
+        "object_id": record.object_id,
+        "object_label": record.object_label,
+        "cell_path": record.cell_path,
+        "before": record.before,
+        "after": record.after,
+        "note": record.note,
+        "prev": record.prev_hash,
+    }
+    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "system"
+    person = getattr(actor, "person", None)  # a missing reverse one-to-one reads as None
+    return f"{actor.get_username()} {person.name}" if person else actor.get_username()
+
+
+def append(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    label: str = "",
+    cell_path: str = "",
+    before: Any = None,
+    after: Any = None,
+    note: str = "",
+) -> AuditRecord:
+    """Append one record; must run inside the action's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit.append must run inside the action's transaction")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        label = label or str(obj)
+    head = _locked_head()
+    record = AuditRecord(
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor=actor,
+        actor_label=actor_label(actor)[:100],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_label=label[:200],
+        cell_path=cell_path,
+        before=canonical(before),
+        after=canonical(after),
+        note=note,
+        prev_hash=head.last_hash,
+    )
+    record.hash = _digest(record)
+    record.save(force_insert=True)
+    AuditHead.objects.filter(pk=head.pk).update(last_seq=record.seq, last_hash=record.hash)
+    return record
+
+
+def _locked_head() -> AuditHead:
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+@dataclass
+class Verdict:
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+@dataclass
+class _Tip:
+    """How far a walk has come: the last intact record's seq and hash."""
+
+    seq: int = 0
+    hash: str = GENESIS
+
+
+def verify(batch: int = 5000) -> Verdict:
+    """Walk the chain in order; name the first record whose hash or link is wrong.
+
+    The head is read after the walk: a record and the head's move to it commit together, so
+    records appended while the walk ran are either walked or beyond the head read, and a
+    live system is never reported broken.
+    """
+    tip = _Tip()
+    with transaction.atomic():
+        broken = _walk(tip, batch)
+        if broken:
+            return broken
+        head = AuditHead.objects.filter(pk=1).first()
+        head_seq, head_hash = (head.last_seq, head.last_hash) if head else (0, GENESIS)
+        if head_seq > tip.seq:  # appended during the walk; visible now that the head is
+            broken = _walk(tip, batch, upto=head_seq)
+            if broken:
+                return broken
+        if (head_seq, head_hash) != (tip.seq, tip.hash):
+            return Verdict(
+                False,
+                tip.seq,
+                tip.seq + 1,
+                f"chain ends at #{tip.seq} but its head says #{head_seq}",
+            )
+    return Verdict(True, tip.seq)
+
+
+def _walk(tip: _Tip, batch: int, upto: int | None = None) -> Verdict | None:
+    """Check the records after ``tip`` (up to ``upto``), moving ``tip`` along."""
+    records = AuditRecord.objects.order_by("seq")
+    if upto is not None:
+        records = records.filter(seq__lte=upto)
+    while page := list(records.filter(seq__gt=tip.seq)[:batch]):
+        for record in page:
+            reason = _check(record, tip.seq + 1, tip.hash)
+            if reason:
+                return Verdict(False, tip.seq, tip.seq + 1, reason)
+            tip.seq, tip.hash = record.seq, record.hash
+    return None
+
+
+def _check(record: AuditRecord, expected_seq: int, expected_prev: str) -> str:
+    if record.seq != expected_seq:
+        return f"record #{expected_seq} is missing (next stored is #{record.seq})"
+    if record.prev_hash != expected_prev:
+        return "its link to the previous record does not match"
+    if _digest(record) != record.hash:
+        return "its contents do not match its hash"
+    return ""

@@ -1,0 +1,22 @@
+"""Benchmarks, registered by name for `qianshao bench <name>`."""
+
+
+def _import(stdout, **options):
+    from qianshao.bench.imports import run
+
+    run(stdout, **options)
+
+
+def _hazards(stdout, **options):
+    from qianshao.bench.hazards import run
+
+    run(stdout, **options)
+
+
+def _http(stdout, **options):
+    from qianshao.bench.http import run
+
+    run(stdout, **options)
+
+
+BENCHES = {"import": _import, "hazards": _hazards, "http": _http}

@@ -1,0 +1,118 @@
+"""`qianshao bench import`: a province into the grid, against raw sqlite3 executemany."""
+
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from qianshao.bench.timing import median_ms, seconds
+from qianshao.grid.importers.divisions import import_divisions
+from qianshao.grid.models import Cell, CellKind
+from qianshao.grid.stats import child_counts, subtree_counts
+
+
+def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **_):
+    vendor = connection.vendor
+    out.write(
+        f"qianshao bench import — division {root}, {villages} villages per township, on {vendor}"
+    )
+    took, ids = seconds(lambda: import_divisions(Path(csv_dir), root, villages))
+    out.write(f"  cells imported: {len(ids):,}")
+    out.write(
+        f"  import (read CSV, generate villages, validate, write, audit): {took:.2f} s"
+        f"  ({len(ids) / took:,.0f} cells/s)"
+    )
+    baseline = _raw_executemany_seconds()
+    out.write(
+        f"  baseline, sqlite3 executemany of the same rows into the same table: {baseline:.2f} s"
+    )
+    out.write(f"  ratio import / baseline: {took / baseline:.1f}x  (target <= 5x)")
+    province = Cell.objects.get(code=root)
+    county = (
+        Cell.objects.filter(kind=CellKind.COUNTY, path__startswith=province.path)
+        .order_by("code")
+        .first()
+    )
+    for label, cell in (("county", county), ("province", province)):
+        size = Cell.objects.subtree(cell.path).count()
+        count = median_ms(lambda c=cell: Cell.objects.subtree(c.path).count(), repeat)
+        counts = median_ms(lambda c=cell: subtree_counts(c), repeat)
+        children = median_ms(lambda c=cell: child_counts(c), repeat)
+        out.write(
+            f"  {label} {cell.code} {cell.name} ({size:,} cells): subtree count "
+            f"{count:.2f} ms (target < 50 ms); counts by kind and role {counts:.2f} ms; "
+            f"per-child counts {children:.2f} ms  (medians of {repeat})"
+        )
+
+
+def _raw_executemany_seconds() -> float:
+    """Write the imported rows again with plain sqlite3 into a copy of the same table."""
+    columns = [f.column for f in Cell._meta.concrete_fields]
+    rows = list(
+        Cell.objects.order_by("level", "id").values_list(
+            *[f.attname for f in Cell._meta.concrete_fields]
+        )
+    )
+    rows = [tuple(_plain(v) for v in row) for row in rows]
+    schema = _schema_sql()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = sqlite3.connect(Path(tmp) / "baseline.sqlite3", isolation_level=None)
+        db.executescript(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+        )
+        for statement in schema:
+            db.execute(statement)
+        placeholders = ", ".join("?" for _ in columns)
+        sql = f"INSERT INTO grid_cell ({', '.join(columns)}) VALUES ({placeholders})"
+
+        def write():
+            db.execute("BEGIN")
+            db.executemany(sql, rows)
+            db.execute("COMMIT")
+
+        took, _ = seconds(write)
+        db.close()
+    return took
+
+
+def _plain(value):
+    import json
+    from datetime import datetime
+
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value
+
+
+def _schema_sql() -> list[str]:
+    """The grid_cell table and its indexes as SQLite DDL (from this database if SQLite)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE tbl_name = 'grid_cell' "
+                "AND sql IS NOT NULL ORDER BY type DESC"
+            )
+            return [row[0] for row in cursor.fetchall()]
+    # On PostgreSQL, build the same table on SQLite with Django's own SQLite schema editor.
+    from django.db import connections
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    wrapper = DatabaseWrapper(
+        {
+            **connections["default"].settings_dict,
+            "NAME": ":memory:",
+            "ENGINE": "django.db.backends.sqlite3",
+            "OPTIONS": {},
+        }
+    )
+    with wrapper.schema_editor(collect_sql=True) as editor:
+        editor.create_model(Cell)
+    statements = [s.rstrip(";") for s in editor.collected_sql]
+    return [s.replace('REFERENCES "grid_cell"', 'REFERENCES "grid_cell"') for s in statements]
+
+
+__all__ = ["run", "settings"]

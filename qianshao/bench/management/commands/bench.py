@@ -1,0 +1,127 @@
+"""`qianshao bench <name>`: benchmarks that print ratios against a baseline measured in the
+same run. Each runs in a fresh temporary database (SQLite by default, or a new PostgreSQL
+database on the server of --database-url), never in the platform's own."""
+
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from qianshao.bench import BENCHES
+
+DEFAULT_CSV_DIR = Path(__file__).resolve().parents[4] / ".." / "shared" / "data" / "admin-divisions"
+
+
+class Command(BaseCommand):
+    help = "Run a benchmark: " + ", ".join(BENCHES)
+
+    def add_arguments(self, parser):
+        parser.add_argument("name", choices=sorted(BENCHES))
+        parser.add_argument(
+            "--csv-dir",
+            type=Path,
+            default=DEFAULT_CSV_DIR.resolve(),
+            help="admin-divisions CSV directory (default: ../shared/data/...)",
+        )
+        parser.add_argument("--root", default="36", help="division to import (default 江西省 36)")
+        parser.add_argument("--villages", type=int, default=12, help="villages per township")
+        parser.add_argument("--repeat", type=int, default=30, help="repeats of each timed query")
+        parser.add_argument(
+            "--database-url",
+            default="",
+            help="PostgreSQL server to use (a temporary database is created)",
+        )
+        parser.add_argument(
+            "--hazards", type=int, default=100_000, help="hazards: reports through the actions"
+        )
+        parser.add_argument(
+            "--scale", type=int, default=1_000_000, help="hazards: total grown to for the timings"
+        )
+        parser.add_argument(
+            "--seconds", type=float, default=20, help="http: how long the load runs"
+        )
+        parser.add_argument("--clients", type=int, default=8, help="http: concurrent clients")
+        parser.add_argument("--inner", action="store_true", help=argparse_hidden())
+
+    def handle(self, *args, name, inner, database_url, **options):
+        if inner:
+            BENCHES[name](self.stdout, **options)
+            return
+        with tempfile.TemporaryDirectory(prefix="qianshao-bench-") as tmp:
+            env = {
+                **os.environ,
+                "QIANSHAO_DATA_DIR": tmp,
+                "QIANSHAO_DEBUG": "0",
+                "QIANSHAO_SECRET_KEY": secrets.token_urlsafe(40),
+            }
+            env.pop("DATABASE_URL", None)
+            env.pop("QIANSHAO_QUEUE_URL", None)
+            dropper = None
+            if database_url:
+                env["DATABASE_URL"], dropper = _temporary_postgres(database_url)
+            try:
+                python = [sys.executable, "-m", "qianshao"]
+                subprocess.run([*python, "migrate", "-v", "0"], env=env, check=True)
+                argv = [
+                    *python,
+                    "bench",
+                    name,
+                    "--inner",
+                    "--csv-dir",
+                    str(options["csv_dir"]),
+                    "--root",
+                    options["root"],
+                    "--villages",
+                    str(options["villages"]),
+                    "--repeat",
+                    str(options["repeat"]),
+                    "--hazards",
+                    str(options["hazards"]),
+                    "--scale",
+                    str(options["scale"]),
+                    "--seconds",
+                    str(options["seconds"]),
+                    "--clients",
+                    str(options["clients"]),
+                ]
+                result = subprocess.run(argv, env=env)
+                if result.returncode:
+                    raise CommandError(f"benchmark {name} failed")
+            finally:
+                if dropper:
+                    dropper()
+
+
+def argparse_hidden():
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def _temporary_postgres(url: str):
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    name = f"qianshao_bench_{os.getpid()}"
+    admin = dict(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with psycopg.connect(**admin) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(**admin) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base = url.rsplit("/", 1)[0]
+    return f"{base}/{name}", drop

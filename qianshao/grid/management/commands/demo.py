@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from qianshao import demo
+
+
+class Command(BaseCommand):
+    help = "Create the demo county 凌云县 (451027): grid, people, logins, two months of hazards."
+
+    def handle(self, *args, **options):
+        try:
+            built = demo.build()
+        except RuntimeError as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"demo county created: {built['cells']} cells, {built['people']} people, "
+            f"{built['hazards']} hazards"
+        )
+        for username, what in demo.DEMO_USERS.items():
+            self.stdout.write(f"  {username:<11} / {demo.PASSWORD}   {what}")

@@ -1,0 +1,41 @@
+import hashlib
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from qianshao.grid.actions import import_roster
+from qianshao.grid.importers.divisions import ImportFailed
+from qianshao.grid.importers.roster import parse_roster
+
+
+class Command(BaseCommand):
+    help = "Import a roster (.xlsx or .csv) of people and their roles; all rows or none."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--as", dest="username", help="import with this user's scope (default: the system)"
+        )
+
+    def handle(self, *args, file: Path, username=None, **options):
+        if not file.is_file():
+            raise CommandError(f"no such file: {file}")
+        actor = None
+        if username:
+            actor = get_user_model().objects.filter(username=username).first()
+            if actor is None:
+                raise CommandError(f"no such user: {username}")
+        data = file.read_bytes()
+        rows, errors = parse_roster(data, file.name)
+        if not errors:
+            try:
+                record = import_roster(
+                    actor, rows, source=file.name, digest=hashlib.sha256(data).hexdigest()
+                )
+            except ImportFailed as exc:
+                errors = exc.errors
+        if errors:
+            lines = "\n".join(f"  {e}" for e in errors)
+            raise CommandError(f"roster refused, nothing written ({len(errors)} errors):\n{lines}")
+        self.stdout.write(f"imported {record.assignments} appointments, {record.people} new people")

@@ -1,0 +1,55 @@
+"""Who may change the grid. Seeing is ``accounts.scope``; changing is decided here.
+
+Managing roles are 网格长, 副网格长, 调度员 and a 网格管理员 who is not a department's.
+A manager changes the cells strictly below their own (the county appoints township roles,
+the township appoints village roles); at the top of the tree, the root's managers also
+manage the root itself.
+"""
+
+from qianshao.accounts.scope import Scope
+from qianshao.grid import tree
+from qianshao.grid.models import Cell, Role, RoleAssignment
+
+MANAGING_ROLES = (Role.HEAD, Role.DEPUTY, Role.DISPATCHER, Role.MANAGER)
+
+
+def management_scope(user) -> Scope:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(everything=False, paths=())
+    cached = getattr(user, "_qianshao_manage", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(everything=True, paths=())
+    else:
+        paths = (
+            RoleAssignment.objects.active()
+            .filter(person__user=user, role__in=MANAGING_ROLES, department__isnull=True)
+            .values_list("cell__path", flat=True)
+        )
+        scope = Scope(everything=False, paths=tuple(tree.outermost(paths)))
+    user._qianshao_manage = scope
+    return scope
+
+
+def can_manage(user, cell: Cell) -> bool:
+    """May ``user`` appoint people to ``cell``, end their terms, or move it?"""
+    if user is None:  # the system itself: commands and imports
+        return True
+    scope = management_scope(user)
+    if scope.everything:
+        return True
+    return any(_manages(root, cell) for root in scope.paths)
+
+
+def can_place_under(user, parent: Cell) -> bool:
+    """May ``user`` put a cell under ``parent``?"""
+    if user is None:
+        return True
+    return management_scope(user).covers(parent.path)
+
+
+def _manages(root: str, cell: Cell) -> bool:
+    if cell.path == root:
+        return cell.parent_id is None
+    return cell.path.startswith(root)

@@ -1,0 +1,371 @@
+"""The scope matrix on the demo county: every demo user × every page and endpoint that lists
+or shows a cell or a person. Inside their scope they are served; outside they get 404 (or
+403 for a step they may see but not take) and nothing changes — guessed ids included.
+
+The demo (凌云县 451027) is built once for the module; a neighbouring county (乐业县 451028)
+is added through the real actions so that the county-wide users have an outside too. What a
+user should see is worked out here from codes alone (a cell is inside when its code starts
+with the user's cell code; a person when one of their roles is in such a cell), not by the
+scope helpers under test. Each test walks its table and collects every mismatch, so one run
+names all of them.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.test import Client
+
+from qianshao.audit.models import AuditRecord
+from qianshao.grid import actions, demo
+from qianshao.grid.importers.divisions import CellRow
+from qianshao.grid.models import Cell, CellKind, Person, Role, RoleAssignment
+from qianshao.testing import appoint
+
+BACKEND = "qianshao.accounts.backends.UsernameOrPhoneBackend"
+# The cell whose subtree each demo user sees.
+ROOTS = {
+    "county": "451027",
+    "township": "451027100",
+    "village": "451027100201",
+    "department": "451027",
+}
+NEIGHBOUR = [
+    CellRow("451028", "乐业县", CellKind.COUNTY, None),
+    CellRow("451028100", "同乐镇", CellKind.TOWNSHIP, "451028"),
+    CellRow("451028100201", "火卖村", CellKind.VILLAGE, "451028100"),
+]
+# Cells every user is tried against: each level of the demo, a community, the park and an
+# enterprise in it, another township, and the neighbouring county.
+PROBES = [
+    "451027",
+    "451027100",
+    "451027100001",
+    "451027100201",
+    "451027100202",
+    "451027101",
+    "451027101201",
+    "451027400",
+    "451027400001",
+    "451028",
+    "451028100",
+    "451028100201",
+]
+LINK_RE = re.compile(r'(?:href="|"url": ")/(grid|people)/([0-9A-Z_]+)/')
+
+
+@dataclass
+class World:
+    tokens: dict[str, str]
+    cells: list[str]
+    roles: list[tuple[int, int, str]]  # (assignment id, person id, cell code)
+
+    def inside(self, username: str, code: str) -> bool:
+        return code.startswith(ROOTS[username])
+
+    def cells_of(self, username: str) -> set[str]:
+        return {code for code in self.cells if self.inside(username, code)}
+
+    def people_of(self, username: str) -> set[int]:
+        return {person for _a, person, code in self.roles if self.inside(username, code)}
+
+    def assignments_of(self, username: str) -> set[int]:
+        return {a for a, _person, code in self.roles if self.inside(username, code)}
+
+    def people_sample(self, username: str) -> list[int]:
+        """Two people from each township (and each county's own level), inside and outside."""
+        chosen: dict[tuple, list[int]] = {}
+        for _a, person, code in self.roles:
+            group = chosen.setdefault((code[:9], self.inside(username, code)), [])
+            if len(group) < 2 and person not in group:
+                group.append(person)
+        return sorted({person for group in chosen.values() for person in group})
+
+    def outside_by_cell(self, username: str) -> tuple[list[int], list[int]]:
+        """For every cell outside the user's scope: the first role made there, and its
+        person (unless the user sees that person through another role)."""
+        people, assignments, seen = [], [], set()
+        visible = self.people_of(username)
+        for a, person, code in sorted(self.roles):
+            if code in seen or self.inside(username, code) or person in visible:
+                continue
+            seen.add(code)
+            people.append(person)
+            assignments.append(a)
+        return people, assignments
+
+    def unused_ids(self, index: int) -> list[int]:
+        taken = {row[index] for row in self.roles}
+        return [0, max(taken) + 1, max(taken) + 1000]
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo.build()
+        actions.create_cells(None, NEIGHBOUR, source="test:neighbour")
+        cells = Cell.objects.filter(code__in=[row.code for row in NEIGHBOUR]).order_by("path")
+        for cell, role in zip(cells, [Role.DISPATCHER, Role.DISPATCHER, Role.MEMBER], strict=True):
+            appoint(cell, role, name=f"{cell.name}人")
+            appoint(cell, Role.INFORMANT, name=f"{cell.name}信息员")
+        tokens = {}
+        for username in ROOTS:
+            response = Client().post(
+                "/api/v1/auth/token",
+                {"username": username, "password": demo.PASSWORD},
+                content_type="application/json",
+            )
+            assert response.status_code == 200, response.content
+            tokens[username] = response.json()["token"]
+        yield World(
+            tokens=tokens,
+            cells=list(Cell.objects.values_list("code", flat=True)),
+            roles=list(RoleAssignment.objects.values_list("pk", "person_id", "cell__code")),
+        )
+        transaction.set_rollback(True)
+
+
+def page_client(username: str) -> Client:
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=username), backend=BACKEND)
+    return client
+
+
+def api_client(world: World, username: str, auth: str) -> Client:
+    """A client calling the API with the user's bearer token, or with a login session."""
+    if auth == "token":
+        return Client(headers={"authorization": f"Bearer {world.tokens[username]}"})
+    return page_client(username)
+
+
+def leaks(world: World, username: str, html: str) -> list[str]:
+    """Links (and map features) in a page that lead to cells or people outside the scope."""
+    people = world.people_of(username)
+    found = set()
+    for kind, key in LINK_RE.findall(html):
+        if kind == "grid" and not world.inside(username, key):
+            found.add(f"/grid/{key}/")
+        if kind == "people" and int(key) not in people:
+            found.add(f"/people/{key}/")
+    return sorted(found)
+
+
+def every_item(client: Client, url: str, params: dict) -> tuple[int, list[dict]]:
+    """All items of a paginated list, page by page; (status of the first page, items)."""
+    items: list[dict] = []
+    while True:
+        response = client.get(url, {**params, "limit": 250, "offset": len(items)})
+        if response.status_code != 200:
+            return response.status_code, items
+        body = response.json()
+        items += body["items"]
+        if not body["items"] or len(items) >= body["count"]:
+            return 200, items
+
+
+def grid_state() -> tuple:
+    """Everything a refused write could have touched."""
+    return (
+        list(Cell.objects.order_by("code").values_list("code", "path", "level", "parent_id")),
+        list(RoleAssignment.objects.order_by("pk").values_list("pk", "end")),
+        list(Person.objects.order_by("pk").values_list("pk", "user_id")),
+        AuditRecord.objects.count(),
+    )
+
+
+class Mismatches(list):
+    def check(self, label: str, got, expected) -> None:
+        if got != expected:
+            self.append(f"{label}: got {got!r}, expected {expected!r}")
+
+    def report(self) -> str:
+        return f"{len(self)} mismatches:\n" + "\n".join(self)
+
+
+@pytest.mark.django_db
+def test_each_demo_user_is_served_the_pages_inside_their_scope_and_refused_the_rest(world):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        urls = {}
+        for code in PROBES:
+            for url in [f"/grid/{code}/", f"/grid/{code}/children/", f"/grid/{code}/card/"]:
+                urls[url] = world.inside(username, code)
+        for person in world.people_sample(username):
+            urls[f"/people/{person}/"] = person in world.people_of(username)
+        for url in ["/", "/grid/", "/inbox/"]:
+            urls[url] = True
+        for url, inside in urls.items():
+            response = client.get(url)
+            wrong.check(f"{username} GET {url}", response.status_code, 200 if inside else 404)
+            if response.status_code == 200:
+                html = response.content.decode()
+                wrong.check(f"{username} GET {url} links outside", leaks(world, username, html), [])
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_the_tree_search_finds_only_cells_inside_the_scope(world):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        for q in ["4510", "45102", "451028", "村", "镇", "乐业", "同乐", "火卖"]:
+            html = client.get("/grid/search/", {"q": q}).content.decode()
+            found = {key for kind, key in LINK_RE.findall(html) if kind == "grid"}
+            outside = sorted(code for code in found if not world.inside(username, code))
+            wrong.check(f"{username} search {q!r} outside results", outside, [])
+        own = Cell.objects.get(code=ROOTS[username])
+        html = client.get("/grid/search/", {"q": own.name}).content.decode()
+        wrong.check(f"{username} search {own.name!r} finds it", f"/grid/{own.code}/" in html, True)
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_each_demo_user_reads_through_the_api_only_what_is_inside_their_scope(world, auth):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = api_client(world, username, auth)
+        who = f"{username} ({auth})"
+        status, items = every_item(client, "/api/v1/cells", {})
+        wrong.check(f"{who} top cells", [c["code"] for c in items], [ROOTS[username]])
+        status, items = every_item(client, "/api/v1/cells", {"q": "4510"})
+        wrong.check(f"{who} cells?q=4510", {c["code"] for c in items}, world.cells_of(username))
+        status, items = every_item(client, "/api/v1/people", {})
+        wrong.check(f"{who} people", {p["id"] for p in items}, world.people_of(username))
+        status, items = every_item(client, "/api/v1/people", {"q": "1"})
+        wrong.check(f"{who} people?q=1", {p["id"] for p in items}, world.people_of(username))
+        status, items = every_item(client, "/api/v1/assignments", {"active": "false"})
+        wrong.check(f"{who} assignments", {a["id"] for a in items}, world.assignments_of(username))
+        for code in PROBES:
+            expected = 200 if world.inside(username, code) else 404
+            for url in [f"/api/v1/cells/{code}", f"/api/v1/cells/{code}/counts"]:
+                wrong.check(f"{who} GET {url}", client.get(url).status_code, expected)
+            for url, params, key in [
+                ("/api/v1/cells", {"parent": code}, "code"),
+                ("/api/v1/people", {"cell": code}, "id"),
+                ("/api/v1/assignments", {"cell": code}, "cell"),
+            ]:
+                status, items = every_item(client, url, params)
+                wrong.check(f"{who} GET {url}?{params}", status, expected)
+                if key == "id":
+                    outside = [p["id"] for p in items if p["id"] not in world.people_of(username)]
+                else:
+                    outside = [r[key] for r in items if not world.inside(username, r[key])]
+                wrong.check(f"{who} GET {url}?{params} rows outside", outside, [])
+        for person in world.people_sample(username):
+            response = client.get(f"/api/v1/people/{person}")
+            inside = person in world.people_of(username)
+            wrong.check(f"{who} GET person {person}", response.status_code, 200 if inside else 404)
+            if response.status_code == 200:
+                cells = [a["cell"] for a in response.json()["assignments"]]
+                outside = [code for code in cells if not world.inside(username, code)]
+                wrong.check(f"{who} person {person} roles outside", outside, [])
+    assert not wrong, wrong.report()
+
+
+def refused_writes(world: World, username: str) -> list[tuple[str, dict | None, int]]:
+    """(url, JSON body, expected status) of writes the user must be refused."""
+    root = ROOTS[username]
+    people, assignments = world.outside_by_cell(username)
+    outside_cells = [code for code in PROBES if not world.inside(username, code)]
+    inside_role = min(a for a, _p, code in world.roles if code == root)
+    writes = []
+    for code in outside_cells:
+        new = {"name": "新任命", "phone": "13912345678"}
+        body = {"client_uuid": str(uuid.uuid4()), "cell": code, "role": "member", "new_person": new}
+        writes.append(("/api/v1/assignments", body, 404))
+        writes.append((f"/api/v1/cells/{code}/move", {"parent": root}, 404))
+        writes.append((f"/api/v1/cells/{root}/move", {"parent": code}, 404))
+    for person in people[:5]:
+        body = {"client_uuid": str(uuid.uuid4()), "cell": root, "role": "informant"}
+        writes.append(("/api/v1/assignments", body | {"person_id": person}, 404))
+    for assignment in assignments[:5]:
+        writes.append((f"/api/v1/assignments/{assignment}/end", {}, 404))
+    # Steps on objects the user can see but may not take.
+    new = {"client_uuid": str(uuid.uuid4()), "cell": root, "role": "member"}
+    new["new_person"] = {"name": "新任命", "phone": "13912345679"}
+    forbidden = {
+        "department": [
+            ("/api/v1/cells/451027100201/move", {"parent": "451027101"}, 403),
+            (f"/api/v1/assignments/{inside_role}/end", {}, 403),
+            ("/api/v1/assignments", new, 403),
+        ],
+        "village": [
+            ("/api/v1/cells/451027100201/move", {"parent": "451027100201"}, 403),
+            (f"/api/v1/assignments/{inside_role}/end", {}, 403),
+            ("/api/v1/assignments", new, 403),
+        ],
+        "township": [
+            ("/api/v1/cells/451027100/move", {"parent": "451027100"}, 403),
+            (f"/api/v1/assignments/{inside_role}/end", {}, 403),
+        ],
+        "county": [],
+    }
+    return writes + forbidden[username]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_writes_against_objects_outside_the_scope_are_refused_and_change_nothing(world, auth):
+    before = grid_state()
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = api_client(world, username, auth)
+        for url, body, expected in refused_writes(world, username):
+            response = client.post(url, body, content_type="application/json")
+            wrong.check(f"{username} ({auth}) POST {url} {body}", response.status_code, expected)
+    wrong.check("state after the refused writes", grid_state() == before, True)
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_page_forms_against_objects_outside_the_scope_are_refused_and_change_nothing(world):
+    before = grid_state()
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        root = ROOTS[username]
+        people, assignments = world.outside_by_cell(username)
+        posts = []
+        for code in [c for c in PROBES if not world.inside(username, c)]:
+            assign = {"name": "新任命", "phone": "13912345678", "role": "member"}
+            posts.append((f"/grid/{code}/assign/", assign | {"client_uuid": str(uuid.uuid4())}))
+            posts.append((f"/grid/{code}/move/", {"parent": root}))
+            posts.append((f"/grid/{root}/move/", {"parent": code}))
+        for assignment in assignments[:5]:
+            posts.append((f"/assignments/{assignment}/end/", {"reason": "guess"}))
+        for person in people[:5]:
+            posts.append((f"/people/{person}/login/", {"username": "guess", "password": "x" * 12}))
+        for url, data in posts:
+            response = client.post(url, data)
+            wrong.check(f"{username} POST {url} {data}", response.status_code, 404)
+    wrong.check("state after the refused forms", grid_state() == before, True)
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_guessed_ids_of_people_and_roles_outside_the_scope_are_not_found_anywhere(world):
+    """Every cell outside the user's scope gives one person and one role to guess at; ids
+    that were never used answer exactly as those do."""
+    before = grid_state()
+    wrong = Mismatches()
+    for username in ROOTS:
+        api = api_client(world, username, "token")
+        page = page_client(username)
+        people, assignments = world.outside_by_cell(username)
+        for person in people + world.unused_ids(1):
+            for client, url in [(api, f"/api/v1/people/{person}"), (page, f"/people/{person}/")]:
+                wrong.check(f"{username} GET {url}", client.get(url).status_code, 404)
+        for assignment in assignments + world.unused_ids(0):
+            url = f"/api/v1/assignments/{assignment}/end"
+            response = api.post(url, {}, content_type="application/json")
+            wrong.check(f"{username} POST {url}", response.status_code, 404)
+            url = f"/assignments/{assignment}/end/"
+            wrong.check(f"{username} POST {url}", page.post(url, {}).status_code, 404)
+        wrong.check(f"{username} had ids to guess", len(people) > 0 and len(assignments) > 0, True)
+    wrong.check("state after guessing", grid_state() == before, True)
+    assert not wrong, wrong.report()

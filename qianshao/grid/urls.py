@@ -1,0 +1,20 @@
+from django.urls import path, re_path
+
+from qianshao.grid import views
+
+urlpatterns = [
+    path("grid/", views.tree, name="tree"),
+    path("grid/search/", views.search, name="tree-search"),
+    path("grid/roster/", views.roster, name="roster"),
+    re_path(
+        r"^grid/roster/template\.(?P<fmt>xlsx|csv)$", views.roster_template, name="roster-template"
+    ),
+    path("grid/<str:code>/", views.cell_page, name="cell"),
+    path("grid/<str:code>/children/", views.children, name="cell-children"),
+    path("grid/<str:code>/card/", views.card, name="card"),
+    path("grid/<str:code>/assign/", views.assign, name="cell-assign"),
+    path("grid/<str:code>/move/", views.move, name="cell-move"),
+    path("assignments/<int:assignment_id>/end/", views.end_term, name="assignment-end"),
+    path("people/<int:person_id>/", views.person_page, name="person"),
+    path("people/<int:person_id>/login/", views.create_login, name="person-login"),
+]

@@ -1,0 +1,249 @@
+"""Grid pages: the tree, a cell, its grid card, a person, the roster upload."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qianshao.accounts.actions import create_login as create_login_action
+from qianshao.accounts.actions import may_give_login
+from qianshao.grid import actions
+from qianshao.grid.access import (
+    access_assignment,
+    access_cell,
+    access_person,
+    scope_roots,
+    visible_ancestors,
+    visible_assignments,
+    visible_cells,
+)
+from qianshao.grid.card import card_rows, qr_svg
+from qianshao.grid.forms import AssignForm, CreateLoginForm, EndTermForm, MoveForm, RosterForm
+from qianshao.grid.importers.divisions import ImportFailed
+from qianshao.grid.importers.roster import parse_roster, template_csv, template_xlsx
+from qianshao.grid.maps import cell_map
+from qianshao.grid.permissions import can_manage
+from qianshao.grid.stats import child_counts, subtree_counts
+from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.errors import ActionError
+
+
+def tree(request):
+    roots = scope_roots(request.user)
+    return render(request, "grid/tree.html", {"roots": roots})
+
+
+def children(request, code):
+    cell = access_cell(request.user, code)
+    kids = visible_cells(request.user).children_of(cell)
+    return render(request, "grid/_children.html", {"cells": kids, "counts": child_counts(cell)})
+
+
+def search(request):
+    q = request.GET.get("q", "").strip()
+    found = []
+    if q:
+        found = visible_cells(request.user).filter(name__contains=q) | visible_cells(
+            request.user
+        ).filter(code__startswith=q.upper())
+        found = found.select_related("parent").order_by("path")[:50]
+    return render(request, "grid/_search.html", {"cells": found, "q": q})
+
+
+def cell_page(request, code, form=None, status=200):
+    cell = access_cell(request.user, code)
+    manage = can_manage(request.user, cell)
+    departments = list(cell.departments.prefetch_related("domains"))
+    context = {
+        "cell": cell,
+        "ancestors": visible_ancestors(request.user, cell),
+        "children": visible_cells(request.user).children_of(cell),
+        "child_counts": child_counts(cell),
+        "counts": subtree_counts(cell),
+        "assignments": visible_assignments(request.user).active().filter(cell=cell).by_rank(),
+        "departments": departments,
+        "map_data": cell_map(request.user, cell),
+        "can_manage": manage,
+        "assign_form": form or (AssignForm(departments=departments) if manage else None),
+        "move_form": MoveForm() if manage and cell.parent_id else None,
+    }
+    return render(request, "grid/cell.html", context, status=status)
+
+
+@require_POST
+def assign(request, code):
+    cell = access_cell(request.user, code)
+    departments = list(cell.departments.all())
+    form = AssignForm(request.POST, departments=departments)
+    if not form.is_valid():
+        return cell_page(request, code, form=form, status=400)
+    data = form.cleaned_data
+    department = next((d for d in departments if d.code == data.get("department")), None)
+
+    def appoint():
+        person = actions.find_or_create_person(
+            request.user, name=data["name"], phone=data["phone"], cell=cell
+        )
+        return actions.assign_role(
+            request.user,
+            person=person,
+            cell=cell,
+            role=data["role"],
+            duties=data["duties"],
+            department=department,
+            title=data["title"],
+            start=data["start"],
+            end=data["end"],
+        )
+
+    try:
+        submit(data["client_uuid"], "grid.assign_role", request.user, appoint)
+    except (ActionError, IntakeConflict) as exc:
+        form.add_error(
+            getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
+            str(exc),
+        )
+        return cell_page(request, code, form=form, status=getattr(exc, "status", 409))
+    messages.success(request, _("已任命 %(name)s") % {"name": data["name"]})
+    return redirect("cell", code=cell.code)
+
+
+@require_POST
+def end_term(request, assignment_id):
+    assignment = access_assignment(request.user, assignment_id)
+    form = EndTermForm(request.POST)
+    if not form.is_valid():
+        return _back_with_errors(request, assignment.cell.code, form.errors.as_text())
+    try:
+        actions.end_term(
+            request.user,
+            assignment,
+            end=form.cleaned_data["end"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ActionError as exc:
+        return _back_with_errors(request, assignment.cell.code, exc.message, exc.status)
+    messages.success(request, _("已结束 %(name)s 的任期") % {"name": assignment.person.name})
+    return redirect("cell", code=assignment.cell.code)
+
+
+@require_POST
+def move(request, code):
+    cell = access_cell(request.user, code)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _back_with_errors(request, code, form.errors.as_text())
+    try:
+        parent = access_cell(request.user, form.cleaned_data["parent"].strip().upper())
+        actions.move_cell(request.user, cell, parent)
+    except ActionError as exc:
+        return _back_with_errors(request, code, exc.message, exc.status)
+    messages.success(request, _("已移动到 %(p)s 之下") % {"p": parent.name})
+    return redirect("cell", code=code)
+
+
+def _back_with_errors(request, code, message, status=400):
+    messages.error(request, message)
+    return cell_page(request, code, status=status)
+
+
+def card(request, code):
+    cell = access_cell(request.user, code)
+    path = reverse("cell", args=[cell.code])
+    link = f"{settings.BASE_URL}{path}" if settings.BASE_URL else request.build_absolute_uri(path)
+    return render(
+        request,
+        "grid/card.html",
+        {
+            "cell": cell,
+            "ancestors": cell.ancestors(),
+            "rows": card_rows(
+                visible_assignments(request.user).active().filter(cell=cell).by_rank()
+            ),
+            "qr": qr_svg(link),
+            "link": link,
+        },
+    )
+
+
+def person_page(request, person_id):
+    person = access_person(request.user, person_id)
+    assignments = visible_assignments(request.user).filter(person=person)
+    cells = [a.cell for a in person.assignments.select_related("cell")]
+    manage = may_give_login(request.user, cells)
+    return render(
+        request,
+        "grid/person.html",
+        {
+            "person": person,
+            "assignments": assignments,
+            "can_manage": manage,
+            "login_form": CreateLoginForm() if manage and not person.user_id else None,
+        },
+    )
+
+
+@require_POST
+def create_login(request, person_id):
+    person = access_person(request.user, person_id)
+    form = CreateLoginForm(request.POST)
+    if form.is_valid():
+        try:
+            create_login_action(request.user, person, **form.cleaned_data)
+            messages.success(request, _("已为 %(n)s 开通账号") % {"n": person.name})
+        except ActionError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, form.errors.as_text())
+    return redirect("person", person_id=person.pk)
+
+
+def roster(request):
+    result, errors, status = None, [], 200
+    form = RosterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            rows, errors = parse_roster(upload.read(), upload.name)
+            if not errors:
+                upload.seek(0)
+                digest = hashlib.sha256(upload.read()).hexdigest()
+                try:
+                    result, _created = submit(
+                        form.cleaned_data["client_uuid"],
+                        "grid.import_roster",
+                        request.user,
+                        lambda: actions.import_roster(
+                            request.user, rows, source=upload.name, digest=digest
+                        ),
+                    )
+                except ImportFailed as exc:
+                    errors = exc.errors
+            status = 400 if errors else 200
+            if not errors:
+                form = RosterForm()
+        else:
+            status = 400
+    return render(
+        request,
+        "grid/roster.html",
+        {"form": form, "errors": errors, "result": result},
+        status=status,
+    )
+
+
+def roster_template(request, fmt):
+    if fmt == "xlsx":
+        response = HttpResponse(
+            template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="roster-template.{fmt}"'
+    return response

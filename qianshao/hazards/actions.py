@@ -1,0 +1,620 @@
+"""The steps of a hazard's closed loop. Each runs in one transaction: it locks the hazard,
+checks the step against the transition table and the user against ``permissions``, changes
+the row, moves the tally, writes one audit record and queues its notifications.
+
+``actor`` is the user taking the step, or ``None`` for the system (the sweep, imports).
+"""
+
+import re
+import secrets
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from qianshao.accounts.scope import scope_of
+from qianshao.audit.chain import append as audit
+from qianshao.grid.access import scope_roots
+from qianshao.grid.models import Cell, Department, Domain, Person
+from qianshao.hazards import deadlines, locate, photos, routing, tally
+from qianshao.hazards.models import (
+    ON_SPOT_ACCEPTED,
+    OPEN,
+    TRANSITIONS,
+    Grade,
+    Hazard,
+    Note,
+    Source,
+    Stage,
+    Step,
+)
+from qianshao.hazards.permissions import refusal
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.snapshot import snapshot
+from qianshao.notify.outbox import enqueue
+
+FIELDS = [
+    "status",
+    "grade",
+    "cell",
+    "assignee_cell",
+    "assignee_department",
+    "responsible",
+    "measures",
+    "funds",
+    "deadline",
+    "contingency",
+    "due_at",
+    "overdue",
+    "supervision_level",
+    "merged_into",
+    "escalated_by",
+    "owner",
+    "rectified_by",
+    "verified_by",
+]
+CLOCK_SKEW = timedelta(minutes=10)
+NUMBER_ATTEMPTS = 5
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str, field: str, *, limit: int, required: bool = True) -> str:
+    """Text as stored: tags and control characters removed, trimmed, length-checked."""
+    text = _CONTROL.sub("", strip_tags(value or "")).strip()
+    if required and not text:
+        raise ActionError(_("不能为空"), field)
+    if len(text) > limit:
+        raise ActionError(_("不能超过 %(n)s 个字") % {"n": limit}, field)
+    return text
+
+
+# --- reporting --------------------------------------------------------------------------
+
+
+def report(
+    actor,
+    *,
+    title: str,
+    description: str,
+    category: Domain,
+    grade: str = Grade.GENERAL,
+    found_at: datetime | None = None,
+    cell: Cell | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    stopped_on_spot: bool = False,
+    photo_files=(),
+    source: str = Source.PATROL,
+    notify: bool = True,
+) -> Hazard:
+    """Report a hazard (隐患报告单). The cell is the one chosen, or found from the point.
+
+    Side effects: the hazard, its photos, one audit record; the township is told, and for
+    a major hazard the owning county department and the emergency office at once (SMS).
+    """
+    now = timezone.now()
+    title = clean_text(title, "title", limit=100)
+    description = clean_text(description, "description", limit=4000)
+    address = clean_text(address, "address", limit=200, required=False)
+    if grade not in Grade.values:
+        raise ActionError(_("未知的隐患等级"), "grade")
+    if not category.active:
+        raise ActionError(_("该类别已停用"), "category")
+    found_at = found_at or now
+    if found_at > now + CLOCK_SKEW:
+        raise ActionError(_("发现时间不能晚于现在"), "found_at")
+    cell = _place(actor, cell, lon, lat)
+    cleaned = photos.clean_all(photo_files)
+
+    def write(number: str) -> Hazard:
+        hazard = Hazard(
+            number=number,
+            title=title,
+            description=description,
+            category=category,
+            grade=grade,
+            source=source,
+            cell=cell,
+            cell_path=cell.path,
+            lon=lon,
+            lat=lat,
+            address=address,
+            found_at=found_at,
+            stopped_on_spot=stopped_on_spot,
+            reporter=_person_of(actor),
+            reported_by=actor,
+            owner=routing.owner_department(cell, category),
+        )
+        _set_clock(hazard, now)
+        hazard.save(force_insert=True)
+        photos.attach(cleaned, Stage.BEFORE, actor, hazard=hazard)
+        tally.move(hazard.cell_path, None, tally.key_of(hazard))
+        audit(
+            actor=actor,
+            action="hazards.report",
+            obj=hazard,
+            cell_path=hazard.cell_path,
+            after=snapshot(hazard, FIELDS) | {"photos": len(cleaned), "source": source},
+        )
+        if notify:
+            _tell_reported(hazard)
+        return hazard
+
+    return _numbered(now, write)
+
+
+def _place(actor, cell: Cell | None, lon, lat) -> Cell:
+    """The hazard's cell: chosen (within the reporter's scope) or found from the point."""
+    if (lon is None) != (lat is None):
+        raise ActionError(_("经度和纬度须同时给出"), "lat" if lat is None else "lon")
+    if lon is not None and not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise ActionError(_("坐标超出范围"), "lon")
+    scope = scope_of(actor) if actor is not None else None
+    if cell is not None:
+        if scope is not None and not scope.covers(cell.path):
+            raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+        if lon is not None and cell.boundary and not locate.contains(cell, lon, lat):
+            raise ActionError(_("坐标不在所选网格内"), "lon")
+        return cell
+    if lon is None:
+        raise ActionError(_("请选择所在网格或给出坐标"), "cell")
+    roots = scope_roots(actor) if actor is not None else list(Cell.objects.filter(parent=None))
+    found = locate.locate(lon, lat, roots)
+    if found is None:
+        raise ActionError(_("坐标不在您的辖区内"), "lon")
+    return found
+
+
+def _number(now: datetime) -> str:
+    suffix = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
+    return f"YH{timezone.localtime(now):%Y%m%d}{suffix}"
+
+
+def _numbered(now: datetime, write) -> Hazard:
+    """``write(number)`` in its own transaction with a new random number; run again with
+    another if that number is taken (a day has 32**6 numbers: at 100,000 reports a day a
+    few collide)."""
+    for attempt in range(NUMBER_ATTEMPTS):
+        number = _number(now)
+        try:
+            with transaction.atomic():
+                return write(number)
+        except IntegrityError:
+            if attempt + 1 == NUMBER_ATTEMPTS or not Hazard.objects.filter(number=number).exists():
+                raise
+    raise AssertionError("unreachable")
+
+
+def _person_of(user) -> Person | None:
+    return getattr(user, "person", None) if user is not None else None
+
+
+# --- the loop ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def accept(actor, hazard: Hazard, *, note: str = "") -> Hazard:
+    """受理. A hazard stopped on the spot goes straight to verification (its reporter is
+    its rectifier). Side effects: audit; the reporter is told."""
+    h = _take(actor, hazard, Step.ACCEPT)
+    status = None
+    if h.stopped_on_spot:
+        h.rectified_by_id = h.reported_by_id
+        status = ON_SPOT_ACCEPTED
+    return _finish(
+        actor,
+        h,
+        Step.ACCEPT,
+        note=note,
+        status=status,
+        tell=_reporter(h),
+        subject=_("隐患已受理：%(t)s"),
+    )
+
+
+@transaction.atomic
+def return_report(actor, hazard: Hazard, *, reason: str) -> Hazard:
+    """退回 with a reason. Side effects: audit; the reporter is told."""
+    reason = clean_text(reason, "reason", limit=2000)
+    h = _take(actor, hazard, Step.RETURN)
+    return _finish(
+        actor, h, Step.RETURN, note=reason, tell=_reporter(h), subject=_("隐患报告被退回：%(t)s")
+    )
+
+
+@transaction.atomic
+def resubmit(actor, hazard: Hazard, *, description: str = "", note: str = "") -> Hazard:
+    """重新上报 a returned report, amended. Side effects: audit; the township is told."""
+    h = _take(actor, hazard, Step.RESUBMIT)
+    if description:
+        h.description = clean_text(description, "description", limit=4000)
+    return _finish(
+        actor,
+        h,
+        Step.RESUBMIT,
+        note=note,
+        extra_fields=["description"],
+        tell=_triage_people(h),
+        subject=_("隐患重新上报：%(t)s"),
+    )
+
+
+@transaction.atomic
+def merge(actor, hazard: Hazard, *, into: Hazard, note: str = "") -> Hazard:
+    """合并 a duplicate into an open hazard. Side effects: audit; the reporter is told."""
+    h = _take(actor, hazard, Step.MERGE)
+    target = Hazard.objects.filter(pk=into.pk).first()
+    if target is None or target.pk == h.pk:
+        raise ActionError(_("不能合并到自身"), "into")
+    if target.status not in OPEN or target.merged_into_id:
+        raise ActionError(_("只能合并到未销号的隐患"), "into")
+    if not _covers(actor, target.cell_path):
+        raise NotAllowed(_("目标隐患不在您的辖区内"), "into")
+    h.merged_into = target
+    return _finish(
+        actor,
+        h,
+        Step.MERGE,
+        note=note or target.number,
+        tell=_reporter(h),
+        subject=_("隐患已合并处理：%(t)s"),
+    )
+
+
+@transaction.atomic
+def escalate(
+    actor, hazard: Hazard, *, department: Department | None = None, note: str = ""
+) -> Hazard:
+    """抄告: beyond the township's authority, to the county department owning the category,
+    in the township's name, copied to the emergency office. Side effects: audit; both told.
+    """
+    h = _take(actor, hazard, Step.ESCALATE)
+    department = department or h.owner
+    county = routing.county_of(h.cell)
+    if department is None:
+        raise ActionError(_("找不到主管该类别的县级部门，请指定部门"), "department")
+    if county is None or department.cell_id != county.pk:
+        raise ActionError(_("只能抄告本县的行业部门"), "department")
+    h.assignee_department = department
+    h.owner = department  # the holder from now on, whoever it assigns the hazard to
+    h.escalated_by = routing.township_of(h.cell)
+    office = routing.people_of_department(routing.emergency_office(h.cell))
+    return _finish(
+        actor,
+        h,
+        Step.ESCALATE,
+        note=note,
+        tell=routing.people_of_department(department) + office,
+        subject=_("乡镇抄告隐患，请查处：%(t)s"),
+        sms=True,
+    )
+
+
+@transaction.atomic
+def assign(
+    actor,
+    hazard: Hazard,
+    *,
+    measures: str,
+    responsible: Person,
+    deadline: datetime,
+    contingency: str,
+    funds: Decimal | None = None,
+    assignee_cell: Cell | None = None,
+    assignee_department: Department | None = None,
+    note: str = "",
+) -> Hazard:
+    """交办 to a cell's station or a department with the plan under 五落实: measures,
+    responsible person, funds, deadline, contingency plan.
+
+    Side effects: audit; the responsible person and the assignee are told (SMS).
+    """
+    h = _take(actor, hazard, Step.ASSIGN)
+    if (assignee_cell is None) == (assignee_department is None):
+        raise ActionError(_("请选择承办网格或承办部门之一"), "assignee_cell")
+    if assignee_cell is not None and not _covers(actor, assignee_cell.path):
+        raise NotAllowed(_("承办网格不在您的辖区内"), "assignee_cell")
+    if assignee_cell is not None and not h.cell_path.startswith(assignee_cell.path):
+        # its people could not see the hazard, let alone rectify it
+        raise ActionError(_("承办网格须是隐患所在网格或其上级"), "assignee_cell")
+    county = routing.county_of(h.cell)
+    if assignee_department is not None and (
+        county is None or assignee_department.cell_id != county.pk
+    ):
+        raise ActionError(_("只能交办给本县的行业部门"), "assignee_department")
+    h.measures = clean_text(measures, "measures", limit=4000)
+    h.contingency = clean_text(contingency, "contingency", limit=4000)
+    if deadline <= timezone.now():
+        raise ActionError(_("整改时限必须晚于现在"), "deadline")
+    if funds is not None and funds < 0:
+        raise ActionError(_("整改资金不能为负数"), "funds")
+    h.responsible, h.deadline, h.funds = responsible, deadline, funds
+    h.assignee_cell, h.assignee_department = assignee_cell, assignee_department
+    tell = [
+        responsible,
+        *routing.people_of_cell(assignee_cell),
+        *routing.people_of_department(assignee_department),
+    ]
+    return _finish(
+        actor,
+        h,
+        Step.ASSIGN,
+        note=note,
+        tell=tell,
+        sms=True,
+        extra_fields=["measures", "contingency"],
+        subject=_("隐患交办，请整改：%(t)s"),
+    )
+
+
+@transaction.atomic
+def start(actor, hazard: Hazard, *, note: str = "") -> Hazard:
+    """开始整改: the assignee takes it up; due at the plan's deadline. Side effects: audit."""
+    h = _take(actor, hazard, Step.START)
+    return _finish(
+        actor, h, Step.START, note=note, tell=_triage_people(h), subject=_("隐患开始整改：%(t)s")
+    )
+
+
+@transaction.atomic
+def progress(actor, hazard: Hazard, *, note: str, photo_files=()) -> Hazard:
+    """报告进展 with a note and photos; the step's clock keeps running. For an escalated
+    hazard this is the department's report back to the township. Side effects: audit."""
+    note = clean_text(note, "note", limit=4000)
+    cleaned = photos.clean_all(photo_files)
+    h = _take(actor, hazard, Step.PROGRESS)
+    photos.attach(cleaned, Stage.PROGRESS, actor, hazard=h)
+    return _finish(
+        actor,
+        h,
+        Step.PROGRESS,
+        note=note,
+        tell=_triage_people(h),
+        subject=_("隐患整改进展：%(t)s"),
+        photos=len(cleaned),
+    )
+
+
+@transaction.atomic
+def submit(actor, hazard: Hazard, *, note: str = "", photo_files=()) -> Hazard:
+    """提请核查 with photos after rectification. Side effects: audit; the checkers are told."""
+    note = clean_text(note, "note", limit=4000, required=False)  # before the photos are stored
+    cleaned = photos.clean_all(photo_files)
+    if not cleaned:
+        raise ActionError(_("请上传整改后的照片"), "photos")
+    h = _take(actor, hazard, Step.SUBMIT)
+    photos.attach(cleaned, Stage.AFTER, actor, hazard=h)
+    h.rectified_by = actor
+    return _finish(
+        actor,
+        h,
+        Step.SUBMIT,
+        note=note,
+        tell=_triage_people(h),
+        subject=_("隐患整改完成，请核查：%(t)s"),
+        photos=len(cleaned),
+    )
+
+
+@transaction.atomic
+def verify(actor, hazard: Hazard, *, note: str = "") -> Hazard:
+    """核查通过, by someone other than the rectifier. Side effects: audit."""
+    h = _take(actor, hazard, Step.VERIFY)
+    h.verified_by = actor
+    return _finish(
+        actor,
+        h,
+        Step.VERIFY,
+        note=note,
+        tell=_rectifier_people(h),
+        subject=_("隐患整改已核查通过：%(t)s"),
+    )
+
+
+@transaction.atomic
+def reject(actor, hazard: Hazard, *, reason: str) -> Hazard:
+    """核查不通过: back to rectification with the reasons. Side effects: audit; the
+    rectifier is told (SMS)."""
+    reason = clean_text(reason, "reason", limit=2000)
+    h = _take(actor, hazard, Step.REJECT)
+    if h.deadline and h.deadline <= timezone.now():
+        h.deadline = None  # the plan's time is up: the default rectification period applies
+    return _finish(
+        actor,
+        h,
+        Step.REJECT,
+        note=reason,
+        tell=_rectifier_people(h),
+        sms=True,
+        subject=_("隐患整改未通过核查：%(t)s"),
+    )
+
+
+@transaction.atomic
+def close(actor, hazard: Hazard, *, note: str = "") -> Hazard:
+    """销号. Side effects: audit; the reporter, an escalating township and the owning
+    department are told; a real-name public report of a major hazard earns a reward record.
+    """
+    h = _take(actor, hazard, Step.CLOSE)
+    h.closed_at = timezone.now()
+    tell = _reporter(h) + routing.people_of_cell(h.escalated_by, routing.SUPERVISING_ROLES)
+    if h.grade == Grade.MAJOR:
+        tell += routing.people_of_department(h.owner)
+    result = _finish(
+        actor,
+        h,
+        Step.CLOSE,
+        note=note,
+        extra_fields=["closed_at"],
+        tell=tell,
+        subject=_("隐患已销号：%(t)s"),
+    )
+    from qianshao.hazards.public import propose_reward
+
+    propose_reward(result)
+    return result
+
+
+# --- the machinery ----------------------------------------------------------------------
+
+
+def _take(actor, hazard: Hazard, step: str) -> Hazard:
+    """Lock the hazard and check the step against the transition table and the user.
+
+    Runs inside the step's transaction (each step is ``transaction.atomic``), so a double
+    click waits for the first and then finds the status moved on: 409.
+    """
+    h = (
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("cell", "responsible")
+        .get(pk=hazard.pk)
+    )
+    if step not in TRANSITIONS[h.status]:
+        raise Conflict(
+            _("“%(status)s”状态下不能%(step)s")
+            % {"status": h.get_status_display(), "step": Step(step).label},
+            "step",
+        )
+    if actor is not None:
+        reason = refusal(actor, h, step)
+        if reason:
+            raise NotAllowed(reason, "step")
+    h._before = snapshot(h, FIELDS)
+    h._key = tally.key_of(h)
+    return h
+
+
+def _finish(
+    actor,
+    h: Hazard,
+    step: str,
+    *,
+    note: str = "",
+    status: str | None = None,
+    tell=(),
+    subject: str = "",
+    sms: bool = False,
+    extra_fields=(),
+    photos: int = 0,
+) -> Hazard:
+    """Apply ``step``: new status and clock, tally, note, audit record, notifications."""
+    # before any write: an optional note of only spaces or markup is no note, a long one
+    # is refused; the note kept and the one audited are the same text
+    note = clean_text(note, "note", limit=4000, required=False)
+    old_status = h.status
+    h.status = status or TRANSITIONS[old_status][step]
+    if h.status != old_status:
+        _set_clock(h, timezone.now())
+    h.save(update_fields=[*_db_fields(), *extra_fields, "updated_at"])
+    tally.move(h.cell_path, h._key, tally.key_of(h))
+    if note:
+        Note.objects.create(hazard=h, step=step, text=note, author=actor)
+    audit(
+        actor=actor,
+        action=f"hazards.{step}",
+        obj=h,
+        cell_path=h.cell_path,
+        before=h._before,
+        after=snapshot(h, FIELDS) | ({"photos": photos} if photos else {}),
+        note=note,
+    )
+    if tell and subject:
+        enqueue(
+            f"hazards.{step}",
+            subject=subject % {"t": h.title},
+            body=note[:200],
+            link=f"/hazards/{h.number}/",
+            people=_unique(tell),
+            sms=sms,
+            payload={"hazard": h.number, "step": step, "status": h.status},
+        )
+    return h
+
+
+def _db_fields() -> list[str]:
+    return [
+        "status",
+        "owner",
+        "assignee_cell",
+        "assignee_department",
+        "responsible",
+        "funds",
+        "deadline",
+        "due_at",
+        "overdue",
+        "watch_at",
+        "supervision_level",
+        "merged_into",
+        "escalated_by",
+        "rectified_by",
+        "verified_by",
+    ]
+
+
+def _set_clock(h: Hazard, now: datetime) -> None:
+    """A new step's clock: its due time, not overdue, the sweep watching from the due time."""
+    h.overdue, h.supervision_level = False, 0
+    h.due_at = deadlines.due_for(h.grade, h.status, now, h.deadline) if h.status in OPEN else None
+    h.watch_at = h.due_at
+
+
+def _covers(actor, path: str) -> bool:
+    """Is ``path`` within the actor's scope? The system (None) reaches everywhere."""
+    return actor is None or scope_of(actor).covers(path)
+
+
+def _unique(people) -> list[Person]:
+    seen, found = set(), []
+    for person in people:
+        if person is not None and person.pk not in seen:
+            seen.add(person.pk)
+            found.append(person)
+    return found
+
+
+def _reporter(h: Hazard) -> list[Person]:
+    return [h.reporter] if h.reporter_id else []
+
+
+def _triage_people(h: Hazard) -> list[Person]:
+    """Who checks: the holding department for an escalated hazard, else the township."""
+    if h.escalated_by_id:
+        return routing.people_of_department(h.owner) + routing.people_of_cell(
+            h.escalated_by, routing.SUPERVISING_ROLES
+        )
+    return routing.people_of_cell(routing.township_of(h.cell), routing.SUPERVISING_ROLES)
+
+
+def _rectifier_people(h: Hazard) -> list[Person]:
+    people = [h.responsible] if h.responsible_id else []
+    return (
+        people
+        + routing.people_of_cell(h.assignee_cell)
+        + routing.people_of_department(h.assignee_department)
+    )
+
+
+def _tell_reported(h: Hazard) -> None:
+    township = routing.township_of(h.cell)
+    tell = routing.people_of_cell(township, routing.SUPERVISING_ROLES)
+    major = h.grade == Grade.MAJOR
+    if major:  # 重大隐患: the county department and the emergency office at once
+        county = routing.county_of(h.cell)
+        tell += routing.people_of_department(h.owner)
+        tell += routing.people_of_department(routing.emergency_office(h.cell))
+        tell += routing.people_of_cell(county, routing.SUPERVISING_ROLES)
+    subject = _("重大隐患报告：%(t)s") if major else _("新隐患待受理：%(t)s")
+    enqueue(
+        "hazards.report",
+        subject=subject % {"t": h.title},
+        body=h.description[:200],
+        link=f"/hazards/{h.number}/",
+        people=_unique(tell),
+        sms=major,
+        payload={"hazard": h.number, "grade": h.grade, "cell": h.cell.code},
+    )

@@ -1,0 +1,473 @@
+"""Hazard endpoints: report from a phone, the list and one hazard, each step of the loop,
+per-child counts and supervision (督办). Every hazard comes through scope (hazards.access);
+every change through hazards.actions.
+
+Reports and the steps that carry photos take JSON (photos as base64) or multipart/form-data
+(photos as files named ``photos``); both are read by ``read_body`` and validated by the same
+schema, so a bad field is a 422 naming it either way. A code or id in the body that names
+nothing the caller sees (a cell, a hazard, a person) is a 404 naming the field; an unknown
+registry code (category, department) a 400 naming it. The schemas are in hazards.api_schemas.
+"""
+
+import base64
+import binascii
+import json
+
+import pydantic
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db.models import F
+from django.http import FileResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.errors import HttpError, ValidationError
+from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status
+
+from qianshao.grid import tree
+from qianshao.grid.access import access_cell, visible_cells, visible_people
+from qianshao.grid.models import Department, Domain
+from qianshao.hazards import actions, photos, routing, supervision
+from qianshao.hazards.access import (
+    access_hazard,
+    access_photo,
+    access_supervision,
+    visible_hazards,
+    visible_supervisions,
+)
+from qianshao.hazards.api_schemas import (
+    STEP_INPUTS,
+    HazardCountsOut,
+    HazardDetailOut,
+    HazardOut,
+    HazardPhotoIn,
+    HazardReportIn,
+    StatusFilter,
+    StepName,
+    SupervisionAnswerIn,
+    SupervisionOut,
+)
+from qianshao.hazards.models import Grade, Hazard, Source, Step
+from qianshao.hazards.permissions import allowed_steps
+from qianshao.hazards.views import child_summaries, filtered
+from qianshao.hazards.views_detail import timeline
+from qianshao.hazards.views_phone import task_q
+from qianshao.intake.idempotent import submit
+from qianshao.lib.errors import ActionError
+from qianshao.lib.schemas import Error, StrictSchema
+
+router = Router(tags=["hazards"])
+ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
+BODY_ERRORS = {**ERRORS, 413: Error}
+
+
+class NotFound(ActionError):
+    """A code or id in the body names nothing the caller may see (or nothing at all)."""
+
+    status = 404
+
+
+# --- reading bodies ---------------------------------------------------------------------
+
+
+def read_body(request, schema: type[StrictSchema]):
+    """The body validated by ``schema``, and its photos as (name, bytes) pairs.
+
+    multipart/form-data: fields as form fields, photos as files named ``photos``.
+    application/json: one object; photos as [{"name", "data" (base64)}].
+    """
+    if request.content_type == "multipart/form-data":
+        data, photo_files = _read_form(request, takes_photos="photos" in schema.model_fields)
+    else:
+        data, photo_files = _read_json(request), None
+    try:
+        payload = schema.model_validate(data)
+    except pydantic.ValidationError as exc:
+        issues = json.loads(exc.json(include_url=False, include_input=False))
+        loc = ["body", "payload"]
+        raise ValidationError([{**i, "loc": [*loc, *i["loc"]]} for i in issues]) from None
+    if photo_files is None:
+        photo_files = [_decode(p, i) for i, p in enumerate(getattr(payload, "photos", []))]
+    return payload, photo_files
+
+
+def _read_json(request):
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        raise _too_big() from None
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise HttpError(400, "Cannot parse request body") from None
+
+
+def _read_form(request, *, takes_photos: bool):
+    try:
+        form, files = request.POST, request.FILES
+    except RequestDataTooBig:
+        raise _too_big() from None
+    except (MultiPartParserError, SuspiciousOperation):
+        raise HttpError(400, "Cannot parse request body") from None
+    data = {key: form[key] for key in form if form[key] != ""}
+    for key in files:
+        if key != "photos" or not takes_photos:
+            data[key] = "(file)"  # not a field of the schema: a 422 names it
+    photo_files = []
+    for upload in files.getlist("photos"):
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise ActionError(
+                _("%(f)s 超过 %(m)s MB") % {"f": upload.name, "m": _max_mb()}, "photos"
+            )
+        photo_files.append((upload.name, upload.read()))
+    return data, photo_files
+
+
+def _decode(photo: HazardPhotoIn, index: int) -> tuple[str, bytes]:
+    text = photo.data.split(",", 1)[1] if photo.data.startswith("data:") else photo.data
+    if len(text) * 3 // 4 > settings.UPLOAD_MAX_BYTES + 3:
+        raise ActionError(
+            _("%(f)s 超过 %(m)s MB") % {"f": photo.name or index + 1, "m": _max_mb()}, "photos"
+        )
+    try:
+        return photo.name, base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ActionError(
+            _("第 %(n)s 张照片不是有效的 base64 数据") % {"n": index + 1}, "photos"
+        ) from None
+
+
+def _max_mb() -> int:
+    return settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+
+
+def _too_big() -> ActionError:
+    error = ActionError(
+        _("请求超过 %(m)s MB；照片较大时请用 multipart/form-data 上传")
+        % {"m": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)},
+        "photos",
+    )
+    error.status = 413
+    return error
+
+
+def _inline(model: type[pydantic.BaseModel]) -> dict:
+    """``model``'s JSON schema with its nested models written in place (no $defs)."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def walk(node):
+        if isinstance(node, dict):
+            ref = node.get("$ref", "")
+            if ref.startswith("#/$defs/"):
+                return walk(defs[ref.removeprefix("#/$defs/")])
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
+
+    return walk(schema)
+
+
+def _as_form(schema: dict) -> dict:
+    """The multipart twin of a JSON body schema: photos are files."""
+    form = json.loads(json.dumps(schema))
+    if "photos" in form.get("properties", {}):
+        form["properties"]["photos"] = {
+            "type": "array",
+            "items": {"type": "string", "format": "binary"},
+            "maxItems": photos.MAX_PHOTOS,
+        }
+    return form
+
+
+def _body_doc(schema: dict) -> dict:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": schema},
+                "multipart/form-data": {"schema": _as_form(schema)},
+            },
+        }
+    }
+
+
+def _step_schema() -> dict:
+    variants = []
+    for model in dict.fromkeys(STEP_INPUTS.values()):
+        steps = ", ".join(s.value for s, m in STEP_INPUTS.items() if m is model)
+        variants.append(_inline(model) | {"title": f"{model.__name__} ({steps})"})
+    return {"anyOf": variants}
+
+
+# --- endpoints --------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    response={201: HazardDetailOut, 200: HazardDetailOut, **BODY_ERRORS},
+    openapi_extra=_body_doc(_inline(HazardReportIn)),
+)
+def report_hazard(request):
+    """Report a hazard (隐患报告单): JSON with base64 photos, or multipart/form-data.
+
+    The cell is the one named (within your scope) or the deepest cell holding lon/lat.
+    Idempotent on ``client_uuid``: a resend returns the first hazard with 200.
+    """
+    payload, photo_files = read_body(request, HazardReportIn)
+    cleaned = photos.clean_all(photo_files)  # before the transaction: re-encoding holds no lock
+    user = request.user
+
+    def file_report():
+        category = Domain.objects.filter(code=payload.category).first()
+        if category is None:
+            raise ActionError(_("未知的隐患类别 %(c)s") % {"c": payload.category}, "category")
+        cell = None
+        if payload.cell:
+            cell = visible_cells(user).filter(code=payload.cell.strip().upper()).first()
+            if cell is None:
+                raise NotFound(_("您的辖区内没有编码为 %(c)s 的网格") % {"c": payload.cell}, "cell")
+        return actions.report(
+            user,
+            title=payload.title,
+            description=payload.description,
+            category=category,
+            grade=payload.grade,
+            found_at=payload.found_at,
+            cell=cell,
+            lon=payload.lon,
+            lat=payload.lat,
+            address=payload.address,
+            stopped_on_spot=payload.stopped_on_spot,
+            photo_files=cleaned,
+        )
+
+    hazard, created = submit(payload.client_uuid, "hazards.report", user, file_report)
+    return Status(201 if created else 200, detail(user, hazard.number))
+
+
+@router.get("", response={200: list[HazardOut], 400: Error, 404: Error})
+@paginate(LimitOffsetPagination)
+def list_hazards(
+    request,
+    status: StatusFilter | None = None,
+    grade: Grade | None = None,
+    category: str | None = None,
+    cell: str | None = None,
+    overdue: bool | None = None,
+    source: Source | None = None,
+    mine: bool = False,
+    tasks: bool = False,
+):
+    """Hazards in your scope, newest first; ``cell`` narrows to its subtree, ``status=open``
+    to those not closed, ``mine`` to your own reports, ``tasks`` to those on which you have
+    a step to take (the phone's 我的任务)."""
+    data = {"status": status and status.value, "grade": grade, "source": source}
+    if overdue is not None:
+        data["overdue"] = "1" if overdue else "0"
+    if category:
+        data["category"] = Domain.objects.filter(code=category).first()
+        if data["category"] is None:
+            raise ActionError(_("未知的隐患类别 %(c)s") % {"c": category}, "category")
+    where = access_cell(request.user, cell.strip().upper()) if cell else None
+    hazards = filtered(visible_hazards(request.user), data, where)
+    if mine:
+        hazards = hazards.filter(reported_by=request.user)
+    if tasks:
+        hazards = hazards.filter(task_q(request.user))
+    return hazards.select_related("category", "cell")
+
+
+@router.get("/counts", response={200: HazardCountsOut, 404: Error})
+def hazard_counts(request, cell: str | None = None):
+    """Counts of the cell (or of your scope) and of each child cell, from the tallies."""
+    where = access_cell(request.user, cell.strip().upper()) if cell else None
+    found = child_summaries(request.user, where)
+    top = found["summary_cell"]
+    return {
+        "cell": top.code if top else None,
+        "total": found["summary"],
+        "children": [
+            {"code": c.code, "name": c.name, "kind": c.kind, **summary}
+            for c, summary in found["children"]
+        ],
+    }
+
+
+@router.get("/supervisions", response={200: list[SupervisionOut], 404: Error})
+@paginate(LimitOffsetPagination)
+def list_supervisions(
+    request,
+    answered: bool | None = None,
+    cell: str | None = None,
+    hazard: str | None = None,
+):
+    """Supervisions (督办) in your scope: unanswered first, the most urgent first."""
+    found = visible_supervisions(request.user)
+    if answered is not None:
+        found = found.filter(answered_at__isnull=not answered)
+    if cell:
+        where = access_cell(request.user, cell.strip().upper())
+        found = found.filter(tree.subtree_q(where.path, "hazard__cell_path"))
+    if hazard:
+        found = found.filter(hazard=access_hazard(request.user, hazard.strip().upper()))
+    return found.order_by(F("answered_at").asc(nulls_first=True), "answer_by", "id")
+
+
+@router.post("/supervisions/{int:supervision_id}/answer", response={200: SupervisionOut, **ERRORS})
+def answer_supervision(request, supervision_id: int, payload: SupervisionAnswerIn):
+    """答复督办: the supervised cell or department says what it has done."""
+    found = access_supervision(request.user, supervision_id)
+    return supervision.answer(request.user, found, text=payload.answer)
+
+
+@router.get(
+    "/photos/{token}",
+    response={404: Error},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the photo (JPEG)",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def hazard_photo(request, token: str):
+    """A photo of a hazard you see, as JPEG."""
+    photo = access_photo(request.user, token)
+    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+@router.get("/{number}", response={200: HazardDetailOut, 404: Error})
+def get_hazard(request, number: str):
+    """A hazard: its fields, photos, notes, the steps you may take and its timeline."""
+    return detail(request.user, number)
+
+
+@router.post(
+    "/{number}/{step}",
+    response={200: HazardDetailOut, **BODY_ERRORS},
+    openapi_extra=_body_doc(_step_schema()),
+)
+def take_step(request, number: str, step: StepName):
+    """Take a step of the loop; the body holds that step's fields (see the schema's
+    variants). 403 when you may not take it, 409 when the hazard's state does not allow it
+    (a second click included)."""
+    hazard = access_hazard(request.user, number)
+    payload, photo_files = read_body(request, STEP_INPUTS[step.value])
+    cleaned = photos.clean_all(photo_files)  # before the step's transaction, as for a report
+    user = request.user
+
+    def act():
+        return STEP_ACTIONS[step.value](user, hazard, payload, cleaned)
+
+    if payload.client_uuid is not None:
+        submit(payload.client_uuid, f"hazards.{step.value}", user, act)
+    else:
+        act()
+    return detail(user, hazard.number)
+
+
+# --- the steps --------------------------------------------------------------------------
+
+
+def _note(fn):
+    return lambda user, h, p, files: fn(user, h, note=p.note)
+
+
+def _merge(user, h, p, files):
+    into = visible_hazards(user).filter(number=p.into.strip().upper()).first()
+    if into is None:
+        raise NotFound(_("找不到编号为 %(n)s 的隐患") % {"n": p.into}, "into")
+    return actions.merge(user, h, into=into, note=p.note)
+
+
+def _escalate(user, h, p, files):
+    department = _department(h, p.department, "department") if p.department else None
+    return actions.escalate(user, h, department=department, note=p.note)
+
+
+def _assign(user, h, p, files):
+    cell = None
+    if p.assignee_cell:
+        cell = visible_cells(user).filter(code=p.assignee_cell.strip().upper()).first()
+        if cell is None:
+            raise NotFound(
+                _("您的辖区内没有编码为 %(c)s 的网格") % {"c": p.assignee_cell}, "assignee_cell"
+            )
+    department = None
+    if p.assignee_department:
+        department = _department(h, p.assignee_department, "assignee_department")
+    return actions.assign(
+        user,
+        h,
+        measures=p.measures,
+        responsible=_responsible(user, p.responsible, department),
+        deadline=p.deadline,
+        contingency=p.contingency,
+        funds=p.funds,
+        assignee_cell=cell,
+        assignee_department=department,
+        note=p.note,
+    )
+
+
+def _department(h: Hazard, code: str, field: str) -> Department:
+    """A department of the hazard's county (the only ones it may go to), by code."""
+    county = routing.county_of(h.cell)
+    found = Department.objects.filter(cell=county, code=code.strip().upper()).first()
+    if found is None:
+        raise ActionError(_("本县没有编码为 %(c)s 的部门") % {"c": code}, field)
+    return found
+
+
+def _responsible(user, person_id: int, department: Department | None):
+    """The responsible person: someone you see, or a member of the assignee department."""
+    person = visible_people(user).filter(pk=person_id).first()
+    if person is None and department is not None:
+        person = next(
+            (p for p in routing.people_of_department(department) if p.pk == person_id), None
+        )
+    if person is None:
+        raise NotFound(_("找不到该整改责任人"), "responsible")
+    return person
+
+
+STEP_ACTIONS = {
+    Step.ACCEPT: _note(actions.accept),
+    Step.RETURN: lambda user, h, p, files: actions.return_report(user, h, reason=p.reason),
+    Step.RESUBMIT: lambda user, h, p, files: actions.resubmit(
+        user, h, description=p.description, note=p.note
+    ),
+    Step.MERGE: _merge,
+    Step.ESCALATE: _escalate,
+    Step.ASSIGN: _assign,
+    Step.START: _note(actions.start),
+    Step.PROGRESS: lambda user, h, p, files: actions.progress(
+        user, h, note=p.note, photo_files=files
+    ),
+    Step.SUBMIT: lambda user, h, p, files: actions.submit(user, h, note=p.note, photo_files=files),
+    Step.VERIFY: _note(actions.verify),
+    Step.REJECT: lambda user, h, p, files: actions.reject(user, h, reason=p.reason),
+    Step.CLOSE: _note(actions.close),
+}
+
+
+# --- the detail -------------------------------------------------------------------------
+
+
+def detail(user, number: str) -> Hazard:
+    """The hazard as ``user`` sees it now, with what HazardDetailOut shows."""
+    hazard = access_hazard(user, number)
+    hazard.allowed_steps = allowed_steps(user, hazard)
+    hazard.photo_list = list(hazard.photos.all())
+    hazard.note_list = list(hazard.notes.select_related("author__person"))
+    hazard.timeline = timeline(hazard)
+    return hazard

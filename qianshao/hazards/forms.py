@@ -1,0 +1,234 @@
+"""Forms of the hazard pages: the report, the list filters and one form per step.
+
+Forms check the shape of the input (numbers, dates, choices offered to the user); the
+actions check everything else (deadlines, scope, who may take the step) and name the field.
+"""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qianshao.grid.models import Domain
+from qianshao.hazards.models import Grade, Source, Status
+
+
+class Form(forms.Form):
+    """Labels without Django's trailing colon: the pages are Chinese and set them apart."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Several photos; each is checked and re-encoded by the action (hazards.photos)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        attrs = {"accept": "image/*", "multiple": True}
+        if kwargs.pop("capture", False):
+            attrs["capture"] = "environment"
+        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(PhotosField, self).clean(f, initial) for f in files]
+
+
+def uuid_field():
+    return forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+def note_field(label=None, required=False):
+    return forms.CharField(
+        label=label or _("处理意见"),
+        required=required,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+# --- reporting --------------------------------------------------------------------------
+
+
+class ReportForm(Form):
+    """隐患报告单 on the phone."""
+
+    title = forms.CharField(label=_("标题"), max_length=100)
+    description = forms.CharField(
+        label=_("隐患描述"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Domain.objects.filter(active=True), to_field_name="code"
+    )
+    grade = forms.ChoiceField(label=_("等级"), choices=Grade.choices, initial=Grade.GENERAL)
+    cell = forms.ChoiceField(label=_("所在网格"), required=False)
+    address = forms.CharField(label=_("位置描述"), max_length=200, required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False)
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False)
+    found_at = forms.DateTimeField(
+        label=_("发现时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    stopped_on_spot = forms.BooleanField(label=_("已当场劝阻/消除"), required=False)
+    photos = PhotosField(label=_("现场照片"), capture=True)
+    client_uuid = uuid_field()
+
+    def __init__(self, *args, cells=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells = {c.code: c for c in cells}
+        self.fields["cell"].choices = [("", _("按当前位置自动确定"))] + [
+            (c.code, c.name) for c in cells
+        ]
+        self.fields["cell"].error_messages["invalid_choice"] = _("该网格不在您的辖区内")
+
+    def clean_cell(self):
+        code = self.cleaned_data.get("cell")
+        return self.cells.get(code) if code else None
+
+
+# --- the list ---------------------------------------------------------------------------
+
+OPEN_CHOICE = "open"
+
+
+class FilterForm(Form):
+    status = forms.ChoiceField(
+        label=_("状态"),
+        required=False,
+        choices=[("", _("全部状态")), (OPEN_CHOICE, _("未销号"))] + Status.choices,
+    )
+    grade = forms.ChoiceField(
+        label=_("等级"), required=False, choices=[("", _("全部等级"))] + Grade.choices
+    )
+    category = forms.ModelChoiceField(
+        label=_("类别"),
+        required=False,
+        queryset=Domain.objects.all(),
+        to_field_name="code",
+        empty_label=_("全部类别"),
+    )
+    cell = forms.CharField(label=_("网格编码"), required=False, max_length=20)
+    overdue = forms.ChoiceField(
+        label=_("超时"),
+        required=False,
+        choices=[("", _("不限")), ("1", _("已超时")), ("0", _("未超时"))],
+    )
+    source = forms.ChoiceField(
+        label=_("来源"), required=False, choices=[("", _("全部来源"))] + Source.choices
+    )
+
+
+# --- the steps --------------------------------------------------------------------------
+
+
+class StepForm(Form):
+    client_uuid = uuid_field()
+
+    def __init__(self, *args, hazard=None, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hazard = hazard
+
+
+class NoteForm(StepForm):
+    note = note_field()
+
+
+class ReasonForm(StepForm):
+    reason = note_field(_("原因"), required=True)
+
+
+class ResubmitForm(StepForm):
+    description = forms.CharField(
+        label=_("补充后的隐患描述"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    note = note_field(_("说明"))
+
+
+class MergeForm(StepForm):
+    into = forms.CharField(label=_("合并到（隐患编号）"), max_length=24)
+    note = note_field(_("说明"))
+
+    def clean_into(self):
+        return self.cleaned_data["into"].strip().upper()
+
+
+class EscalateForm(StepForm):
+    department = forms.TypedChoiceField(label=_("抄告部门"), coerce=int)
+    note = note_field(_("抄告说明"))
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.departments = {d.pk: d for d in (choices.departments() if choices else [])}
+        self.fields["department"].choices = [(pk, d.name) for pk, d in self.departments.items()]
+        if self.hazard is not None and self.hazard.owner_id:
+            self.fields["department"].initial = self.hazard.owner_id
+
+    def clean_department(self):
+        return self.departments[self.cleaned_data["department"]]
+
+
+class AssignForm(StepForm):
+    """交办 under 五落实: assignee, measures, responsible person, funds, deadline, plan."""
+
+    assignee = forms.ChoiceField(label=_("承办单位"))
+    measures = forms.CharField(
+        label=_("整改措施"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    responsible = forms.TypedChoiceField(label=_("整改责任人"), coerce=int)
+    funds = forms.DecimalField(
+        label=_("整改资金（万元）"), required=False, max_digits=12, decimal_places=2
+    )
+    deadline = forms.DateTimeField(
+        label=_("整改时限"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    contingency = forms.CharField(
+        label=_("应急预案"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = note_field(_("交办意见"))
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = choices.assignees() if choices else {}
+        self.people = choices.people() if choices else {}
+        self.fields["assignee"].choices = [
+            (key, label) for key, (label, _o) in self.targets.items()
+        ]
+        self.fields["responsible"].choices = [("", "—")] + [
+            (pk, label) for pk, (label, _p) in self.people.items()
+        ]
+        if self.hazard is not None:
+            self.fields["assignee"].initial = f"cell:{self.hazard.cell.code}"
+
+    def clean_assignee(self):
+        return self.targets[self.cleaned_data["assignee"]][1]
+
+    def clean_responsible(self):
+        return self.people[self.cleaned_data["responsible"]][1]
+
+
+class ProgressForm(StepForm):
+    note = note_field(_("整改进展"), required=True)
+    photos = PhotosField(label=_("整改中照片"), capture=True)
+
+
+class SubmitForm(StepForm):
+    note = note_field(_("整改情况"))
+    photos = PhotosField(label=_("整改后照片"), capture=True)
+
+
+class AnswerForm(Form):
+    answer = forms.CharField(
+        label=_("答复"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

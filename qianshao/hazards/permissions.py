@@ -1,0 +1,127 @@
+"""Who may take which step of a hazard's loop: decided here, and only here.
+
+- Triage (受理, 退回, 合并, 交办, 抄告, 核查, 销号) belongs to the managing roles of the
+  township or park the hazard lies in, or of anything above it (the county), and to the
+  department that holds an escalated hazard (抄告) or owns a major one.
+- Rectification (开始整改, 报告进展, 提请核查) belongs to the assignee: the plan's
+  responsible person, people with a role in the assignee cell, or the assignee department.
+- Verification must be by someone other than the rectifier.
+- Resubmitting a returned report belongs to its reporter.
+- Nobody takes a step on a hazard outside their scope, whatever else names them (a plan's
+  responsible person elsewhere, a reporter whose post has ended).
+"""
+
+from django.utils.translation import gettext as _
+
+from qianshao.accounts.scope import scope_of
+from qianshao.grid.models import CellKind, RoleAssignment
+from qianshao.grid.permissions import MANAGING_ROLES
+from qianshao.hazards.models import TRANSITIONS, Hazard, Status, Step
+
+FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
+TRIAGE_STEPS = {Step.ACCEPT, Step.RETURN, Step.MERGE, Step.ESCALATE}
+RECTIFY_STEPS = {Step.START, Step.PROGRESS, Step.SUBMIT}
+CHECK_STEPS = {Step.VERIFY, Step.REJECT, Step.CLOSE}
+
+
+def _posts(user) -> list[RoleAssignment]:
+    cached = getattr(user, "_qianshao_hazard_posts", None)
+    if cached is None:
+        cached = list(
+            RoleAssignment.objects.active()
+            .filter(person__user=user)
+            .select_related("cell", "department")
+        )
+        user._qianshao_hazard_posts = cached
+    return cached
+
+
+def triages(user, hazard: Hazard) -> bool:
+    """Does ``user`` hold a managing post over the hazard's township (or above)?"""
+    if user.is_superuser:
+        return True
+    return any(
+        post.role in MANAGING_ROLES
+        and post.department_id is None
+        and post.cell.kind not in FIELD_KINDS
+        and hazard.cell_path.startswith(post.cell.path)
+        for post in _posts(user)
+    )
+
+
+def in_department(user, department_id: int | None) -> bool:
+    return department_id is not None and any(
+        post.department_id == department_id for post in _posts(user)
+    )
+
+
+def in_cell(user, cell_id: int | None) -> bool:
+    """Does ``user`` hold any active post in the cell (read from the per-user cache)?"""
+    return cell_id is not None and any(post.cell_id == cell_id for post in _posts(user))
+
+
+def department_handles(user, hazard: Hazard) -> bool:
+    """The department holding the hazard (抄告), or owning a major one, acts as triage.
+
+    Escalating makes the receiving department the hazard's owner, so it keeps the hazard
+    after assigning it to someone else.
+    """
+    if hazard.status == Status.ESCALATED or hazard.escalated_by_id:
+        return in_department(user, hazard.owner_id)
+    return hazard.grade == "major" and in_department(user, hazard.owner_id)
+
+
+def rectifies(user, hazard: Hazard) -> bool:
+    """Is ``user`` the assignee: responsible person, in the assignee cell or department?"""
+    if hazard.responsible_id and hazard.responsible.user_id == user.pk:
+        return True
+    if hazard.assignee_department_id:
+        return in_department(user, hazard.assignee_department_id)
+    return hazard.assignee_cell_id is not None and any(
+        post.cell_id == hazard.assignee_cell_id and post.department_id is None
+        for post in _posts(user)
+    )
+
+
+def is_rectifier(user, hazard: Hazard) -> bool:
+    return user.pk == hazard.rectified_by_id or (
+        hazard.responsible_id is not None and hazard.responsible.user_id == user.pk
+    )
+
+
+def refusal(user, hazard: Hazard, step: str) -> str | None:
+    """Why ``user`` may not take ``step`` on ``hazard`` now, or None if they may."""
+    if step not in TRANSITIONS[hazard.status]:
+        return _("“%(status)s”状态下不能%(step)s") % {
+            "status": hazard.get_status_display(),
+            "step": Step(step).label,
+        }
+    if not getattr(user, "is_authenticated", False):
+        return _("请先登录")
+    if not scope_of(user).covers(hazard.cell_path):
+        return _("该隐患不在您的辖区内")
+    if step == Step.RESUBMIT:
+        return None if user.pk == hazard.reported_by_id else _("只有报告人可以重新上报")
+    if step in TRIAGE_STEPS:
+        return None if triages(user, hazard) else _("只有属地乡镇（园区）或上级可以受理")
+    if step == Step.ASSIGN:
+        ok = (
+            triages(user, hazard)
+            if hazard.status == Status.ACCEPTED
+            else (department_handles(user, hazard) or triages(user, hazard))
+        )
+        return None if ok else _("您无权交办该隐患")
+    if step in RECTIFY_STEPS:
+        return None if rectifies(user, hazard) else _("只有承办单位或整改责任人可以整改")
+    if step in CHECK_STEPS:
+        if not (triages(user, hazard) or department_handles(user, hazard)):
+            return _("您无权核查或销号")
+        if step == Step.VERIFY and is_rectifier(user, hazard):
+            return _("核查人不能是整改人")
+        return None
+    return _("未知环节")
+
+
+def allowed_steps(user, hazard: Hazard) -> list[str]:
+    """The steps ``user`` may take now: the buttons on the hazard's page."""
+    return [step for step in TRANSITIONS[hazard.status] if refusal(user, hazard, step) is None]

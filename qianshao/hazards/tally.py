@@ -1,0 +1,66 @@
+"""Counters of hazards per cell subtree (docs/adr/0007).
+
+Every change of a hazard's (status, grade, overdue) moves one unit from the old key to the
+new one on the hazard's cell path and on every ancestor path, in the action's transaction.
+Per-child counts then read the children's counters; ``rebuild`` recomputes them all.
+"""
+
+from collections import defaultdict
+
+from django.db import connection, transaction
+from django.db.models import Count
+
+from qianshao.grid import tree
+from qianshao.hazards.models import Hazard, Tally
+from qianshao.lib.dbsql import add_to_counters
+
+KEYS = ["path", "status", "grade", "overdue"]
+
+
+def key_of(hazard: Hazard) -> tuple[str, str, bool]:
+    return (hazard.status, hazard.grade, hazard.overdue)
+
+
+def move(path: str, old: tuple | None, new: tuple | None) -> None:
+    """Count one hazard under ``path`` as ``new`` instead of ``old`` (either may be None)."""
+    if old == new:
+        return
+    paths = [*tree.ancestor_paths(path), path]
+    rows = []
+    if old is not None:
+        rows += [(p, *old, -1) for p in paths]
+    if new is not None:
+        rows += [(p, *new, 1) for p in paths]
+    add_to_counters(connection, Tally._meta.db_table, KEYS, rows)
+
+
+def counts(paths: list[str]) -> dict[str, dict[tuple, int]]:
+    """The counters of each of ``paths``: {path: {(status, grade, overdue): n}}."""
+    found: dict[str, dict[tuple, int]] = {p: {} for p in paths}
+    rows = Tally.objects.filter(path__in=paths, n__gt=0).values_list(*KEYS, "n")
+    for path, status, grade, overdue, n in rows:
+        found[path][(status, grade, overdue)] = n
+    return found
+
+
+def rebuild() -> int:
+    """Recount every counter from the hazards themselves; returns the number of counters."""
+    totals: dict[tuple, int] = defaultdict(int)
+    grouped = (
+        Hazard.objects.values_list("cell_path", "status", "grade", "overdue")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for path, status, grade, overdue, n in grouped.iterator():
+        for p in [*tree.ancestor_paths(path), path]:
+            totals[(p, status, grade, overdue)] += n
+    with transaction.atomic():
+        Tally.objects.all().delete()
+        Tally.objects.bulk_create(
+            [
+                Tally(path=p, status=s, grade=g, overdue=o, n=n)
+                for (p, s, g, o), n in totals.items()
+            ],
+            batch_size=2000,
+        )
+    return len(totals)

@@ -1,0 +1,51 @@
+"""`qianshao bench hazards`, briefly: one county, 300 reports through the actions, grown to
+1,500 hazards, end to end in a fresh database of the kind the suite runs on. It must finish
+and print figures that hold together."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+
+def number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_together():
+    argv = [sys.executable, "-m", "qianshao", "bench", "hazards", "--root", "360102"]
+    argv += ["--villages", "3", "--hazards", "300", "--scale", "1500", "--repeat", "3"]
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        argv += ["--database-url", settings.DATABASE_URL]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+
+    ingest = re.search(r"through the actions.*: ([\d.]+) s  \(([\d,]+) hazards/s", out)
+    plain = re.search(r"one by one with the ORM.*: ([\d.]+) s  \(([\d,]+) rows/s\)", out)
+    ratio = re.search(r"ratio actions / one-by-one insert: ([\d.]+)x  \(target <= 10x\)", out)
+    assert ingest and plain and ratio, out
+    took, base = number(ingest.group(1)), number(plain.group(1))
+    assert number(ingest.group(2)) == pytest.approx(300 / took, rel=0.02), out
+    assert number(ratio.group(1)) == pytest.approx(took / base, rel=0.05), out
+    for step in ["accept: 60 ", "return: 6 ", "assign: 30 ", "start: 15 "]:
+        assert step in out, out
+    assert "tally kept by the actions equals a recount: True" in out
+    grown = re.search(r"grown by ([\d,]+) rows bulk-inserted directly", out)
+    assert grown and number(grown.group(1)) == 1500 - 300, out
+
+    counts = re.findall(
+        r"\(([\d,]+) hazards, (\d+) children\): per-child counts ([\d.]+) ms \(target < 200 ms\)",
+        out,
+    )
+    assert len(counts) == 1, "the county is the root: counted once"
+    assert all(number(total) == 1500 and int(children) > 0 for total, children, _ in counts)
+    sweep = re.search(
+        r"overdue sweep of one minute \((\d+) hazards due on average\): ([\d.]+) ms "
+        r"\(target < 200 ms\); with nothing due: ([\d.]+) ms",
+        out,
+    )
+    assert sweep and int(sweep.group(1)) > 0, out
+    assert number(sweep.group(3)) < number(sweep.group(2)), "the idle scan is the cheap part"

@@ -1,0 +1,121 @@
+"""The supervision board (督办台): overdue first, then what falls due within a day, and the
+supervision records with an answer form for those who must answer."""
+
+import re
+from datetime import timedelta
+
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from qianshao.hazards import supervision
+from qianshao.hazards.models import Supervision
+from qianshao.hazards.tests.access_rules_pages import hazard_at
+
+NUMBER = re.compile(r'<tr data-number="(\w+)">')
+
+
+def section(html: str, name: str) -> str:
+    return html[html.index(f'data-testid="{name}"') :].split("</section>")[0]
+
+
+def supervised(hazard, hours_late: int):
+    supervision.supervise(hazard.pk, hazard.due_at + timedelta(hours=hours_late))
+    hazard.refresh_from_db()
+    return hazard
+
+
+def test_overdue_hazards_come_first_by_supervision_level_then_those_due_soon(cast, client_for):
+    reminded = supervised(hazard_at(cast, "accepted", title="提醒"), 1)
+    lettered = supervised(hazard_at(cast, "accepted", title="函告"), 25)
+    due_soon = hazard_at(cast, "submitted", title="快到期")
+    later = hazard_at(cast, "rectifying", title="整改中")  # due at the plan's deadline, 3 days
+    closed = hazard_at(cast, "closed")
+    assert (reminded.supervision_level, lettered.supervision_level) == (1, 2)
+    html = client_for(cast.users["county"]).get("/hazards/supervision/").content.decode()
+    assert NUMBER.findall(section(html, "overdue")) == [lettered.number, reminded.number]
+    soon = NUMBER.findall(section(html, "soon"))
+    assert soon == [due_soon.number]
+    assert later.number not in html and closed.number not in html
+
+
+def test_each_record_shows_its_target_and_answer_time_and_only_the_target_may_answer(
+    cast, client_for
+):
+    hazard = supervised(hazard_at(cast, "accepted"), 1)
+    record = Supervision.objects.get(hazard=hazard)
+    county = client_for(cast.users["county"]).get("/hazards/supervision/").content.decode()
+    row = county[county.index(f'<tr data-supervision="{record.pk}">') :].split("</tr>")[0]
+    assert "甲镇" in row and "提醒" in row and "未答复" in row
+    assert f'data-testid="answer-{record.pk}"' not in row  # the county is not the target
+    township = client_for(cast.users["township"])
+    html = township.get("/hazards/supervision/").content.decode()
+    assert f'data-testid="answer-{record.pk}"' in html
+
+
+def test_the_target_answers_and_a_second_answer_is_refused(cast, client_for):
+    hazard = supervised(hazard_at(cast, "accepted"), 1)
+    record = Supervision.objects.get(hazard=hazard)
+    url = f"/hazards/supervision/{record.pk}/answer/"
+    township = client_for(cast.users["township"])
+    empty = township.post(url, {"answer": " "})
+    assert empty.status_code == 400
+    assert Supervision.objects.get(pk=record.pk).answered_at is None
+    assert township.post(url, {"answer": "已安排专人处理"}).status_code == 302
+    record.refresh_from_db()
+    assert record.answer == "已安排专人处理" and record.answered_by == cast.users["township"]
+    again = township.post(url, {"answer": "再次答复"})
+    assert again.status_code == 409
+    assert "该督办已答复" in again.content.decode()
+    assert Supervision.objects.get(pk=record.pk).answer == "已安排专人处理"
+    html = township.get(f"/hazards/{hazard.number}/").content.decode()
+    assert "已安排专人处理" in section(html, "supervisions")
+
+
+def test_someone_who_is_not_the_target_may_not_answer(cast, client_for):
+    hazard = supervised(hazard_at(cast, "accepted"), 1)
+    record = Supervision.objects.get(hazard=hazard)
+    response = client_for(cast.users["county"]).post(
+        f"/hazards/supervision/{record.pk}/answer/", {"answer": "代为答复"}
+    )
+    assert response.status_code == 403
+    assert "只有督办对象可以答复" in response.content.decode()
+    assert Supervision.objects.get(pk=record.pk).answered_at is None
+
+
+def test_the_assignee_answers_for_an_overdue_rectification(cast, client_for):
+    hazard = hazard_at(cast, "rectifying")
+    with time_machine.travel(hazard.due_at + timedelta(hours=2)):
+        supervision.sweep()
+        record = Supervision.objects.get(hazard=hazard)
+        assert record.target_cell == cast.village
+        village = client_for(cast.users["village"])
+        html = village.get("/hazards/supervision/").content.decode()
+        assert f'data-testid="answer-{record.pk}"' in html
+        assert "逾期未答复" not in html
+    with time_machine.travel(record.answer_by + timedelta(hours=1)):
+        html = village.get("/hazards/supervision/").content.decode()
+        assert "逾期未答复" in html
+
+
+def test_the_outsider_sees_nothing_of_the_other_county_on_the_board(cast, client_for):
+    hazard = supervised(hazard_at(cast, "accepted"), 25)
+    soon = hazard_at(cast, "submitted")
+    html = client_for(cast.users["outsider"]).get("/hazards/supervision/").content.decode()
+    assert hazard.number not in html and soon.number not in html
+    assert "暂无督办" in html
+
+
+def test_the_board_reads_the_same_queries_however_many_records(cast, client_for):
+    supervised(hazard_at(cast, "accepted"), 25)
+    client = client_for(cast.users["township"])
+    client.get("/hazards/supervision/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/hazards/supervision/")
+    for _ in range(4):
+        supervised(hazard_at(cast, "accepted"), 80)
+        hazard_at(cast, "submitted")
+    with CaptureQueriesContext(connection) as many:
+        html = client.get("/hazards/supervision/").content.decode()
+    assert html.count("data-supervision=") == 2 + 4 * 3
+    assert len(many.captured_queries) == len(few.captured_queries)

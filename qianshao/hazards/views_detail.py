@@ -1,0 +1,133 @@
+"""A hazard's page: its facts and 五落实 plan, map point, photos, timeline from the audit
+chain, supervision, and one form per step the user may take now."""
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from qianshao.audit.models import AuditRecord
+from qianshao.hazards.access import (
+    Choices,
+    access_hazard,
+    visible_hazards,
+    visible_supervisions,
+)
+from qianshao.hazards.forms import StepForm
+from qianshao.hazards.models import Stage, Status, Step
+from qianshao.hazards.permissions import allowed_steps
+
+
+@dataclass
+class Failed:
+    """A step that was refused: its bound form (with the errors) and the message."""
+
+    step: str
+    form: StepForm
+    message: str = ""
+
+
+def hazard_page(request, number, failed: Failed | None = None, status: int = 200):
+    from qianshao.hazards.views_steps import step_form
+
+    hazard = access_hazard(request.user, number)
+    choices = Choices(request.user, hazard)
+    forms = []
+    for step in allowed_steps(request.user, hazard):
+        if failed is not None and failed.step == step:
+            forms.append((Step(step), failed.form))
+        else:
+            forms.append((Step(step), step_form(step, hazard=hazard, choices=choices)))
+    context = {
+        "hazard": hazard,
+        "step_forms": forms,
+        "failed": failed,
+        "photos": photo_groups(hazard),
+        "timeline": timeline(hazard),
+        "supervisions": visible_supervisions(request.user).filter(hazard=hazard),
+        # Hazards merged into or from this one are named only if the viewer sees them.
+        "merged_into": visible_hazards(request.user).filter(pk=hazard.merged_into_id).first(),
+        "duplicates": visible_hazards(request.user).filter(merged_into=hazard).only("number"),
+        "map_data": hazard_map(hazard),
+    }
+    return render(request, "hazards/detail.html", context, status=status)
+
+
+def photo_groups(hazard) -> list[tuple[str, list]]:
+    groups = {Stage.BEFORE: [], Stage.PROGRESS: [], Stage.AFTER: []}
+    for picture in hazard.photos.all():
+        stage = Stage.BEFORE if picture.stage == Stage.PUBLIC else picture.stage
+        groups[stage].append(picture)
+    return [(Stage(stage).label, pictures) for stage, pictures in groups.items()]
+
+
+@dataclass
+class Entry:
+    at: object
+    label: str
+    actor: str
+    note: str = ""
+    status: str = ""
+    photos: int = 0
+    action: str = ""
+
+
+def timeline(hazard) -> list[Entry]:
+    """Every audit record of the hazard, oldest first, each with the note its step wrote.
+
+    The records are the hazard's own, read because the hazard was reached through scope
+    (as its notes and photos are); filtering them by their recorded cell path would hide
+    the history of a hazard whose cell has since moved in the tree.
+    """
+    notes: dict[str, deque] = defaultdict(deque)
+    for note in hazard.notes.all():
+        notes[note.step].append(note.text)
+    labels = {f"hazards.{s.value}": s.label for s in Step} | {
+        "hazards.supervise": _("超时督办"),
+        "hazards.answer_supervision": _("答复督办"),
+    }
+    entries = []
+    for record in AuditRecord.objects.for_object(hazard).order_by("seq"):
+        after = record.after or {}
+        step = record.action.removeprefix("hazards.")
+        note = notes[step].popleft() if record.note and notes[step] else record.note
+        if record.action == "hazards.supervise":
+            note = "、".join(after.get("raised") or []) or _("已超时")
+        elif record.action == "hazards.answer_supervision":
+            note = after.get("answer", "")
+        status = after.get("status") if after.get("status") in Status.values else ""
+        entries.append(
+            Entry(
+                at=record.at,
+                label=labels.get(record.action, record.action),
+                actor=record.actor_label,
+                note=note,
+                status=Status(status).label if status else "",
+                photos=after.get("photos") or 0,
+                action=step,
+            )
+        )
+    return entries
+
+
+def hazard_map(hazard) -> dict | None:
+    """GeoJSON of the hazard's cell boundary and its point (None when it has neither)."""
+    features = []
+    if hazard.cell.boundary:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": hazard.cell.boundary,
+                "properties": {"name": hazard.cell.name, "self": True},
+            }
+        )
+    if hazard.lon is not None and hazard.lat is not None:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [hazard.lon, hazard.lat]},
+                "properties": {"name": hazard.title, "point": True},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features} if features else None

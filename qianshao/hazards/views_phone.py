@@ -1,0 +1,118 @@
+"""The phone pages: report a hazard (隐患报告单), my reports, my tasks."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from qianshao.grid import tree
+from qianshao.grid.access import visible_cells
+from qianshao.grid.permissions import MANAGING_ROLES
+from qianshao.hazards import actions
+from qianshao.hazards.access import MAX_CHOICES, visible_hazards
+from qianshao.hazards.forms import ReportForm
+from qianshao.hazards.models import Status
+from qianshao.hazards.permissions import FIELD_KINDS, _posts, allowed_steps
+from qianshao.hazards.views_steps import read_photos
+from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.errors import ActionError, Conflict
+
+PAGE_SIZE = 20
+
+
+def report(request):
+    cells = list(visible_cells(request.user).order_by("path")[:MAX_CHOICES])
+    form = ReportForm(request.POST or None, request.FILES or None, cells=cells)
+    if request.method != "POST":
+        return render(request, "hazards/m_report.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "hazards/m_report.html", {"form": form}, status=400)
+    data = form.cleaned_data
+
+    def report_it():
+        return actions.report(
+            request.user,
+            title=data["title"],
+            description=data["description"],
+            category=data["category"],
+            grade=data["grade"],
+            found_at=data["found_at"],
+            cell=data["cell"],
+            lon=data["lon"],
+            lat=data["lat"],
+            address=data["address"],
+            stopped_on_spot=data["stopped_on_spot"],
+            photo_files=read_photos(data["photos"]),
+        )
+
+    try:
+        hazard, _created = submit(data["client_uuid"], "hazards.report", request.user, report_it)
+    except IntakeConflict:
+        return refused(request, form, Conflict(_("该表单已提交过，请刷新页面")))
+    except ActionError as exc:
+        return refused(request, form, exc)
+    messages.success(request, _("已上报，编号 %(n)s") % {"n": hazard.number})
+    return redirect("hazard", number=hazard.number)
+
+
+def refused(request, form, exc: ActionError):
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "hazards/m_report.html", {"form": form}, status=exc.status)
+
+
+def mine(request):
+    hazards = visible_hazards(request.user).filter(reported_by=request.user)
+    page = Paginator(hazards.select_related("category", "cell"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "hazards/m_mine.html", {"page": page})
+
+
+def tasks(request):
+    hazards = visible_hazards(request.user).filter(task_q(request.user))
+    related = ("category", "cell", "responsible")
+    hazards = hazards.select_related(*related).order_by(
+        "-overdue", F("due_at").asc(nulls_last=True), "id"
+    )  # the most pressing first
+    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(h, allowed_steps(request.user, h)) for h in page]
+    return render(request, "hazards/m_tasks.html", {"page": page, "rows": rows})
+
+
+TRIAGE_WORK = [
+    Status.SUBMITTED,
+    Status.ACCEPTED,
+    Status.ESCALATED,
+    Status.VERIFYING,
+    Status.VERIFIED,
+]
+CHECK_WORK = [Status.VERIFYING, Status.VERIFIED]
+RECTIFY_WORK = [Status.ASSIGNED, Status.RECTIFYING]
+
+
+def task_q(user) -> Q:
+    """The hazards on which ``user`` has a step to take, as one condition built from their
+    posts (the same rules as ``permissions.refusal``, so the list needs no per-row check)."""
+    posts = _posts(user)
+    departments = {p.department_id for p in posts if p.department_id}
+    cells = {p.cell_id for p in posts if not p.department_id}
+    condition = Q(status=Status.RETURNED, reported_by=user)
+    if user.is_superuser:
+        condition |= Q(status__in=TRIAGE_WORK)
+    for post in posts:
+        if (
+            post.role in MANAGING_ROLES
+            and not post.department_id
+            and post.cell.kind not in FIELD_KINDS
+        ):
+            condition |= Q(status__in=TRIAGE_WORK) & tree.subtree_q(post.cell.path, "cell_path")
+    rectify = Q(responsible__user=user) | Q(assignee_department__in=departments)
+    rectify |= Q(assignee_department__isnull=True, assignee_cell__in=cells)
+    condition |= Q(status__in=RECTIFY_WORK) & rectify
+    escalated = Q(status=Status.ESCALATED) | Q(escalated_by__isnull=False, status__in=CHECK_WORK)
+    condition |= escalated & Q(assignee_department__in=departments)
+    condition |= Q(
+        grade="major", owner__in=departments, escalated_by__isnull=True, status__in=CHECK_WORK
+    )
+    return condition

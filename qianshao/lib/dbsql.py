@@ -1,0 +1,106 @@
+"""The one module that holds database-specific SQL (SQLite and PostgreSQL).
+
+- Materialised paths are compared in byte order: on PostgreSQL their columns use the "C"
+  collation, whatever the database's default (a locale collation would sort '.' and '/'
+  out of byte order and break subtree ranges). SQLite compares bytes already.
+- The audit table refuses UPDATE at the database level too (a trigger), so even code that
+  bypasses the model cannot rewrite history silently. DELETE stays possible (test flushes
+  use it); the hash chain names any removed record.
+"""
+
+PATH_COLUMNS = [("grid_cell", "path", 255), ("audit_auditrecord", "cell_path", 255)]
+
+_SQLITE_GUARD = """
+CREATE TRIGGER IF NOT EXISTS audit_append_only BEFORE UPDATE ON audit_auditrecord
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+"""
+_PG_GUARD = """
+CREATE OR REPLACE FUNCTION audit_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'audit records are append-only'; END; $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS audit_append_only ON audit_auditrecord;
+CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit_auditrecord
+FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+"""
+
+
+def byte_order(columns: list[tuple[str, str, int]]):
+    """A migration step giving path ``columns`` (table, column, length) byte order."""
+
+    def apply(apps, schema_editor) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        for table, column, length in columns:
+            schema_editor.execute(
+                f'ALTER TABLE {table} ALTER COLUMN {column} TYPE varchar({length}) COLLATE "C"'
+            )
+
+    return apply
+
+
+byte_order_paths = byte_order(PATH_COLUMNS)
+
+
+def guard_audit(apps, schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute(_SQLITE_GUARD)
+    elif vendor == "postgresql":
+        schema_editor.execute(_PG_GUARD)
+
+
+def unguard_audit(apps, schema_editor) -> None:
+    drop_audit_guard(schema_editor.connection)
+
+
+def drop_audit_guard(connection) -> None:
+    """Remove the trigger (used by tests that play an attacker with database access)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("DROP TRIGGER IF EXISTS audit_append_only")
+        elif connection.vendor == "postgresql":
+            cursor.execute("DROP TRIGGER IF EXISTS audit_append_only ON audit_auditrecord")
+
+
+def restore_audit_guard(connection) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(_SQLITE_GUARD)
+        elif connection.vendor == "postgresql":
+            cursor.execute(_PG_GUARD)
+
+
+def insert_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:
+    """Write many rows into ``table``: COPY on PostgreSQL, executemany on SQLite.
+
+    Values must already be prepared for the database (Django's get_db_prep_save).
+    """
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+
+
+def add_to_counters(connection, table: str, keys: list[str], rows: list[tuple]) -> None:
+    """Add each row's last value to the counter named by its keys, creating it at need.
+
+    ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n``: the same statement
+    on SQLite (3.24+) and PostgreSQL (9.5+); the counter column is ``n``.
+    """
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in [*keys, "n"])
+    one = "(" + ", ".join(["%s"] * (len(keys) + 1)) + ")"
+    conflict = ", ".join(quote(k) for k in keys)
+    sql = (
+        f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([one] * len(rows))} "
+        f"ON CONFLICT ({conflict}) DO UPDATE SET n = {quote(table)}.n + excluded.n"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])

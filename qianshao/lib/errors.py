@@ -1,0 +1,30 @@
+"""Errors an action raises; pages and the API turn them into clear 4xx answers."""
+
+
+class ActionError(Exception):
+    """The request is wrong: ``field`` names what is wrong when one field is."""
+
+    status = 400
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.field = field
+
+    def as_dict(self) -> dict:
+        detail = {"detail": self.message}
+        if self.field:
+            detail["field"] = self.field
+        return detail
+
+
+class NotAllowed(ActionError):
+    """The user may see the object but may not take this step."""
+
+    status = 403
+
+
+class Conflict(ActionError):
+    """The object is not in a state that allows this step (or someone was first)."""
+
+    status = 409

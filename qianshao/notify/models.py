@@ -1,0 +1,128 @@
+"""The notifications outbox, delivery attempts, the in-app inbox and webhooks."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    INAPP = "inapp", _("站内消息")
+    SMS = "sms", _("短信")
+    WEBHOOK = "webhook", _("Webhook")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已送达")
+    FAILED = "failed", _("发送失败")
+
+
+class Webhook(models.Model):
+    name = models.CharField(_("名称"), max_length=64)
+    url = models.URLField(_("地址"), max_length=500)
+    secret = models.CharField(_("签名密钥"), max_length=128, blank=True)
+    events = models.JSONField(
+        _("事件"),
+        default=list,
+        blank=True,
+        help_text=_("事件名列表，如 grid.role_assigned；留空表示全部"),
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Webhook")
+        verbose_name_plural = _("Webhook")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def wants(self, event: str) -> bool:
+        return self.active and (not self.events or event in self.events)
+
+
+class Message(models.Model):
+    """One notification on one channel to one recipient, written by an action."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.CharField(_("事件"), max_length=64)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    person = models.ForeignKey(
+        "grid.Person", models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    webhook = models.ForeignKey(
+        Webhook, models.CASCADE, null=True, blank=True, related_name="messages"
+    )
+    address = models.CharField(_("地址"), max_length=500, blank=True)
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} → {self.address or self.user}: {self.subject}"
+
+
+class Delivery(models.Model):
+    """One attempt to deliver a message, and what came of it."""
+
+    message = models.ForeignKey(Message, models.CASCADE, related_name="deliveries")
+    attempt = models.PositiveSmallIntegerField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        ordering = ["message", "attempt"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}#{self.attempt}"
+
+
+class InboxItem(models.Model):
+    """An in-app message in a user's inbox."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="inbox")
+    message = models.OneToOneField(Message, models.CASCADE, related_name="inbox_item")
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内消息")
+        verbose_name_plural = _("站内消息")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.subject

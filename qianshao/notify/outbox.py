@@ -1,0 +1,95 @@
+"""Writing notifications into the outbox, inside the action's transaction.
+
+The worker delivers them after the transaction commits (``tasks.deliver_messages``) and a
+periodic sweep retries whatever is still due, so a stopped worker loses nothing.
+"""
+
+import uuid
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from qianshao.notify.models import Channel, Message, Webhook
+
+
+def enqueue(
+    event: str,
+    *,
+    subject: str,
+    body: str = "",
+    link: str = "",
+    people: Iterable = (),
+    users: Iterable = (),
+    payload: dict | None = None,
+    sms: bool = False,
+    dedupe_key: str | None = None,
+) -> list[int]:
+    """Queue ``event`` to people (in-app, and SMS when ``sms``), users and webhooks.
+
+    ``dedupe_key`` makes the call idempotent: a message already queued under the same key,
+    channel and recipient is not queued again. Returns the ids of the new messages.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("notifications are queued inside the action's transaction")
+    common = {
+        "event": event,
+        "subject": subject[:200],
+        "body": body,
+        "link": link,
+        "payload": payload or {},
+    }
+    messages = []
+    seen_users: set[int] = set()
+    for person in people:
+        if person.user_id and person.user_id not in seen_users:
+            seen_users.add(person.user_id)
+            messages.append(
+                Message(
+                    channel=Channel.INAPP,
+                    user_id=person.user_id,
+                    person=person,
+                    address=str(person.user_id),
+                    **common,
+                )
+            )
+        if sms and settings.SMS_GATEWAY_URL:
+            messages.append(
+                Message(channel=Channel.SMS, person=person, address=person.phone, **common)
+            )
+    for user in users:
+        if user.pk not in seen_users:
+            seen_users.add(user.pk)
+            messages.append(
+                Message(channel=Channel.INAPP, user=user, address=str(user.pk), **common)
+            )
+    for hook in Webhook.objects.filter(active=True):
+        if hook.wants(event):
+            messages.append(
+                Message(channel=Channel.WEBHOOK, webhook=hook, address=hook.url, **common)
+            )
+    if dedupe_key:
+        for message in messages:
+            message.dedupe_key = f"{dedupe_key}|{message.channel}|{message.address}"[:200]
+        taken = set(
+            Message.objects.filter(dedupe_key__in=[m.dedupe_key for m in messages]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        messages = [m for m in messages if m.dedupe_key not in taken]
+    if not messages:
+        return []
+    for message in messages:
+        message.uuid = uuid.uuid4()
+    Message.objects.bulk_create(messages, ignore_conflicts=bool(dedupe_key))
+    ids = list(
+        Message.objects.filter(uuid__in=[m.uuid for m in messages]).values_list("id", flat=True)
+    )
+    transaction.on_commit(lambda: _schedule(ids))
+    return ids
+
+
+def _schedule(ids: list[int]) -> None:
+    from qianshao.notify.tasks import deliver_messages
+
+    deliver_messages(ids)

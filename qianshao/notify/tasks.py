@@ -1,0 +1,16 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from qianshao.notify import delivery
+
+
+@db_task()
+def deliver_messages(ids: list[int]) -> None:
+    for message_id in ids:
+        delivery.deliver(message_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_outbox() -> int:
+    """Every minute: retry what is due and catch up on anything queued while down."""
+    return delivery.deliver_due()

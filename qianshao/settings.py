@@ -1,0 +1,223 @@
+"""Qianshao settings, read from the environment (see README: Configuration)."""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from qianshao.lib.env import env_bool, env_int, env_list, env_path, env_str
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("QIANSHAO_DATA_DIR", "./var")
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("QIANSHAO_DEBUG", True)
+
+
+def _secret_key() -> str:
+    key = env_str("QIANSHAO_SECRET_KEY")
+    if key:
+        return key
+    if not DEBUG:
+        raise ImproperlyConfigured("QIANSHAO_SECRET_KEY must be set when QIANSHAO_DEBUG is off")
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("QIANSHAO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+if not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("QIANSHAO_ALLOWED_HOSTS must name at least one host")
+CSRF_TRUSTED_ORIGINS = env_list("QIANSHAO_CSRF_TRUSTED_ORIGINS", [])
+# Absolute address of the site, used in links that leave it (QR codes, SMS, webhooks).
+BASE_URL = env_str("QIANSHAO_BASE_URL", "").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "axes",
+    "huey.contrib.djhuey",
+    "ninja",
+    "qianshao.accounts",
+    "qianshao.audit",
+    "qianshao.intake",
+    "qianshao.grid",
+    "qianshao.notify",
+    "qianshao.hazards",
+    "qianshao.web",
+    "qianshao.bench",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qianshao.accounts.middleware.PagesLoginRequired",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "qianshao.urls"
+WSGI_APPLICATION = "qianshao.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "qianshao.accounts.backends.UsernameOrPhoneBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "qianshao.web.context.site",
+            ],
+            "builtins": ["qianshao.web.templatetags.qianshao"],
+        },
+    },
+]
+
+# Database: SQLite (WAL) in the data directory unless DATABASE_URL names another.
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "qianshao.sqlite3",
+            "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+        }
+    }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
+            " PRAGMA foreign_keys=ON;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# Login throttling (django-axes): a username is locked out from an address after
+# QIANSHAO_LOGIN_FAILURES failed attempts, for QIANSHAO_LOGIN_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env_int("QIANSHAO_LOGIN_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("QIANSHAO_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "qianshao.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env_str("QIANSHAO_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATA_DIR / "media"
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+NINJA_PAGINATION_MAX_LIMIT = 500
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+UPLOAD_MAX_BYTES = env_int("QIANSHAO_UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+SESSION_COOKIE_SECURE = env_bool("QIANSHAO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+
+# Cache, shared by all web processes (rate limits): the database, or Redis when configured.
+CACHE_URL = env_str("QIANSHAO_CACHE_URL")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "qianshao_cache",
+        }
+    }
+
+# Task queue (Huey): SQLite file in the data directory, or Redis when QIANSHAO_QUEUE_URL is set.
+QUEUE_URL = env_str("QIANSHAO_QUEUE_URL")
+if QUEUE_URL:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "qianshao", "url": QUEUE_URL}
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": "qianshao",
+        "filename": str(DATA_DIR / "queue.sqlite3"),
+    }
+HUEY |= {
+    "immediate": False,
+    "utc": True,
+    "consumer": {"workers": env_int("QIANSHAO_WORKER_THREADS", 2, 1), "worker_type": "thread"},
+}
+
+# Notifications.
+SMS_GATEWAY_URL = env_str("QIANSHAO_SMS_URL")
+SMS_GATEWAY_TOKEN = env_str("QIANSHAO_SMS_TOKEN")
+NOTIFY_TIMEOUT_SECONDS = env_int("QIANSHAO_NOTIFY_TIMEOUT", 10, minimum=1)
+NOTIFY_MAX_ATTEMPTS = env_int("QIANSHAO_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+
+API_TOKEN_TTL_DAYS = env_int("QIANSHAO_TOKEN_TTL_DAYS", 90, minimum=1)
+# Leaflet tile layer; empty draws boundaries on a plain background (servers may be offline).
+MAP_TILE_URL = env_str("QIANSHAO_MAP_TILE_URL")
+MAP_TILE_ATTRIBUTION = env_str("QIANSHAO_MAP_TILE_ATTRIBUTION")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("QIANSHAO_LOG_LEVEL", "INFO")},
+    # The worker (run_huey) gives huey's logger a handler of its own; don't print twice.
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "huey": {"level": "INFO", "propagate": False},
+    },
+}

@@ -1,0 +1,173 @@
+"""The test cast: a small named grid built through the real actions (healthchecks' hc/test.py).
+
+Two counties so that there is always an outside:
+
+    A县 450901 ─┬─ 甲镇 450901100 ─┬─ 一村 450901100201
+                │                   └─ 二村 450901100202
+                └─ 乙镇 450901101 ─── 三村 450901101201
+    B县 450902 ─── 丙镇 450902100 ─── 四村 450902100201
+
+People with logins: county (A县 调度员), township (甲镇 调度员), village (一村 网格员),
+department (A县 应急管理局 网格员), outsider (B县 调度员), and admin (superuser).
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from shapely.geometry import box, mapping
+
+from qianshao.accounts.actions import create_login
+from qianshao.grid import actions
+from qianshao.grid.importers.divisions import CellRow
+from qianshao.grid.models import Cell, CellKind, Department, Domain, Person, Role
+
+PASSWORD = "cast-password-1"
+START = date(2024, 1, 1)
+
+# code, name, kind, parent, (min lon, min lat, max lon, max lat)
+GRID = [
+    ("450901", "A县", CellKind.COUNTY, None, (106.0, 24.0, 106.4, 24.4)),
+    ("450901100", "甲镇", CellKind.TOWNSHIP, "450901", (106.0, 24.0, 106.2, 24.4)),
+    ("450901101", "乙镇", CellKind.TOWNSHIP, "450901", (106.2, 24.0, 106.4, 24.4)),
+    ("450901100201", "一村", CellKind.VILLAGE, "450901100", (106.0, 24.0, 106.2, 24.2)),
+    ("450901100202", "二村", CellKind.VILLAGE, "450901100", (106.0, 24.2, 106.2, 24.4)),
+    ("450901101201", "三村", CellKind.VILLAGE, "450901101", (106.2, 24.0, 106.4, 24.4)),
+    ("450902", "B县", CellKind.COUNTY, None, (107.0, 24.0, 107.4, 24.4)),
+    ("450902100", "丙镇", CellKind.TOWNSHIP, "450902", (107.0, 24.0, 107.4, 24.4)),
+    ("450902100201", "四村", CellKind.VILLAGE, "450902100", (107.0, 24.0, 107.4, 24.4)),
+]
+
+
+@dataclass
+class Cast:
+    cells: dict[str, Cell]
+    department: Department
+    users: dict = field(default_factory=dict)
+    people: dict = field(default_factory=dict)
+
+    def cell(self, code: str) -> Cell:
+        return Cell.objects.get(code=code)
+
+    @property
+    def county(self) -> Cell:
+        return self.cells["450901"]
+
+    @property
+    def township(self) -> Cell:
+        return self.cells["450901100"]
+
+    @property
+    def village(self) -> Cell:
+        return self.cells["450901100201"]
+
+    @property
+    def other_county(self) -> Cell:
+        return self.cells["450902"]
+
+    @property
+    def other_village(self) -> Cell:
+        return self.cells["450902100201"]
+
+
+def build_cast() -> Cast:
+    rows = []
+    for code, name, kind, parent, bounds in GRID:
+        shape = box(*bounds)
+        rows.append(
+            CellRow(
+                code,
+                name,
+                kind,
+                parent,
+                {
+                    "boundary": mapping(shape),
+                    "centre_lon": shape.centroid.x,
+                    "centre_lat": shape.centroid.y,
+                    "population": 1000,
+                    "risks": "山洪\n地质灾害",
+                },
+            )
+        )
+    ids = actions.create_cells(None, rows, source="test-cast")
+    cells = {c.code: c for c in Cell.objects.filter(pk__in=ids.values())}
+    department = actions.create_department(
+        None,
+        cell=cells["450901"],
+        code="YJGLJ",
+        name="A县应急管理局",
+        domains=list(Domain.objects.filter(code__in=["industry_trade", "hazardous_chemicals"])),
+        is_emergency_office=True,
+    )
+    cast = Cast(cells=cells, department=department)
+    for username, code, role, dept in [
+        ("county", "450901", Role.DISPATCHER, None),
+        ("township", "450901100", Role.DISPATCHER, None),
+        ("village", "450901100201", Role.MEMBER, None),
+        ("department", "450901", Role.MEMBER, department),
+        ("outsider", "450902", Role.DISPATCHER, None),
+    ]:
+        person = appoint(cells[code], role, name=f"{username}人", department=dept)
+        cast.people[username] = person
+        cast.users[username] = create_login(None, person, username=username, password=PASSWORD)
+        person.refresh_from_db()
+    cast.users["admin"] = get_user_model().objects.create_superuser("admin", password=PASSWORD)
+    return cast
+
+
+_phone_counter = [13800000000]
+
+
+def appoint(
+    cell: Cell,
+    role: str,
+    *,
+    name: str = "张三",
+    department=None,
+    duties=(),
+    actor=None,
+    start=START,
+    end=None,
+) -> Person:
+    """A new person appointed to ``role`` in ``cell`` (through the actions)."""
+    _phone_counter[0] += 1
+    person = actions.create_person(actor, name=name, phone=str(_phone_counter[0]), cell=cell)
+    actions.assign_role(
+        actor,
+        person=person,
+        cell=cell,
+        role=role,
+        department=department,
+        duties=duties,
+        start=start,
+        end=end,
+        notify=False,
+    )
+    return person
+
+
+def area_rule_modules() -> list:
+    """The access rules of each area: ``qianshao/<app>/tests/access_rules*.py``.
+
+    Each may define PAGE_RULES and API_RULES (merged into the tables of
+    ``grid/tests/test_urls_have_access_rules.py``), ``outsider_pages(cast)`` and
+    ``outsider_api(cast)`` (merged into the outsider tests' requests), and ``state()`` (a
+    snapshot that the outsider's requests must leave unchanged).
+    """
+    import importlib
+    import pkgutil
+
+    from django.apps import apps
+
+    modules = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("qianshao."):
+            continue
+        try:
+            package = importlib.import_module(f"{config.name}.tests")
+        except ModuleNotFoundError:
+            continue
+        for info in pkgutil.iter_modules(package.__path__):
+            if info.name.startswith("access_rules"):
+                modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
+    return modules

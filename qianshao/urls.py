@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from qianshao.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("qianshao.accounts.urls")),
+    path("", include("qianshao.grid.urls")),
+    path("", include("qianshao.notify.urls")),
+    path("", include("qianshao.hazards.urls")),
+    path("", include("qianshao.web.urls")),
+]

@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from qianshao.grid.access import scope_roots, visible_assignments, visible_cells
+from qianshao.grid.maps import cell_map
+from qianshao.grid.stats import child_counts, subtree_counts
+from qianshao.hazards.access import visible_hazards
+from qianshao.hazards.queries import hazard_summary, task_q
+from qianshao.web.posts import home_kind, primary_assignment
+
+
+def home(request):
+    assignment = primary_assignment(request.user)
+    kind = home_kind(assignment)
+    cell = assignment.cell if assignment else None
+    if cell is None and request.user.is_superuser:
+        roots = scope_roots(request.user)
+        if roots:
+            kind, cell = "overview", roots[0]
+    context = {"assignment": assignment, "cell": cell, "home_kind": kind}
+    if cell is not None:
+        context |= {
+            "counts": subtree_counts(cell),
+            "children": visible_cells(request.user).children_of(cell),
+            "child_counts": child_counts(cell),
+            "cell_map": cell_map(request.user, cell),
+            "my_assignments": visible_assignments(request.user)
+            .active()
+            .filter(person__user=request.user),
+            "hazards": hazard_summary(cell),
+            "task_count": visible_hazards(request.user).filter(task_q(request.user)).count(),
+        }
+    if kind == "department":
+        context["department"] = assignment.department
+        context["members"] = (
+            visible_assignments(request.user)
+            .active()
+            .filter(department=assignment.department)
+            .by_rank()
+        )
+    if kind == "field":
+        context["people"] = visible_assignments(request.user).active().filter(cell=cell).by_rank()
+    return render(request, f"web/home_{kind}.html", context)
+
+
+@login_not_required
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
