@@ -30,3 +30,13 @@ def client_for(client):
         return client
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settled_caches():
+    """Each test reads configuration afresh (a rolled-back test leaves none behind)."""
+    from qianshao.lib.settled import forget_all
+
+    forget_all()
+    yield
+    forget_all()

@@ -187,7 +187,7 @@ if QUEUE_URL:
     HUEY = {"huey_class": "huey.RedisHuey", "name": "qianshao", "url": QUEUE_URL}
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "qianshao.notify.queue.QueueHuey",
         "name": "qianshao",
         "filename": str(DATA_DIR / "queue.sqlite3"),
     }

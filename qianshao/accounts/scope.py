@@ -8,10 +8,12 @@ a many-valued relation is filtered through a subquery so that rows are never rep
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from qianshao.grid import tree
-from qianshao.grid.models import RoleAssignment
+from qianshao.grid.models import Person, RoleAssignment, active_on
+
+_login_field = Person._meta.get_field("user")
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,16 @@ def scope_of(user) -> Scope:
     if user.is_superuser:
         scope = Scope(everything=True, paths=())
     else:
-        paths = (
-            RoleAssignment.objects.active()
-            .filter(person__user=user)
-            .values_list("cell__path", flat=True)
+        assignments = list(
+            RoleAssignment.objects.filter(active_on(), person__user=user)
+            .select_related("person")
+            .annotate(cell_path=F("cell__path"))
         )
+        paths = [a.cell_path for a in assignments]
         scope = Scope(everything=False, paths=tuple(tree.outermost(paths)))
+        known = _login_field.remote_field
+        if assignments and not known.is_cached(user):  # the same read gave ``user.person``
+            known.set_cached_value(user, assignments[0].person)
     user._qianshao_scope = scope
     return scope
 

@@ -77,9 +77,9 @@ def append(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         label = label or str(obj)
-    head = _locked_head()
+    last_seq, last_hash = _locked_head()
     record = AuditRecord(
-        seq=head.last_seq + 1,
+        seq=last_seq + 1,
         at=timezone.now(),
         actor=actor,
         actor_label=actor_label(actor)[:100],
@@ -91,20 +91,36 @@ def append(
         before=canonical(before),
         after=canonical(after),
         note=note,
-        prev_hash=head.last_hash,
+        prev_hash=last_hash,
     )
     record.hash = _digest(record)
     record.save(force_insert=True)
-    AuditHead.objects.filter(pk=head.pk).update(last_seq=record.seq, last_hash=record.hash)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_HEAD} SET last_seq = %s, last_hash = %s WHERE id = 1",
+            [record.seq, record.hash],
+        )
     return record
 
 
-def _locked_head() -> AuditHead:
-    head = AuditHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-        head = AuditHead.objects.select_for_update().get(pk=1)
-    return head
+_HEAD = connection.ops.quote_name(AuditHead._meta.db_table)
+
+
+def _locked_head() -> tuple[int, str]:
+    """The tip, its row locked until the transaction ends (SQLite's writer holds the whole
+    database already). Every action appends: this read is plain SQL, not a queryset."""
+    lock = (
+        f" {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
+    )
+    sql = f"SELECT last_seq, last_hash FROM {_HEAD} WHERE id = 1{lock}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:
+            AuditHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return row[0], row[1]
 
 
 @dataclass

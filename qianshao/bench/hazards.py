@@ -384,6 +384,7 @@ def _tally_matches() -> bool:
 
 def _grow(world: World, n: int) -> tuple[int, float]:
     """``n`` more hazards written directly (COPY or executemany), not through the actions."""
+    world.sweep_from = world.now + timedelta(minutes=10)
     if n <= 0:
         return 0, 0.0
     fields = [f for f in Hazard._meta.concrete_fields if not f.primary_key]
@@ -393,7 +394,6 @@ def _grow(world: World, n: int) -> tuple[int, float]:
     statuses = world.rng.choices(list(GROWN_STATUSES), list(GROWN_STATUSES.values()), k=n)
     open_count = sum(1 for s in statuses if s in OPEN)
     world.spread = timedelta(minutes=max(open_count / DUE_PER_MINUTE, 1))
-    world.sweep_from = world.now + timedelta(minutes=10)
     start = time.perf_counter()
     for first in range(0, n, 20_000):
         rows = []

@@ -204,10 +204,15 @@ class Duty(models.TextChoices):
 ROLE_RANK = [Role.HEAD, Role.DEPUTY, Role.DISPATCHER, Role.MANAGER, Role.INFORMANT, Role.MEMBER]
 
 
+def active_on(on: date | None = None) -> Q:
+    """The condition of an assignment in its term on ``on`` (today)."""
+    on = on or timezone.localdate()
+    return Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on))
+
+
 class AssignmentQuerySet(models.QuerySet):
     def active(self, on: date | None = None) -> "AssignmentQuerySet":
-        on = on or timezone.localdate()
-        return self.filter(start__lte=on).filter(Q(end__isnull=True) | Q(end__gte=on))
+        return self.filter(active_on(on))
 
     def by_rank(self) -> "AssignmentQuerySet":
         """Ordered 网格长, 副网格长, 调度员, 网格管理员, 信息员, 网格员, then by start."""

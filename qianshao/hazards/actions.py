@@ -128,7 +128,7 @@ def report(
             stopped_on_spot=stopped_on_spot,
             reporter=_person_of(actor),
             reported_by=actor,
-            owner=routing.owner_department(cell, category),
+            owner_id=routing.owner_department(cell, category),
         )
         _set_clock(hazard, now)
         hazard.save(force_insert=True)
@@ -289,7 +289,7 @@ def escalate(
         h,
         Step.ESCALATE,
         note=note,
-        tell=routing.people_of_department(department) + office,
+        tell=routing.people_of_department(department.pk) + office,
         subject=_("乡镇抄告隐患，请查处：%(t)s"),
         sms=True,
     )
@@ -338,7 +338,7 @@ def assign(
     tell = [
         responsible,
         *routing.people_of_cell(assignee_cell),
-        *routing.people_of_department(assignee_department),
+        *routing.people_of_department(assignee_department and assignee_department.pk),
     ]
     return _finish(
         actor,
@@ -444,7 +444,7 @@ def close(actor, hazard: Hazard, *, note: str = "") -> Hazard:
     h.closed_at = timezone.now()
     tell = _reporter(h) + routing.people_of_cell(h.escalated_by, routing.SUPERVISING_ROLES)
     if h.grade == Grade.MAJOR:
-        tell += routing.people_of_department(h.owner)
+        tell += routing.people_of_department(h.owner_id)
     result = _finish(
         actor,
         h,
@@ -584,10 +584,10 @@ def _reporter(h: Hazard) -> list[Person]:
 def _triage_people(h: Hazard) -> list[Person]:
     """Who checks: the holding department for an escalated hazard, else the township."""
     if h.escalated_by_id:
-        return routing.people_of_department(h.owner) + routing.people_of_cell(
+        return routing.people_of_department(h.owner_id) + routing.people_of_cell(
             h.escalated_by, routing.SUPERVISING_ROLES
         )
-    return routing.people_of_cell(routing.township_of(h.cell), routing.SUPERVISING_ROLES)
+    return routing.township_people(h.cell)
 
 
 def _rectifier_people(h: Hazard) -> list[Person]:
@@ -595,17 +595,16 @@ def _rectifier_people(h: Hazard) -> list[Person]:
     return (
         people
         + routing.people_of_cell(h.assignee_cell)
-        + routing.people_of_department(h.assignee_department)
+        + routing.people_of_department(h.assignee_department_id)
     )
 
 
 def _tell_reported(h: Hazard) -> None:
-    township = routing.township_of(h.cell)
-    tell = routing.people_of_cell(township, routing.SUPERVISING_ROLES)
+    tell = routing.township_people(h.cell)
     major = h.grade == Grade.MAJOR
     if major:  # 重大隐患: the county department and the emergency office at once
         county = routing.county_of(h.cell)
-        tell += routing.people_of_department(h.owner)
+        tell += routing.people_of_department(h.owner_id)
         tell += routing.people_of_department(routing.emergency_office(h.cell))
         tell += routing.people_of_cell(county, routing.SUPERVISING_ROLES)
     subject = _("重大隐患报告：%(t)s") if major else _("新隐患待受理：%(t)s")

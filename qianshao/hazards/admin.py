@@ -1,7 +1,6 @@
 from django.contrib import admin
 
 from qianshao.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
-from qianshao.hazards import deadlines
 from qianshao.hazards.models import (
     Hazard,
     PublicReport,
@@ -13,11 +12,7 @@ from qianshao.hazards.models import (
 
 
 class RuleAdmin(AuditedModelAdmin):
-    """Deadlines and supervision rungs are configured here; the cache is dropped on save."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        deadlines.forget()
+    """Deadlines and supervision rungs are configured here (a save drops their cache)."""
 
 
 @admin.register(StepDeadline)

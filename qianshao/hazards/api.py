@@ -433,7 +433,7 @@ def _responsible(user, person_id: int, department: Department | None):
     person = visible_people(user).filter(pk=person_id).first()
     if person is None and department is not None:
         person = next(
-            (p for p in routing.people_of_department(department) if p.pk == person_id), None
+            (p for p in routing.people_of_department(department.pk) if p.pk == person_id), None
         )
     if person is None:
         raise NotFound(_("找不到该整改责任人"), "responsible")

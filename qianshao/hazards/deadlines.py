@@ -1,10 +1,10 @@
 """How long each step may take, and when supervision climbs: both configurable per grade
-(admin: 环节时限, 督办规则), read through a short per-process cache."""
+(admin: 环节时限, 督办规则), read through ``lib.settled``."""
 
-import time
 from datetime import datetime, timedelta
 
 from qianshao.hazards.models import Grade, Status, StepDeadline, SupervisionRung
+from qianshao.lib.settled import Settled
 
 # The defaults seeded by migration 0002 (hours).
 DEFAULT_DEADLINES = {
@@ -32,24 +32,24 @@ DEFAULT_RUNGS = {
     Grade.GENERAL: {1: (0, 24), 2: (24, 48), 3: (72, 72), 4: (168, 72), 5: (336, 168)},
     Grade.MAJOR: {1: (0, 2), 2: (2, 12), 3: (12, 24), 4: (24, 48), 5: (48, 72)},
 }
-CACHE_SECONDS = 60
-_cache: dict = {"at": 0.0}
 
 
 def _load() -> dict:
-    if time.monotonic() - _cache["at"] > CACHE_SECONDS:
-        _cache["deadlines"] = {(d.grade, d.status): d.hours for d in StepDeadline.objects.all()}
-        _cache["rungs"] = {
+    return {
+        "deadlines": {(d.grade, d.status): d.hours for d in StepDeadline.objects.all()},
+        "rungs": {
             (r.grade, r.level): (r.after_hours, r.answer_hours)
             for r in SupervisionRung.objects.all()
-        }
-        _cache["at"] = time.monotonic()
-    return _cache
+        },
+    }
+
+
+_rules = Settled(_load).forget_on(StepDeadline, SupervisionRung)
 
 
 def forget() -> None:
-    """Drop the cache (after the admin changes a rule, and in tests)."""
-    _cache["at"] = 0.0
+    """Drop the cache (rules written without signals, e.g. in tests)."""
+    _rules.forget()
 
 
 def due_for(grade: str, status: str, since: datetime, deadline: datetime | None = None):
@@ -59,7 +59,7 @@ def due_for(grade: str, status: str, since: datetime, deadline: datetime | None 
     """
     if status == Status.RECTIFYING and deadline is not None:
         return deadline
-    hours = _load()["deadlines"].get((grade, status))
+    hours = _rules.get()["deadlines"].get((grade, status))
     if hours is None:
         hours = DEFAULT_DEADLINES.get(grade, {}).get(status)
     return None if hours is None else since + timedelta(hours=hours)
@@ -67,6 +67,6 @@ def due_for(grade: str, status: str, since: datetime, deadline: datetime | None 
 
 def rungs(grade: str) -> list[tuple[int, int, int]]:
     """The supervision ladder of ``grade``: (level, hours after due, hours to answer)."""
-    table = {level: hours for (g, level), hours in _load()["rungs"].items() if g == grade}
+    table = {level: hours for (g, level), hours in _rules.get()["rungs"].items() if g == grade}
     table = table or DEFAULT_RUNGS[grade]
     return sorted((level, after, answer) for level, (after, answer) in table.items())

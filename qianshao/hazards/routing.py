@@ -1,8 +1,20 @@
 """Where a hazard goes: 属地 (the township or park it lies in), 谁主管 (the county
 department owning its category), and who is told at each step."""
 
+from django.db.models import Q
+
 from qianshao.grid import tree
-from qianshao.grid.models import Cell, CellKind, Department, Person, Role, RoleAssignment
+from qianshao.grid.models import (
+    Cell,
+    CellKind,
+    Department,
+    Person,
+    Role,
+    RoleAssignment,
+    active_on,
+)
+from qianshao.grid.signals import cell_moved
+from qianshao.lib.settled import Settled
 
 TRIAGE_KINDS = {CellKind.TOWNSHIP, CellKind.PARK}
 COUNTY_KINDS = {CellKind.COUNTY}
@@ -35,19 +47,64 @@ def county_of(cell: Cell) -> Cell | None:
     return territory(cell, COUNTY_KINDS)
 
 
-def owner_department(cell: Cell, category) -> Department | None:
-    """谁主管、谁负责: the county department whose domains include ``category``."""
-    county = county_of(cell)
-    if county is None:
-        return None
-    return Department.objects.filter(cell=county, domains=category).order_by("code").first()
+def _county_departments() -> dict:
+    """Per county path: the department owning each domain (the first by code), and the
+    emergency office."""
+    owners: dict[tuple[str, int], int] = {}
+    offices: dict[str, int] = {}
+    through = Department.domains.through.objects.filter(department__cell__kind=CellKind.COUNTY)
+    for path, domain_id, department_id in through.order_by(
+        "department__code", "department_id"
+    ).values_list("department__cell__path", "domain_id", "department_id"):
+        owners.setdefault((path, domain_id), department_id)
+    for path, department_id in (
+        Department.objects.filter(is_emergency_office=True, cell__kind=CellKind.COUNTY)
+        .order_by("code", "pk")
+        .values_list("cell__path", "pk")
+    ):
+        offices.setdefault(path, department_id)
+    return {"owners": owners, "offices": offices}
 
 
-def emergency_office(cell: Cell) -> Department | None:
-    county = county_of(cell)
-    if county is None:
-        return None
-    return Department.objects.filter(cell=county, is_emergency_office=True).first()
+_departments = Settled(_county_departments).forget_on(
+    Department, Cell, through=[Department.domains.through]
+)
+cell_moved.connect(_departments.forget, weak=False)  # a move rewrites paths without saves
+
+
+def _at_or_above(cell: Cell) -> list[str]:
+    return [*tree.ancestor_paths(cell.path), cell.path]
+
+
+def owner_department(cell: Cell, category) -> int | None:
+    """谁主管、谁负责: the id of the department of ``cell``'s county whose domains include
+    ``category`` (no query: the cell's path names its county)."""
+    owners = _departments.get()["owners"]
+    return next(
+        (owners[(p, category.pk)] for p in _at_or_above(cell) if (p, category.pk) in owners),
+        None,
+    )
+
+
+def emergency_office(cell: Cell) -> int | None:
+    """The id of the emergency office (应急办) of ``cell``'s county."""
+    offices = _departments.get()["offices"]
+    return next((offices[p] for p in _at_or_above(cell) if p in offices), None)
+
+
+def township_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
+    """People with ``roles`` in the township or park that ``cell`` lies in (one query)."""
+    return _people(
+        RoleAssignment.objects.filter(
+            active_on(),
+            # NOT (... IS NOT NULL), not IS NULL: SQLite then reads by the (cell, role) index
+            # rather than by the far less selective department index
+            ~Q(department__isnull=False),
+            cell__path__in=_at_or_above(cell),
+            cell__kind__in=TRIAGE_KINDS,
+            role__in=roles,
+        )
+    )
 
 
 def people_of_cell(cell: Cell | None, roles=None) -> list[Person]:
@@ -58,10 +115,10 @@ def people_of_cell(cell: Cell | None, roles=None) -> list[Person]:
     return _people(RoleAssignment.objects.active().filter(**wanted))
 
 
-def people_of_department(department: Department | None) -> list[Person]:
-    if department is None:
+def people_of_department(department_id: int | None) -> list[Person]:
+    if department_id is None:
         return []
-    return _people(RoleAssignment.objects.active().filter(department=department))
+    return _people(RoleAssignment.objects.active().filter(department_id=department_id))
 
 
 def _people(assignments) -> list[Person]:

@@ -124,7 +124,7 @@ def target(h: Hazard):
 
 def _audience(h: Hazard, supervision: Supervision):
     people = routing.people_of_cell(supervision.target_cell) + routing.people_of_department(
-        supervision.target_department
+        supervision.target_department_id
     )
     if h.responsible_id and h.status in RECTIFYING_SIDE:
         people.append(h.responsible)

@@ -65,6 +65,8 @@ def send_sms(message: Message) -> Sent:
 
 
 def send_webhook(message: Message) -> Sent:
+    if not message.webhook.active:  # switched off after the message was queued
+        raise DeliveryError("the webhook has been switched off", permanent=True)
     body = {
         "id": str(message.uuid),
         "event": message.event,

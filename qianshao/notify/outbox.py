@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import connection, transaction
 
+from qianshao.lib.settled import Settled
 from qianshao.notify.models import Channel, Message, Webhook
 
 
@@ -48,14 +49,14 @@ def enqueue(
                 Message(
                     channel=Channel.INAPP,
                     user_id=person.user_id,
-                    person=person,
+                    person_id=person.pk,
                     address=str(person.user_id),
                     **common,
                 )
             )
         if sms and settings.SMS_GATEWAY_URL:
             messages.append(
-                Message(channel=Channel.SMS, person=person, address=person.phone, **common)
+                Message(channel=Channel.SMS, person_id=person.pk, address=person.phone, **common)
             )
     for user in users:
         if user.pk not in seen_users:
@@ -63,7 +64,7 @@ def enqueue(
             messages.append(
                 Message(channel=Channel.INAPP, user=user, address=str(user.pk), **common)
             )
-    for hook in Webhook.objects.filter(active=True):
+    for hook in _webhooks.get():
         if hook.wants(event):
             messages.append(
                 Message(channel=Channel.WEBHOOK, webhook=hook, address=hook.url, **common)
@@ -82,11 +83,21 @@ def enqueue(
     for message in messages:
         message.uuid = uuid.uuid4()
     Message.objects.bulk_create(messages, ignore_conflicts=bool(dedupe_key))
-    ids = list(
-        Message.objects.filter(uuid__in=[m.uuid for m in messages]).values_list("id", flat=True)
-    )
+    if all(m.pk for m in messages):  # the database returned the ids (no conflicts skipped)
+        ids = [m.pk for m in messages]
+    else:
+        ids = list(
+            Message.objects.filter(uuid__in=[m.uuid for m in messages]).values_list("id", flat=True)
+        )
     transaction.on_commit(lambda: _schedule(ids))
     return ids
+
+
+def _active_webhooks() -> list[Webhook]:
+    return list(Webhook.objects.filter(active=True))
+
+
+_webhooks = Settled(_active_webhooks).forget_on(Webhook)
 
 
 def _schedule(ids: list[int]) -> None:

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,14 @@ class WebConfig(AppConfig):
     name = "qianshao.web"
     label = "web"
     verbose_name = _("页面")
+
+    def ready(self):
+        post_migrate.connect(_cache_table, sender=self)
+
+
+def _cache_table(sender, using="default", verbosity=1, **kwargs):
+    """Every `migrate` also makes the database cache's table (the rate limits keep their
+    counts there unless QIANSHAO_CACHE_URL names Redis); it does nothing if it exists."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=verbosity)

@@ -9,7 +9,7 @@ import pytest
 
 from qianshao.accounts.actions import create_login
 from qianshao.grid.actions import create_department
-from qianshao.grid.models import Domain, Role
+from qianshao.grid.models import Department, Domain, Role
 from qianshao.hazards import actions, routing
 from qianshao.hazards.models import Grade, Status, Step
 from qianshao.hazards.permissions import allowed_steps
@@ -62,9 +62,10 @@ def test_the_owner_is_the_county_department_whose_domains_hold_the_category(cast
     create_department(None, cell=cast.county, code="ZJJ", name="住建局", domains=[gas])
     create_department(None, cell=cast.county, code="RQB", name="燃气办", domains=[gas, fire])
     industry = Domain.objects.get(code="industry_trade")
-    assert routing.owner_department(cast.village, land.geological) == land.department
-    assert routing.owner_department(cast.village, industry) == cast.department
-    assert routing.owner_department(cast.village, gas).code == "RQB"  # two own it: by code
+    assert routing.owner_department(cast.village, land.geological) == land.department.pk
+    assert routing.owner_department(cast.village, industry) == cast.department.pk
+    gas_owner = routing.owner_department(cast.village, gas)
+    assert Department.objects.get(pk=gas_owner).code == "RQB"  # two own it: by code
     assert routing.owner_department(cast.village, Domain.objects.get(code="weather")) is None
     # a department of A县 owns nothing in B县
     assert routing.owner_department(cast.other_village, land.geological) is None

@@ -425,3 +425,18 @@ def test_the_deliver_task_delivers_the_messages_it_is_given(
         (Channel.INAPP, Status.PENDING),
         (Channel.SMS, Status.SENT),
     ]
+
+
+def test_a_message_for_a_webhook_switched_off_after_queuing_is_dropped_not_posted(
+    appointee, appoint_informant, gateway, signed_webhook
+):
+    appoint_informant(appointee)
+    message = Message.objects.get(channel=Channel.WEBHOOK)
+    signed_webhook.active = False
+    signed_webhook.save()
+
+    assert delivery.deliver(message.pk) == Status.FAILED
+
+    assert gateway.requests == []
+    message.refresh_from_db()
+    assert "switched off" in message.last_error

@@ -116,3 +116,32 @@ def test_a_failed_action_queues_nothing(cast, appointee, appoint_informant, sms_
         appoint_informant(appointee)  # the same role again: refused
     assert Message.objects.count() == count
     assert AuditRecord.objects.count() == audited
+
+
+def test_the_webhook_list_is_cached_until_a_save_or_the_minute_is_up(appointee, settings):
+    """Another process switching a webhook off (here: an update that sends no signal) is seen
+    when the cache expires; a save in this process is seen at once."""
+    from qianshao.lib.settled import SECONDS
+    from qianshao.notify.outbox import _webhooks
+
+    settings.SMS_GATEWAY_URL = ""
+    hook = Webhook.objects.create(name="大屏", url="http://127.0.0.1:9/b")
+
+    def hooks_told():
+        with transaction.atomic():
+            ids = enqueue("test.event", subject="测试", people=[appointee])
+        return set(
+            Message.objects.filter(pk__in=ids, channel=Channel.WEBHOOK).values_list(
+                "webhook", flat=True
+            )
+        )
+
+    assert hooks_told() == {hook.pk}
+    Webhook.objects.filter(pk=hook.pk).update(active=False)
+    assert hooks_told() == {hook.pk}, "cached: another process's change is not seen yet"
+    _webhooks._at -= SECONDS + 1  # the minute is up
+    assert hooks_told() == set()
+
+    hook.active = True
+    hook.save()
+    assert hooks_told() == {hook.pk}, "a save in this process is seen at once"

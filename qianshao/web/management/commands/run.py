@@ -33,7 +33,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, web_workers, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         loaded_demo = False
         if not no_demo and not Cell.objects.exists():
