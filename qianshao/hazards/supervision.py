@@ -47,13 +47,11 @@ def supervise(hazard_id: int, now: datetime) -> bool:
     """Mark the hazard overdue and raise every rung due by ``now``. Side effects: tally,
     the supervision records, one audit record, their notifications. False if nothing to do.
     """
-    h = (
-        Hazard.objects.select_for_update(of=("self",))
-        .select_related("cell")
-        .filter(pk=hazard_id)
-        .first()
-    )
-    if h is None or h.watch_at is None or h.watch_at > now:
+    try:
+        h = Hazard.objects.select_for_update(of=("self",)).select_related("cell").get(pk=hazard_id)
+    except Hazard.DoesNotExist:
+        return False
+    if h.watch_at is None or h.watch_at > now:
         return False
     if h.status not in OPEN or h.due_at is None:
         Hazard.objects.filter(pk=h.pk).update(watch_at=None)
