@@ -9,12 +9,14 @@ class WebConfig(AppConfig):
     verbose_name = _("页面")
 
     def ready(self):
-        post_migrate.connect(_cache_table, sender=self)
+        # not sender=self: migrate signals only the apps that have models, and this has none
+        post_migrate.connect(_cache_table, dispatch_uid="qianshao.web.cache_table")
 
 
 def _cache_table(sender, using="default", verbosity=1, **kwargs):
     """Every `migrate` also makes the database cache's table (the rate limits keep their
-    counts there unless QIANSHAO_CACHE_URL names Redis); it does nothing if it exists."""
+    counts there unless QIANSHAO_CACHE_URL names Redis); it does nothing if it exists, so
+    being called once per app costs one look at the schema each."""
     from django.core.management import call_command
 
-    call_command("createcachetable", database=using, verbosity=verbosity)
+    call_command("createcachetable", database=using, verbosity=0)
