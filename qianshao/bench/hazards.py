@@ -369,7 +369,7 @@ def _tally_matches() -> bool:
     for path, status, grade, overdue in Hazard.objects.values_list(
         "cell_path", "status", "grade", "overdue"
     ).iterator():
-        for p in [*tree.ancestor_paths(path), path]:
+        for p in tree.lineage(path):
             key = (p, status, grade, overdue)
             recount[key] = recount.get(key, 0) + 1
     kept = {

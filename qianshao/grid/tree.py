@@ -43,6 +43,11 @@ def ancestor_paths(path: str) -> list[str]:
     return [SEPARATOR.join(codes[:i]) + SEPARATOR for i in range(1, len(codes))]
 
 
+def lineage(path: str) -> list[str]:
+    """``path`` and the paths of its ancestors, root first."""
+    return [*ancestor_paths(path), path]
+
+
 def is_within(path: str, root: str) -> bool:
     return path.startswith(root)
 

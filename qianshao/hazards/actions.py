@@ -338,7 +338,7 @@ def assign(
     tell = [
         responsible,
         *routing.people_of_cell(assignee_cell),
-        *routing.people_of_department(assignee_department and assignee_department.pk),
+        *routing.people_of_department(assignee_department.pk if assignee_department else None),
     ]
     return _finish(
         actor,

@@ -120,7 +120,7 @@ def submit_report(
         subject=_("收到群众举报：%(c)s") % {"c": public.tracking_code},
         body=text[:200],
         link=f"/hazards/public/{public.tracking_code}/",
-        people=routing.people_of_cell(routing.township_of(cell), routing.SUPERVISING_ROLES),
+        people=routing.township_people(cell),
     )
     return public
 

@@ -26,7 +26,7 @@ def ancestors_and_self(cell: Cell) -> list[Cell]:
     the scope on a user) so that one request's routing reads them once."""
     kept = getattr(cell, "_qianshao_ancestors", None)
     if kept is None or kept[0] != cell.path:
-        paths = [*tree.ancestor_paths(cell.path), cell.path]
+        paths = tree.lineage(cell.path)
         found = Cell.objects.filter(path__in=paths).defer("boundary")
         kept = (cell.path, sorted(found, key=lambda c: c.level))
         cell._qianshao_ancestors = kept
@@ -72,16 +72,12 @@ _departments = Settled(_county_departments).forget_on(
 cell_moved.connect(_departments.forget, weak=False)  # a move rewrites paths without saves
 
 
-def _at_or_above(cell: Cell) -> list[str]:
-    return [*tree.ancestor_paths(cell.path), cell.path]
-
-
 def owner_department(cell: Cell, category) -> int | None:
     """谁主管、谁负责: the id of the department of ``cell``'s county whose domains include
     ``category`` (no query: the cell's path names its county)."""
     owners = _departments.get()["owners"]
     return next(
-        (owners[(p, category.pk)] for p in _at_or_above(cell) if (p, category.pk) in owners),
+        (owners[(p, category.pk)] for p in tree.lineage(cell.path) if (p, category.pk) in owners),
         None,
     )
 
@@ -89,7 +85,7 @@ def owner_department(cell: Cell, category) -> int | None:
 def emergency_office(cell: Cell) -> int | None:
     """The id of the emergency office (应急办) of ``cell``'s county."""
     offices = _departments.get()["offices"]
-    return next((offices[p] for p in _at_or_above(cell) if p in offices), None)
+    return next((offices[p] for p in tree.lineage(cell.path) if p in offices), None)
 
 
 def township_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
@@ -100,7 +96,7 @@ def township_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
             # NOT (... IS NOT NULL), not IS NULL: SQLite then reads by the (cell, role) index
             # rather than by the far less selective department index
             ~Q(department__isnull=False),
-            cell__path__in=_at_or_above(cell),
+            cell__path__in=tree.lineage(cell.path),
             cell__kind__in=TRIAGE_KINDS,
             role__in=roles,
         )

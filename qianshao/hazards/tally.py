@@ -25,7 +25,7 @@ def move(path: str, old: tuple | None, new: tuple | None) -> None:
     """Count one hazard under ``path`` as ``new`` instead of ``old`` (either may be None)."""
     if old == new:
         return
-    paths = [*tree.ancestor_paths(path), path]
+    paths = tree.lineage(path)
     rows = []
     if old is not None:
         rows += [(p, *old, -1) for p in paths]
@@ -52,7 +52,7 @@ def rebuild() -> int:
         .order_by()
     )
     for path, status, grade, overdue, n in grouped.iterator():
-        for p in [*tree.ancestor_paths(path), path]:
+        for p in tree.lineage(path):
             totals[(p, status, grade, overdue)] += n
     with transaction.atomic():
         Tally.objects.all().delete()
