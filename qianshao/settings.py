@@ -140,7 +140,9 @@ AXES_LOCKOUT_CALLABLE = "qianshao.accounts.views.locked_out"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Only what has a catalogue: offering English without one gave English browsers pages half in
+# Django's English ("Password") and half in our Chinese (docs/adr/0001).
+LANGUAGES = [("zh-hans", _("简体中文"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("QIANSHAO_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
