@@ -57,6 +57,22 @@ def actor_label(actor) -> str:
     return f"{actor.get_username()} {person.name}" if person else actor.get_username()
 
 
+@dataclass
+class Entry:
+    """What one audit record says (see ``append``)."""
+
+    actor: Any
+    action: str
+    obj: Any = None
+    object_type: str = ""
+    object_id: str = ""
+    label: str = ""
+    cell_path: str = ""
+    before: Any = None
+    after: Any = None
+    note: str = ""
+
+
 def append(
     *,
     actor,
@@ -71,35 +87,58 @@ def append(
     note: str = "",
 ) -> AuditRecord:
     """Append one record; must run inside the action's transaction."""
+    entry = Entry(actor, action, obj, object_type, object_id, label, cell_path, before, after, note)
+    return append_all([entry])[0]
+
+
+def append_all(entries: list[Entry]) -> list[AuditRecord]:
+    """Append a record for each entry, in order, with one read and one move of the head:
+    for work done in bulk (a sweep), as if each had been appended alone."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit.append must run inside the action's transaction")
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or str(obj.pk)
-        label = label or str(obj)
     last_seq, last_hash = _locked_head()
-    record = AuditRecord(
-        seq=last_seq + 1,
-        at=timezone.now(),
-        actor=actor,
-        actor_label=actor_label(actor)[:100],
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id)[:64],
-        object_label=label[:200],
-        cell_path=cell_path,
-        before=canonical(before),
-        after=canonical(after),
-        note=note,
-        prev_hash=last_hash,
-    )
-    record.hash = _digest(record)
-    record.save(force_insert=True)
+    records = []
+    at = timezone.now()
+    for entry in entries:
+        record = _record(entry, last_seq + 1, at, last_hash)
+        last_seq, last_hash = record.seq, record.hash
+        records.append(record)
+    if not records:
+        return []
+    if len(records) == 1:
+        records[0].save(force_insert=True)
+    else:
+        AuditRecord.objects.bulk_create(records)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_HEAD} SET last_seq = %s, last_hash = %s WHERE id = 1",
-            [record.seq, record.hash],
+            [last_seq, last_hash],
         )
+    return records
+
+
+def _record(entry: Entry, seq: int, at, prev_hash: str) -> AuditRecord:
+    object_type, object_id, label = entry.object_type, entry.object_id, entry.label
+    if entry.obj is not None:
+        object_type = object_type or entry.obj._meta.label_lower
+        object_id = object_id or str(entry.obj.pk)
+        label = label or str(entry.obj)
+    record = AuditRecord(
+        seq=seq,
+        at=at,
+        actor=entry.actor,
+        actor_label=actor_label(entry.actor)[:100],
+        action=entry.action,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        object_label=label[:200],
+        cell_path=entry.cell_path,
+        before=canonical(entry.before),
+        after=canonical(entry.after),
+        note=entry.note,
+        prev_hash=prev_hash,
+    )
+    record.hash = _digest(record)
     return record
 
 

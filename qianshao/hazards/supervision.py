@@ -4,24 +4,30 @@ and a notification that reaches further up the grid at each rung.
 
 Every hazard carries ``watch_at``: when the sweep must next look at it (its step's due time,
 then each next rung's time). The sweep reads only hazards whose ``watch_at`` has come (one
-index range), handles each in its own transaction, and is idempotent: a rung already raised
+index range), handles them a batch to a transaction, and is idempotent: a rung already raised
 for this step is never raised again; after a stop it raises every rung missed, at once.
 """
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append as audit
+from qianshao.audit.chain import append_all as audit_all
 from qianshao.hazards import deadlines, routing, tally
 from qianshao.hazards.models import OPEN, Hazard, Level, Status, Supervision
 from qianshao.hazards.permissions import in_cell, in_department
+from qianshao.lib.dbsql import update_rows
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
-from qianshao.notify.outbox import enqueue
+from qianshao.notify.outbox import Notice, enqueue, enqueue_all
 
 RECTIFYING_SIDE = {Status.ASSIGNED, Status.RECTIFYING}
+
+
+BATCH = 100  # hazards supervised in one transaction
 
 
 def due_ids(now: datetime, limit: int = 500) -> list[int]:
@@ -35,79 +41,107 @@ def due_ids(now: datetime, limit: int = 500) -> list[int]:
 def sweep(now: datetime | None = None, limit: int = 500) -> int:
     """Supervise every hazard whose watch time has come; returns how many were handled."""
     now = now or timezone.now()
-    handled = 0
-    for hazard_id in due_ids(now, limit):
-        if supervise(hazard_id, now):
-            handled += 1
-    return handled
+    ids = due_ids(now, limit)
+    return sum(supervise_all(ids[i : i + BATCH], now) for i in range(0, len(ids), BATCH))
+
+
+def supervise(hazard_id: int, now: datetime) -> bool:
+    """``supervise_all`` of one hazard: False if it had nothing to do."""
+    return supervise_all([hazard_id], now) == 1
 
 
 @transaction.atomic
-def supervise(hazard_id: int, now: datetime) -> bool:
-    """Mark the hazard overdue and raise every rung due by ``now``. Side effects: tally,
-    the supervision records, one audit record, their notifications. False if nothing to do.
-    """
-    try:
-        h = Hazard.objects.select_for_update(of=("self",)).select_related("cell").get(pk=hazard_id)
-    except Hazard.DoesNotExist:
-        return False
-    if h.watch_at is None or h.watch_at > now:
-        return False
-    if h.status not in OPEN or h.due_at is None:
-        Hazard.objects.filter(pk=h.pk).update(watch_at=None)
-        return False
-    key = tally.key_of(h)
-    raised, next_at, answerer = [], None, None
+def supervise_all(ids: list[int], now: datetime) -> int:
+    """Mark each hazard whose watch time has come overdue and raise every rung due by
+    ``now``, all in one transaction (the hazards locked). Side effects, per hazard: tally,
+    the supervision records, one audit record, their notifications. Returns how many
+    hazards had something to do."""
+    hazards = (
+        Hazard.objects.select_for_update(of=("self",))
+        .select_related("cell", "responsible", "assignee_cell", "assignee_department")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    due = [h for h in hazards if h.watch_at is not None and h.watch_at <= now]
+    ended = [h.pk for h in due if h.status not in OPEN or h.due_at is None]
+    if ended:
+        Hazard.objects.filter(pk__in=ended).update(watch_at=None)
+    live = [h for h in due if h.pk not in ended]
+    if not live:
+        return 0
+    routing.prefetch_ancestors([h.cell for h in live])
+    raised_before = set(
+        Supervision.objects.filter(hazard__in=live).values_list(
+            "hazard_id", "status", "step_due_at", "level"
+        )
+    )
+    keys = {h.pk: tally.key_of(h) for h in live}
+    made = {h.pk: _climb(h, now, raised_before) for h in live}
+    Supervision.objects.bulk_create([s for raised in made.values() for s in raised])
+    _save_clocks(live)
+    tally.move_all([(h.cell_path, keys[h.pk], tally.key_of(h)) for h in live])
+    audit_all(
+        [
+            Entry(
+                actor=None,
+                action="hazards.supervise",
+                obj=h,
+                cell_path=h.cell_path,
+                before={"overdue": keys[h.pk][2]},
+                after={
+                    "overdue": True,
+                    "supervision_level": h.supervision_level,
+                    "status": h.status,
+                    "raised": [s.get_level_display() for s in made[h.pk]],
+                },
+            )
+            for h in live
+            if made[h.pk] or not keys[h.pk][2]  # else already overdue: only the watch moved
+        ]
+    )
+    raised = [(h, s) for h in live for s in made[h.pk]]
+    people = _people_for(raised)
+    enqueue_all([_notice(h, s, people) for h, s in raised])
+    return len(live)
+
+
+def _climb(h: Hazard, now: datetime, raised_before: set) -> list[Supervision]:
+    """Raise on ``h`` each rung due by ``now`` not raised for this step before; move its
+    overdue mark, level and next watch time. Returns the new (unsaved) records."""
+    made, next_at, answerer = [], None, None
     for level, after, answer in deadlines.rungs(h.grade):
         at = h.due_at + timedelta(hours=after)
         if at > now:
             next_at = at
             break
-        if level > h.supervision_level:
-            answerer = answerer or target(h)
-            raised.append(_raise(h, level, now, answer, answerer))
-    h.overdue = True
-    h.supervision_level = max([h.supervision_level, *[s.level for s in raised if s]])
-    h.watch_at = next_at
-    h.save(update_fields=["overdue", "supervision_level", "watch_at"])
-    tally.move(h.cell_path, key, tally.key_of(h))
-    made = [s for s in raised if s]
-    if key[2] and not made:  # already overdue and nothing new raised: only the watch moved
-        return True
-    audit(
-        actor=None,
-        action="hazards.supervise",
-        obj=h,
-        cell_path=h.cell_path,
-        before={"overdue": key[2]},
-        after={
-            "overdue": True,
-            "supervision_level": h.supervision_level,
-            "status": h.status,
-            "raised": [s.get_level_display() for s in made],
-        },
-    )
-    for supervision in made:
-        _tell(h, supervision)
-    return True
-
-
-def _raise(h: Hazard, level: int, now: datetime, answer_hours: int, answerer) -> Supervision | None:
-    cell, department = answerer
-    try:
-        with transaction.atomic():
-            return Supervision.objects.create(
+        if level <= h.supervision_level or (h.pk, h.status, h.due_at, level) in raised_before:
+            continue  # raised already for this step: the sweep ran before
+        cell, department = answerer = answerer or target(h)
+        made.append(
+            Supervision(
                 hazard=h,
                 level=level,
                 status=h.status,
                 step_due_at=h.due_at,
                 target_cell=cell,
                 target_department=department,
-                answer_by=now + timedelta(hours=answer_hours),
+                answer_by=now + timedelta(hours=answer),
                 created_at=now,
             )
-    except IntegrityError:  # raised already for this step: the sweep ran before
-        return None
+        )
+    h.overdue = True
+    h.supervision_level = max([h.supervision_level, *[s.level for s in made]])
+    h.watch_at = next_at
+    return made
+
+
+def _save_clocks(hazards: list[Hazard]) -> None:
+    """Store each hazard's overdue mark, supervision level and next watch time."""
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [[h.overdue, h.supervision_level, adapt(h.watch_at), h.pk] for h in hazards]
+    update_rows(
+        connection, Hazard._meta.db_table, ["overdue", "supervision_level", "watch_at"], rows
+    )
 
 
 def target(h: Hazard):
@@ -120,28 +154,40 @@ def target(h: Hazard):
     return (routing.township_of(h.cell), None)
 
 
-def _audience(h: Hazard, supervision: Supervision):
-    people = routing.people_of_cell(supervision.target_cell) + routing.people_of_department(
+def _people_for(raised: list[tuple[Hazard, Supervision]]) -> routing.People:
+    """Everyone the rungs ``raised`` may reach, read at once."""
+    cells, departments = set(), set()
+    for h, s in raised:
+        cells.add(s.target_cell)
+        departments.add(s.target_department_id)
+        if s.level >= Level.BULLETIN:
+            cells.add(routing.county_of(h.cell))
+            departments.add(routing.emergency_office(h.cell))
+    return routing.People(cells, departments)
+
+
+def _audience(h: Hazard, supervision: Supervision, people: routing.People):
+    found = people.of_cell(supervision.target_cell) + people.of_department(
         supervision.target_department_id
     )
     if h.responsible_id and h.status in RECTIFYING_SIDE:
-        people.append(h.responsible)
+        found.append(h.responsible)
     if supervision.level >= Level.BULLETIN:  # 通报 and above reach the county
         county = routing.county_of(h.cell)
-        people += routing.people_of_department(routing.emergency_office(h.cell))
-        people += routing.people_of_cell(county, [routing.Role.DISPATCHER])
+        found += people.of_department(routing.emergency_office(h.cell))
+        found += people.of_cell(county, [routing.Role.DISPATCHER])
         if supervision.level >= Level.INTERVIEW:
-            people += routing.people_of_cell(county, [routing.Role.HEAD, routing.Role.DEPUTY])
-    return people
+            found += people.of_cell(county, [routing.Role.HEAD, routing.Role.DEPUTY])
+    return found
 
 
-def _tell(h: Hazard, supervision: Supervision) -> None:
-    seen, people = set(), []
-    for person in _audience(h, supervision):
+def _notice(h: Hazard, supervision: Supervision, people: routing.People) -> Notice:
+    seen, audience = set(), []
+    for person in _audience(h, supervision, people):
         if person.pk not in seen:
             seen.add(person.pk)
-            people.append(person)
-    enqueue(
+            audience.append(person)
+    return Notice(
         "hazards.supervise",
         subject=_("【%(level)s】隐患超时未处理：%(t)s")
         % {"level": supervision.get_level_display(), "t": h.title},
@@ -151,11 +197,15 @@ def _tell(h: Hazard, supervision: Supervision) -> None:
             "by": timezone.localtime(supervision.answer_by).strftime("%Y-%m-%d %H:%M"),
         },
         link=f"/hazards/{h.number}/",
-        people=people,
+        people=audience,
         sms=True,
         dedupe_key=f"supervision:{supervision.pk}",
         payload={"hazard": h.number, "level": supervision.level},
     )
+
+
+def _tell(h: Hazard, supervision: Supervision) -> None:
+    enqueue_all([_notice(h, supervision, _people_for([(h, supervision)]))])
 
 
 def may_answer(user, supervision: Supervision) -> bool:
@@ -197,4 +247,4 @@ def answer(actor, supervision: Supervision, *, text: str) -> Supervision:
     return s
 
 
-__all__ = ["sweep", "supervise", "answer", "target", "ActionError"]
+__all__ = ["sweep", "supervise", "supervise_all", "answer", "target", "ActionError"]

@@ -5,7 +5,7 @@ new one on the hazard's cell path and on every ancestor path, in the action's tr
 Per-child counts then read the children's counters; ``rebuild`` recomputes them all.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import connection, transaction
 from django.db.models import Count
@@ -23,14 +23,23 @@ def key_of(hazard: Hazard) -> tuple[str, str, bool]:
 
 def move(path: str, old: tuple | None, new: tuple | None) -> None:
     """Count one hazard under ``path`` as ``new`` instead of ``old`` (either may be None)."""
-    if old == new:
-        return
-    paths = tree.lineage(path)
-    rows = []
-    if old is not None:
-        rows += [(p, *old, -1) for p in paths]
-    if new is not None:
-        rows += [(p, *new, 1) for p in paths]
+    move_all([(path, old, new)])
+
+
+def move_all(moves) -> None:
+    """Several ``move``s, (path, old, new) each, summed into one write: a counter is named
+    once in it (PostgreSQL refuses a statement that updates one row twice)."""
+    deltas: Counter = Counter()
+    for path, old, new in moves:
+        if old == new:
+            continue
+        for p in tree.lineage(path):
+            if old is not None:
+                deltas[(p, *old)] -= 1
+            if new is not None:
+                deltas[(p, *new)] += 1
+    # in key order: concurrent writers lock the counters in one order, and never deadlock
+    rows = [(*key, n) for key, n in sorted(deltas.items()) if n]
     add_to_counters(connection, Tally._meta.db_table, KEYS, rows)
 
 

@@ -86,6 +86,16 @@ def insert_rows(connection, table: str, columns: list[str], rows: list[list]) ->
             cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
 
 
+def update_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:
+    """Set ``columns`` of many rows, each row its values then its id: one statement run
+    for each row (executemany), where a bulk CASE … WHEN would cost more to build than to
+    run. Values must already be prepared for the database."""
+    quote = connection.ops.quote_name
+    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {quote(table)} SET {sets} WHERE id = %s", rows)
+
+
 def add_to_counters(connection, table: str, keys: list[str], rows: list[tuple]) -> None:
     """Add each row's last value to the counter named by its keys, creating it at need.
 

@@ -6,12 +6,76 @@ periodic sweep retries whatever is still due, so a stopped worker loses nothing.
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from qianshao.lib.settled import Settled
 from qianshao.notify.models import Channel, Message, Webhook
+
+
+@dataclass
+class Notice:
+    """One event told to people (in-app, and SMS when ``sms``), users and webhooks.
+
+    ``dedupe_key`` makes it idempotent: a message already queued under the same key,
+    channel and recipient is not queued again.
+    """
+
+    event: str
+    subject: str
+    body: str = ""
+    link: str = ""
+    people: Iterable = ()
+    users: Iterable = ()
+    payload: dict | None = None
+    sms: bool = False
+    dedupe_key: str | None = None
+
+    def messages(self, hooks: list[Webhook]) -> list[Message]:
+        common = {
+            "event": self.event,
+            "subject": self.subject[:200],
+            "body": self.body,
+            "link": self.link,
+            "payload": self.payload or {},
+        }
+        messages = []
+        seen_users: set[int] = set()
+        for person in self.people:
+            if person.user_id and person.user_id not in seen_users:
+                seen_users.add(person.user_id)
+                messages.append(
+                    Message(
+                        channel=Channel.INAPP,
+                        user_id=person.user_id,
+                        person_id=person.pk,
+                        address=str(person.user_id),
+                        **common,
+                    )
+                )
+            if self.sms and settings.SMS_GATEWAY_URL:
+                messages.append(
+                    Message(
+                        channel=Channel.SMS, person_id=person.pk, address=person.phone, **common
+                    )
+                )
+        for user in self.users:
+            if user.pk not in seen_users:
+                seen_users.add(user.pk)
+                messages.append(
+                    Message(channel=Channel.INAPP, user=user, address=str(user.pk), **common)
+                )
+        for hook in hooks:
+            if hook.wants(self.event):
+                messages.append(
+                    Message(channel=Channel.WEBHOOK, webhook=hook, address=hook.url, **common)
+                )
+        if self.dedupe_key:
+            for message in messages:
+                message.dedupe_key = f"{self.dedupe_key}|{message.channel}|{message.address}"[:200]
+        return messages
 
 
 def enqueue(
@@ -26,63 +90,29 @@ def enqueue(
     sms: bool = False,
     dedupe_key: str | None = None,
 ) -> list[int]:
-    """Queue ``event`` to people (in-app, and SMS when ``sms``), users and webhooks.
+    """Queue one ``Notice`` (see its fields); returns the ids of the new messages."""
+    notice = Notice(event, subject, body, link, people, users, payload, sms, dedupe_key)
+    return enqueue_all([notice])
 
-    ``dedupe_key`` makes the call idempotent: a message already queued under the same key,
-    channel and recipient is not queued again. Returns the ids of the new messages.
-    """
+
+def enqueue_all(notices: Iterable[Notice]) -> list[int]:
+    """Queue several notices in one insert, delivered by one task after the transaction
+    commits. Returns the ids of the new messages."""
     if not connection.in_atomic_block:
         raise RuntimeError("notifications are queued inside the action's transaction")
-    common = {
-        "event": event,
-        "subject": subject[:200],
-        "body": body,
-        "link": link,
-        "payload": payload or {},
-    }
-    messages = []
-    seen_users: set[int] = set()
-    for person in people:
-        if person.user_id and person.user_id not in seen_users:
-            seen_users.add(person.user_id)
-            messages.append(
-                Message(
-                    channel=Channel.INAPP,
-                    user_id=person.user_id,
-                    person_id=person.pk,
-                    address=str(person.user_id),
-                    **common,
-                )
-            )
-        if sms and settings.SMS_GATEWAY_URL:
-            messages.append(
-                Message(channel=Channel.SMS, person_id=person.pk, address=person.phone, **common)
-            )
-    for user in users:
-        if user.pk not in seen_users:
-            seen_users.add(user.pk)
-            messages.append(
-                Message(channel=Channel.INAPP, user=user, address=str(user.pk), **common)
-            )
-    for hook in _webhooks.get():
-        if hook.wants(event):
-            messages.append(
-                Message(channel=Channel.WEBHOOK, webhook=hook, address=hook.url, **common)
-            )
-    if dedupe_key:
-        for message in messages:
-            message.dedupe_key = f"{dedupe_key}|{message.channel}|{message.address}"[:200]
+    hooks = _webhooks.get()
+    messages = [m for notice in notices for m in notice.messages(hooks)]
+    keys = [m.dedupe_key for m in messages if m.dedupe_key]
+    if keys:
         taken = set(
-            Message.objects.filter(dedupe_key__in=[m.dedupe_key for m in messages]).values_list(
-                "dedupe_key", flat=True
-            )
+            Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
         )
         messages = [m for m in messages if m.dedupe_key not in taken]
     if not messages:
         return []
     for message in messages:
         message.uuid = uuid.uuid4()
-    Message.objects.bulk_create(messages, ignore_conflicts=bool(dedupe_key))
+    Message.objects.bulk_create(messages, ignore_conflicts=bool(keys))
     if all(m.pk for m in messages):  # the database returned the ids (no conflicts skipped)
         ids = [m.pk for m in messages]
     else:

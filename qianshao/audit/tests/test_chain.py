@@ -354,3 +354,29 @@ def test_verifying_while_actions_append_reports_an_intact_chain(cast):
     assert run_in_threads(3, work) == []
     assert [v for v in verdicts if not v.ok] == []
     verify_output()
+
+
+def test_appending_in_bulk_links_each_record_as_if_appended_alone(chain_with_an_ended_term):
+    head = AuditHead.objects.get(pk=1)
+    entries = [
+        chain.Entry(actor=None, action="test.bulk", object_type="x", object_id=str(i), after=i)
+        for i in range(3)
+    ]
+    with transaction.atomic():
+        records = chain.append_all(entries)
+    assert [r.seq for r in records] == [head.last_seq + 1, head.last_seq + 2, head.last_seq + 3]
+    assert records[0].prev_hash == head.last_hash
+    assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
+    stored = AuditRecord.objects.filter(action="test.bulk").order_by("seq")
+    assert [(r.object_id, r.after, r.hash) for r in stored] == [
+        (str(i), i, records[i].hash) for i in range(3)
+    ]
+    assert AuditHead.objects.get(pk=1).last_seq == records[-1].seq
+    assert chain.verify().ok
+
+
+def test_appending_nothing_in_bulk_leaves_the_head_alone(chain_with_an_ended_term):
+    head = AuditHead.objects.values_list("last_seq", "last_hash").get(pk=1)
+    with transaction.atomic():
+        assert chain.append_all([]) == []
+    assert AuditHead.objects.values_list("last_seq", "last_hash").get(pk=1) == head

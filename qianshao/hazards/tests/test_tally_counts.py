@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from qianshao.hazards import actions, supervision, tally
@@ -84,3 +85,18 @@ def test_rebuild_recounts_damaged_counters_from_the_hazards(spread):
     assert tally_stored() != expected
     assert tally.rebuild() == len(expected)
     assert tally_stored() == expected
+
+
+def test_moves_written_together_sum_on_shared_counters(cast, spread):
+    """Two hazards of one key moving under shared ancestors: one write, the counters as
+    after two single moves (PostgreSQL refuses to update a counter twice in a statement)."""
+    two, other = spread["two"], spread["other"]
+    before = tally_stored()
+    old, new = ("submitted", "general", False), ("submitted", "general", True)
+    with transaction.atomic():
+        tally.move_all([(two.cell_path, old, new), (spread["submitted"].cell_path, old, new)])
+    after = tally_stored()
+    county = cast.county.path
+    assert after.get((county, *old), 0) == before[(county, *old)] - 2
+    assert after[(county, *new)] == before.get((county, *new), 0) + 2
+    assert after[(other.cell_path, *old)] == before[(other.cell_path, *old)]

@@ -6,7 +6,7 @@ from django.db import transaction
 from qianshao.audit.models import AuditRecord
 from qianshao.lib.errors import Conflict
 from qianshao.notify.models import Channel, Message, Status, Webhook
-from qianshao.notify.outbox import enqueue
+from qianshao.notify.outbox import Notice, enqueue, enqueue_all
 from qianshao.testing import appoint
 
 
@@ -145,3 +145,26 @@ def test_the_webhook_list_is_cached_until_a_save_or_the_minute_is_up(appointee, 
     hook.active = True
     hook.save()
     assert hooks_told() == {hook.pk}, "a save in this process is seen at once"
+
+
+def test_notices_queued_together_are_one_insert_and_one_task(
+    cast, appointee, sms_gateway, empty_queue, django_capture_on_commit_callbacks
+):
+    other = appoint(cast.village, "member", name="李四")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        ids = enqueue_all(
+            [
+                Notice("test.one", "第一条", people=[appointee], sms=True),
+                Notice("test.two", "第二条", people=[other], sms=True, dedupe_key="two"),
+                Notice("test.two", "第二条", people=[other], sms=True, dedupe_key="two"),  # again
+            ]
+        )
+    assert len(callbacks) == 1
+    [task] = empty_queue.pending()
+    assert sorted(task.args[0]) == sorted(ids)
+    queued = Message.objects.filter(pk__in=ids)
+    assert sorted(queued.values_list("event", "channel", "person_id")) == [
+        ("test.one", Channel.INAPP, appointee.pk),
+        ("test.one", Channel.SMS, appointee.pk),
+        ("test.two", Channel.SMS, other.pk),  # no login: no in-app message
+    ]
