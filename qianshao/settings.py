@@ -37,6 +37,10 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("QIANSHAO_CSRF_TRUSTED_ORIGINS", [])
 # Absolute address of the site, used in links that leave it (QR codes, SMS, webhooks).
 BASE_URL = env_str("QIANSHAO_BASE_URL", "").rstrip("/")
+# CAP 1.2 <sender> of the warnings issued here: globally unique, e.g. from a domain name.
+CAP_SENDER = env_str("QIANSHAO_CAP_SENDER", "") or "qianshao@" + (
+    BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -56,6 +60,7 @@ INSTALLED_APPS = [
     "qianshao.grid",
     "qianshao.notify",
     "qianshao.hazards",
+    "qianshao.warnings",
     "qianshao.web",
     "qianshao.bench",
 ]

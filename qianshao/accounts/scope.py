@@ -30,6 +30,15 @@ class Scope:
             condition |= tree.subtree_q(path, field)
         return condition
 
+    def reach_q(self, field: str) -> Q:
+        """Records at or under the scope's cells, and records at a cell above them: a
+        warning for a whole county reaches each of its villages."""
+        condition = self.q(field)
+        above = sorted({a for p in self.paths for a in tree.ancestor_paths(p)})
+        if above:
+            condition |= Q(**{f"{field}__in": above})
+        return condition
+
 
 NOTHING = Scope(everything=False, paths=())
 
@@ -58,8 +67,9 @@ def scope_of(user) -> Scope:
     return scope
 
 
-def restrict(queryset: QuerySet, user) -> QuerySet:
-    """``queryset`` narrowed to what ``user`` may see."""
+def restrict(queryset: QuerySet, user, *, reaching: bool = False) -> QuerySet:
+    """``queryset`` narrowed to what ``user`` may see; with ``reaching``, also what lies at
+    a cell above their cells and so reaches them (``Scope.reach_q``)."""
     scope = scope_of(user)
     if scope.everything:
         return queryset
@@ -67,7 +77,7 @@ def restrict(queryset: QuerySet, user) -> QuerySet:
         return queryset.none()
     model = queryset.model
     field = model.SCOPE_FIELD
-    condition = scope.q(field)
+    condition = scope.reach_q(field) if reaching else scope.q(field)
     if _crosses_many(model, field):
         return queryset.filter(pk__in=model._base_manager.filter(condition).values("pk"))
     return queryset.filter(condition)

@@ -5,14 +5,11 @@ the row, moves the tally, writes one audit record and queues its notifications.
 ``actor`` is the user taking the step, or ``None`` for the system (the sweep, imports).
 """
 
-import re
-import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 
 from qianshao.accounts.scope import scope_of
@@ -33,7 +30,9 @@ from qianshao.hazards.models import (
 )
 from qianshao.hazards.permissions import refusal
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
+from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import enqueue
 
 FIELDS = [
@@ -57,19 +56,6 @@ FIELDS = [
     "verified_by",
 ]
 CLOCK_SKEW = timedelta(minutes=10)
-NUMBER_ATTEMPTS = 5
-_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: str, field: str, *, limit: int, required: bool = True) -> str:
-    """Text as stored: tags and control characters removed, trimmed, length-checked."""
-    text = _CONTROL.sub("", strip_tags(value or "")).strip()
-    if required and not text:
-        raise ActionError(_("不能为空"), field)
-    if len(text) > limit:
-        raise ActionError(_("不能超过 %(n)s 个字") % {"n": limit}, field)
-    return text
 
 
 # --- reporting --------------------------------------------------------------------------
@@ -145,7 +131,7 @@ def report(
             _tell_reported(hazard)
         return hazard
 
-    return _numbered(now, write)
+    return numbered("YH", now, Hazard, write)
 
 
 def _place(actor, cell: Cell | None, lon, lat) -> Cell:
@@ -168,26 +154,6 @@ def _place(actor, cell: Cell | None, lon, lat) -> Cell:
     if found is None:
         raise ActionError(_("坐标不在您的辖区内"), "lon")
     return found
-
-
-def _number(now: datetime) -> str:
-    suffix = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(6))
-    return f"YH{timezone.localtime(now):%Y%m%d}{suffix}"
-
-
-def _numbered(now: datetime, write) -> Hazard:
-    """``write(number)`` in its own transaction with a new random number; run again with
-    another if that number is taken (a day has 32**6 numbers: at 100,000 reports a day a
-    few collide)."""
-    for attempt in range(NUMBER_ATTEMPTS):
-        number = _number(now)
-        try:
-            with transaction.atomic():
-                return write(number)
-        except IntegrityError:
-            if attempt + 1 == NUMBER_ATTEMPTS or not Hazard.objects.filter(number=number).exists():
-                raise
-    raise AssertionError("unreachable")
 
 
 def _person_of(user) -> Person | None:

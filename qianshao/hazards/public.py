@@ -22,7 +22,7 @@ from qianshao.accounts.scope import scope_of
 from qianshao.audit.chain import append as audit
 from qianshao.grid.models import Cell
 from qianshao.hazards import locate, photos, routing
-from qianshao.hazards.actions import accept, clean_text, report
+from qianshao.hazards.actions import accept, report
 from qianshao.hazards.models import (
     Grade,
     Hazard,
@@ -36,6 +36,7 @@ from qianshao.hazards.models import (
 )
 from qianshao.hazards.permissions import triages
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import enqueue
 
 PER_ADDRESS_PER_HOUR = 5

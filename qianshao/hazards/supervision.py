@@ -22,6 +22,7 @@ from qianshao.hazards.models import OPEN, Hazard, Level, Status, Supervision
 from qianshao.hazards.permissions import in_cell, in_department
 from qianshao.lib.dbsql import update_rows
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice, enqueue, enqueue_all
 
 RECTIFYING_SIDE = {Status.ASSIGNED, Status.RECTIFYING}
@@ -220,8 +221,6 @@ def may_answer(user, supervision: Supervision) -> bool:
 def answer(actor, supervision: Supervision, *, text: str) -> Supervision:
     """答复督办: the target says what it has done. Side effects: audit; the county office
     is told."""
-    from qianshao.hazards.actions import clean_text
-
     text = clean_text(text, "answer", limit=2000)
     s = Supervision.objects.select_for_update().select_related("hazard").get(pk=supervision.pk)
     if s.answered_at is not None:

@@ -86,6 +86,38 @@ def insert_rows(connection, table: str, columns: list[str], rows: list[list]) ->
             cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
 
 
+def reserve_ids(connection, table: str, count: int) -> list[int]:
+    """``count`` new ids of ``table``'s ``id`` column, to insert rows with (so that bulk
+    writes know their ids without reading them back). Runs in the writing transaction.
+
+    PostgreSQL: from the column's sequence. SQLite: the transaction holds the write lock
+    from its start (``transaction_mode`` IMMEDIATE), so the ids after the highest ever used
+    are ours; ``sqlite_sequence`` is moved past them, as AUTOINCREMENT would.
+    """
+    if count <= 0:
+        return []
+    if not connection.in_atomic_block:
+        raise RuntimeError("ids are reserved inside the writing transaction")
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        cursor.execute(f"SELECT max(id) FROM {quote(table)}")
+        start = max(row[0] if row else 0, cursor.fetchone()[0] or 0) + 1
+        last = start + count - 1
+        if row:
+            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
+        else:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
+    return list(range(start, last + 1))
+
+
 def update_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:
     """Set ``columns`` of many rows, each row its values then its id: one statement run
     for each row (executemany), where a bulk CASE … WHEN would cost more to build than to

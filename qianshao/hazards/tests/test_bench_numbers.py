@@ -8,6 +8,7 @@ from django.db import IntegrityError
 from qianshao.audit.models import AuditRecord
 from qianshao.hazards import actions
 from qianshao.hazards.models import Hazard, Tally
+from qianshao.lib import numbers as numbering
 from qianshao.notify.models import Message
 
 
@@ -23,7 +24,7 @@ def test_a_report_whose_number_is_taken_gets_another_and_is_written_once(
     first = report(cast, category)
     messages = Message.objects.count()
     numbers = iter([first.number, "YH20990101ABCDEF"])
-    monkeypatch.setattr(actions, "_number", lambda now: next(numbers))
+    monkeypatch.setattr(numbering, "number", lambda prefix, now: next(numbers))
 
     second = report(cast, category, title="第二个隐患")
 
@@ -39,7 +40,7 @@ def test_a_report_that_never_finds_a_free_number_fails_and_writes_nothing(
     cast, category, monkeypatch
 ):
     first = report(cast, category)
-    monkeypatch.setattr(actions, "_number", lambda now: first.number)
+    monkeypatch.setattr(numbering, "number", lambda prefix, now: first.number)
 
     with pytest.raises(IntegrityError):
         report(cast, category, title="第二个隐患")

@@ -1,0 +1,20 @@
+"""Free text as it is stored: what people type on phones and public forms."""
+
+import re
+
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from qianshao.lib.errors import ActionError
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: str, field: str, *, limit: int, required: bool = True) -> str:
+    """Text as stored: tags and control characters removed, trimmed, length-checked."""
+    text = _CONTROL.sub("", strip_tags(value or "")).strip()
+    if required and not text:
+        raise ActionError(_("不能为空"), field)
+    if len(text) > limit:
+        raise ActionError(_("不能超过 %(n)s 个字") % {"n": limit}, field)
+    return text

@@ -1,0 +1,54 @@
+"""Getting warnings for a user: only through scope, 404 for both missing and not yours.
+
+A warning reaches a user when one of its targets lies within their cells or above them
+(a warning for the county reaches each village in it): ``restrict(..., reaching=True)``.
+Deliveries are seen by the cell of their recipient, like any record of a cell.
+"""
+
+from django.http import Http404
+
+from qianshao.accounts.scope import restrict
+from qianshao.warnings.models import Delivery, Warning
+
+
+def visible_warnings(user):
+    return restrict(Warning.objects.all(), user, reaching=True)
+
+
+def access_warning(user, number: str) -> Warning:
+    warning = (
+        visible_warnings(user)
+        .select_related("type", "cell", "parent", "replaces", "created_by", "approved_by")
+        .filter(number=number)
+        .first()
+    )
+    if warning is None:
+        raise Http404(number)
+    return warning
+
+
+def access_warning_by_id(user, warning_id: int) -> Warning:
+    warning = visible_warnings(user).select_related("type", "cell").filter(pk=warning_id).first()
+    if warning is None:
+        raise Http404(warning_id)
+    return warning
+
+
+def visible_deliveries(user):
+    return restrict(Delivery.objects.all(), user)
+
+
+def my_deliveries(user):
+    """The deliveries addressed to ``user`` themselves."""
+    if not getattr(user, "is_authenticated", False):
+        return Delivery.objects.none()
+    return Delivery.objects.filter(person__user=user)
+
+
+def access_my_delivery(user, delivery_id: int) -> Delivery:
+    delivery = (
+        my_deliveries(user).select_related("warning", "person").filter(pk=delivery_id).first()
+    )
+    if delivery is None:
+        raise Http404(delivery_id)
+    return delivery

@@ -1,0 +1,577 @@
+"""The steps of a warning's life — draft, approve, issue (the fan-out), revise, cancel,
+expire, relay — and 叫应, the recipient's answer. Each runs in one transaction: it locks
+the warning, checks the step against the transition table and the user against
+``permissions``, changes the rows, writes one audit record and queues its notifications.
+
+``actor`` is the user taking the step, or ``None`` for the system (the sweep, CAP feeds).
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianshao.accounts.scope import scope_of
+from qianshao.audit.chain import append as audit
+from qianshao.grid import tree
+from qianshao.grid.models import Cell, RoleAssignment, active_on
+from qianshao.lib.dbsql import insert_rows, reserve_ids
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.numbers import numbered
+from qianshao.lib.snapshot import snapshot
+from qianshao.lib.text import clean_text
+from qianshao.notify.outbox import Letter, enqueue, enqueue_letters
+from qianshao.warnings import links, rules
+from qianshao.warnings.models import (
+    ANSWER_ORDER,
+    ENDED,
+    TRANSITIONS,
+    Answer,
+    Delivery,
+    Level,
+    Reply,
+    Source,
+    Status,
+    Step,
+    Target,
+    Warning,
+    WarningType,
+)
+from qianshao.warnings.permissions import is_wide, issuer_cell, refusal, relay_cells
+
+FIELDS = ["status", "level", "type", "headline", "valid_from", "valid_until", "recipients"]
+MAX_EVACUATED = 1_000_000
+
+
+# --- drafting ---------------------------------------------------------------------------
+
+
+def draft(
+    actor,
+    *,
+    type: WarningType,
+    level: str,
+    headline: str,
+    text: str,
+    targets: list[Cell],
+    valid_until: datetime,
+    valid_from: datetime | None = None,
+    instruction: str = "",
+    sender_name: str = "",
+    source: str = Source.LOCAL,
+    cell: Cell | None = None,
+    replaces: Warning | None = None,
+    cap: dict | None = None,
+) -> Warning:
+    """A new warning in draft, for ``targets`` (each cell with its whole subtree).
+
+    The system (``actor`` None: a CAP feed) names the ``cell`` it is issued for; a user
+    issues for the lowest of their posts covering every target. ``cap`` carries an
+    imported alert's identifier, sender, sent time and text. Side effects: one audit record.
+    """
+    now = timezone.now()
+    fields = _checked(
+        actor,
+        type=type,
+        level=level,
+        headline=headline,
+        text=text,
+        instruction=instruction,
+        targets=targets,
+        valid_from=valid_from or now,
+        valid_until=valid_until,
+        now=now,
+    )
+    targets = fields.pop("targets")
+    cell = cell or _issuing_cell(actor, targets)
+    cap = cap or {}
+
+    def write(number: str) -> Warning:
+        w = Warning(
+            number=number,
+            status=Status.DRAFT,
+            source=source,
+            sender_name=clean_text(sender_name, "sender_name", limit=100, required=False)
+            or cell.name,
+            cell=cell,
+            cell_path=cell.path,
+            replaces=replaces,
+            created_by=actor,
+            created_at=now,
+            cap_identifier=cap.get("identifier") or f"{cell.code}_{number}",
+            cap_sender=cap.get("sender") or settings.CAP_SENDER,
+            cap_sent=cap.get("sent"),
+            cap_xml=cap.get("xml", ""),
+            **fields,
+        )
+        w.save(force_insert=True)
+        Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
+        audit(
+            actor=actor,
+            action="warnings.draft",
+            obj=w,
+            cell_path=w.cell_path,
+            after=snapshot(w, FIELDS) | {"targets": [t.code for t in targets]},
+        )
+        return w
+
+    return numbered("YJ", now, Warning, write)
+
+
+def _checked(actor, *, targets, valid_from, valid_until, now, **fields) -> dict:
+    """The warning's fields, cleaned; refuses what is wrong, naming the field."""
+    if fields["level"] not in Level.values:
+        raise ActionError(_("未知的预警级别"), "level")
+    if not fields["type"].active:
+        raise ActionError(_("该预警类型已停用"), "type")
+    fields["headline"] = clean_text(fields["headline"], "headline", limit=200)
+    fields["text"] = clean_text(fields["text"], "text", limit=4000)
+    fields["instruction"] = clean_text(
+        fields["instruction"], "instruction", limit=4000, required=False
+    )
+    if valid_until <= valid_from:
+        raise ActionError(_("失效时间须晚于生效时间"), "valid_until")
+    if valid_until <= now:
+        raise ActionError(_("失效时间须晚于现在"), "valid_until")
+    targets = _outermost(targets)
+    if not targets:
+        raise ActionError(_("请选择预警范围"), "targets")
+    scope = scope_of(actor) if actor is not None else None
+    if scope is not None and not all(scope.covers(t.path) for t in targets):
+        raise NotAllowed(_("预警范围超出您的辖区"), "targets")
+    return fields | {"targets": targets, "valid_from": valid_from, "valid_until": valid_until}
+
+
+def _outermost(targets: list[Cell]) -> list[Cell]:
+    """The targets without those inside another one (a cell covers its subtree)."""
+    by_path = {t.path: t for t in targets if t is not None}
+    return [by_path[p] for p in tree.outermost(by_path)]
+
+
+def _issuing_cell(actor, targets: list[Cell]) -> Cell:
+    if actor is not None and not actor.is_superuser:
+        cell = issuer_cell(actor, targets)
+        if cell is None:
+            raise NotAllowed(_("只有乡镇以上网格的网格长、调度员可以发布预警"), "targets")
+        return cell
+    return _common_ancestor(targets)
+
+
+def _common_ancestor(targets: list[Cell]) -> Cell:
+    shared = set(tree.lineage(targets[0].path))
+    for t in targets[1:]:
+        shared &= set(tree.lineage(t.path))
+    if not shared:
+        raise ActionError(_("预警范围须在同一行政区内"), "targets")
+    return Cell.objects.get(path=max(shared, key=len))
+
+
+@transaction.atomic
+def revise(actor, warning: Warning, **fields) -> Warning:
+    """A new version of an issued warning, in draft (CAP Update): issuing it ends this one
+    as 已更新. Takes ``draft``'s fields; what is not given is kept. Side effects: audit."""
+    w = Warning.objects.select_for_update().get(pk=warning.pk)
+    reason = refusal(actor, w, Step.UPDATE) if actor is not None else None
+    if reason:
+        raise (Conflict if w.status != Status.ISSUED else NotAllowed)(reason, "step")
+    if Warning.objects.filter(replaces=w).exists():
+        raise Conflict(_("该预警已有待发布的更新"), "step")
+    kept = {
+        "type": w.type,
+        "level": w.level,
+        "headline": w.headline,
+        "text": w.text,
+        "instruction": w.instruction,
+        "targets": [t.cell for t in w.targets.select_related("cell")],
+        "valid_from": w.valid_from,
+        "valid_until": w.valid_until,
+        "sender_name": w.sender_name,
+    }
+    return draft(actor, source=w.source, cell=w.cell, replaces=w, **(kept | fields))
+
+
+# --- the life of a warning --------------------------------------------------------------
+
+
+def _take(actor, warning: Warning, step: str) -> Warning:
+    """Lock the warning and check the step against the table and the user."""
+    w = Warning.objects.select_for_update().select_related("type", "cell").get(pk=warning.pk)
+    if step not in TRANSITIONS[w.status]:
+        raise Conflict(
+            _("“%(status)s”状态下不能%(step)s")
+            % {"status": w.get_status_display(), "step": Step(step).label},
+            "step",
+        )
+    if actor is not None:
+        reason = refusal(actor, w, step, needs_approval=needs_approval(w))
+        if reason:
+            raise NotAllowed(reason, "step")
+    w._before = snapshot(w, FIELDS)
+    return w
+
+
+def needs_approval(w: Warning) -> bool:
+    """Must a second person approve it before it is issued?"""
+    targets = [t.cell for t in w.targets.select_related("cell")]
+    return rules.rule(w.level).second_approval and is_wide(targets)
+
+
+def _audit(actor, w: Warning, step: str, note: str = "", **extra) -> None:
+    audit(
+        actor=actor,
+        action=f"warnings.{step}",
+        obj=w,
+        cell_path=w.cell_path,
+        before=w._before,
+        after=snapshot(w, FIELDS) | extra,
+        note=note,
+    )
+
+
+@transaction.atomic
+def approve(actor, warning: Warning, *, note: str = "") -> Warning:
+    """审核 by someone other than its author. Side effects: audit; the author is told."""
+    note = clean_text(note, "note", limit=1000, required=False)
+    w = _take(actor, warning, Step.APPROVE)
+    w.status, w.approved_by = Status.APPROVED, actor
+    w.save(update_fields=["status", "approved_by"])
+    _audit(actor, w, Step.APPROVE, note)
+    if w.created_by_id:
+        enqueue(
+            "warnings.approve",
+            subject=_("预警已审核，可以发布：%(h)s") % {"h": w.headline},
+            link=f"/warnings/{w.number}/",
+            users=[w.created_by],
+        )
+    return w
+
+
+@transaction.atomic
+def issue(actor, warning: Warning) -> Warning:
+    """发布: one delivery per responsible person in the targets (the level's roles), each
+    told in-app and by SMS with a one-tap answer link, all in this transaction; a new
+    version ends the one it replaces. Side effects: audit; webhooks."""
+    w = _take(actor, warning, Step.ISSUE)
+    now = timezone.now()
+    if w.valid_until <= now:
+        raise Conflict(_("预警已过失效时间，不能发布"), "valid_until")
+    if w.replaces_id and w.replaces.status == Status.ISSUED:
+        _end(actor, w.replaces, Step.UPDATE, _("已发布更新：%(n)s") % {"n": w.number}, now)
+    w.status, w.issued_by, w.issued_at = Status.ISSUED, actor, now
+    w.recipients = _fan_out(w, now)
+    w.save(update_fields=["status", "issued_by", "issued_at", "recipients"])
+    _audit(actor, w, Step.ISSUE, targets=[t.cell.code for t in w.targets.select_related("cell")])
+    _tell_webhooks(w, "warnings.issue")
+    return w
+
+
+def _posts(w: Warning, roles) -> list[tuple]:
+    """(person, cell, cell path, role, phone, user) of each responsible person in the
+    targets, once, at their highest post."""
+    within = Q(pk__in=[])
+    for t in w.targets.all():
+        within |= tree.subtree_q(t.cell_path, "cell__path")
+    rows = (
+        RoleAssignment.objects.filter(active_on(), within, role__in=roles)
+        .order_by("cell__path", "id")
+        .values_list(
+            "person_id", "cell_id", "cell__path", "role", "person__phone", "person__user_id"
+        )
+    )
+    seen, found = set(), []
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            found.append(row)
+    return found
+
+
+def _fan_out(w: Warning, now: datetime) -> int:
+    """Write one delivery per recipient and queue their messages; returns how many."""
+    rule = rules.rule(w.level)
+    posts = _posts(w, rule.roles)
+    held = _parent_deliveries(w) if w.parent_id else {}
+    fresh = [p for p in posts if p[0] not in held]
+    ids = reserve_ids(connection, Delivery._meta.db_table, len(fresh))
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp, due = adapt(now), adapt(now + rule.answer)
+    insert_rows(
+        connection,
+        Delivery._meta.db_table,
+        [
+            "id",
+            "warning_id",
+            "person_id",
+            "cell_id",
+            "cell_path",
+            "role",
+            "phone",
+            "answer",
+            "answered_via",
+            "note",
+            "due_at",
+            "chase_level",
+            "watch_at",
+            "created_at",
+            "updated_at",
+        ],
+        [
+            [pk, w.pk, person, cell, path, role, phone, "", "", "", due, 0, due, stamp, stamp]
+            for pk, (person, cell, path, role, phone, _user) in zip(ids, fresh, strict=True)
+        ],
+    )
+    phone_page = f"/m/warnings/{w.number}/"
+    letters = [
+        Letter(person, user, phone, phone_page, links.link_for(pk))
+        for pk, (person, _cell, _path, _role, phone, user) in zip(ids, fresh, strict=True)
+    ]
+    subject = _("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline}
+    if letters:
+        enqueue_letters(
+            "warnings.issue",
+            letters,
+            subject=subject,
+            body=_("%(text)s 请立即点击链接回复“收到”（叫应）。") % {"text": _short(w)},
+            payload={"warning": w.number, "level": w.level},
+            sms=True,
+        )
+    relayed = [
+        Letter(person, user, phone, f"/m/warnings/{w.parent.number}/", links.link_for(held[person]))
+        for person, _cell, _path, _role, phone, user in posts
+        if person in held
+    ]
+    if relayed:  # already answering the parent: the added instructions, and their own link
+        enqueue_letters(
+            "warnings.relay",
+            relayed,
+            subject=_("【%(cell)s转发】%(h)s") % {"cell": w.cell.name, "h": w.headline},
+            body=w.instruction[:200],
+            payload={"warning": w.number, "parent": w.parent.number},
+            sms=True,
+        )
+    return len(fresh)
+
+
+def _parent_deliveries(w: Warning) -> dict[int, int]:
+    """{person: their delivery} of the warning ``w`` relays."""
+    return dict(Delivery.objects.filter(warning_id=w.parent_id).values_list("person_id", "pk"))
+
+
+def _short(w: Warning) -> str:
+    return (w.instruction or w.text)[:200]
+
+
+def _tell_webhooks(w: Warning, event: str) -> None:
+    enqueue(
+        event,
+        subject=w.headline,
+        body=w.text[:200],
+        link=f"/api/v1/warnings/{w.pk}.cap.xml",
+        payload={"warning": w.number, "level": w.level, "status": w.status},
+    )
+
+
+@transaction.atomic
+def cancel(actor, warning: Warning, *, reason: str) -> Warning:
+    """解除 (CAP Cancel): an issued warning ends and every recipient is told; a draft is
+    withdrawn. Its relays end with it. Side effects: audit; recipients told (SMS)."""
+    reason = clean_text(reason, "reason", limit=500)
+    w = _take(actor, warning, Step.CANCEL)
+    was_issued = w.status == Status.ISSUED
+    w = _end(actor, w, Step.CANCEL, reason, timezone.now(), taken=True)
+    if was_issued:
+        _tell_recipients(w, _("【预警解除】%(h)s") % {"h": w.headline}, reason)
+        _tell_webhooks(w, "warnings.cancel")
+    return w
+
+
+def expire(warning: Warning) -> Warning:
+    """到期: the system ends an issued warning at its end of validity. Side effects: audit."""
+    with transaction.atomic():
+        w = _take(None, warning, Step.EXPIRE)
+        return _end(None, w, Step.EXPIRE, "", timezone.now(), taken=True)
+
+
+def _end(actor, warning: Warning, step: str, reason: str, now, taken: bool = False) -> Warning:
+    """End ``warning`` by ``step``: status, nobody chased any more, its relays ended too."""
+    w = warning if taken else _take(None, warning, step)
+    w.status = TRANSITIONS[w.status][step]
+    w.ended_at, w.end_reason = now, reason[:500]
+    w.save(update_fields=["status", "ended_at", "end_reason"])
+    Delivery.objects.filter(warning=w, watch_at__isnull=False).update(watch_at=None)
+    _audit(actor, w, step, reason)
+    for relay in Warning.objects.filter(parent=w, status=Status.ISSUED):
+        relay_step = step if step != Step.UPDATE else Step.CANCEL
+        _end(None, relay, relay_step, _("上级预警已结束"), now)
+    return w
+
+
+def _tell_recipients(w: Warning, subject: str, body: str) -> None:
+    rows = Delivery.objects.filter(warning=w).values_list(
+        "pk", "person_id", "person__user_id", "phone"
+    )
+    letters = [
+        Letter(person, user, phone, f"/m/warnings/{w.number}/", links.link_for(pk))
+        for pk, person, user, phone in rows
+    ]
+    if letters:
+        enqueue_letters(
+            f"warnings.{w.status}",
+            letters,
+            subject=subject,
+            body=body[:200],
+            payload={"warning": w.number},
+            sms=True,
+        )
+
+
+# --- relaying ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> Warning:
+    """转发: a township passes a county warning to its villages with added instructions,
+    as a warning of its own linked to the parent and issued at once. Those already holding
+    a delivery of the parent get the instructions with their own answer link; anyone new
+    in the targets gets a delivery of the relay. Side effects: audit; recipients told."""
+    instruction = clean_text(instruction, "instruction", limit=4000)
+    p = Warning.objects.select_for_update().select_related("type").get(pk=parent.pk)
+    if p.status != Status.ISSUED:
+        raise Conflict(_("只能转发已发布的预警"), "step")
+    targets = _outermost(targets)
+    if not targets:
+        raise ActionError(_("请选择转发范围"), "targets")
+    mine = relay_cells(actor, p) if not actor.is_superuser else [p.cell]
+    if not mine:
+        raise NotAllowed(_("您无权转发该预警"), "step")
+    within_parent = [t.cell_path for t in p.targets.all()]
+    for t in targets:
+        if not any(tree.is_within(t.path, m.path) for m in mine):
+            raise NotAllowed(_("转发范围超出您的辖区"), "targets")
+        if not any(tree.is_within(t.path, w) for w in within_parent):
+            raise ActionError(_("转发范围须在原预警范围内"), "targets")
+    cell = max(
+        (m for m in mine if all(tree.is_within(t.path, m.path) for t in targets)),
+        key=lambda c: len(c.path),
+        default=None,
+    )
+    if cell is None:
+        raise NotAllowed(_("转发范围超出您的辖区"), "targets")
+    now = timezone.now()
+
+    def write(number: str) -> Warning:
+        w = Warning(
+            number=number,
+            type=p.type,
+            level=p.level,
+            headline=p.headline,
+            text=p.text,
+            instruction=instruction,
+            status=Status.ISSUED,
+            source=Source.RELAY,
+            sender_name=cell.name,
+            cell=cell,
+            cell_path=cell.path,
+            valid_from=p.valid_from,
+            valid_until=p.valid_until,
+            parent=p,
+            created_by=actor,
+            issued_by=actor,
+            created_at=now,
+            issued_at=now,
+            cap_identifier=f"{cell.code}_{number}",
+            cap_sender=settings.CAP_SENDER,
+        )
+        w.save(force_insert=True)
+        Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
+        w.recipients = _fan_out(w, now)
+        w.save(update_fields=["recipients"])
+        w._before = None
+        _audit(actor, w, "relay", parent=p.number, targets=[t.code for t in targets])
+        return w
+
+    return numbered("YJ", now, Warning, write)
+
+
+# --- 叫应 --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def answer(
+    actor,
+    delivery: Delivery,
+    *,
+    answer: str,
+    via: str,
+    note: str = "",
+    evacuated: int | None = None,
+) -> Delivery:
+    """叫应: the recipient answers — received, acting (with a note), done (with the number
+    of people evacuated). Each answer once and in that order; none after the warning ended.
+    ``actor`` None is a one-tap link, which names the delivery itself. Side effects: a
+    reply record, one audit record; the chase stops."""
+    if answer not in ANSWER_ORDER:
+        raise ActionError(_("未知的答复"), "answer")
+    note = clean_text(note, "note", limit=500, required=False)
+    if evacuated is not None and not 0 <= evacuated <= MAX_EVACUATED:
+        raise ActionError(_("转移人数须在 0 到 %(n)s 之间") % {"n": MAX_EVACUATED}, "evacuated")
+    d = (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("warning", "person")
+        .get(pk=delivery.pk)
+    )
+    if actor is not None and d.person.user_id != actor.pk:
+        raise NotAllowed(_("只有接收人可以叫应"), "answer")
+    now = timezone.now()
+    w = d.warning
+    if w.status in ENDED or w.valid_until <= now:
+        raise Conflict(_("该预警已结束，无需再叫应"), "answer")
+    if w.status != Status.ISSUED:
+        raise Conflict(_("该预警尚未发布"), "answer")
+    if d.answer and ANSWER_ORDER.index(answer) <= ANSWER_ORDER.index(d.answer):
+        raise Conflict(
+            _("您已答复“%(a)s”") % {"a": Answer(d.answer).label},
+            "answer",
+        )
+    before = {"answer": d.answer, "chase_level": d.chase_level}
+    if d.answered_at is None:
+        d.answered_at, d.answered_via = now, via
+    d.answer, d.watch_at, d.updated_at = answer, None, now
+    d.note = note or d.note
+    if evacuated is not None:
+        d.evacuated = evacuated
+    d.save(
+        update_fields=[
+            "answer",
+            "answered_at",
+            "answered_via",
+            "note",
+            "evacuated",
+            "watch_at",
+            "updated_at",
+        ]
+    )
+    by = actor if actor is not None else d.person.user
+    Reply.objects.create(
+        delivery=d, answer=answer, via=via, note=note, evacuated=evacuated, user=by, at=now
+    )
+    audit(
+        actor=by,
+        action="warnings.answer",
+        obj=w,
+        label=f"{w.number} {d.person.name}",
+        cell_path=d.cell_path,
+        before=before,
+        after={
+            "delivery": d.pk,
+            "person": d.person.name,
+            "answer": answer,
+            "via": via,
+            "evacuated": evacuated,
+        },
+        note=note,
+    )
+    return d

@@ -1,0 +1,56 @@
+"""One-tap answer links (SMS): ``/w/<token>`` answers one delivery without a login.
+
+The token is the delivery's id and an HMAC of it under the site's secret key (truncated to
+96 bits: an SMS is short, and a guess must hit one live delivery), so a forged or altered
+link names no delivery. What an answer may be is the action's business (``answer``).
+"""
+
+import base64
+import hashlib
+import hmac
+from functools import cache
+
+from django.conf import settings
+from django.utils.crypto import salted_hmac
+
+SALT = "qianshao.warnings.answer-link"
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+@cache
+def _key(secret: str) -> bytes:
+    return salted_hmac(SALT, "key", secret=secret).digest()
+
+
+def _mac(delivery_id: int) -> str:
+    digest = hmac.new(_key(settings.SECRET_KEY), str(delivery_id).encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:12]).decode()
+
+
+def _base36(n: int) -> str:
+    digits = ""
+    while True:
+        n, d = divmod(n, 36)
+        digits = _DIGITS[d] + digits
+        if n == 0:
+            return digits
+
+
+def token_for(delivery_id: int) -> str:
+    return f"{_base36(delivery_id)}-{_mac(delivery_id)}"
+
+
+def link_for(delivery_id: int) -> str:
+    return f"/w/{token_for(delivery_id)}"
+
+
+def delivery_id_of(token: str) -> int | None:
+    """The delivery a token names, or None for a forged or garbled one."""
+    head, _, mac = token.partition("-")
+    if not head or len(head) > 13 or len(mac) != 16:
+        return None
+    try:
+        delivery_id = int(head, 36)
+    except ValueError:
+        return None
+    return delivery_id if hmac.compare_digest(mac, _mac(delivery_id)) else None

@@ -1,0 +1,317 @@
+"""Warnings (预警) and 叫应: a warning goes down the grid to every responsible person in its
+target cells, each must answer, and whoever has not answered is chased up the grid."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qianshao.grid.models import Cell, Person, Role
+
+
+class Level(models.TextChoices):
+    RED = "red", _("红色")
+    ORANGE = "orange", _("橙色")
+    YELLOW = "yellow", _("黄色")
+    BLUE = "blue", _("蓝色")
+
+
+# Ⅰ–Ⅳ级, and the CAP severity observed in China's national release system's messages.
+ROMAN = {Level.RED: "Ⅰ", Level.ORANGE: "Ⅱ", Level.YELLOW: "Ⅲ", Level.BLUE: "Ⅳ"}
+SEVERITY = {
+    Level.RED: "Extreme",
+    Level.ORANGE: "Severe",
+    Level.YELLOW: "Moderate",
+    Level.BLUE: "Minor",
+}
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    APPROVED = "approved", _("已审核")
+    ISSUED = "issued", _("已发布")
+    UPDATED = "updated", _("已更新")
+    CANCELLED = "cancelled", _("已解除")
+    EXPIRED = "expired", _("已过期")
+
+
+class Step(models.TextChoices):
+    """The steps of a warning's life; each is one action in ``warnings.actions``."""
+
+    APPROVE = "approve", _("审核")
+    ISSUE = "issue", _("发布")
+    UPDATE = "update", _("更新")
+    CANCEL = "cancel", _("解除")
+    EXPIRE = "expire", _("到期")
+
+
+# The transition table; nothing else assigns a warning's status (see warnings.actions).
+TRANSITIONS: dict[str, dict[str, str]] = {
+    Status.DRAFT: {
+        Step.APPROVE: Status.APPROVED,
+        Step.ISSUE: Status.ISSUED,
+        Step.CANCEL: Status.CANCELLED,
+    },
+    Status.APPROVED: {Step.ISSUE: Status.ISSUED, Step.CANCEL: Status.CANCELLED},
+    Status.ISSUED: {
+        Step.UPDATE: Status.UPDATED,
+        Step.CANCEL: Status.CANCELLED,
+        Step.EXPIRE: Status.EXPIRED,
+    },
+    Status.UPDATED: {},
+    Status.CANCELLED: {},
+    Status.EXPIRED: {},
+}
+ENDED = frozenset({Status.UPDATED, Status.CANCELLED, Status.EXPIRED})
+
+
+class Source(models.TextChoices):
+    LOCAL = "local", _("本级发布")
+    UPSTREAM = "upstream", _("上级预警发布系统")
+    RELAY = "relay", _("转发")
+
+
+class WarningType(models.Model):
+    """A kind of warning (暴雨, 台风 …): configurable, with its CAP event and category."""
+
+    code = models.SlugField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=32)
+    cap_event = models.CharField(_("CAP 事件名"), max_length=64, blank=True)
+    cap_category = models.CharField(_("CAP 类别"), max_length=16, default="Met")
+    sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("预警类型")
+        verbose_name_plural = _("预警类型")
+        ordering = ["sort", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LevelRule(models.Model):
+    """Per level: who receives a warning, how long they have to answer (叫应), when the
+    level above is told, and whether a second person must approve a county-wide one."""
+
+    level = models.CharField(_("级别"), max_length=8, choices=Level.choices, unique=True)
+    roles = models.JSONField(_("接收角色"), default=list, help_text=_("角色编码列表"))
+    answer_minutes = models.PositiveIntegerField(_("叫应时限（分钟）"))
+    escalate_minutes = models.PositiveIntegerField(
+        _("再次催办后上报上级（分钟）"), help_text=_("超过叫应时限后再过多久通知上一级调度员")
+    )
+    second_approval = models.BooleanField(_("全县范围须另一人审核"), default=False)
+
+    class Meta:
+        verbose_name = _("预警级别规则")
+        verbose_name_plural = _("预警级别规则")
+        ordering = ["level"]
+
+    def __str__(self) -> str:
+        return self.get_level_display()
+
+
+class Warning(models.Model):
+    number = models.CharField(_("编号"), max_length=24, unique=True)
+    type = models.ForeignKey(
+        WarningType, models.PROTECT, related_name="warnings", verbose_name=_("预警类型")
+    )
+    level = models.CharField(_("级别"), max_length=8, choices=Level.choices)
+    headline = models.CharField(_("标题"), max_length=200)
+    text = models.TextField(_("预警内容"), max_length=4000)
+    instruction = models.TextField(_("防御指引"), max_length=4000, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices)
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices)
+    sender_name = models.CharField(_("发布单位"), max_length=100)
+    # The cell in whose name it is issued (the county, or a township for a relay).
+    cell = models.ForeignKey(
+        Cell, models.PROTECT, related_name="issued_warnings", verbose_name=_("发布网格")
+    )
+    cell_path = models.CharField(max_length=255, editable=False)
+    valid_from = models.DateTimeField(_("生效时间"))
+    valid_until = models.DateTimeField(_("失效时间"))
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="relays",
+        verbose_name=_("所转发的预警"),
+    )
+    replaces = models.OneToOneField(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name=_("更新自"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    issued_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.CharField(_("解除原因"), max_length=500, blank=True)
+    # CAP 1.2: our own identifier when issued here, the upstream one when imported.
+    cap_identifier = models.CharField(max_length=200, unique=True)
+    cap_sender = models.CharField(max_length=200)
+    cap_sent = models.DateTimeField(null=True, blank=True)
+    cap_xml = models.TextField(blank=True, help_text=_("导入的 CAP 原文"))
+    recipients = models.PositiveIntegerField(_("接收人数"), default=0)
+
+    SCOPE_FIELD = "targets__cell_path"
+
+    class Meta:
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "valid_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.headline}"
+
+    @property
+    def roman(self) -> str:
+        return ROMAN[self.level]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == Status.ISSUED
+
+
+class Target(models.Model):
+    """A target cell of a warning: the cell and its whole subtree."""
+
+    warning = models.ForeignKey(Warning, models.CASCADE, related_name="targets")
+    cell = models.ForeignKey(Cell, models.PROTECT, related_name="+")
+    cell_path = models.CharField(max_length=255)
+
+    class Meta:
+        verbose_name = _("预警范围")
+        verbose_name_plural = _("预警范围")
+        constraints = [
+            models.UniqueConstraint(fields=["warning", "cell"], name="one_target_per_cell")
+        ]
+        indexes = [models.Index(fields=["cell_path"])]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id} → {self.cell_id}"
+
+
+class Answer(models.TextChoices):
+    """叫应, in the order a recipient moves through them."""
+
+    RECEIVED = "received", _("已收到")
+    ACTING = "acting", _("正在处置")
+    DONE = "done", _("已处置")
+
+
+ANSWER_ORDER = [Answer.RECEIVED, Answer.ACTING, Answer.DONE]
+
+
+class Channel(models.TextChoices):
+    """Where an answer came from."""
+
+    PHONE = "phone", _("手机页面")
+    INBOX = "inbox", _("站内消息")
+    LINK = "link", _("短信一键回复")
+    API = "api", _("接口")
+
+
+class Delivery(models.Model):
+    """One warning to one responsible person: whether and how they answered, and how far
+    the chase has come (0 not yet, 1 resent and their dispatcher told, 2 the level above)."""
+
+    warning = models.ForeignKey(Warning, models.CASCADE, related_name="deliveries")
+    person = models.ForeignKey(Person, models.PROTECT, related_name="warning_deliveries")
+    cell = models.ForeignKey(Cell, models.PROTECT, related_name="+")
+    cell_path = models.CharField(max_length=255)
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    phone = models.CharField(_("手机号"), max_length=11)
+    answer = models.CharField(
+        _("叫应"), max_length=12, choices=Answer.choices, blank=True, default=""
+    )
+    answered_at = models.DateTimeField(_("首次叫应"), null=True, blank=True)
+    answered_via = models.CharField(
+        _("叫应方式"), max_length=8, choices=Channel.choices, blank=True
+    )
+    note = models.CharField(_("处置说明"), max_length=500, blank=True)
+    evacuated = models.PositiveIntegerField(_("转移人数"), null=True, blank=True)
+    due_at = models.DateTimeField(_("叫应时限"))
+    chase_level = models.PositiveSmallIntegerField(_("催办级别"), default=0)
+    watch_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    SCOPE_FIELD = "cell_path"
+
+    class Meta:
+        verbose_name = _("预警送达")
+        verbose_name_plural = _("预警送达")
+        ordering = ["cell_path", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["warning", "person"], name="one_delivery_per_person")
+        ]
+        indexes = [
+            models.Index(fields=["watch_at"]),
+            models.Index(fields=["warning", "cell_path"]),
+            models.Index(fields=["person", "warning"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.warning_id} → {self.person_id}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return not self.answered_at and self.due_at <= timezone.now()
+
+
+class Reply(models.Model):
+    """Each answer a recipient gave, in order (the delivery keeps the latest)."""
+
+    delivery = models.ForeignKey(Delivery, models.CASCADE, related_name="replies")
+    answer = models.CharField(_("叫应"), max_length=12, choices=Answer.choices)
+    via = models.CharField(_("叫应方式"), max_length=8, choices=Channel.choices)
+    note = models.CharField(_("处置说明"), max_length=500, blank=True)
+    evacuated = models.PositiveIntegerField(_("转移人数"), null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("叫应记录")
+        verbose_name_plural = _("叫应记录")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.answer}"
+
+
+class Feed(models.Model):
+    """An upstream release system's feed of CAP 1.2 alerts (Atom or RSS), polled."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    url = models.URLField(_("地址"), max_length=500)
+    active = models.BooleanField(_("启用"), default=True)
+    auto_issue = models.BooleanField(
+        _("自动发布"), default=True, help_text=_("导入后立即向匹配的网格发布；否则存为草稿")
+    )
+    interval_minutes = models.PositiveIntegerField(_("轮询间隔（分钟）"), default=2)
+    last_polled_at = models.DateTimeField(_("上次轮询"), null=True, blank=True)
+    last_ok_at = models.DateTimeField(_("上次成功"), null=True, blank=True)
+    last_error = models.TextField(_("上次错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("CAP 订阅源")
+        verbose_name_plural = _("CAP 订阅源")
+
+    def __str__(self) -> str:
+        return self.name

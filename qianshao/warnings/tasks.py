@@ -1,0 +1,10 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from qianshao.warnings import chase
+
+
+@db_periodic_task(crontab(minute="*"))
+def sweep_warnings() -> int:
+    """Every minute: end what has run out, chase who has not answered (catches up)."""
+    return chase.sweep()

@@ -1,0 +1,44 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from qianshao.warnings import actions
+from qianshao.warnings.models import Level, WarningType
+
+
+@pytest.fixture
+def rainstorm(db):
+    return WarningType.objects.get(code="rainstorm")
+
+
+@pytest.fixture
+def warn(cast, rainstorm):
+    """``warn(targets, level=..., by=...)``: a draft by ``county`` (or ``by``) for targets."""
+
+    def make(targets=None, *, level=Level.YELLOW, by="county", **fields):
+        return actions.draft(
+            cast.users[by],
+            **{
+                "type": rainstorm,
+                "level": level,
+                "headline": "A县气象台发布暴雨黄色预警",
+                "text": "预计未来6小时内降雨量将达50毫米以上。",
+                "instruction": "转移危险区群众，巡查地质灾害隐患点。",
+                "targets": targets if targets is not None else [cast.township],
+                "valid_until": timezone.now() + timedelta(hours=12),
+            }
+            | fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def issued(cast, warn):
+    """``issued(targets, **fields)``: a warning issued by ``county``."""
+
+    def make(targets=None, **fields):
+        return actions.issue(cast.users["county"], warn(targets, **fields))
+
+    return make
