@@ -9,6 +9,7 @@ await build({
     app: "frontend/app.js",
     map: "frontend/map.js",
     hazards: "frontend/hazards.js",
+    warnings: "frontend/warnings.js",
     style: "frontend/app.css",
   },
   bundle: true,

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", include("qianshao.grid.urls")),
     path("", include("qianshao.notify.urls")),
     path("", include("qianshao.hazards.urls")),
+    path("", include("qianshao.warnings.urls")),
     path("", include("qianshao.web.urls")),
 ]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from qianshao.notify.channels import ADAPTERS, DeliveryError
 from qianshao.notify.models import Delivery, Message, Status
+from qianshao.notify.signals import message_sent
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -60,6 +61,7 @@ def deliver(message_id: int) -> str | None:
         claimed_at=None,
         last_error="",
     )
+    message_sent.send(sender=Message, message=message)
     return Status.SENT
 
 

@@ -134,6 +134,7 @@ class Letter:
     phone: str
     link: str = ""
     sms_link: str = ""  # where the SMS points, when not ``link`` (a one-tap answer)
+    payload: dict | None = None  # added to the common payload
 
 
 def enqueue_letters(
@@ -153,15 +154,19 @@ def enqueue_letters(
     if not connection.in_atomic_block:
         raise RuntimeError("notifications are queued inside the action's transaction")
     sms = sms and bool(settings.SMS_GATEWAY_URL)
+    prep_payload = Message._meta.get_field("payload").get_db_prep_save
+    common = payload or {}
     rows = []
     for letter in letters:
+        own = prep_payload(common | letter.payload, connection) if letter.payload else None
         if inapp and letter.user_id:
             rows.append(
                 (Channel.INAPP, letter.user_id, letter.person_id, str(letter.user_id), letter.link)
+                + (own,)
             )
         if sms:
             link = letter.sms_link or letter.link
-            rows.append((Channel.SMS, None, letter.person_id, letter.phone, link))
+            rows.append((Channel.SMS, None, letter.person_id, letter.phone, link, own))
     if not rows:
         return []
     ids = reserve_ids(connection, Message._meta.db_table, len(rows))
@@ -173,7 +178,6 @@ def enqueue_letters(
             ("event", event),
             ("subject", subject[:200]),
             ("body", body),
-            ("payload", payload or {}),
             ("status", Status.PENDING),
             ("attempts", 0),
             ("next_attempt_at", now),
@@ -182,14 +186,15 @@ def enqueue_letters(
         ]
     }
     prep_uuid = field("uuid").get_db_prep_save
-    columns = ["id", "uuid", "channel", "user_id", "person_id", "address", "link", *fixed]
+    shared = prep_payload(common, connection)
+    columns = ["id", "uuid", "channel", "user_id", "person_id", "address", "link", "payload"]
     values = list(fixed.values())
     insert_rows(
         connection,
         Message._meta.db_table,
-        columns,
+        [*columns, *fixed],
         [
-            [pk, prep_uuid(uuid.uuid4(), connection), *row, *values]
+            [pk, prep_uuid(uuid.uuid4(), connection), *row[:5], row[5] or shared, *values]
             for pk, row in zip(ids, rows, strict=True)
         ],
     )

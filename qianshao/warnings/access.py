@@ -6,9 +6,10 @@ Deliveries are seen by the cell of their recipient, like any record of a cell.
 """
 
 from django.http import Http404
+from django.utils import timezone
 
 from qianshao.accounts.scope import restrict
-from qianshao.warnings.models import Delivery, Warning
+from qianshao.warnings.models import Delivery, Status, Warning
 
 
 def visible_warnings(user):
@@ -52,3 +53,18 @@ def access_my_delivery(user, delivery_id: int) -> Delivery:
     if delivery is None:
         raise Http404(delivery_id)
     return delivery
+
+
+def waiting_for(user):
+    """The deliveries of warnings in force that ``user`` has not answered yet."""
+    return my_deliveries(user).filter(
+        answered_at__isnull=True,
+        warning__status=Status.ISSUED,
+        warning__valid_until__gt=timezone.now(),
+    )
+
+
+def active_warnings(user, limit: int = 5):
+    """Warnings in force that reach ``user``'s cells, newest first."""
+    found = visible_warnings(user).filter(status=Status.ISSUED, valid_until__gt=timezone.now())
+    return found.select_related("type").order_by("-issued_at")[:limit]

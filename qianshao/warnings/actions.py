@@ -40,7 +40,7 @@ from qianshao.warnings.models import (
     Warning,
     WarningType,
 )
-from qianshao.warnings.permissions import is_wide, issuer_cell, refusal, relay_cells
+from qianshao.warnings.permissions import issuer_cell, needs_approval, refusal, relay_cells
 
 FIELDS = ["status", "level", "type", "headline", "valid_from", "valid_until", "recipients"]
 MAX_EVACUATED = 1_000_000
@@ -213,12 +213,6 @@ def _take(actor, warning: Warning, step: str) -> Warning:
     return w
 
 
-def needs_approval(w: Warning) -> bool:
-    """Must a second person approve it before it is issued?"""
-    targets = [t.cell for t in w.targets.select_related("cell")]
-    return rules.rule(w.level).second_approval and is_wide(targets)
-
-
 def _audit(actor, w: Warning, step: str, note: str = "", **extra) -> None:
     audit(
         actor=actor,
@@ -325,7 +319,7 @@ def _fan_out(w: Warning, now: datetime) -> int:
     )
     phone_page = f"/m/warnings/{w.number}/"
     letters = [
-        Letter(person, user, phone, phone_page, links.link_for(pk))
+        Letter(person, user, phone, phone_page, links.link_for(pk), {"delivery": pk})
         for pk, (person, _cell, _path, _role, phone, user) in zip(ids, fresh, strict=True)
     ]
     subject = _("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline}

@@ -6,3 +6,6 @@ class WarningsConfig(AppConfig):
     name = "qianshao.warnings"
     label = "warnings"
     verbose_name = _("预警")
+
+    def ready(self):
+        from qianshao.warnings import signals  # noqa: F401

@@ -216,6 +216,7 @@ def _resend(warnings: dict[int, Warning], due: list[_Due]) -> None:
                     d.phone,
                     f"/m/warnings/{w.number}/",
                     links.link_for(d.pk),
+                    {"delivery": d.pk},
                 )
                 for d in late
             ],

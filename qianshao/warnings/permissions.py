@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from qianshao.grid import tree
 from qianshao.grid.models import Cell, CellKind, RoleAssignment
 from qianshao.grid.permissions import MANAGING_ROLES
+from qianshao.warnings import rules
 from qianshao.warnings.models import TRANSITIONS, Status, Step, Warning
 
 FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
@@ -60,6 +61,12 @@ def is_wide(targets: list[Cell]) -> bool:
     return any(t.kind in WIDE_KINDS for t in targets)
 
 
+def needs_approval(w: Warning) -> bool:
+    """Must a second person approve it before it is issued?"""
+    targets = [t.cell for t in w.targets.select_related("cell")]
+    return rules.rule(w.level).second_approval and is_wide(targets)
+
+
 def refusal(user, warning: Warning, step: str, *, needs_approval: bool = False) -> str | None:
     """Why ``user`` may not take ``step`` on ``warning`` now, or None if they may."""
     if step not in TRANSITIONS[warning.status]:
@@ -78,6 +85,16 @@ def refusal(user, warning: Warning, step: str, *, needs_approval: bool = False) 
     if step == Step.ISSUE and needs_approval and warning.status == Status.DRAFT:
         return _("全县范围的红色、橙色预警须经另一人审核后发布")
     return None
+
+
+def allowed_steps(user, w: Warning) -> list[str]:
+    """The steps ``user`` may take now: the buttons on the warning's page."""
+    wide = needs_approval(w) if w.status == Status.DRAFT else False
+    return [
+        step
+        for step in TRANSITIONS[w.status]
+        if refusal(user, w, step, needs_approval=wide) is None
+    ]
 
 
 def may_relay(user, warning: Warning) -> bool:

@@ -7,6 +7,7 @@ from qianshao.grid.maps import cell_map
 from qianshao.grid.stats import child_counts, subtree_counts
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.queries import hazard_summary, task_q
+from qianshao.warnings.access import active_warnings, waiting_for
 from qianshao.web.posts import home_kind, primary_assignment
 
 
@@ -30,6 +31,8 @@ def home(request):
             .filter(person__user=request.user),
             "hazards": hazard_summary(cell),
             "task_count": visible_hazards(request.user).filter(task_q(request.user)).count(),
+            "warnings_waiting": waiting_for(request.user).count(),
+            "active_warnings": active_warnings(request.user),
         }
     if kind == "department":
         context["department"] = assignment.department

@@ -1,0 +1,171 @@
+"""The 叫应 board of a warning: per child cell, how many were sent it, reached, have
+answered, are overdue; who has not answered; the map coloured by answer rate.
+
+Counts are grouped by the recipients' cells in one query over the deliveries the user sees
+(the deliveries index on warning and cell path), then rolled up to the children of the
+cell the board is drawn for.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from qianshao.accounts.scope import scope_of
+from qianshao.grid import tree
+from qianshao.grid.access import visible_cells
+from qianshao.grid.models import Cell
+from qianshao.warnings.access import visible_deliveries
+from qianshao.warnings.models import Answer, Warning
+
+
+@dataclass
+class Tally:
+    sent: int = 0  # recipients: one delivery each
+    delivered: int = 0  # whose message reached them (the outbox sent it)
+    answered: int = 0
+    overdue: int = 0
+    acting: int = 0
+    done: int = 0
+    evacuated: int = 0
+
+    @property
+    def waiting(self) -> int:
+        return self.sent - self.answered
+
+    @property
+    def rate(self) -> int | None:
+        """Answered, in whole percent (None when nobody was sent it)."""
+        return round(100 * self.answered / self.sent) if self.sent else None
+
+    def add(self, other: "Tally") -> None:
+        for name in ("sent", "delivered", "answered", "overdue", "acting", "done", "evacuated"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict:
+        return {
+            "sent": self.sent,
+            "delivered": self.delivered,
+            "answered": self.answered,
+            "waiting": self.waiting,
+            "overdue": self.overdue,
+            "acting": self.acting,
+            "done": self.done,
+            "evacuated": self.evacuated,
+            "rate": self.rate,
+        }
+
+
+@dataclass
+class Board:
+    warning: Warning
+    cell: Cell
+    total: Tally
+    children: list[tuple[Cell, Tally]]
+    own: Tally  # recipients at the board's cell itself
+
+
+def root_for(user, warning: Warning) -> Cell | None:
+    """Where the board starts for ``user``: the warning's own cell when they see it, else
+    the outermost of their cells that the warning reaches."""
+    scope = scope_of(user)
+    if scope.covers(warning.cell_path):
+        return warning.cell
+    targets = list(warning.targets.values_list("cell_path", flat=True))
+    for path in scope.paths:
+        if any(tree.is_within(path, t) or tree.is_within(t, path) for t in targets):
+            return Cell.objects.get(path=path)
+    return None
+
+
+def board(user, warning: Warning, cell: Cell) -> Board:
+    now = timezone.now()
+    rows = (
+        visible_deliveries(user)
+        .filter(warning=warning)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .values("cell_path")
+        .annotate(
+            sent=Count("id"),
+            delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+            answered=Count("id", filter=Q(answered_at__isnull=False)),
+            overdue=Count("id", filter=Q(answered_at__isnull=True, due_at__lte=now)),
+            acting=Count("id", filter=Q(answer=Answer.ACTING)),
+            done=Count("id", filter=Q(answer=Answer.DONE)),
+            evacuated=Sum("evacuated"),
+        )
+        .order_by()
+    )
+    children = list(visible_cells(user).children_of(cell).defer("boundary"))
+    by_path = {c.path: Tally() for c in children}
+    total, own = Tally(), Tally()
+    depth = len(tree.codes_of(cell.path))
+    for row in rows:
+        tally = Tally(
+            row["sent"],
+            row["delivered"],
+            row["answered"],
+            row["overdue"],
+            row["acting"],
+            row["done"],
+            row["evacuated"] or 0,
+        )
+        total.add(tally)
+        codes = tree.codes_of(row["cell_path"])
+        if len(codes) == depth:
+            own.add(tally)
+            continue
+        child = tree.SEPARATOR.join(codes[: depth + 1]) + tree.SEPARATOR
+        if child in by_path:
+            by_path[child].add(tally)
+    return Board(
+        warning,
+        cell,
+        total,
+        [(c, by_path[c.path]) for c in children if by_path[c.path].sent],
+        own,
+    )
+
+
+def unanswered(user, warning: Warning, cell: Cell):
+    """The deliveries under ``cell`` still waiting for an answer, the longest late first."""
+    return (
+        visible_deliveries(user)
+        .filter(warning=warning, answered_at__isnull=True)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .select_related("person", "cell")
+        .order_by("due_at", "cell_path", "id")
+    )
+
+
+def answered(user, warning: Warning, cell: Cell):
+    return (
+        visible_deliveries(user)
+        .filter(warning=warning, answered_at__isnull=False)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .select_related("person", "cell")
+        .order_by("-answered_at", "id")
+    )
+
+
+def geojson(user, b: Board) -> dict:
+    """The board's children with their boundaries, coloured by answer rate (properties)."""
+    ids = [c.pk for c, _t in b.children]
+    shapes = dict(visible_cells(user).filter(pk__in=ids).values_list("pk", "boundary"))
+    features = []
+    for c, tally in b.children:
+        if shapes.get(c.pk):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapes[c.pk],
+                    "properties": {
+                        "code": c.code,
+                        "name": c.name,
+                        "rate": tally.rate,
+                        "overdue": tally.overdue,
+                        "waiting": tally.waiting,
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}

@@ -1,0 +1,44 @@
+from django.urls import path, register_converter
+
+from qianshao.warnings import views, views_board, views_phone
+
+
+class NumberConverter:
+    """A warning number (YJ + date + suffix), so that other pages under /warnings/ are free."""
+
+    regex = "YJ[0-9A-Z]{6,22}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+class TokenConverter:
+    """A one-tap answer token: the delivery id in base 36, a dash, 16 characters of MAC."""
+
+    regex = "[0-9a-z]{1,13}-[A-Za-z0-9_-]{16}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(NumberConverter, "warning")
+register_converter(TokenConverter, "answer_token")
+
+urlpatterns = [
+    path("warnings/", views.warning_list, name="warnings"),
+    path("warnings/new/", views.warning_new, name="warning-new"),
+    path("warnings/<warning:number>/", views.warning_page, name="warning"),
+    path("warnings/<warning:number>/board/", views_board.board_page, name="warning-board"),
+    path("warnings/<warning:number>/revise/", views.revise, name="warning-revise"),
+    path("warnings/<warning:number>/relay/", views.relay, name="warning-relay"),
+    path("warnings/<warning:number>/<str:step>/", views.take_step, name="warning-step"),
+    path("m/warnings/", views_phone.mine, name="warning-mine"),
+    path("m/warnings/<warning:number>/", views_phone.answer_page, name="warning-answer"),
+    path("w/<answer_token:token>", views_phone.link_page, name="warning-link"),
+]

@@ -1,0 +1,294 @@
+"""Warning pages for staff: the list, a new warning, a warning's page with the steps the
+user may take (审核, 发布, 解除), a new version (更新) and relaying (转发)."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qianshao.audit.models import AuditRecord
+from qianshao.grid import tree
+from qianshao.grid.access import visible_cells
+from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.errors import ActionError, Conflict
+from qianshao.warnings import actions, board
+from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
+from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
+from qianshao.warnings.models import Level, Status, Step
+from qianshao.warnings.permissions import allowed_steps, issuing_posts, relay_cells
+
+PAGE_SIZE = 20
+MAX_CELLS = 600
+LIFE = ("warnings.draft", "warnings.approve", "warnings.issue", "warnings.update")
+LIFE += ("warnings.cancel", "warnings.expire", "warnings.relay", "warnings.chase")
+
+
+def warning_list(request):
+    found = visible_warnings(request.user).select_related("type", "cell")
+    status, level = request.GET.get("status", ""), request.GET.get("level", "")
+    if status in Status.values:
+        found = found.filter(status=status)
+    if level in Level.values:
+        found = found.filter(level=level)
+    mine = visible_deliveries(request.user).filter(warning=OuterRef("pk")).order_by()
+    counted = mine.values("warning").annotate(n=Count("id")).values("n")
+    answered = mine.filter(answered_at__isnull=False).values("warning")
+    answered = answered.annotate(n=Count("id")).values("n")
+    found = found.annotate(
+        seen=Subquery(counted, output_field=IntegerField()),
+        seen_answered=Subquery(answered, output_field=IntegerField()),
+    )
+    page = Paginator(found.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "status": status,
+        "level": level,
+        "statuses": Status.choices,
+        "levels": Level.choices,
+        "may_issue": bool(issuing_posts(request.user)) or request.user.is_superuser,
+    }
+    return render(request, "warnings/list.html", context)
+
+
+def issuing_cells(user) -> list:
+    """The cells a user may target: under each of their issuing posts, two levels deep."""
+    roots = [p.cell for p in issuing_posts(user)]
+    if user.is_superuser:
+        roots = list(visible_cells(user).filter(parent=None))
+    within = Q(pk__in=[])
+    for root in roots:
+        within |= tree.subtree_q(root.path) & Q(level__lte=root.level + 2)
+    return list(_cells(user).filter(within).order_by("path")[:MAX_CELLS])
+
+
+def _cells(user):
+    return visible_cells(user).defer("boundary")
+
+
+def warning_new(request):
+    cells = issuing_cells(request.user)
+    if not cells:
+        raise Http404("no issuing post")
+    form = WarningForm(request.POST or None, cells=cells)
+    if request.method != "POST":
+        return render(request, "warnings/new.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "warnings/new.html", {"form": form}, status=400)
+    data = form.cleaned_data
+
+    def make():
+        return actions.draft(
+            request.user,
+            type=data["type"],
+            level=data["level"],
+            headline=data["headline"],
+            text=data["text"],
+            instruction=data["instruction"],
+            targets=list(data["targets"]),
+            valid_from=data["valid_from"],
+            valid_until=data["valid_until"],
+            sender_name=data["sender_name"],
+        )
+
+    try:
+        w, _created = submit(data["client_uuid"], "warnings.draft", request.user, make)
+    except IntakeConflict:
+        form.add_error(None, _("该表单已提交过，请刷新页面"))
+        return render(request, "warnings/new.html", {"form": form}, status=409)
+    except ActionError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return render(request, "warnings/new.html", {"form": form}, status=exc.status)
+    messages.success(request, _("预警已存为草稿，编号 %(n)s") % {"n": w.number})
+    return redirect("warning", number=w.number)
+
+
+# --- a warning's page -------------------------------------------------------------------
+
+STEP_FORMS = {Step.APPROVE: NoteForm, Step.ISSUE: IntakeForm, Step.CANCEL: ReasonForm}
+
+
+@dataclass
+class Failed:
+    step: str
+    form: object
+    message: str
+
+
+def warning_page(request, number, failed: Failed | None = None, status: int = 200):
+    w = access_warning(request.user, number)
+    forms = []
+    for step in allowed_steps(request.user, w):
+        if step in STEP_FORMS:
+            form = failed.form if failed and failed.step == step else None
+            forms.append((Step(step), form or STEP_FORMS[step](auto_id=f"{step}-%s")))
+    relay_to = relay_cells(request.user, w) if w.status == Status.ISSUED else []
+    relay_form = None
+    if relay_to:
+        cells = _relay_choices(request.user, relay_to)
+        relay_form = failed.form if failed and failed.step == "relay" else RelayForm(cells=cells)
+    root = board.root_for(request.user, w)
+    context = {
+        "warning": w,
+        "step_forms": forms,
+        "relay_form": relay_form,
+        "failed": failed,
+        "may_revise": Step.UPDATE in allowed_steps(request.user, w),
+        "targets": [t.cell for t in w.targets.select_related("cell")],
+        "summary": board.board(request.user, w, root).total if root else None,
+        "timeline": timeline(w),
+        "relays": visible_warnings(request.user).filter(parent=w).select_related("cell"),
+        "newer": visible_warnings(request.user).filter(replaces=w).first(),
+        "needs_approval": w.status == Status.DRAFT and actions.needs_approval(w),
+    }
+    return render(request, "warnings/detail.html", context, status=status)
+
+
+@dataclass
+class Event:
+    at: object
+    label: str
+    actor: str
+    note: str
+    action: str
+
+
+def timeline(w) -> list[Event]:
+    """The warning's life from the audit chain, oldest first (answers are on the board)."""
+    labels = {
+        "warnings.draft": _("起草"),
+        "warnings.approve": _("审核"),
+        "warnings.issue": _("发布"),
+        "warnings.update": _("已更新为新版本"),
+        "warnings.cancel": _("解除"),
+        "warnings.expire": _("到期"),
+        "warnings.relay": _("转发"),
+        "warnings.chase": _("催办未叫应人员"),
+    }
+    events = []
+    for record in AuditRecord.objects.for_object(w).filter(action__in=LIFE).order_by("seq"):
+        after = record.after or {}
+        note = record.note
+        if record.action == "warnings.issue":
+            note = _("%(n)s 人应叫应") % {"n": after.get("recipients", 0)}
+        elif record.action == "warnings.chase":
+            note = _("第 %(level)s 级，%(n)s 人，通知 %(cells)s") % {
+                "level": after.get("level"),
+                "n": len(after.get("deliveries") or []),
+                "cells": "、".join(after.get("told") or []),
+            }
+        label = labels.get(record.action, record.action)
+        events.append(Event(record.at, label, record.actor_label, note, record.action))
+    return events
+
+
+def _relay_choices(user, roots) -> list:
+    within = Q(pk__in=[])
+    for root in roots:
+        within |= tree.subtree_q(root.path) & Q(level__lte=root.level + 1)
+    return list(_cells(user).filter(within).order_by("path")[:MAX_CELLS])
+
+
+@require_POST
+def take_step(request, number, step):
+    w = access_warning(request.user, number)
+    if step not in STEP_FORMS:
+        raise Http404(step)
+    form = STEP_FORMS[step](request.POST, auto_id=f"{step}-%s")
+    if not form.is_valid():
+        return warning_page(request, number, Failed(step, form, _("请检查填写的内容")), 400)
+    data = form.cleaned_data
+    act = {
+        Step.APPROVE: lambda: actions.approve(request.user, w, note=data["note"]),
+        Step.ISSUE: lambda: actions.issue(request.user, w),
+        Step.CANCEL: lambda: actions.cancel(request.user, w, reason=data["reason"]),
+    }[step]
+    try:
+        done, _created = submit(data["client_uuid"], f"warnings.{step}", request.user, act)
+        if done.pk != w.pk:
+            raise IntakeConflict(str(data["client_uuid"]))
+    except IntakeConflict:
+        return _refused(request, number, step, form, Conflict(_("该表单已提交过，请刷新页面")))
+    except ActionError as exc:
+        return _refused(request, number, step, form, exc)
+    messages.success(request, _("已%(step)s") % {"step": Step(step).label})
+    return redirect("warning", number=number)
+
+
+def _refused(request, number, step, form, exc: ActionError):
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return warning_page(request, number, Failed(step, form, exc.message), exc.status)
+
+
+@require_POST
+def relay(request, number):
+    w = access_warning(request.user, number)
+    roots = relay_cells(request.user, w)
+    if not roots:
+        raise Http404(number)
+    form = RelayForm(request.POST, cells=_relay_choices(request.user, roots))
+    if not form.is_valid():
+        return warning_page(request, number, Failed("relay", form, _("请检查填写的内容")), 400)
+    data = form.cleaned_data
+
+    def act():
+        return actions.relay(
+            request.user, w, targets=list(data["targets"]), instruction=data["instruction"]
+        )
+
+    try:
+        new, _created = submit(data["client_uuid"], "warnings.relay", request.user, act)
+    except IntakeConflict:
+        return _refused(request, number, "relay", form, Conflict(_("该表单已提交过，请刷新页面")))
+    except ActionError as exc:
+        return _refused(request, number, "relay", form, exc)
+    messages.success(request, _("已转发，编号 %(n)s") % {"n": new.number})
+    return redirect("warning", number=new.number)
+
+
+def revise(request, number):
+    """更新: a new version of an issued warning, as a draft prefilled from this one."""
+    w = access_warning(request.user, number)
+    if Step.UPDATE not in allowed_steps(request.user, w):
+        raise Http404(number)
+    cells = issuing_cells(request.user)
+    initial = {
+        "type": w.type,
+        "level": w.level,
+        "headline": w.headline,
+        "text": w.text,
+        "instruction": w.instruction,
+        "targets": [t.cell_id for t in w.targets.all()],
+        "valid_from": w.valid_from,
+        "valid_until": w.valid_until,
+        "sender_name": w.sender_name,
+    }
+    form = WarningForm(request.POST or None, cells=cells, initial=initial)
+    context = {"form": form, "revising": w}
+    if request.method != "POST":
+        return render(request, "warnings/new.html", context)
+    if not form.is_valid():
+        return render(request, "warnings/new.html", context, status=400)
+    data = form.cleaned_data
+    fields = {k: data[k] for k in initial if k != "targets"} | {"targets": list(data["targets"])}
+    fields["valid_from"] = fields["valid_from"] or w.valid_from
+
+    def make():
+        return actions.revise(request.user, w, **fields)
+
+    try:
+        new, _created = submit(data["client_uuid"], "warnings.revise", request.user, make)
+    except IntakeConflict:
+        form.add_error(None, _("该表单已提交过，请刷新页面"))
+        return render(request, "warnings/new.html", context, status=409)
+    except ActionError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return render(request, "warnings/new.html", context, status=exc.status)
+    messages.success(request, _("更新已存为草稿，发布后原预警即标记为已更新"))
+    return redirect("warning", number=new.number)

@@ -1,0 +1,132 @@
+"""叫应 on the phone: the warnings sent to me, one warning with its answer buttons, and the
+one-tap link from the SMS, which needs no login (the signed token names the delivery)."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.errors import ActionError, Conflict
+from qianshao.warnings import actions, links
+from qianshao.warnings.access import my_deliveries
+from qianshao.warnings.forms import AnswerForm
+from qianshao.warnings.models import ANSWER_ORDER, Answer, Channel, Delivery
+
+PAGE_SIZE = 20
+
+
+def mine(request):
+    found = my_deliveries(request.user).select_related("warning", "warning__type")
+    found = found.order_by(F("answered_at").asc(nulls_first=True), "-warning__issued_at", "-id")
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "warnings/m_mine.html", {"page": page})
+
+
+def _mine_for(user, number: str) -> Delivery:
+    delivery = (
+        my_deliveries(user)
+        .select_related("warning", "warning__type", "person", "cell")
+        .filter(warning__number=number)
+        .first()
+    )
+    if delivery is None:
+        raise Http404(number)
+    return delivery
+
+
+def next_answers(delivery: Delivery) -> list[str]:
+    """The answers still open to the recipient, in order (none once the warning ended)."""
+    if not delivery.warning.is_active:
+        return []
+    done = ANSWER_ORDER.index(delivery.answer) if delivery.answer else -1
+    return ANSWER_ORDER[done + 1 :]
+
+
+def _page(request, delivery, template, *, error="", status=200, token=""):
+    context = {
+        "delivery": delivery,
+        "warning": delivery.warning,
+        # each button its own client UUID: a resend of one answer never stands for another
+        "answers": [(Answer(a), uuid.uuid4()) for a in next_answers(delivery)],
+        "error": error,
+        "token": token,
+        "via": request.GET.get("via") or request.POST.get("via") or "",
+    }
+    return render(request, template, context, status=status)
+
+
+def answer_page(request, number):
+    """One warning sent to me, with the answers I can still give."""
+    delivery = _mine_for(request.user, number)
+    if request.method != "POST":
+        return _page(request, delivery, "warnings/m_answer.html")
+    via = Channel.INBOX if request.POST.get("via") == Channel.INBOX else Channel.PHONE
+    return _answer(request, delivery, request.user, via, "warnings/m_answer.html")
+
+
+def _answer(request, delivery, user, via, template, token=""):
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        error = _("请检查填写的内容")
+        return _page(request, delivery, template, error=error, status=400, token=token)
+    data = form.cleaned_data
+
+    def act():
+        return actions.answer(
+            user,
+            delivery,
+            answer=data["answer"],
+            via=via,
+            note=data["note"],
+            evacuated=data["evacuated"],
+        )
+
+    try:
+        kind = f"warnings.answer.{data['answer']}"
+        done, _created = submit(data["client_uuid"], kind, user, act)
+        if done.pk != delivery.pk:
+            raise IntakeConflict(str(data["client_uuid"]))
+    except IntakeConflict:
+        error = Conflict(_("该表单已提交过，请刷新页面"))
+        return _refused(request, delivery, template, error, token)
+    except ActionError as exc:
+        return _refused(request, delivery, template, exc, token)
+    messages.success(request, _("已回复：%(a)s") % {"a": Answer(data["answer"]).label})
+    if token:
+        return redirect("warning-link", token=token)
+    return redirect("warning-answer", number=delivery.warning.number)
+
+
+def _refused(request, delivery, template, exc: ActionError, token):
+    delivery.refresh_from_db()
+    return _page(request, delivery, template, error=exc.message, status=exc.status, token=token)
+
+
+def _by_token(token: str) -> Delivery:
+    delivery_id = links.delivery_id_of(token)
+    delivery = (
+        Delivery.objects.select_related("warning", "warning__type", "person", "cell")
+        .filter(pk=delivery_id)
+        .first()
+        if delivery_id
+        else None
+    )
+    if delivery is None:
+        raise Http404(_("链接无效"))
+    return delivery
+
+
+@login_not_required
+def link_page(request, token):
+    """The one-tap link of an SMS: the warning and its answer buttons, no login needed.
+    Opening it changes nothing (link checkers open links too); a tap answers."""
+    delivery = _by_token(token)
+    if request.method != "POST":
+        return _page(request, delivery, "warnings/link.html", token=token)
+    return _answer(request, delivery, None, Channel.LINK, "warnings/link.html", token=token)
