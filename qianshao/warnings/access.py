@@ -5,15 +5,24 @@ A warning reaches a user when one of its targets lies within their cells or abov
 Deliveries are seen by the cell of their recipient, like any record of a cell.
 """
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
 from qianshao.accounts.scope import restrict
+from qianshao.grid import tree
 from qianshao.warnings.models import Delivery, Status, Warning
 
 
 def visible_warnings(user):
     return restrict(Warning.objects.all(), user, reaching=True)
+
+
+def reaching(warnings, cell):
+    """``warnings`` that reach ``cell``: a target at it, above it or inside it."""
+    inside = tree.subtree_q(cell.path, "targets__cell_path")
+    above = Q(targets__cell_path__in=tree.lineage(cell.path))
+    return warnings.filter(pk__in=Warning.objects.filter(inside | above).values("pk"))
 
 
 def access_warning(user, number: str) -> Warning:

@@ -16,6 +16,7 @@ from qianshao.warnings.access import (
     access_my_delivery,
     access_warning_by_id,
     my_deliveries,
+    reaching,
     visible_warnings,
 )
 from qianshao.warnings.api_schemas import (
@@ -68,7 +69,7 @@ def detail(user, warning_id: int):
 # --- warnings ---------------------------------------------------------------------------
 
 
-@router.get("", response={200: list[WarningOut]})
+@router.get("", response={200: list[WarningOut], 404: Error})
 @paginate(LimitOffsetPagination)
 def list_warnings(
     request,
@@ -76,9 +77,13 @@ def list_warnings(
     level: Level | None = None,
     type: str | None = None,
     active: bool | None = None,
+    cell: str | None = None,
 ):
-    """Warnings that reach your cells, newest first; ``active`` for those issued now."""
+    """Warnings that reach your cells, newest first; ``active`` for those issued now,
+    ``cell`` for those that reach that cell (a target at, above or below it)."""
     found = visible_warnings(request.user).select_related("type", "cell")
+    if cell:
+        found = reaching(found, access_cell(request.user, cell.strip().upper()))
     if status:
         found = found.filter(status=status)
     if level:
@@ -113,11 +118,14 @@ def draft_warning(request, payload: WarningIn):
     return HttpStatus(201 if created else 200, detail(user, w.pk))
 
 
-@router.get("/deliveries", response={200: list[DeliveryOut]})
+@router.get("/deliveries", response={200: list[DeliveryOut], 404: Error})
 @paginate(LimitOffsetPagination)
-def list_my_deliveries(request, waiting: bool | None = None):
-    """Warnings sent to you: unanswered first (``waiting`` for only those)."""
+def list_my_deliveries(request, waiting: bool | None = None, warning: int | None = None):
+    """Warnings sent to you, the latest first (``waiting`` for the unanswered ones,
+    ``warning`` for one warning's)."""
     found = my_deliveries(request.user).select_related("warning", "person", "cell")
+    if warning is not None:
+        found = found.filter(warning=access_warning_by_id(request.user, warning))
     if waiting is not None:
         found = found.filter(answered_at__isnull=waiting)
     return found.order_by("-answered_at", "-warning__issued_at", "-id")

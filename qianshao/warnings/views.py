@@ -106,12 +106,16 @@ def warning_new(request):
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return render(request, "warnings/new.html", {"form": form}, status=exc.status)
     messages.success(request, _("预警已存为草稿，编号 %(n)s") % {"n": w.number})
-    return redirect("warning", number=w.number)
+    return redirect("warning", warning_number=w.number)
 
 
 # --- a warning's page -------------------------------------------------------------------
 
 STEP_FORMS = {Step.APPROVE: NoteForm, Step.ISSUE: IntakeForm, Step.CANCEL: ReasonForm}
+
+
+def _again() -> Conflict:
+    return Conflict(_("该表单已提交过，请刷新页面"))
 
 
 @dataclass
@@ -121,8 +125,8 @@ class Failed:
     message: str
 
 
-def warning_page(request, number, failed: Failed | None = None, status: int = 200):
-    w = access_warning(request.user, number)
+def warning_page(request, warning_number, failed: Failed | None = None, status: int = 200):
+    w = access_warning(request.user, warning_number)
     forms = []
     for step in allowed_steps(request.user, w):
         if step in STEP_FORMS:
@@ -196,13 +200,13 @@ def _relay_choices(user, roots) -> list:
 
 
 @require_POST
-def take_step(request, number, step):
-    w = access_warning(request.user, number)
+def take_step(request, warning_number, step):
+    w = access_warning(request.user, warning_number)
     if step not in STEP_FORMS:
         raise Http404(step)
     form = STEP_FORMS[step](request.POST, auto_id=f"{step}-%s")
     if not form.is_valid():
-        return warning_page(request, number, Failed(step, form, _("请检查填写的内容")), 400)
+        return warning_page(request, warning_number, Failed(step, form, _("请检查填写的内容")), 400)
     data = form.cleaned_data
     act = {
         Step.APPROVE: lambda: actions.approve(request.user, w, note=data["note"]),
@@ -214,27 +218,28 @@ def take_step(request, number, step):
         if done.pk != w.pk:
             raise IntakeConflict(str(data["client_uuid"]))
     except IntakeConflict:
-        return _refused(request, number, step, form, Conflict(_("该表单已提交过，请刷新页面")))
+        return _refused(request, warning_number, step, form, _again())
     except ActionError as exc:
-        return _refused(request, number, step, form, exc)
+        return _refused(request, warning_number, step, form, exc)
     messages.success(request, _("已%(step)s") % {"step": Step(step).label})
-    return redirect("warning", number=number)
+    return redirect("warning", warning_number=warning_number)
 
 
-def _refused(request, number, step, form, exc: ActionError):
+def _refused(request, warning_number, step, form, exc: ActionError):
     form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return warning_page(request, number, Failed(step, form, exc.message), exc.status)
+    return warning_page(request, warning_number, Failed(step, form, exc.message), exc.status)
 
 
 @require_POST
-def relay(request, number):
-    w = access_warning(request.user, number)
+def relay(request, warning_number):
+    w = access_warning(request.user, warning_number)
     roots = relay_cells(request.user, w)
     if not roots:
-        raise Http404(number)
+        raise Http404(warning_number)
     form = RelayForm(request.POST, cells=_relay_choices(request.user, roots))
     if not form.is_valid():
-        return warning_page(request, number, Failed("relay", form, _("请检查填写的内容")), 400)
+        failed = Failed("relay", form, _("请检查填写的内容"))
+        return warning_page(request, warning_number, failed, 400)
     data = form.cleaned_data
 
     def act():
@@ -245,18 +250,18 @@ def relay(request, number):
     try:
         new, _created = submit(data["client_uuid"], "warnings.relay", request.user, act)
     except IntakeConflict:
-        return _refused(request, number, "relay", form, Conflict(_("该表单已提交过，请刷新页面")))
+        return _refused(request, warning_number, "relay", form, _again())
     except ActionError as exc:
-        return _refused(request, number, "relay", form, exc)
+        return _refused(request, warning_number, "relay", form, exc)
     messages.success(request, _("已转发，编号 %(n)s") % {"n": new.number})
-    return redirect("warning", number=new.number)
+    return redirect("warning", warning_number=new.number)
 
 
-def revise(request, number):
+def revise(request, warning_number):
     """更新: a new version of an issued warning, as a draft prefilled from this one."""
-    w = access_warning(request.user, number)
+    w = access_warning(request.user, warning_number)
     if Step.UPDATE not in allowed_steps(request.user, w):
-        raise Http404(number)
+        raise Http404(warning_number)
     cells = issuing_cells(request.user)
     initial = {
         "type": w.type,
@@ -291,4 +296,4 @@ def revise(request, number):
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         return render(request, "warnings/new.html", context, status=exc.status)
     messages.success(request, _("更新已存为草稿，发布后原预警即标记为已更新"))
-    return redirect("warning", number=new.number)
+    return redirect("warning", warning_number=new.number)

@@ -13,12 +13,12 @@ LISTED = 300  # people listed as not yet answered; the API pages through all of 
 REFRESH_SECONDS = 5
 
 
-def board_page(request, number):
-    w = access_warning(request.user, number)
+def board_page(request, warning_number):
+    w = access_warning(request.user, warning_number)
     code = request.GET.get("cell", "").strip().upper()
     cell = access_cell(request.user, code) if code else board.root_for(request.user, w)
     if cell is None:
-        raise Http404(number)
+        raise Http404(warning_number)
     found = board.board(request.user, w, cell)
     waiting = board.unanswered(request.user, w, cell)
     context = {

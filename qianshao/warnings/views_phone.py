@@ -61,9 +61,9 @@ def _page(request, delivery, template, *, error="", status=200, token=""):
     return render(request, template, context, status=status)
 
 
-def answer_page(request, number):
+def answer_page(request, warning_number):
     """One warning sent to me, with the answers I can still give."""
-    delivery = _mine_for(request.user, number)
+    delivery = _mine_for(request.user, warning_number)
     if request.method != "POST":
         return _page(request, delivery, "warnings/m_answer.html")
     via = Channel.INBOX if request.POST.get("via") == Channel.INBOX else Channel.PHONE
@@ -99,8 +99,8 @@ def _answer(request, delivery, user, via, template, token=""):
         return _refused(request, delivery, template, exc, token)
     messages.success(request, _("已回复：%(a)s") % {"a": Answer(data["answer"]).label})
     if token:
-        return redirect("warning-link", token=token)
-    return redirect("warning-answer", number=delivery.warning.number)
+        return redirect("warning-link", answer_token=token)
+    return redirect("warning-answer", warning_number=delivery.warning.number)
 
 
 def _refused(request, delivery, template, exc: ActionError, token):
@@ -123,9 +123,10 @@ def _by_token(token: str) -> Delivery:
 
 
 @login_not_required
-def link_page(request, token):
+def link_page(request, answer_token):
     """The one-tap link of an SMS: the warning and its answer buttons, no login needed.
     Opening it changes nothing (link checkers open links too); a tap answers."""
+    token = answer_token
     delivery = _by_token(token)
     if request.method != "POST":
         return _page(request, delivery, "warnings/link.html", token=token)
