@@ -1,7 +1,9 @@
-"""The demo county, whole: the grid (qianshao.grid.demo) and its hazards' history."""
+"""The demo county, whole: the grid (qianshao.grid.demo), its hazards' history and its
+warnings with their 叫应 history."""
 
 from qianshao.grid import demo as grid_demo
 from qianshao.hazards import demo as hazards_demo
+from qianshao.warnings import demo as warnings_demo
 
 COUNTY = grid_demo.COUNTY
 PASSWORD = grid_demo.PASSWORD
@@ -11,4 +13,5 @@ DEMO_USERS = grid_demo.DEMO_USERS
 def build() -> dict:
     grid = grid_demo.build()
     hazards = hazards_demo.build()
-    return {"cells": grid.cells, "people": grid.people, "hazards": hazards}
+    warnings = warnings_demo.build()
+    return {"cells": grid.cells, "people": grid.people, "hazards": hazards, "warnings": warnings}

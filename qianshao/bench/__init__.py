@@ -19,4 +19,10 @@ def _http(stdout, **options):
     run(stdout, **options)
 
 
-BENCHES = {"import": _import, "hazards": _hazards, "http": _http}
+def _warnings(stdout, **options):
+    from qianshao.bench.warnings import run
+
+    run(stdout, **options)
+
+
+BENCHES = {"import": _import, "hazards": _hazards, "http": _http, "warnings": _warnings}

@@ -93,6 +93,7 @@ def chase_batch(now: datetime, size: int) -> int:
     warnings = {w.pk: w for w in Warning.objects.filter(pk__in={d.warning_id for d in due})}
     ended = [d for d in due if not _live(warnings[d.warning_id], now)]
     moves, resend, steps = [], [], {}
+    chasers = {w.pk: _Chasers(w) for w in warnings.values() if _live(w, now)}
     for d in due:
         w = warnings[d.warning_id]
         if not _live(w, now):
@@ -105,7 +106,7 @@ def chase_batch(now: datetime, size: int) -> int:
         if level < 2 and now >= second:
             level = 2
         for step in range(d.level + 1, level + 1):
-            cell = _chasers(w).cell_for(d, step)
+            cell = chasers[w.pk].cell_for(d, step)
             if cell is not None:
                 key = (w.pk, step, cell.pk)
                 steps.setdefault(key, _Step(step, cell)).late.append(d)
@@ -120,7 +121,7 @@ def chase_batch(now: datetime, size: int) -> int:
         + [[d.level, None, stamp, d.pk] for d in ended],
     )
     _resend(warnings, resend)
-    _tell_dispatchers(warnings, steps)
+    _tell_dispatchers(warnings, chasers, steps)
     _audit(warnings, steps)
     return len(due)
 
@@ -188,17 +189,6 @@ class _Chasers:
         return ladder[step - 1] if len(ladder) >= step else None
 
 
-_chasers_cache: dict[int, _Chasers] = {}
-
-
-def _chasers(w: Warning) -> _Chasers:
-    found = _chasers_cache.get(w.pk)
-    if found is None:
-        found = _chasers_cache[w.pk] = _Chasers(w)
-        transaction.on_commit(_chasers_cache.clear)
-    return found
-
-
 def _resend(warnings: dict[int, Warning], due: list[_Due]) -> None:
     """The warning again, to each late recipient: by SMS (in-app when there is no SMS)."""
     by_warning = defaultdict(list)
@@ -229,12 +219,11 @@ def _resend(warnings: dict[int, Warning], due: list[_Due]) -> None:
         )
 
 
-def _tell_dispatchers(warnings: dict[int, Warning], steps: dict) -> None:
+def _tell_dispatchers(warnings: dict[int, Warning], chasers: dict, steps: dict) -> None:
     notices = []
     for (warning_id, level, _cell), step in steps.items():
         w = warnings[warning_id]
-        chasers = _chasers(w)
-        people = chasers.people[step.cell.path]
+        people = chasers[warning_id].people[step.cell.path]
         names = "、".join(f"{d.name}（{d.phone}）" for d in step.late[:NAMES_IN_NOTICE])
         more = len(step.late) - NAMES_IN_NOTICE
         if more > 0:

@@ -4,7 +4,10 @@ from qianshao import demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo county 凌云县 (451027): grid, people, logins, two months of hazards."
+    help = (
+        "Create the demo county 凌云县 (451027): grid, people, logins, two months of hazards, "
+        "warnings with their 叫应 history."
+    )
 
     def handle(self, *args, **options):
         try:
@@ -13,7 +16,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"demo county created: {built['cells']} cells, {built['people']} people, "
-            f"{built['hazards']} hazards"
+            f"{built['hazards']} hazards, {built['warnings']} warnings"
         )
         for username, what in demo.DEMO_USERS.items():
             self.stdout.write(f"  {username:<11} / {demo.PASSWORD}   {what}")

@@ -1,0 +1,163 @@
+"""Warnings in the demo county, with a realistic 叫应 history.
+
+Played through the real actions and the real chase sweep with the clock moved back
+(time-machine, as the hazards' demo does; docs/adr/0008):
+
+- 20 days ago, a blue forest-fire warning to the whole county, answered and expired;
+- 6 days ago, an orange rainstorm warning to three townships: most answered within
+  minutes by the SMS link, some only after the chase, a few never; 泗城镇 relayed it to
+  its villages with added instructions; some reported acting and evacuations; then it was
+  cancelled (解除) when the rain eased;
+- half an hour ago, a yellow geological-hazard warning to 泗城镇, still in force: some
+  have answered, the `village` demo user has not yet.
+"""
+
+import random
+from datetime import timedelta
+
+import time_machine
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from qianshao.grid.models import Cell
+from qianshao.warnings import actions, chase
+from qianshao.warnings.models import Answer, Channel, Delivery, Level, WarningType
+
+TOWNSHIPS = ["451027100", "451027101", "451027102"]  # 泗城镇, 逻楼镇, 加尤镇
+
+
+def build() -> int:
+    from qianshao.grid.demo import COUNTY
+
+    rng = random.Random("warnings:" + COUNTY)
+    users = {
+        u.username: u
+        for u in get_user_model().objects.filter(username__in=["county", "township", "village"])
+    }
+    county = Cell.objects.get(code=COUNTY)
+    types = {t.code: t for t in WarningType.objects.all()}
+    now = timezone.now()
+    _forest_fire(users, county, types, rng, now - timedelta(days=20))
+    _rainstorm(users, types, rng, now - timedelta(days=6))
+    _geohazard(users, types, rng, now - timedelta(minutes=30))
+    return 3
+
+
+def _forest_fire(users, county, types, rng, at) -> None:
+    with time_machine.travel(at, tick=False) as clock:
+        w = actions.draft(
+            users["county"],
+            type=types["forest_fire"],
+            level=Level.BLUE,
+            headline="凌云县应急管理局发布森林火险蓝色预警",
+            text="未来三天我县天气晴燥，森林火险气象等级较高，林区野外用火易引发山火。",
+            instruction="严禁野外用火；护林员加强巡山；发现火情立即报告。",
+            targets=[county],
+            valid_until=at + timedelta(days=3),
+            sender_name="凌云县应急管理局",
+        )
+        w = actions.issue(users["county"], w)
+        late = _answer_most(w, rng, clock, at, share=0.9)
+        for hours in (2, 4):
+            clock.move_to(at + timedelta(hours=hours, minutes=1))
+            chase.sweep(timezone.now())
+        for d in late[: len(late) // 2]:
+            clock.move_to(at + timedelta(hours=rng.uniform(2.1, 3.9)))
+            _answer(d, Answer.RECEIVED, Channel.LINK)
+        clock.move_to(at + timedelta(days=3, minutes=1))
+        chase.sweep(timezone.now())  # expires it
+
+
+def _rainstorm(users, types, rng, at) -> None:
+    targets = list(Cell.objects.filter(code__in=TOWNSHIPS).order_by("code"))
+    with time_machine.travel(at, tick=False) as clock:
+        w = actions.draft(
+            users["county"],
+            type=types["rainstorm"],
+            level=Level.ORANGE,
+            headline="凌云县气象台发布暴雨橙色预警",
+            text="预计未来12小时内，泗城镇、逻楼镇、加尤镇累计降雨量将达100毫米以上，"
+            "山洪、地质灾害风险高。",
+            instruction="立即转移山洪、地质灾害危险区群众；加密巡查河道、山塘、隐患点；"
+            "停止户外作业。",
+            targets=targets,
+            valid_until=at + timedelta(hours=24),
+            sender_name="凌云县气象台",
+        )
+        w = actions.issue(users["county"], w)
+        clock.move_to(at + timedelta(minutes=12))
+        relay = actions.relay(
+            users["township"],
+            w,
+            targets=[Cell.objects.get(code="451027100")],
+            instruction="各村“两委”干部立即入户通知危险区群众，今晚 20 时前完成转移，"
+            "转移情况报镇应急办。",
+        )
+        late = _answer_most(w, rng, clock, at, share=0.8)
+        clock.move_to(at + timedelta(minutes=31))
+        chase.sweep(timezone.now())  # the township's dispatchers are told who is late
+        for d in late[: len(late) // 2]:
+            clock.move_to(at + timedelta(minutes=rng.uniform(32, 58)))
+            _answer(d, Answer.RECEIVED, Channel.LINK)
+        clock.move_to(at + timedelta(minutes=61))
+        chase.sweep(timezone.now())  # the rest: the county is told
+        _acting_and_done(w, rng, clock, at)
+        clock.move_to(at + timedelta(hours=18))
+        actions.cancel(users["county"], w, reason="降雨明显减弱，解除暴雨橙色预警。")
+    assert relay.parent_id == w.pk
+
+
+def _geohazard(users, types, rng, at) -> None:
+    with time_machine.travel(at, tick=False) as clock:
+        w = actions.draft(
+            users["county"],
+            type=types["geohazard"],
+            level=Level.YELLOW,
+            headline="凌云县发布地质灾害气象风险黄色预警",
+            text="受持续降雨影响，泗城镇地质灾害气象风险较高，注意防范崩塌、滑坡。",
+            instruction="群测群防员加密巡查隐患点，发现异常立即组织避让。",
+            targets=[Cell.objects.get(code="451027100")],
+            valid_until=at + timedelta(hours=36),
+            sender_name="凌云县自然资源局",
+        )
+        w = actions.issue(users["county"], w)
+        waiting = list(Delivery.objects.filter(warning=w).exclude(person__user=users["village"]))
+        for d in rng.sample(waiting, k=len(waiting) // 2):
+            clock.move_to(at + timedelta(minutes=rng.uniform(1, 25)))
+            _answer(d, Answer.RECEIVED, rng.choice([Channel.LINK, Channel.LINK, Channel.PHONE]))
+
+
+def _answer_most(w, rng, clock, at, share: float) -> list[Delivery]:
+    """Most recipients answer within the first quarter hour; returns those who did not."""
+    deliveries = list(Delivery.objects.filter(warning=w).order_by("pk"))
+    rng.shuffle(deliveries)
+    quick = int(len(deliveries) * share)
+    for d in sorted(deliveries[:quick], key=lambda d: d.pk):
+        clock.move_to(at + timedelta(minutes=rng.uniform(1, 14)))
+        _answer(d, Answer.RECEIVED, rng.choice([Channel.LINK, Channel.LINK, Channel.PHONE]))
+    return deliveries[quick:]
+
+
+def _acting_and_done(w, rng, clock, at) -> None:
+    """Village heads report acting, then done with the people they moved."""
+    heads = Delivery.objects.filter(warning=w, role="head", answered_at__isnull=False)
+    for d in heads.order_by("pk")[:12]:
+        clock.move_to(at + timedelta(hours=rng.uniform(1, 3)))
+        _answer(d, Answer.ACTING, Channel.LINK, note="已组织村干部入户通知，正在转移。")
+        if rng.random() < 0.7:
+            clock.move_to(at + timedelta(hours=rng.uniform(3, 6)))
+            _answer(
+                d,
+                Answer.DONE,
+                Channel.LINK,
+                note="危险区群众已转移到安置点。",
+                n=rng.randint(3, 40),
+            )
+
+
+def _answer(d: Delivery, answer: str, via: str, note: str = "", n: int | None = None) -> None:
+    d.refresh_from_db()
+    user = d.person.user if via == Channel.PHONE else None
+    if via == Channel.PHONE and user is None:
+        via = Channel.LINK
+    actions.answer(user, d, answer=answer, via=via, note=note, evacuated=n)
