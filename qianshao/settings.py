@@ -41,6 +41,8 @@ BASE_URL = env_str("QIANSHAO_BASE_URL", "").rstrip("/")
 CAP_SENDER = env_str("QIANSHAO_CAP_SENDER", "") or "qianshao@" + (
     BASE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
 )
+if any(c in CAP_SENDER for c in " ,<&"):
+    raise ImproperlyConfigured("QIANSHAO_CAP_SENDER may not hold spaces, commas, < or &")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -207,6 +209,9 @@ HUEY |= {
 # Notifications.
 SMS_GATEWAY_URL = env_str("QIANSHAO_SMS_URL")
 SMS_GATEWAY_TOKEN = env_str("QIANSHAO_SMS_TOKEN")
+if SMS_GATEWAY_URL and not BASE_URL:
+    # an SMS carries its link (a warning's one-tap answer) only as an absolute address
+    raise ImproperlyConfigured("QIANSHAO_BASE_URL must be set when QIANSHAO_SMS_URL is")
 NOTIFY_TIMEOUT_SECONDS = env_int("QIANSHAO_NOTIFY_TIMEOUT", 10, minimum=1)
 NOTIFY_MAX_ATTEMPTS = env_int("QIANSHAO_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
 

@@ -12,8 +12,15 @@ from qianshao.notify.models import Delivery, Message, Status
 from qianshao.notify.signals import message_sent
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
+
+
+def stale_claim() -> timedelta:
+    """How long a claim may stand before the sweep takes the message back: an attempt
+    takes at most the request timeout, so a claim older than two of them (and a margin)
+    was left by a worker that died. A message in flight then may be posted twice; it
+    carries its uuid, by which the gateway drops the second (README: SMS contract)."""
+    return timedelta(seconds=2 * settings.NOTIFY_TIMEOUT_SECONDS + 30)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -81,7 +88,7 @@ def _record(message, attempt, started, *, ok, status_code=None, response="", err
 def due_ids(limit: int = 500) -> list[int]:
     """Messages to deliver now, after releasing claims left by a worker that died."""
     now = timezone.now()
-    Message.objects.filter(status=Status.SENDING, claimed_at__lt=now - STALE_CLAIM).update(
+    Message.objects.filter(status=Status.SENDING, claimed_at__lt=now - stale_claim()).update(
         status=Status.PENDING, claimed_at=None
     )
     return list(

@@ -9,13 +9,21 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from qianshao.accounts.scope import restrict
+from qianshao.accounts.scope import restrict, scope_of
 from qianshao.grid import tree
 from qianshao.warnings.models import Delivery, Status, Warning
 
+UNPUBLISHED = [Status.DRAFT, Status.APPROVED]
+
 
 def visible_warnings(user):
-    return restrict(Warning.objects.all(), user, reaching=True)
+    """Warnings that reach the user's cells; drafts only to those over the drafting cell
+    (a village does not see the county's unapproved drafts)."""
+    found = restrict(Warning.objects.all(), user, reaching=True)
+    scope = scope_of(user)
+    if scope.everything:
+        return found
+    return found.filter(~Q(status__in=UNPUBLISHED) | scope.q("cell_path"))
 
 
 def reaching(warnings, cell):

@@ -30,6 +30,7 @@ from qianshao.warnings.models import (
     ENDED,
     TRANSITIONS,
     Answer,
+    Channel,
     Delivery,
     Level,
     Reply,
@@ -509,6 +510,8 @@ def answer(
     reply record, one audit record; the chase stops."""
     if answer not in ANSWER_ORDER:
         raise ActionError(_("未知的答复"), "answer")
+    if via not in Channel.values:
+        raise ActionError(_("未知的叫应方式"), "via")
     note = clean_text(note, "note", limit=500, required=False)
     if evacuated is not None and not 0 <= evacuated <= MAX_EVACUATED:
         raise ActionError(_("转移人数须在 0 到 %(n)s 之间") % {"n": MAX_EVACUATED}, "evacuated")

@@ -241,7 +241,9 @@ def _tell_dispatchers(warnings: dict[int, Warning], chasers: dict, steps: dict) 
                 link=f"/warnings/{w.number}/board/?unanswered=1",
                 people=[people[pk] for pk in sorted(people)],
                 sms=True,
-                dedupe_key=f"warnings.chase:{w.pk}:{level}:{step.cell.pk}:{step.late[0].pk}",
+                # once per warning, level and dispatcher cell: when a batch boundary splits
+                # one cell's late recipients, the later part is on the board, not told again
+                dedupe_key=f"warnings.chase:{w.pk}:{level}:{step.cell.pk}",
                 payload={"warning": w.number, "level": level, "late": len(step.late)},
             )
         )

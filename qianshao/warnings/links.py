@@ -51,7 +51,7 @@ def link_for(delivery_id: int) -> str:
 def delivery_id_of(token: str) -> int | None:
     """The delivery a token names, or None for a forged or garbled one."""
     head, _, mac = token.partition("-")
-    if not head or len(head) > 13 or len(mac) != 16:
+    if not head or len(head) > 13 or len(mac) != 16 or not token.isascii():
         return None
     try:
         delivery_id = int(head, 36)

@@ -22,6 +22,7 @@ from qianshao.warnings.models import TRANSITIONS, Status, Step, Warning
 
 FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
 WIDE_KINDS = {CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY}
+PART_KINDS = {CellKind.TOWNSHIP, CellKind.PARK}
 
 
 def issuing_posts(user) -> list[RoleAssignment]:
@@ -57,8 +58,16 @@ def may_issue_for(user, warning: Warning) -> bool:
 
 
 def is_wide(targets: list[Cell]) -> bool:
-    """Does the warning cover a whole county (or more)?"""
-    return any(t.kind in WIDE_KINDS for t in targets)
+    """Does the warning cover a whole county (or more): a county or a cell above among
+    its targets, or every township and park of one county?"""
+    if any(t.kind in WIDE_KINDS for t in targets):
+        return True
+    chosen = {t.pk for t in targets}
+    for county in {t.parent_id for t in targets if t.kind in PART_KINDS}:
+        parts = set(Cell.objects.filter(parent_id=county).values_list("pk", flat=True))
+        if parts and parts <= chosen:
+            return True
+    return False
 
 
 def needs_approval(w: Warning) -> bool:

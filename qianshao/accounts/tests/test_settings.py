@@ -146,6 +146,20 @@ class TestSettingsModule:
         assert result.returncode != 0
         assert message in result.stderr
 
+    def test_an_sms_gateway_needs_the_sites_address_for_its_links(self, tmp_path):
+        result = load_settings(tmp_path, QIANSHAO_SMS_URL="http://127.0.0.1:9/sms")
+        assert result.returncode != 0
+        assert "QIANSHAO_BASE_URL must be set when QIANSHAO_SMS_URL is" in result.stderr
+
+    def test_the_cap_sender_comes_from_the_sites_address_or_its_own_setting(self, tmp_path):
+        code = "from django.conf import settings as s; print(s.CAP_SENDER)"
+        found = load_settings(tmp_path, code, QIANSHAO_BASE_URL="https://yj.example.cn:8443/")
+        assert found.stdout.strip() == "qianshao@yj.example.cn"
+        given = load_settings(tmp_path, code, QIANSHAO_CAP_SENDER="12379@lingyun.gov.cn")
+        assert given.stdout.strip() == "12379@lingyun.gov.cn"
+        bad = load_settings(tmp_path, code, QIANSHAO_CAP_SENDER="应急 办,县")
+        assert bad.returncode != 0 and "QIANSHAO_CAP_SENDER" in bad.stderr
+
     def test_the_environment_reaches_the_settings(self, tmp_path):
         code = (
             "from django.conf import settings as s;"
@@ -160,6 +174,7 @@ class TestSettingsModule:
             QIANSHAO_LOGIN_FAILURES="3",
             QIANSHAO_ALLOWED_HOSTS="qs.example.cn, 10.0.0.5",
             QIANSHAO_SMS_URL="http://127.0.0.1:9/sms",
+            QIANSHAO_BASE_URL="https://yingji.example.cn",
             QIANSHAO_QUEUE_URL="redis://127.0.0.1:6379/9",
         )
         assert result.returncode == 0, result.stderr

@@ -36,6 +36,7 @@ def start_worker(gateway, log: Path) -> subprocess.Popen:
         "QIANSHAO_DATA_DIR": str(settings.DATA_DIR),
         "QIANSHAO_SMS_URL": settings.SMS_GATEWAY_URL,
         "QIANSHAO_SMS_TOKEN": settings.SMS_GATEWAY_TOKEN,
+        "QIANSHAO_BASE_URL": "http://testserver",
     }
     if settings.QUEUE_URL:
         env["QIANSHAO_QUEUE_URL"] = settings.QUEUE_URL
