@@ -48,17 +48,31 @@ class Webhook(models.Model):
 class Message(models.Model):
     """One notification on one channel to one recipient, written by an action."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # The message's identity outside (the SMS gateway drops a repeat of it); never looked
+    # up here, so not indexed: a warning writes a hundred thousand messages at once.
+    uuid = models.UUIDField(default=uuid.uuid4, editable=False)
     event = models.CharField(_("事件"), max_length=64)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    # Recipients are not indexed either: messages are read by status and due time, and
+    # deleting a user, person or webhook (rare, in the admin) may scan the table.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     person = models.ForeignKey(
-        "grid.Person", models.CASCADE, null=True, blank=True, related_name="messages"
+        "grid.Person",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        db_index=False,
     )
     webhook = models.ForeignKey(
-        Webhook, models.CASCADE, null=True, blank=True, related_name="messages"
+        Webhook, models.CASCADE, null=True, blank=True, related_name="messages", db_index=False
     )
     address = models.CharField(_("地址"), max_length=500, blank=True)
     subject = models.CharField(_("标题"), max_length=200)

@@ -106,22 +106,32 @@ def enqueue_all(notices: Iterable[Notice]) -> list[int]:
     hooks = _webhooks.get()
     messages = [m for notice in notices for m in notice.messages(hooks)]
     keys = [m.dedupe_key for m in messages if m.dedupe_key]
+    taken = set()
     if keys:
         taken = set(
             Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
         )
-        messages = [m for m in messages if m.dedupe_key not in taken]
-    if not messages:
-        return []
+    fresh = []
     for message in messages:
+        if message.dedupe_key:
+            if message.dedupe_key in taken:
+                continue
+            taken.add(message.dedupe_key)  # a key named twice in this call: the first
+        fresh.append(message)
+    if not fresh:
+        return []
+    for message in fresh:
         message.uuid = uuid.uuid4()
-    Message.objects.bulk_create(messages, ignore_conflicts=bool(keys))
-    if all(m.pk for m in messages):  # the database returned the ids (no conflicts skipped)
-        ids = [m.pk for m in messages]
+    if keys:
+        # an insert that ignores conflicts returns no ids: reserve them (a key taken
+        # meanwhile by another transaction skips that row; the task finds nothing there)
+        ids = reserve_ids(connection, Message._meta.db_table, len(fresh))
+        for message, pk in zip(fresh, ids, strict=True):
+            message.pk = pk
+        Message.objects.bulk_create(fresh, ignore_conflicts=True)
     else:
-        ids = list(
-            Message.objects.filter(uuid__in=[m.uuid for m in messages]).values_list("id", flat=True)
-        )
+        Message.objects.bulk_create(fresh)
+        ids = [message.pk for message in fresh]
     transaction.on_commit(lambda: _schedule(ids))
     return ids
 
@@ -159,7 +169,7 @@ def enqueue_letters(
     shared = json.dumps(common)
     rows = []  # (channel, user, person, address, link, payload): the rest is one value each
     for letter in letters:
-        own = json.dumps(common | letter.payload) if letter.payload else shared
+        own = _merged(shared, letter.payload) if letter.payload else shared
         if inapp and letter.user_id:
             user = letter.user_id
             rows.append((Channel.INAPP, user, letter.person_id, str(user), letter.link, own))
@@ -199,6 +209,13 @@ def enqueue_letters(
     )
     transaction.on_commit(lambda: _schedule(ids))
     return ids
+
+
+def _merged(shared: str, own: dict) -> str:
+    """The JSON of the common payload (``shared``, already JSON) with ``own``'s keys added:
+    written as text, since it is done once per letter (a later key wins, as in a dict)."""
+    extra = json.dumps(own)
+    return extra if shared == "{}" else f"{shared[:-1]}, {extra[1:]}"
 
 
 def _active_webhooks() -> list[Webhook]:

@@ -320,8 +320,10 @@ def _fan_out(w: Warning, now: datetime) -> int:
     )
     phone_page = f"/m/warnings/{w.number}/"
     letters = [
-        Letter(person, user, phone, phone_page, links.link_for(pk), {"delivery": pk})
-        for pk, (person, _cell, _path, _role, phone, user) in zip(ids, fresh, strict=True)
+        Letter(person, user, phone, phone_page, link, {"delivery": pk})
+        for pk, link, (person, _cell, _path, _role, phone, user) in zip(
+            ids, links.links_for(ids), fresh, strict=True
+        )
     ]
     subject = _("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline}
     if letters:
@@ -408,9 +410,12 @@ def _tell_recipients(w: Warning, subject: str, body: str) -> None:
     rows = Delivery.objects.filter(warning=w).values_list(
         "pk", "person_id", "person__user_id", "phone"
     )
+    rows = list(rows)
     letters = [
-        Letter(person, user, phone, f"/m/warnings/{w.number}/", links.link_for(pk))
-        for pk, person, user, phone in rows
+        Letter(person, user, phone, f"/m/warnings/{w.number}/", link)
+        for (_pk, person, user, phone), link in zip(
+            rows, links.links_for(r[0] for r in rows), strict=True
+        )
     ]
     if letters:
         enqueue_letters(

@@ -44,9 +44,9 @@ def sweep(now: datetime | None = None) -> int:
     """Expire what has run out, then chase what is due; returns the deliveries handled."""
     now = now or timezone.now()
     expire_due(now)
-    handled = 0
+    handled, chasers = 0, {}
     while handled < MAX_PER_SWEEP:
-        done = chase_batch(now, BATCH)
+        done = chase_batch(now, BATCH, chasers)
         handled += done
         if done < BATCH:
             break
@@ -85,15 +85,19 @@ class _Step:
 
 
 @transaction.atomic
-def chase_batch(now: datetime, size: int) -> int:
-    """Take the next ``size`` due deliveries a step further; returns how many were due."""
+def chase_batch(now: datetime, size: int, chasers: dict | None = None) -> int:
+    """Take the next ``size`` due deliveries a step further; returns how many were due.
+    ``chasers`` keeps each warning's dispatcher cells from batch to batch of one sweep."""
     due = _due(now, size)
     if not due:
         return 0
     warnings = {w.pk: w for w in Warning.objects.filter(pk__in={d.warning_id for d in due})}
     ended = [d for d in due if not _live(warnings[d.warning_id], now)]
     moves, resend, steps = [], [], {}
-    chasers = {w.pk: _Chasers(w) for w in warnings.values() if _live(w, now)}
+    chasers = {} if chasers is None else chasers
+    for w in warnings.values():
+        if _live(w, now) and w.pk not in chasers:
+            chasers[w.pk] = _Chasers(w)
     for d in due:
         w = warnings[d.warning_id]
         if not _live(w, now):
@@ -152,7 +156,7 @@ def _live(w: Warning, now: datetime) -> bool:
 
 
 class _Chasers:
-    """The dispatcher cells over one warning's recipients, read once per batch."""
+    """The dispatcher cells over one warning's recipients, read once per sweep."""
 
     def __init__(self, w: Warning):
         roots = list(w.targets.values_list("cell_path", flat=True))
@@ -168,20 +172,17 @@ class _Chasers:
         for post in posts:
             self.people[post.cell.path][post.person_id] = post.person
             self.cells[post.cell.path] = post.cell
-        self._ladders: dict[tuple[str, int], list[Cell]] = {}
+        self._ladders: dict[str, list[Cell]] = {}
 
     def ladder(self, d: _Due) -> list[Cell]:
         """The dispatcher cells at or above the recipient's, nearest first, leaving out a
         cell whose only dispatcher is the recipient."""
-        key = (d.cell_path, d.person_id)
-        found = self._ladders.get(key)
+        found = self._ladders.get(d.cell_path)
         if found is None:
-            found = [
-                self.cells[p]
-                for p in reversed(tree.lineage(d.cell_path))
-                if set(self.people.get(p, ())) - {d.person_id}
-            ]
-            self._ladders[key] = found
+            lineage = reversed(tree.lineage(d.cell_path))
+            found = self._ladders[d.cell_path] = [self.cells[p] for p in lineage if p in self.cells]
+        if any(d.person_id in self.people[c.path] for c in found):
+            return [c for c in found if set(self.people[c.path]) - {d.person_id}]
         return found
 
     def cell_for(self, d: _Due, step: int) -> Cell | None:
@@ -197,18 +198,12 @@ def _resend(warnings: dict[int, Warning], due: list[_Due]) -> None:
     sms = bool(settings.SMS_GATEWAY_URL)
     for warning_id, late in by_warning.items():
         w = warnings[warning_id]
+        page = f"/m/warnings/{w.number}/"
         enqueue_letters(
             "warnings.resend",
             [
-                Letter(
-                    d.person_id,
-                    d.user_id,
-                    d.phone,
-                    f"/m/warnings/{w.number}/",
-                    links.link_for(d.pk),
-                    {"delivery": d.pk},
-                )
-                for d in late
+                Letter(d.person_id, d.user_id, d.phone, page, link, {"delivery": d.pk})
+                for d, link in zip(late, links.links_for(d.pk for d in late), strict=True)
             ],
             subject=_("【催办·请立即叫应】%(level)s预警：%(h)s")
             % {"level": w.get_level_display(), "h": w.headline},
