@@ -69,21 +69,27 @@ def restore_audit_guard(connection) -> None:
             cursor.execute(_PG_GUARD)
 
 
-def insert_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:
-    """Write many rows into ``table``: COPY on PostgreSQL, executemany on SQLite.
+def insert_rows(
+    connection, table: str, columns: list[str], rows: list[list], *, ignore_conflicts=False
+) -> None:
+    """Write many rows into ``table``: COPY on PostgreSQL, executemany on SQLite; with
+    ``ignore_conflicts``, rows that break a unique constraint are skipped (executemany of
+    INSERT … ON CONFLICT DO NOTHING on both: COPY cannot skip).
 
     Values must already be prepared for the database (Django's get_db_prep_save).
     """
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not ignore_conflicts:
             with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+            conflicts = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+            sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks}){conflicts}"
+            cursor.executemany(sql, rows)
 
 
 def reserve_ids(connection, table: str, count: int) -> list[int]:
@@ -116,6 +122,24 @@ def reserve_ids(connection, table: str, count: int) -> list[int]:
         else:
             cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
     return list(range(start, last + 1))
+
+
+# A version-4 UUID made by the database, as the column keeps it (SQLite: 32 hex characters).
+_SQLITE_UUID4 = (
+    "lower(hex(randomblob(4)) || hex(randomblob(2)) || '4' || substr(hex(randomblob(2)), 2)"
+    " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)"
+    " || hex(randomblob(6)))"
+)
+
+
+def new_uuid_sql(connection) -> str:
+    """An SQL expression giving a new random UUID for a ``UUIDField`` column."""
+    return "gen_random_uuid()" if connection.vendor == "postgresql" else _SQLITE_UUID4
+
+
+def json_sql(connection, text_sql: str) -> str:
+    """An SQL expression storing the JSON text ``text_sql`` in a ``JSONField`` column."""
+    return f"CAST({text_sql} AS jsonb)" if connection.vendor == "postgresql" else text_sql
 
 
 def update_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from qianshao.lib.dbsql import insert_rows, reserve_ids
+from qianshao.lib.dbsql import insert_rows, json_sql, new_uuid_sql, reserve_ids
 from qianshao.lib.settled import Settled
 from qianshao.notify.models import Channel, Message, Status, Webhook
 
@@ -120,70 +121,87 @@ def enqueue_all(notices: Iterable[Notice]) -> list[int]:
         fresh.append(message)
     if not fresh:
         return []
-    for message in fresh:
-        message.uuid = uuid.uuid4()
-    if keys:
-        # an insert that ignores conflicts returns no ids: reserve them (a key taken
-        # meanwhile by another transaction skips that row; the task finds nothing there)
-        ids = reserve_ids(connection, Message._meta.db_table, len(fresh))
-        for message, pk in zip(fresh, ids, strict=True):
-            message.pk = pk
-        Message.objects.bulk_create(fresh, ignore_conflicts=True)
-    else:
-        Message.objects.bulk_create(fresh)
-        ids = [message.pk for message in fresh]
+    ids = _insert(fresh, ignore_conflicts=bool(keys))
     transaction.on_commit(lambda: _schedule(ids))
     return ids
 
 
-@dataclass
-class Letter:
-    """One person's copy of a message sent to many: what differs from person to person."""
-
-    person_id: int
-    user_id: int | None
-    phone: str
-    link: str = ""
-    sms_link: str = ""  # where the SMS points, when not ``link`` (a one-tap answer)
-    payload: dict | None = None  # added to the common payload
+COLUMNS = ["id", "uuid", "event", "channel", "user_id", "person_id", "webhook_id", "address"]
+COLUMNS += ["subject", "body", "link", "payload", "dedupe_key", "status", "attempts"]
+COLUMNS += ["next_attempt_at", "created_at", "last_error"]
 
 
-def enqueue_letters(
+def _insert(messages: list[Message], *, ignore_conflicts: bool) -> list[int]:
+    """Write ``messages`` with reserved ids in one executemany (a sweep may write
+    thousands; a model save prepares every field of every row, at many times the cost).
+    With ``ignore_conflicts``, a dedupe key taken meanwhile by another transaction skips
+    its row, and the task finds nothing under that id."""
+    ids = reserve_ids(connection, Message._meta.db_table, len(messages))
+    native = connection.features.has_native_uuid_field
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [
+        [
+            pk,
+            uuid.uuid4() if native else uuid.uuid4().hex,
+            m.event,
+            m.channel,
+            m.user_id,
+            m.person_id,
+            m.webhook_id,
+            m.address,
+            m.subject,
+            m.body,
+            m.link,
+            json.dumps(m.payload),
+            m.dedupe_key,
+            Status.PENDING,
+            0,
+            now,
+            now,
+            "",
+        ]
+        for pk, m in zip(ids, messages, strict=True)
+    ]
+    insert_rows(
+        connection, Message._meta.db_table, COLUMNS, rows, ignore_conflicts=ignore_conflicts
+    )
+    return ids
+
+
+def enqueue_query(
     event: str,
-    letters: list[Letter],
+    rows: QuerySet,
     *,
     subject: str,
     body: str = "",
+    link: str = "",
     payload: dict | None = None,
+    ref_as: str | None = None,
     sms: bool = False,
     inapp: bool = True,
 ) -> list[int]:
-    """Queue one message per letter and channel — in-app to those with a login (when
-    ``inapp``), SMS when ``sms`` — for fan-outs of many thousands: the same rows and the
-    same delivery as ``enqueue``, written in bulk with reserved ids instead of one model
-    object each. No dedupe key: the caller writes each letter once."""
+    """Queue one message per row of ``rows`` and channel — in-app to those with a login
+    (when ``inapp``), SMS when ``sms`` — written by the database itself (INSERT … SELECT),
+    for fan-outs of many thousands: the same rows and the same delivery as ``enqueue``.
+
+    ``rows`` is a queryset's ``values()`` with ``to_person``, ``to_user``, ``to_phone``,
+    ``sms_link`` (the SMS's own link, or NULL for ``link``) and ``ref`` (an id put in the
+    payload under ``ref_as``). No dedupe key: the caller queues each row once. Returns the
+    ids of the new messages.
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("notifications are queued inside the action's transaction")
-    sms = sms and bool(settings.SMS_GATEWAY_URL)
-    common = payload or {}
-    shared = json.dumps(common)
-    rows = []  # (channel, user, person, address, link, payload): the rest is one value each
-    for letter in letters:
-        own = _merged(shared, letter.payload) if letter.payload else shared
-        if inapp and letter.user_id:
-            user = letter.user_id
-            rows.append((Channel.INAPP, user, letter.person_id, str(user), letter.link, own))
-        if sms:
-            link = letter.sms_link or letter.link
-            rows.append((Channel.SMS, None, letter.person_id, letter.phone, link, own))
-    if not rows:
-        return []
-    ids = reserve_ids(connection, Message._meta.db_table, len(rows))
+    select, select_params = rows.query.sql_with_params()
+    common = json.dumps(payload or {})
+    prefix, payload_sql = common, "%s"
+    if ref_as:
+        prefix = common[:-1] + (", " if common != "{}" else "") + json.dumps(ref_as) + ": "
+        payload_sql = "%s || CAST(r.ref AS TEXT) || '}'"
     now = timezone.now()
-    fixed = {
-        name: Message._meta.get_field(name).get_db_prep_save(value, connection)
+    field = Message._meta.get_field
+    fixed = [
+        field(name).get_db_prep_save(value, connection)
         for name, value in [
-            ("event", event),
             ("subject", subject[:200]),
             ("body", body),
             ("status", Status.PENDING),
@@ -192,30 +210,32 @@ def enqueue_letters(
             ("created_at", now),
             ("last_error", ""),
         ]
-    }
-    # JSON goes in as its text and uuids as the database keeps them (a uuid type, or hex):
-    # the field's own preparation costs more than the insert at this size
-    native = connection.features.has_native_uuid_field
-    columns = ["id", "uuid", "channel", "user_id", "person_id", "address", "link", "payload"]
-    values = list(fixed.values())
-    insert_rows(
-        connection,
-        Message._meta.db_table,
-        [*columns, *fixed],
-        [
-            [pk, uuid.uuid4() if native else uuid.uuid4().hex, *row, *values]
-            for pk, row in zip(ids, rows, strict=True)
-        ],
-    )
-    transaction.on_commit(lambda: _schedule(ids))
+    ]
+    channels = []
+    if inapp:
+        channels.append((Channel.INAPP, "r.to_user", "CAST(r.to_user AS TEXT)", "%s", True))
+    if sms and settings.SMS_GATEWAY_URL:
+        channels.append((Channel.SMS, "NULL", "r.to_phone", "COALESCE(r.sms_link, %s)", False))
+    quote = connection.ops.quote_name
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for channel, user_sql, address_sql, link_sql, needs_login in channels:
+            sql = (
+                f"INSERT INTO {quote(Message._meta.db_table)} (uuid, event, channel, user_id,"
+                " person_id, address, link, payload, subject, body, status, attempts,"
+                " next_attempt_at, created_at, last_error)"
+                f" SELECT {new_uuid_sql(connection)}, %s, %s, {user_sql}, r.to_person,"
+                f" {address_sql}, {link_sql}, {json_sql(connection, payload_sql)},"
+                " %s, %s, %s, %s, %s, %s, %s"
+                f" FROM ({select}) r"
+                + (" WHERE r.to_user IS NOT NULL" if needs_login else "")
+                + " RETURNING id"
+            )
+            cursor.execute(sql, [event, channel, link, prefix, *fixed, *select_params])
+            ids += [row[0] for row in cursor.fetchall()]
+    if ids:
+        transaction.on_commit(lambda: _schedule(ids))
     return ids
-
-
-def _merged(shared: str, own: dict) -> str:
-    """The JSON of the common payload (``shared``, already JSON) with ``own``'s keys added:
-    written as text, since it is done once per letter (a later key wins, as in a dict)."""
-    extra = json.dumps(own)
-    return extra if shared == "{}" else f"{shared[:-1]}, {extra[1:]}"
 
 
 def _active_webhooks() -> list[Webhook]:

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
-from qianshao.notify.outbox import Letter, enqueue, enqueue_letters
+from qianshao.notify.outbox import enqueue, enqueue_query
 from qianshao.warnings import links, rules
 from qianshao.warnings.models import (
     ANSWER_ORDER,
@@ -284,11 +285,31 @@ def _posts(w: Warning, roles) -> list[tuple]:
     return found
 
 
+DELIVERY_COLUMNS = [
+    "id",
+    "warning_id",
+    "person_id",
+    "cell_id",
+    "cell_path",
+    "role",
+    "phone",
+    "token",
+    "answer",
+    "answered_via",
+    "note",
+    "due_at",
+    "chase_level",
+    "watch_at",
+    "created_at",
+    "updated_at",
+]
+
+
 def _fan_out(w: Warning, now: datetime) -> int:
     """Write one delivery per recipient and queue their messages; returns how many."""
     rule = rules.rule(w.level)
     posts = _posts(w, rule.roles)
-    held = _parent_deliveries(w) if w.parent_id else {}
+    held = set(Delivery.objects.filter(warning_id=w.parent_id).values_list("person_id", flat=True))
     fresh = [p for p in posts if p[0] not in held]
     ids = reserve_ids(connection, Delivery._meta.db_table, len(fresh))
     adapt = connection.ops.adapt_datetimefield_value
@@ -296,65 +317,52 @@ def _fan_out(w: Warning, now: datetime) -> int:
     insert_rows(
         connection,
         Delivery._meta.db_table,
+        DELIVERY_COLUMNS,
         [
-            "id",
-            "warning_id",
-            "person_id",
-            "cell_id",
-            "cell_path",
-            "role",
-            "phone",
-            "answer",
-            "answered_via",
-            "note",
-            "due_at",
-            "chase_level",
-            "watch_at",
-            "created_at",
-            "updated_at",
-        ],
-        [
-            [pk, w.pk, person, cell, path, role, phone, "", "", "", due, 0, due, stamp, stamp]
-            for pk, (person, cell, path, role, phone, _user) in zip(ids, fresh, strict=True)
+            [pk, w.pk, person, cell, path, role, phone, token, "", "", ""]
+            + [due, 0, due, stamp, stamp]
+            for pk, token, (person, cell, path, role, phone, _user) in zip(
+                ids, links.tokens_for(ids), fresh, strict=True
+            )
         ],
     )
-    phone_page = f"/m/warnings/{w.number}/"
-    letters = [
-        Letter(person, user, phone, phone_page, link, {"delivery": pk})
-        for pk, link, (person, _cell, _path, _role, phone, user) in zip(
-            ids, links.links_for(ids), fresh, strict=True
-        )
-    ]
-    subject = _("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline}
-    if letters:
-        enqueue_letters(
+    if fresh:
+        enqueue_query(
             "warnings.issue",
-            letters,
-            subject=subject,
+            recipients(Delivery.objects.filter(warning=w)),
+            subject=_("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline},
             body=_("%(text)s 请立即点击链接回复“收到”（叫应）。") % {"text": _short(w)},
+            link=f"/m/warnings/{w.number}/",
             payload={"warning": w.number, "level": w.level},
+            ref_as="delivery",
             sms=True,
         )
-    relayed = [
-        Letter(person, user, phone, f"/m/warnings/{w.parent.number}/", links.link_for(held[person]))
-        for person, _cell, _path, _role, phone, user in posts
-        if person in held
-    ]
-    if relayed:  # already answering the parent: the added instructions, and their own link
-        enqueue_letters(
+    if held:  # already answering the parent: the added instructions, and their own link
+        within = Q(pk__in=[])
+        for t in w.targets.all():
+            within |= tree.subtree_q(t.cell_path, "cell_path")
+        enqueue_query(
             "warnings.relay",
-            relayed,
+            recipients(Delivery.objects.filter(within, warning_id=w.parent_id)),
             subject=_("【%(cell)s转发】%(h)s") % {"cell": w.cell.name, "h": w.headline},
             body=w.instruction[:200],
+            link=f"/m/warnings/{w.parent.number}/",
             payload={"warning": w.number, "parent": w.parent.number},
             sms=True,
         )
     return len(fresh)
 
 
-def _parent_deliveries(w: Warning) -> dict[int, int]:
-    """{person: their delivery} of the warning ``w`` relays."""
-    return dict(Delivery.objects.filter(warning_id=w.parent_id).values_list("person_id", "pk"))
+def recipients(deliveries):
+    """``deliveries`` as the rows ``notify.outbox.enqueue_query`` writes messages from:
+    each recipient, their login, phone, one-tap link and the delivery's id."""
+    return deliveries.values(
+        to_person=F("person_id"),
+        to_user=F("person__user_id"),
+        to_phone=F("phone"),
+        sms_link=Concat(Value(links.PREFIX), F("token"), output_field=CharField()),
+        ref=F("pk"),
+    )
 
 
 def _short(w: Warning) -> str:
@@ -407,25 +415,15 @@ def _end(actor, warning: Warning, step: str, reason: str, now, taken: bool = Fal
 
 
 def _tell_recipients(w: Warning, subject: str, body: str) -> None:
-    rows = Delivery.objects.filter(warning=w).values_list(
-        "pk", "person_id", "person__user_id", "phone"
+    enqueue_query(
+        f"warnings.{w.status}",
+        recipients(Delivery.objects.filter(warning=w)),
+        subject=subject,
+        body=body[:200],
+        link=f"/m/warnings/{w.number}/",
+        payload={"warning": w.number},
+        sms=True,
     )
-    rows = list(rows)
-    letters = [
-        Letter(person, user, phone, f"/m/warnings/{w.number}/", link)
-        for (_pk, person, user, phone), link in zip(
-            rows, links.links_for(r[0] for r in rows), strict=True
-        )
-    ]
-    if letters:
-        enqueue_letters(
-            f"warnings.{w.status}",
-            letters,
-            subject=subject,
-            body=body[:200],
-            payload={"warning": w.number},
-            sms=True,
-        )
 
 
 # --- relaying ---------------------------------------------------------------------------

@@ -44,14 +44,18 @@ def token_for(delivery_id: int) -> str:
     return f"{_base36(delivery_id)}-{_mac(delivery_id)}"
 
 
+PREFIX = "/w/"
+
+
 def link_for(delivery_id: int) -> str:
-    return f"/w/{token_for(delivery_id)}"
+    return f"{PREFIX}{token_for(delivery_id)}"
 
 
-def links_for(delivery_ids) -> list[str]:
-    """``link_for`` of each id, the key read once (a fan-out makes tens of thousands)."""
+def tokens_for(delivery_ids) -> list[str]:
+    """``token_for`` of each id, the key read once (a fan-out makes tens of thousands;
+    the deliveries keep them, for the database to write their links into the messages)."""
     keyed = _keyed(settings.SECRET_KEY)
-    return [f"/w/{_base36(pk)}-{_mac(pk, keyed)}" for pk in delivery_ids]
+    return [f"{_base36(pk)}-{_mac(pk, keyed)}" for pk in delivery_ids]
 
 
 def delivery_id_of(token: str) -> int | None:

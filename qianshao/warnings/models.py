@@ -238,6 +238,9 @@ class Delivery(models.Model):
     cell_path = models.CharField(max_length=255)
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
     phone = models.CharField(_("手机号"), max_length=11)
+    # the one-tap link's token (warnings.links): kept so that the messages of a fan-out or
+    # a chase are written by the database, which cannot compute it
+    token = models.CharField(max_length=32, editable=False)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     answer = models.CharField(
         _("叫应"), max_length=12, choices=Answer.choices, blank=True, default=""

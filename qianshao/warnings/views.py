@@ -184,7 +184,7 @@ def timeline(w) -> list[Event]:
         elif record.action == "warnings.chase":
             note = _("第 %(level)s 级，%(n)s 人，通知 %(cells)s") % {
                 "level": after.get("level"),
-                "n": len(after.get("deliveries") or []),
+                "n": after.get("late", 0),
                 "cells": "、".join(after.get("told") or []),
             }
         label = labels.get(record.action, record.action)

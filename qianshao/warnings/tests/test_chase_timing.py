@@ -213,9 +213,9 @@ def test_one_notice_per_dispatcher_names_everyone_late_in_the_cell(cast, issued_
     assert notice.payload["late"] == 1 + len(late)
     assert resent() == sorted([cast.people["village"].pk, *(p.pk for p in late)])
     [record] = chase_records(w)
-    assert record["deliveries"] == sorted(
-        Delivery.objects.filter(warning=w, answer="").values_list("pk", flat=True)
-    )
+    assert record["late"] == Delivery.objects.filter(warning=w, answer="").count() == 4
+    for person in [cast.people["village"], *late]:
+        assert f"{person.name}（{person.phone}）" in notice.body
 
 
 def test_every_dispatcher_of_the_cell_is_told(cast, issued_at_start, sweep_at):
@@ -228,20 +228,25 @@ def test_every_dispatcher_of_the_cell_is_told(cast, issued_at_start, sweep_at):
     assert chased(1) == sorted([cast.people["township"].pk, second.pk])
 
 
-def test_a_dispatcher_is_told_once_however_many_batches_the_late_deliveries_span(
-    cast, issued_at_start, sweep_at, monkeypatch
+def test_a_dispatcher_of_many_late_is_told_once_with_how_many_in_each_village(
+    cast, issued_at_start, sweep_at
 ):
-    """A county has more late recipients than one batch of the sweep; a township's
-    dispatcher is still told once per level (here a batch of 2 for 5 late people)."""
-    for i in range(4):
+    """More late than a notice names: one notice per dispatcher and level still, counting
+    the late village by village (the board lists them all)."""
+    for i in range(8):
         appoint(cast.village, Role.INFORMANT, name=f"信息员{i}")
-    monkeypatch.setattr(chase, "BATCH", 2)
+    for i in range(3):
+        appoint(cast.cell("450901100202"), Role.INFORMANT, name=f"二村信息员{i}")
     issued_at_start(answered=["township"])
-    assert sweep_at(ANSWER) == 5
+    assert sweep_at(ANSWER) == 12
     assert resent() == sorted(
         Delivery.objects.filter(answer="").values_list("person_id", flat=True)
     )
-    assert chased(1) == [cast.people["township"].pk], "one notice, not one per batch"
+    assert chased(1) == [cast.people["township"].pk], "one notice"
+    [notice] = Message.objects.filter(event="warnings.chase", channel="inapp")
+    assert notice.payload["late"] == 12
+    assert "一村 9 人" in notice.body and "二村 3 人" in notice.body
+    assert "信息员0" not in notice.body
 
 
 def test_a_cancelled_warning_stops_the_chase(cast, issued_at_start, sweep_at):
@@ -279,10 +284,9 @@ def test_each_chase_step_is_one_audit_record_per_warning_and_level(cast, issued_
     sweep_at(ANSWER)
     sweep_at(ANSWER + ESCALATE)
     for w in [first, other]:
-        village = Delivery.objects.get(warning=w, person=cast.people["village"])
         assert chase_records(w) == [
-            {"level": 1, "told": [cast.township.code], "deliveries": [village.pk]},
-            {"level": 2, "told": [cast.county.code], "deliveries": [village.pk]},
+            {"level": 1, "told": [cast.township.code], "late": 1},
+            {"level": 2, "told": [cast.county.code], "late": 1},
         ]
         assert [
             m.person_id
@@ -298,7 +302,7 @@ def test_each_chase_step_is_one_audit_record_per_warning_and_level(cast, issued_
 def test_a_sweep_that_failed_is_taken_again_with_the_dispatchers_of_now(
     cast, issued_at_start, sweep_at, monkeypatch
 ):
-    """A batch rolled back (here the audit write fails once: a locked or lost database)
+    """A sweep rolled back (here the audit write fails once: a locked or lost database)
     changes nothing; the next sweep takes the step, and tells whoever is dispatcher then."""
     issued_at_start(answered=["township"])
     before = state()
@@ -314,7 +318,7 @@ def test_a_sweep_that_failed_is_taken_again_with_the_dispatchers_of_now(
     monkeypatch.setattr(chase, "audit_all", fails_once)
     with pytest.raises(OperationalError):
         sweep_at(ANSWER)
-    assert state() == before, "the failed batch wrote nothing"
+    assert state() == before, "the failed sweep wrote nothing"
     duty = appoint(cast.township, Role.DISPATCHER, name="甲镇接班调度员")
     sweep_at(ANSWER + 1)
     assert chased(1, "sms") == sorted([cast.people["township"].pk, duty.pk])
