@@ -13,6 +13,7 @@ from qianshao.lib.errors import ActionError
 from qianshao.lib.schemas import Error, ValidationErrors
 from qianshao.notify.api import router as inbox_router
 from qianshao.warnings.api import router as warnings_router
+from qianshao.warnings.api_cap import router as cap_router
 
 
 class BearerToken(HttpBearer):
@@ -73,6 +74,7 @@ api.add_router("/auth", auth_router)
 api.add_router("/", grid_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/hazards", hazards_router)
+api.add_router("/warnings", cap_router)
 api.add_router("/warnings", warnings_router)
 
 

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("qianshao.notify.urls")),
     path("", include("qianshao.hazards.urls")),
     path("", include("qianshao.warnings.urls")),
+    path("", include("qianshao.warnings.urls_cap")),
     path("", include("qianshao.web.urls")),
 ]

@@ -176,10 +176,12 @@ def revise(actor, warning: Warning, **fields) -> Warning:
     """A new version of an issued warning, in draft (CAP Update): issuing it ends this one
     as 已更新. Takes ``draft``'s fields; what is not given is kept. Side effects: audit."""
     w = Warning.objects.select_for_update().get(pk=warning.pk)
+    if w.status != Status.ISSUED:
+        raise Conflict(_("只能更新已发布的预警"), "step")
     reason = refusal(actor, w, Step.UPDATE) if actor is not None else None
     if reason:
-        raise (Conflict if w.status != Status.ISSUED else NotAllowed)(reason, "step")
-    if Warning.objects.filter(replaces=w).exists():
+        raise NotAllowed(reason, "step")
+    if Warning.objects.filter(replaces=w, status__in=[Status.DRAFT, Status.APPROVED]).exists():
         raise Conflict(_("该预警已有待发布的更新"), "step")
     kept = {
         "type": w.type,

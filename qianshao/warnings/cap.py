@@ -83,10 +83,15 @@ EVACUATION_WORDS = ("转移", "撤离", "疏散")
 
 
 class CapError(ActionError):
-    """The document is not a CAP 1.2 alert we can read; the message says why."""
+    """The document is not a CAP 1.2 alert we can take; the message says why."""
 
     def __init__(self, message, field: str | None = "file"):
         super().__init__(message, field)
+
+
+class NotForUs(CapError):
+    """A good alert that concerns nothing of ours: no cell of the grid, over already, or
+    cancelling an alert we never had. Refused for an upload; a feed passes over it."""
 
 
 # --- what an alert holds -----------------------------------------------------------------
@@ -195,7 +200,9 @@ def _check_root(root: ET.Element) -> None:
     if local in ("rss", "feed") or local == "RDF":
         raise CapError(_("这是订阅源（RSS/Atom），不是 CAP 消息；请上传单条 CAP 1.2 XML"))
     if local != "alert":
-        raise CapError(_("不是 CAP 消息：根元素是 <%(tag)s>，应为 CAP 1.2 的 <alert>") % {"tag": local})
+        raise CapError(
+            _("不是 CAP 消息：根元素是 <%(tag)s>，应为 CAP 1.2 的 <alert>") % {"tag": local}
+        )
 
 
 def _q(name: str) -> str:
@@ -238,7 +245,10 @@ def _time(el: ET.Element, name: str, *, required: bool = True) -> datetime | Non
         return None
     if value.endswith(("Z", "z")):
         raise CapError(
-            _("<%(name)s> 的时间“%(value)s”须带明确的时区偏移（如 +08:00），CAP 1.2 不允许以 Z 结尾")
+            _(
+                "<%(name)s> 的时间“%(value)s”须带明确的时区偏移（如 +08:00），"
+                "CAP 1.2 不允许以 Z 结尾"
+            )
             % {"name": name, "value": value[:40]}
         )
     try:
@@ -380,7 +390,7 @@ def to_xml(w: Warning) -> bytes:
         refs.insert(0, reference(w.parent))
     if refs:
         _add(root, "references", " ".join(refs))
-    root.append(_info(w, cancelled))
+    root.append(_info_of(w, cancelled))
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -400,7 +410,7 @@ def _add(parent: ET.Element, tag: str, text: str) -> ET.Element:
     return el
 
 
-def _info(w: Warning, cancelled: bool) -> ET.Element:
+def _info_of(w: Warning, cancelled: bool) -> ET.Element:
     urgency, severity, certainty, response = LEVEL_CAP[w.level]
     info = ET.Element("info")
     _add(info, "language", "zh-CN")

@@ -7,6 +7,9 @@ warning it references and, under the same condition, issues the new version; a C
 cancels it. The same message again (its identifier, which ``Warning.cap_identifier`` holds
 once) returns the warning it made and writes and sends nothing; a Cancel of a cancelled
 warning likewise. An Update or Cancel whose references name nothing here is refused.
+An alert for none of our cells, already over, or cancelling what we never had is refused
+as ``NotForUs``: a 400 for an upload, passed over quietly by a feed (a national feed
+carries the whole country's alerts).
 
 Which cells an alert's areas mean (the info in Chinese, else the first):
 
@@ -44,7 +47,7 @@ from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.errors import Conflict, NotAllowed
 from qianshao.warnings import actions, cap
 from qianshao.warnings.access import visible_warnings
-from qianshao.warnings.cap import CapError
+from qianshao.warnings.cap import CapError, NotForUs
 from qianshao.warnings.models import Feed, Level, Source, Status, Warning, WarningType
 
 COVERED = 0.99
@@ -60,6 +63,7 @@ FROM_SEVERITY = {
     "Unknown": Level.BLUE,
 }
 _COLOUR_RE = re.compile("|".join(COLOURS))
+PENDING = [Status.DRAFT, Status.APPROVED]
 
 
 def import_alert(data: bytes, *, feed: Feed | None = None, actor=None) -> Warning:
@@ -84,9 +88,10 @@ def import_alert(data: bytes, *, feed: Feed | None = None, actor=None) -> Warnin
             elif alert.msg_type == "Cancel":
                 w = _cancel(alert, actor)
             else:
-                raise CapError(_("不支持 %(type)s 类消息，只导入 Alert、Update 和 Cancel") % {
-                    "type": alert.msg_type
-                })
+                raise CapError(
+                    _("不支持 %(type)s 类消息，只导入 Alert、Update 和 Cancel")
+                    % {"type": alert.msg_type}
+                )
     except IntegrityError:  # the same message, imported at this moment by someone else
         known = _known(alert, actor)
         if known is None:
@@ -114,7 +119,9 @@ def _known(alert: cap.Alert, actor) -> Warning | None:
 
 def _alert(alert: cap.Alert, data: bytes, actor, auto: bool) -> Warning:
     info = chosen_info(alert)
-    w = actions.draft(actor, **fields_of(alert, info), source=Source.UPSTREAM, cap=_cap(alert, data))
+    w = actions.draft(
+        actor, **fields_of(alert, info), source=Source.UPSTREAM, cap=_cap(alert, data)
+    )
     if auto:
         w = actions.issue(None, w)
     w.imported = True
@@ -125,7 +132,7 @@ def _update(alert: cap.Alert, data: bytes, actor, auto: bool) -> Warning:
     current = _referenced(alert)
     if current.status in (Status.CANCELLED, Status.EXPIRED):
         raise Conflict(
-            _("所更新的预警 %(n)s 已%(status)s，不能再更新")
+            _("所更新的预警 %(n)s 的状态为“%(status)s”，不能再更新")
             % {"n": current.number, "status": current.get_status_display()},
             "file",
         )
@@ -133,7 +140,9 @@ def _update(alert: cap.Alert, data: bytes, actor, auto: bool) -> Warning:
     if current.status == Status.ISSUED:
         w = actions.revise(actor, current, **fields, cap=_cap(alert, data))
     else:  # a draft of ours the upstream has since changed: withdraw it, draft the new one
-        actions.cancel(actor, current, reason=_("上级已发布更新：%(id)s") % {"id": alert.identifier})
+        actions.cancel(
+            actor, current, reason=_("上级已发布更新：%(id)s") % {"id": alert.identifier}
+        )
         w = actions.draft(actor, **fields, source=Source.UPSTREAM, cap=_cap(alert, data))
     if auto:
         w = actions.issue(None, w)
@@ -147,17 +156,20 @@ def _cancel(alert: cap.Alert, actor) -> Warning:
         current.imported = False
         return current
     if current.status == Status.ISSUED and alert.status != "Actual":
-        raise CapError(
-            _("%(status)s 状态的消息不能解除已发布的预警") % {"status": alert.status}
-        )
-    reason = alert.note or _("上级预警发布系统已解除该预警")
-    w = actions.cancel(actor, current, reason=reason[:500])
+        raise CapError(_("%(status)s 状态的消息不能解除已发布的预警") % {"status": alert.status})
+    reason = (alert.note or _("上级预警发布系统已解除该预警"))[:500]
+    pending = Warning.objects.filter(replaces=current, status__in=PENDING).first()
+    w = actions.cancel(actor, current, reason=reason)
+    if pending is not None:  # a new version not yet issued goes with it
+        actions.cancel(actor, pending, reason=reason)
     w.imported = True
     return w
 
 
 def _referenced(alert: cap.Alert) -> Warning:
-    """The current version of the warning an Update or Cancel refers to."""
+    """The current version of the warning an Update or Cancel refers to. Refers to none of
+    ours: a Cancel, or an Update for none of our cells, is not for us; an Update for our
+    cells is refused (we never had what it updates)."""
     pairs = {(r.sender, r.identifier) for r in alert.references}
     found = [
         w
@@ -165,7 +177,8 @@ def _referenced(alert: cap.Alert) -> Warning:
         if (w.cap_sender, w.cap_identifier) in pairs
     ]
     if not found:
-        raise CapError(
+        ours = alert.msg_type == "Update" and alert.infos and cells_for(chosen_info(alert).areas)
+        raise (CapError if ours else NotForUs)(
             _("所引用的预警（%(ids)s）不在本系统中，无法%(what)s")
             % {
                 "ids": "、".join(r.identifier[:60] for r in alert.references[:3]),
@@ -177,9 +190,9 @@ def _referenced(alert: cap.Alert) -> Warning:
 
 
 def _head(w: Warning) -> Warning:
-    """The newest version in the chain of updates that ``w`` begins."""
+    """The newest issued version in the chain of updates that ``w`` begins."""
     while True:
-        newer = Warning.objects.filter(replaces=w).first()
+        newer = Warning.objects.filter(replaces=w, issued_at__isnull=False).first()
         if newer is None:
             return w
         w = newer
@@ -211,12 +224,13 @@ def fields_of(alert: cap.Alert, info: cap.Info) -> dict:
     valid_from = info.effective or alert.sent
     valid_until = info.expires or valid_from + DEFAULT_VALIDITY
     if valid_until <= timezone.now():
-        raise CapError(
-            _("该预警已于 %(t)s 失效，未导入") % {"t": timezone.localtime(valid_until):%Y-%m-%d %H:%M}
+        raise NotForUs(
+            _("该预警已于 %(t)s 失效，未导入")
+            % {"t": f"{timezone.localtime(valid_until):%Y-%m-%d %H:%M}"}
         )
     targets = cells_for(info.areas)
     if not targets:
-        raise CapError(
+        raise NotForUs(
             _("预警区域与本系统网格不匹配：%(areas)s")
             % {"areas": "、".join(a.desc[:40] for a in info.areas[:5]) or _("（无区域）")}
         )

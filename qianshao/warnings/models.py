@@ -138,12 +138,13 @@ class Warning(models.Model):
         related_name="relays",
         verbose_name=_("所转发的预警"),
     )
-    replaces = models.OneToOneField(
+    # the version this one updates (a withdrawn draft of an update leaves room for another)
+    replaces = models.ForeignKey(
         "self",
         models.PROTECT,
         null=True,
         blank=True,
-        related_name="replaced_by",
+        related_name="versions",
         verbose_name=_("更新自"),
     )
     created_by = models.ForeignKey(

@@ -8,3 +8,11 @@ from qianshao.warnings import chase
 def sweep_warnings() -> int:
     """Every minute: end what has run out, chase who has not answered (catches up)."""
     return chase.sweep()
+
+
+@db_periodic_task(crontab(minute="*"))
+def poll_cap_feeds() -> int:
+    """Every minute: poll each active CAP feed whose interval has passed (raises nothing)."""
+    from qianshao.warnings import feeds
+
+    return feeds.poll_due()

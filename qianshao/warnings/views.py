@@ -52,7 +52,6 @@ def warning_list(request):
         "level": level,
         "statuses": Status.choices,
         "levels": Level.choices,
-        "may_issue": bool(issuing_posts(request.user)) or request.user.is_superuser,
     }
     return render(request, "warnings/list.html", context)
 
@@ -148,7 +147,7 @@ def warning_page(request, warning_number, failed: Failed | None = None, status: 
         "summary": board.board(request.user, w, root).total if root else None,
         "timeline": timeline(w),
         "relays": visible_warnings(request.user).filter(parent=w).select_related("cell"),
-        "newer": visible_warnings(request.user).filter(replaces=w).first(),
+        "newer": visible_warnings(request.user).filter(replaces=w).order_by("-created_at").first(),
         "needs_approval": w.status == Status.DRAFT and actions.needs_approval(w),
     }
     return render(request, "warnings/detail.html", context, status=status)

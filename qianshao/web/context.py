@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from qianshao.grid.permissions import management_scope
+from qianshao.warnings.permissions import issuing_posts
 
 
 def site(request):
@@ -13,6 +14,14 @@ def site(request):
     return {
         "unread_count": unread,
         "manages_grid": manages,
+        # read only by pages that show it (a callable in the context is called when used)
+        "may_issue": lambda: _may_issue(user),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
+
+
+def _may_issue(user) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_superuser or bool(issuing_posts(user))

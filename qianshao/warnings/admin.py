@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from qianshao.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
+from qianshao.warnings.models import Delivery, Feed, LevelRule, Warning, WarningType
+
+
+@admin.register(WarningType)
+class WarningTypeAdmin(AuditedModelAdmin):
+    """预警类型: the county may add types; a type in use is switched off, not deleted."""
+
+    list_display = ["code", "name", "cap_event", "cap_category", "sort", "active"]
+    list_editable = ["sort", "active"]
+
+
+@admin.register(LevelRule)
+class LevelRuleAdmin(AuditedModelAdmin):
+    """预警级别规则: who receives each level, the 叫应 time and the escalation (a save drops
+    the rules' cache in this process; the others see it within a minute)."""
+
+    list_display = ["level", "roles", "answer_minutes", "escalate_minutes", "second_approval"]
+    list_editable = ["answer_minutes", "escalate_minutes", "second_approval"]
+
+
+@admin.register(Feed)
+class FeedAdmin(AuditedModelAdmin):
+    """CAP 订阅源: upstream release systems' feeds of CAP 1.2 alerts, polled by the worker."""
+
+    list_display = ["name", "url", "active", "auto_issue", "interval_minutes", "last_ok_at"]
+    list_editable = ["active", "auto_issue"]
+    readonly_fields = ["last_polled_at", "last_ok_at", "last_error"]
+
+
+@admin.register(Warning)
+class WarningAdmin(ReadOnlyAdmin):
+    """Warnings change only through their steps (pages, API, CAP feeds, the sweep)."""
+
+    list_display = ["number", "headline", "level", "status", "source", "cell", "issued_at"]
+    list_filter = ["status", "level", "source", "type"]
+    search_fields = ["number", "headline", "cap_identifier"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["warning", "person", "cell", "role", "answer", "answered_at", "chase_level"]
+    list_filter = ["answer", "chase_level", "role"]
+    raw_id_fields = ["warning", "person", "cell"]

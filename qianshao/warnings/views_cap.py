@@ -1,0 +1,44 @@
+"""The page where staff upload a CAP 1.2 file: it becomes a draft warning for their cells
+(an Update or a Cancel acts on the warning it names), through warnings.importer."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qianshao.lib.errors import ActionError
+from qianshao.warnings import importer
+from qianshao.warnings.permissions import issuing_posts
+
+
+class CapUploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("CAP 1.2 文件（.xml）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            limit = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+            raise forms.ValidationError(_("文件超过 %(m)s MB") % {"m": limit})
+        return upload
+
+
+def cap_import(request):
+    if not (request.user.is_superuser or issuing_posts(request.user)):
+        raise PermissionDenied(_("只有乡镇以上网格的网格长、调度员可以导入预警"))
+    if request.method != "POST":
+        return render(request, "warnings/cap_import.html", {"form": CapUploadForm()})
+    form, status = CapUploadForm(request.POST, request.FILES), 400
+    if form.is_valid():
+        try:
+            w = importer.import_alert(form.cleaned_data["file"].read(), actor=request.user)
+        except ActionError as exc:
+            form.add_error("file", exc.message)
+            status = exc.status
+        else:
+            said = _("已导入：%(h)s") if w.imported else _("该 CAP 消息已导入过：%(h)s")
+            messages.success(request, said % {"h": w.headline})
+            return redirect(f"/warnings/{w.number}/")
+    return render(request, "warnings/cap_import.html", {"form": form}, status=status)
