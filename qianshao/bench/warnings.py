@@ -59,11 +59,11 @@ def run(out, *, csv_dir: Path, root: str, villages: int, **_):
     queued = Message.objects.count() - messages_before
     out.write(
         f"  issue one red warning to the province (deliveries, messages, audit, queue): "
-        f"{took:.2f} s for {made:,} deliveries and {queued:,} messages (target < 3 s)"
+        f"{took:.3f} s for {made:,} deliveries and {queued:,} messages (target < 3 s)"
     )
     baseline = _baseline(w)
     out.write(
-        f"  baseline, the same rows bulk-inserted in one transaction: {baseline:.2f} s"
+        f"  baseline, the same rows bulk-inserted in one transaction: {baseline:.3f} s"
         f"  ({(made + queued) / baseline:,.0f} rows/s)"
     )
     out.write(f"  ratio issue / plain insert: {took / baseline:.1f}x  (target <= 3x)")
@@ -74,7 +74,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, **_):
         took, handled = seconds(lambda at=at: chase.sweep(at))
         told = Message.objects.count() - before
         out.write(
-            f"  chase sweep {label}: {took:.2f} s for {handled:,} unanswered deliveries, "
+            f"  chase sweep {label}: {took:.3f} s for {handled:,} unanswered deliveries, "
             f"{told:,} messages queued (target < 1 s)"
         )
     took, handled = seconds(lambda: chase.sweep(first + rule.escalate + timedelta(minutes=1)))

@@ -334,7 +334,7 @@ def _fan_out(w: Warning, now: datetime) -> int:
             recipients(Delivery.objects.filter(warning=w)),
             subject=_("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline},
             body=_("%(text)s 请立即点击链接回复“收到”（叫应）。") % {"text": _short(w)},
-            link=f"/m/warnings/{w.number}/",
+            link=inbox_link(w.number),
             payload={"warning": w.number, "level": w.level},
             ref_as="delivery",
             sms=True,
@@ -348,11 +348,16 @@ def _fan_out(w: Warning, now: datetime) -> int:
             recipients(Delivery.objects.filter(within, warning_id=w.parent_id)),
             subject=_("【%(cell)s转发】%(h)s") % {"cell": w.cell.name, "h": w.headline},
             body=w.instruction[:200],
-            link=f"/m/warnings/{w.parent.number}/",
+            link=inbox_link(w.parent.number),
             payload={"warning": w.number, "parent": w.parent.number},
             sms=True,
         )
     return len(fresh)
+
+
+def inbox_link(number: str) -> str:
+    """Where an in-app message of a warning leads: its phone page, answering as 站内消息."""
+    return f"/m/warnings/{number}/?via=inbox"
 
 
 def recipients(deliveries):
@@ -422,7 +427,7 @@ def _tell_recipients(w: Warning, subject: str, body: str) -> None:
         recipients(Delivery.objects.filter(warning=w)),
         subject=subject,
         body=body[:200],
-        link=f"/m/warnings/{w.number}/",
+        link=inbox_link(w.number),
         payload={"warning": w.number},
         sms=True,
     )

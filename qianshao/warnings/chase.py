@@ -34,7 +34,7 @@ from qianshao.grid import tree
 from qianshao.grid.models import Cell, Person, Role, RoleAssignment, active_on
 from qianshao.notify.outbox import Notice, enqueue_all, enqueue_query
 from qianshao.warnings import actions, rules
-from qianshao.warnings.actions import recipients
+from qianshao.warnings.actions import inbox_link, recipients
 from qianshao.warnings.models import Delivery, Status, Warning
 
 NAMES_IN_NOTICE = 10  # up to this many late, a dispatcher's notice names them and their phones
@@ -140,7 +140,7 @@ def _resend(w: Warning, rows) -> None:
         subject=_("【催办·请立即叫应】%(level)s预警：%(h)s")
         % {"level": w.get_level_display(), "h": w.headline},
         body=_("您尚未回复，请点击链接回复“收到”。"),
-        link=f"/m/warnings/{w.number}/",
+        link=inbox_link(w.number),
         payload={"warning": w.number, "level": w.level},
         ref_as="delivery",
         sms=sms,

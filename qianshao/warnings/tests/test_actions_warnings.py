@@ -200,7 +200,7 @@ def test_issuing_tells_those_with_a_login_in_the_app_and_everyone_by_sms(cast, w
     assert told("warnings.issue", "inapp") == sorted(logins)
     assert told("warnings.issue", "sms") == sorted([*logins, informant.pk])
     for m in Message.objects.filter(event="warnings.issue", channel="inapp"):
-        assert m.link == f"/m/warnings/{w.number}/"
+        assert m.link == f"/m/warnings/{w.number}/?via=inbox"  # answers count as 站内消息
     for m in Message.objects.filter(event="warnings.issue", channel="sms"):
         d = delivery_of(w, m.person_id)
         assert m.address == d.phone == d.person.phone

@@ -195,6 +195,8 @@ def test_the_phone_lists_my_warnings_waiting_first_and_answers_from_the_inbox_li
     village = client_for(cast.users["village"])  # the same test client, now the village's
     page = village.get("/m/warnings/").content.decode()
     assert page.index("新预警") < page.index("旧预警")
+    from_inbox = village.get(f"/m/warnings/{new.number}/?via=inbox").content.decode()
+    assert 'name="via" value="inbox"' in from_inbox
     response = village.post(f"/m/warnings/{new.number}/", form(answer="received", via="inbox"))
     assert response.status_code == 302
     assert Delivery.objects.get(warning=new, person=cast.people["village"]).answered_via == "inbox"
