@@ -79,7 +79,8 @@ class Message(models.Model):
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=500, blank=True)
     payload = models.JSONField(default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # unique where given (a partial index: most messages have none, and skip it)
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -95,6 +96,13 @@ class Message(models.Model):
         verbose_name_plural = _("通知")
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dedupe_key"],
+                condition=models.Q(dedupe_key__isnull=False),
+                name="message_dedupe_key_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} → {self.address or self.user}: {self.subject}"

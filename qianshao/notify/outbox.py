@@ -37,49 +37,42 @@ class Notice:
     sms: bool = False
     dedupe_key: str | None = None
 
-    def messages(self, hooks: list[Webhook]) -> list[Message]:
-        common = {
-            "event": self.event,
-            "subject": self.subject[:200],
-            "body": self.body,
-            "link": self.link,
-            "payload": self.payload or {},
-        }
-        messages = []
+    def messages(self, hooks: list[Webhook]) -> list["Row"]:
+        """The rows this notice becomes: one per recipient and channel."""
+        rows: list[Row] = []
+
+        def add(channel, address, user_id=None, person_id=None, webhook_id=None):
+            key = f"{self.dedupe_key}|{channel}|{address}"[:200] if self.dedupe_key else None
+            rows.append(Row(channel, address, user_id, person_id, webhook_id, key, self))
+
         seen_users: set[int] = set()
         for person in self.people:
             if person.user_id and person.user_id not in seen_users:
                 seen_users.add(person.user_id)
-                messages.append(
-                    Message(
-                        channel=Channel.INAPP,
-                        user_id=person.user_id,
-                        person_id=person.pk,
-                        address=str(person.user_id),
-                        **common,
-                    )
-                )
+                add(Channel.INAPP, str(person.user_id), person.user_id, person.pk)
             if self.sms and settings.SMS_GATEWAY_URL:
-                messages.append(
-                    Message(
-                        channel=Channel.SMS, person_id=person.pk, address=person.phone, **common
-                    )
-                )
+                add(Channel.SMS, person.phone, person_id=person.pk)
         for user in self.users:
             if user.pk not in seen_users:
                 seen_users.add(user.pk)
-                messages.append(
-                    Message(channel=Channel.INAPP, user=user, address=str(user.pk), **common)
-                )
+                add(Channel.INAPP, str(user.pk), user.pk)
         for hook in hooks:
             if hook.wants(self.event):
-                messages.append(
-                    Message(channel=Channel.WEBHOOK, webhook=hook, address=hook.url, **common)
-                )
-        if self.dedupe_key:
-            for message in messages:
-                message.dedupe_key = f"{self.dedupe_key}|{message.channel}|{message.address}"[:200]
-        return messages
+                add(Channel.WEBHOOK, hook.url, webhook_id=hook.pk)
+        return rows
+
+
+@dataclass
+class Row:
+    """One message of a notice, as it is written: a channel and a recipient."""
+
+    channel: str
+    address: str
+    user_id: int | None
+    person_id: int | None
+    webhook_id: int | None
+    dedupe_key: str | None
+    notice: Notice
 
 
 def enqueue(
@@ -110,7 +103,9 @@ def enqueue_all(notices: Iterable[Notice]) -> list[int]:
     taken = set()
     if keys:
         taken = set(
-            Message.objects.filter(dedupe_key__in=keys).values_list("dedupe_key", flat=True)
+            Message.objects.filter(dedupe_key__isnull=False, dedupe_key__in=keys).values_list(
+                "dedupe_key", flat=True
+            )
         )
     fresh = []
     for message in messages:
@@ -131,7 +126,7 @@ COLUMNS += ["subject", "body", "link", "payload", "dedupe_key", "status", "attem
 COLUMNS += ["next_attempt_at", "created_at", "last_error"]
 
 
-def _insert(messages: list[Message], *, ignore_conflicts: bool) -> list[int]:
+def _insert(messages: list[Row], *, ignore_conflicts: bool) -> list[int]:
     """Write ``messages`` with reserved ids in one executemany (a sweep may write
     thousands; a model save prepares every field of every row, at many times the cost).
     With ``ignore_conflicts``, a dedupe key taken meanwhile by another transaction skips
@@ -143,16 +138,16 @@ def _insert(messages: list[Message], *, ignore_conflicts: bool) -> list[int]:
         [
             pk,
             uuid.uuid4() if native else uuid.uuid4().hex,
-            m.event,
+            m.notice.event,
             m.channel,
             m.user_id,
             m.person_id,
             m.webhook_id,
             m.address,
-            m.subject,
-            m.body,
-            m.link,
-            json.dumps(m.payload),
+            m.notice.subject[:200],
+            m.notice.body,
+            m.notice.link,
+            json.dumps(m.notice.payload or {}),
             m.dedupe_key,
             Status.PENDING,
             0,
@@ -245,7 +240,7 @@ def _active_webhooks() -> list[Webhook]:
 _webhooks = Settled(_active_webhooks).forget_on(Webhook)
 
 
-TASK_SIZE = 1000  # messages handed to one delivery task
+TASK_SIZE = 2000  # messages handed to one delivery task
 
 
 def _schedule(ids: list[int]) -> None:

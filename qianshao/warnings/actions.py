@@ -260,7 +260,7 @@ def issue(actor, warning: Warning) -> Warning:
         _end(actor, w.replaces, Step.UPDATE, _("已发布更新：%(n)s") % {"n": w.number}, now)
     w.status, w.issued_by, w.issued_at = Status.ISSUED, actor, now
     w.recipients = _fan_out(w, now)
-    w.save(update_fields=["status", "issued_by", "issued_at", "recipients"])
+    w.save(update_fields=[*ISSUED_FIELDS, "issued_by", "issued_at"])
     _audit(actor, w, Step.ISSUE, targets=[t.cell.code for t in w.targets.select_related("cell")])
     _tell_webhooks(w, "warnings.issue")
     return w
@@ -287,6 +287,7 @@ def _posts(w: Warning, roles) -> list[tuple]:
     return found
 
 
+ISSUED_FIELDS = ["status", "recipients", "answer_due_at", "chase_level", "chase_at"]
 DELIVERY_COLUMNS = [
     "id",
     "warning_id",
@@ -300,8 +301,6 @@ DELIVERY_COLUMNS = [
     "answered_via",
     "note",
     "due_at",
-    "chase_level",
-    "watch_at",
     "created_at",
     "updated_at",
 ]
@@ -313,6 +312,8 @@ def _fan_out(w: Warning, now: datetime) -> int:
     posts = _posts(w, rule.roles)
     held = set(Delivery.objects.filter(warning_id=w.parent_id).values_list("person_id", flat=True))
     fresh = [p for p in posts if p[0] not in held]
+    w.answer_due_at, w.chase_level = now + rule.answer, 0
+    w.chase_at = w.answer_due_at if fresh else None
     ids = reserve_ids(connection, Delivery._meta.db_table, len(fresh))
     adapt = connection.ops.adapt_datetimefield_value
     stamp, due = adapt(now), adapt(now + rule.answer)
@@ -321,8 +322,7 @@ def _fan_out(w: Warning, now: datetime) -> int:
         Delivery._meta.db_table,
         DELIVERY_COLUMNS,
         [
-            [pk, w.pk, person, cell, path, role, phone, token, "", "", ""]
-            + [due, 0, due, stamp, stamp]
+            [pk, w.pk, person, cell, path, role, phone, token, "", "", "", due, stamp, stamp]
             for pk, token, (person, cell, path, role, phone, _user) in zip(
                 ids, links.tokens_for(ids), fresh, strict=True
             )
@@ -411,9 +411,8 @@ def _end(actor, warning: Warning, step: str, reason: str, now, taken: bool = Fal
     """End ``warning`` by ``step``: status, nobody chased any more, its relays ended too."""
     w = warning if taken else _take(None, warning, step)
     w.status = TRANSITIONS[w.status][step]
-    w.ended_at, w.end_reason = now, reason[:500]
-    w.save(update_fields=["status", "ended_at", "end_reason"])
-    Delivery.objects.filter(warning=w, watch_at__isnull=False).update(watch_at=None)
+    w.ended_at, w.end_reason, w.chase_at = now, reason[:500], None  # nobody chased any more
+    w.save(update_fields=["status", "ended_at", "end_reason", "chase_at"])
     _audit(actor, w, step, reason)
     for relay in Warning.objects.filter(parent=w, status=Status.ISSUED):
         relay_step = step if step != Step.UPDATE else Step.CANCEL
@@ -493,7 +492,7 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
         w.save(force_insert=True)
         Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
         w.recipients = _fan_out(w, now)
-        w.save(update_fields=["recipients"])
+        w.save(update_fields=ISSUED_FIELDS)
         w._before = None
         _audit(actor, w, "relay", parent=p.number, targets=[t.code for t in targets])
         return w
@@ -517,7 +516,7 @@ def answer(
     """叫应: the recipient answers — received, acting (with a note), done (with the number
     of people evacuated). Each answer once and in that order; none after the warning ended.
     ``actor`` None is a one-tap link, which names the delivery itself. Side effects: a
-    reply record, one audit record; the chase stops."""
+    reply record, one audit record; the chase passes them by."""
     if answer not in ANSWER_ORDER:
         raise ActionError(_("未知的答复"), "answer")
     if via not in Channel.values:
@@ -543,10 +542,10 @@ def answer(
             _("您已答复“%(a)s”") % {"a": Answer(d.answer).label},
             "answer",
         )
-    before = {"answer": d.answer, "chase_level": d.chase_level}
+    before = {"answer": d.answer}
     if d.answered_at is None:
         d.answered_at, d.answered_via = now, via
-    d.answer, d.watch_at, d.updated_at = answer, None, now
+    d.answer, d.updated_at = answer, now
     d.note = note or d.note
     if evacuated is not None:
         d.evacuated = evacuated
@@ -557,7 +556,6 @@ def answer(
             "answered_via",
             "note",
             "evacuated",
-            "watch_at",
             "updated_at",
         ]
     )

@@ -34,13 +34,13 @@ class FeedAdmin(AuditedModelAdmin):
 class WarningAdmin(ReadOnlyAdmin):
     """Warnings change only through their steps (pages, API, CAP feeds, the sweep)."""
 
-    list_display = ["number", "headline", "level", "status", "source", "cell", "issued_at"]
+    list_display = ["number", "headline", "level", "status", "cell", "issued_at", "chase_level"]
     list_filter = ["status", "level", "source", "type"]
     search_fields = ["number", "headline", "cap_identifier"]
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["warning", "person", "cell", "role", "answer", "answered_at", "chase_level"]
-    list_filter = ["answer", "chase_level", "role"]
+    list_display = ["warning", "person", "cell", "role", "answer", "answered_at"]
+    list_filter = ["answer", "role"]
     raw_id_fields = ["warning", "person", "cell"]

@@ -77,6 +77,10 @@ class WarningOut(OutSchema):
     issued_at: datetime | None
     ended_at: datetime | None
     recipients: int
+    answer_due_at: datetime | None
+    chase_level: int = Field(
+        ..., description="催办: 0 not yet, 1 resent and own level told, 2 the level above"
+    )
 
     @staticmethod
     def resolve_level_label(w) -> str:
@@ -145,4 +149,3 @@ class DeliveryOut(OutSchema):
     answered_via: str
     note: str
     evacuated: int | None
-    chase_level: int

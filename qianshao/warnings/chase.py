@@ -1,21 +1,22 @@
 """Chasing those who have not answered (催办): a periodic sweep, idempotent, catching up.
 
-Every unanswered delivery carries ``watch_at``: when the sweep must next look at it. At its
-due time (the level's 叫应 time after issue) the warning is sent to the recipient again and
-the dispatcher of their own level is told; if still unanswered ``escalate`` later, the
-dispatcher of the level above is told. Answering, or the warning ending, clears the watch.
+A warning's deliveries fall due together, at the level's 叫应 time after issue: the
+warning keeps that time (``answer_due_at``), how far the chase has come (``chase_level``:
+0 not yet, 1 resent and their own level told, 2 the level above told) and when it must go
+on (``chase_at``, indexed: the sweep reads only warnings whose time has come). At the due
+time, everyone who has not answered is sent the warning again and the dispatcher of their
+own level is told; ``escalate`` later, the dispatcher of the level above is told of those
+still silent. The warning ending, or everyone answering, ends the chase.
 
 "Their own level" is the nearest cell at or above the recipient's with a dispatcher (调度员)
 other than the recipient — for a village member, usually the township; "the level above"
-is the next such cell above that one (docs/adr/0013). Each step raises the delivery's
-``chase_level`` once: a sweep that runs twice, or after the worker was down, never tells
-anyone twice, and one that comes late takes every step that fell due meanwhile.
+is the next such cell above that one (docs/adr/0013). Each step is taken once, the warning
+locked: a sweep that runs twice, or after the worker was down, never tells anyone twice,
+and one that comes late takes every step that fell due meanwhile.
 
-The sweep works on sets, not rows: the deliveries of one warning fall due together, so
-it takes each warning's due deliveries by (level, due time) — one UPDATE moves them, the
-database writes their resent messages (``notify.outbox.enqueue_query``), one grouped count
-by cell tells each dispatcher how many of theirs are late, in one transaction per warning
-with the warning locked, and one audit record per warning and step.
+The sweep works on sets, not rows: the database writes the resent messages from the
+unanswered deliveries (``notify.outbox.enqueue_query``), and one count grouped by cell tells
+each dispatcher how many of theirs are late, with one audit record per warning and step.
 """
 
 from collections import defaultdict
@@ -31,7 +32,7 @@ from django.utils.translation import gettext as _
 from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append_all as audit_all
 from qianshao.grid import tree
-from qianshao.grid.models import Cell, Person, Role, RoleAssignment, active_on
+from qianshao.grid.models import Role, RoleAssignment, active_on
 from qianshao.notify.outbox import Notice, enqueue_all, enqueue_query
 from qianshao.warnings import actions, rules
 from qianshao.warnings.actions import inbox_link, recipients
@@ -41,16 +42,11 @@ NAMES_IN_NOTICE = 10  # up to this many late, a dispatcher's notice names them a
 
 
 def sweep(now: datetime | None = None) -> int:
-    """Expire what has run out, then chase what is due; returns the deliveries handled."""
+    """Expire what has run out, then chase what is due; returns the deliveries chased."""
     now = now or timezone.now()
     expire_due(now)
-    due = (
-        Delivery.objects.filter(watch_at__lte=now)
-        .values_list("warning_id", flat=True)
-        .distinct()
-        .order_by("warning_id")
-    )
-    return sum(chase_warning(warning_id, now) for warning_id in list(due))
+    due = Warning.objects.filter(chase_at__lte=now).order_by("chase_at", "pk")
+    return sum(chase_warning(pk, now) for pk in list(due.values_list("pk", flat=True)))
 
 
 def expire_due(now: datetime) -> int:
@@ -64,35 +60,54 @@ def expire_due(now: datetime) -> int:
 
 @transaction.atomic
 def chase_warning(warning_id: int, now: datetime) -> int:
-    """Take the due deliveries of one warning a step further; returns how many."""
+    """Take the chase of one warning as far as ``now`` asks; returns how many were late."""
     w = Warning.objects.select_for_update().get(pk=warning_id)  # one sweep at a time
-    due = Delivery.objects.filter(warning=w, watch_at__lte=now)
-    if w.status != Status.ISSUED or w.valid_until <= now:
-        return due.update(watch_at=None)
-    rule = rules.rule(w.level)
-    groups = list(due.values_list("chase_level", "due_at").annotate(n=Count("id")).order_by())
-    chasers, told, handled, moves = _Chasers(w), defaultdict(dict), 0, []
-    for level, due_at, _n in groups:
-        first, second = due_at, due_at + rule.escalate
-        reached = max(level, 1 if now >= first else 0, 2 if now >= second else 0)
-        rows = due.filter(chase_level=level, due_at=due_at)
-        if level < 1 <= reached:
-            _resend(w, rows)
-        for step in range(level + 1, reached + 1):
-            _count_late(told[step], step, rows, chasers)
-        moves.append((rows, reached, second if reached == 1 else None))
+    if w.chase_at is None or w.chase_at > now:
+        return 0  # another sweep was first
+    late = Delivery.objects.filter(warning=w, answered_at__isnull=True)
+    silent = late.count()
+    if w.status != Status.ISSUED or w.valid_until <= now or not silent:
+        Warning.objects.filter(pk=w.pk).update(chase_at=None)
+        return 0
+    escalate = rules.rule(w.level).escalate
+    first, second = w.answer_due_at, w.answer_due_at + escalate
+    reached = max(w.chase_level, 1 if now >= first else 0, 2 if now >= second else 0)
+    chasers, told = _Chasers(w), {}
+    if w.chase_level < 1 <= reached:
+        _resend(w, late)
+    for step in range(w.chase_level + 1, reached + 1):
+        told[step] = {}
+        _count_late(told[step], step, late, chasers)
     enqueue_all(_notices(w, told, chasers))
-    for rows, reached, watch in moves:
-        handled += rows.update(chase_level=reached, watch_at=watch, updated_at=now)
+    w.chase_level, w.chase_at = reached, second if reached == 1 else None
+    w.save(update_fields=["chase_level", "chase_at"])
     _audit(w, told)
-    return handled
+    return silent if told else 0
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A dispatcher's cell, as the sweep needs it."""
+
+    pk: int
+    path: str
+    code: str
+
+
+@dataclass(frozen=True)
+class _Person:
+    """A dispatcher, as a notice needs them (``notify.outbox.Notice.people``)."""
+
+    pk: int
+    user_id: int | None
+    phone: str
 
 
 @dataclass
 class _Late:
     """The late recipients one dispatcher cell is told of, at one step."""
 
-    cell: Cell
+    cell: _Cell
     count: int = 0
     where: dict[str, int] = field(default_factory=dict)  # cell name: how many
     names: list[str] = field(default_factory=list)  # who, when few
@@ -108,16 +123,20 @@ class _Chasers:
             within |= Q(cell__path__in=tree.ancestor_paths(path))
         posts = RoleAssignment.objects.filter(
             active_on(), within, role=Role.DISPATCHER, department__isnull=True
-        ).select_related("cell", "person")
-        self.people: dict[str, dict[int, Person]] = defaultdict(dict)
-        self.cells: dict[str, Cell] = {}
-        for post in posts:
-            self.people[post.cell.path][post.person_id] = post.person
-            self.cells[post.cell.path] = post.cell
+        )
+        self.posts = posts.values("person_id")  # to filter by in SQL: a subquery, not a list
+        posts = posts.values_list(
+            "cell_id", "cell__path", "cell__code", "person_id", "person__user_id", "person__phone"
+        )
+        self.people: dict[str, dict[int, _Person]] = defaultdict(dict)
+        self.cells: dict[str, _Cell] = {}
+        for cell_id, path, code, person_id, user_id, phone in posts:
+            self.people[path][person_id] = _Person(person_id, user_id, phone)
+            self.cells[path] = _Cell(cell_id, path, code)
         self.dispatchers = {pk for people in self.people.values() for pk in people}
-        self._ladders: dict[str, list[Cell]] = {}
+        self._ladders: dict[str, list[_Cell]] = {}
 
-    def ladder(self, path: str, person_id: int | None = None) -> list[Cell]:
+    def ladder(self, path: str, person_id: int | None = None) -> list[_Cell]:
         """The dispatcher cells at or above ``path``, nearest first, leaving out a cell
         whose only dispatcher is the recipient ``person_id``."""
         found = self._ladders.get(path)
@@ -161,10 +180,10 @@ def _count_late(late: dict[int, _Late], step: int, rows, chasers: _Chasers) -> N
         entry.count += n
         entry.where[name] = entry.where.get(name, 0) + n
 
-    ordinary = rows.exclude(person_id__in=chasers.dispatchers)
+    ordinary = rows.exclude(person_id__in=chasers.posts)
     for path, name, n in ordinary.values_list("cell_path", "cell__name").annotate(n=Count("id")):
         count(path, name, n)
-    for path, name, person_id in rows.filter(person_id__in=chasers.dispatchers).values_list(
+    for path, name, person_id in rows.filter(person_id__in=chasers.posts).values_list(
         "cell_path", "cell__name", "person_id"
     ):
         count(path, name, 1, person_id)

@@ -166,6 +166,12 @@ class Warning(models.Model):
     cap_sent = models.DateTimeField(null=True, blank=True)
     cap_xml = models.TextField(blank=True, help_text=_("导入的 CAP 原文"))
     recipients = models.PositiveIntegerField(_("接收人数"), default=0)
+    # 叫应 and its chase, for all of its deliveries at once (they fall due together): when
+    # they must have answered, how far the chase of those who have not has come (0 not yet,
+    # 1 resent and their own level told, 2 the level above told), and when it goes on.
+    answer_due_at = models.DateTimeField(_("叫应时限"), null=True, blank=True)
+    chase_level = models.PositiveSmallIntegerField(_("催办级别"), default=0)
+    chase_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     SCOPE_FIELD = "targets__cell_path"
 
@@ -227,8 +233,8 @@ class Channel(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One warning to one responsible person: whether and how they answered, and how far
-    the chase has come (0 not yet, 1 resent and their dispatcher told, 2 the level above)."""
+    """One warning to one responsible person: whether, when and how they answered (the
+    chase of those who have not is the warning's: ``Warning.chase_level``)."""
 
     # Indexed as written below, not per key: a fan-out writes tens of thousands at once.
     warning = models.ForeignKey(Warning, models.CASCADE, related_name="deliveries", db_index=False)
@@ -253,8 +259,6 @@ class Delivery(models.Model):
     note = models.CharField(_("处置说明"), max_length=500, blank=True)
     evacuated = models.PositiveIntegerField(_("转移人数"), null=True, blank=True)
     due_at = models.DateTimeField(_("叫应时限"))
-    chase_level = models.PositiveSmallIntegerField(_("催办级别"), default=0)
-    watch_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -268,10 +272,7 @@ class Delivery(models.Model):
             # also the index of a person's deliveries
             models.UniqueConstraint(fields=["person", "warning"], name="one_delivery_per_person")
         ]
-        indexes = [
-            models.Index(fields=["watch_at"]),  # the chase sweep
-            models.Index(fields=["warning", "cell_path"]),  # a warning's, by subtree
-        ]
+        indexes = [models.Index(fields=["warning", "cell_path"])]  # a warning's, by subtree
 
     def __str__(self) -> str:
         return f"{self.warning_id} → {self.person_id}"

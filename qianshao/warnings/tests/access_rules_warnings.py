@@ -150,7 +150,8 @@ def outsider_api(cast) -> dict:
 def state() -> tuple:
     return (
         list(Warning.objects.order_by("pk").values_list("pk", "status", "approved_by", "level")),
-        list(Delivery.objects.order_by("pk").values_list("pk", "answer", "chase_level")),
+        list(Delivery.objects.order_by("pk").values_list("pk", "answer")),
+        list(Warning.objects.order_by("pk").values_list("pk", "chase_level", "chase_at")),
         Reply.objects.count(),
         Submission.objects.count(),
     )

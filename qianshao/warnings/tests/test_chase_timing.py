@@ -23,7 +23,7 @@ from qianshao.grid.models import Role
 from qianshao.notify.models import Message
 from qianshao.testing import appoint
 from qianshao.warnings import actions, chase, rules
-from qianshao.warnings.models import Answer, Channel, Delivery, Level, LevelRule, Status
+from qianshao.warnings.models import Answer, Channel, Delivery, Level, LevelRule, Status, Warning
 
 START = datetime(2026, 7, 1, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 ANSWER, ESCALATE = 60, 60  # minutes, configured below for yellow
@@ -99,9 +99,8 @@ def chase_records(w) -> list[dict]:
 def state() -> tuple:
     """What a sweep could change: a sweep that should do nothing leaves it equal."""
     return (
-        list(
-            Delivery.objects.order_by("pk").values_list("pk", "chase_level", "watch_at", "answer")
-        ),
+        list(Warning.objects.order_by("pk").values_list("pk", "chase_level", "chase_at")),
+        list(Delivery.objects.order_by("pk").values_list("pk", "answer")),
         list(Message.objects.order_by("pk").values_list("pk", flat=True)),
         AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first(),
     )
@@ -124,8 +123,8 @@ def test_each_level_is_told_exactly_once_at_its_minute(cast, issued_at_start, sw
         assert again == ([village.pk] if minute >= first else []), minute
         assert one == ([township] if minute >= first else []), minute
         assert two == ([county] if minute >= second else []), minute
-    d = Delivery.objects.get(person=village)
-    assert (d.chase_level, d.watch_at, d.answered_at) == (2, None, None)
+    d = Delivery.objects.select_related("warning").get(person=village)
+    assert (d.warning.chase_level, d.warning.chase_at, d.answered_at) == (2, None, None)
     # the dispatchers are told by SMS too, once
     assert chased(1, "sms") == [township] and chased(2, "sms") == [county]
 
@@ -141,8 +140,8 @@ def test_the_township_dispatcher_who_is_a_recipient_is_chased_by_the_county(
     assert chased(1) == [county], "his own cell has no other dispatcher: the county"
     sweep_at(ANSWER + ESCALATE)
     assert chased() == [county], "above the county there is nobody to tell"
-    d = Delivery.objects.get(person_id=township)
-    assert (d.chase_level, d.watch_at) == (2, None)
+    d = Delivery.objects.select_related("warning").get(person_id=township)
+    assert (d.warning.chase_level, d.warning.chase_at) == (2, None)
 
 
 def test_repeated_sweeps_tell_nobody_again(cast, issued_at_start, sweep_at):
@@ -165,7 +164,8 @@ def test_an_answered_delivery_is_never_chased(cast, issued_at_start, sweep_at):
         assert sweep_at(minutes) == 0
     assert resent() == chased() == []
     assert chase_records(w) == []
-    assert set(Delivery.objects.values_list("chase_level", flat=True)) == {0}
+    w.refresh_from_db()
+    assert (w.chase_level, w.chase_at) == (0, None), "everyone answered: nothing to chase"
 
 
 def test_an_answer_between_the_steps_stops_the_chase(cast, issued_at_start, sweep_at):
@@ -196,7 +196,8 @@ def test_a_sweep_long_after_takes_every_step_at_once_and_tells_each_dispatcher_o
         (1, sorted([cast.township.code, cast.county.code])),
         (2, [cast.county.code]),
     ]
-    assert set(Delivery.objects.values_list("chase_level", "watch_at")) == {(2, None)}
+    w.refresh_from_db()
+    assert (w.chase_level, w.chase_at) == (2, None)
     done = state()
     for minutes in [5 * 60, 5 * 60 + 1, 11 * 60]:
         assert sweep_at(minutes) == 0
