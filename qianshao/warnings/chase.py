@@ -19,7 +19,6 @@ unanswered deliveries (``notify.outbox.enqueue_query``), and one count grouped b
 each dispatcher how many of theirs are late, with one audit record per warning and step.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append_all as audit_all
 from qianshao.grid import tree
-from qianshao.grid.models import Role, RoleAssignment, active_on
+from qianshao.grid.dispatchers import DispatchCell, Dispatchers
 from qianshao.notify.outbox import Notice, enqueue_all, enqueue_query
 from qianshao.warnings import actions, rules
 from qianshao.warnings.actions import inbox_link, recipients
@@ -72,7 +71,7 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     escalate = rules.rule(w.level).escalate
     first, second = w.answer_due_at, w.answer_due_at + escalate
     reached = max(w.chase_level, 1 if now >= first else 0, 2 if now >= second else 0)
-    chasers, told = _Chasers(w), {}
+    chasers, told = Dispatchers(w.targets.values_list("cell_path", flat=True)), {}
     if w.chase_level < 1 <= reached:
         _resend(w, late)
     for step in range(w.chase_level + 1, reached + 1):
@@ -85,69 +84,14 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     return silent if told else 0
 
 
-@dataclass(frozen=True)
-class _Cell:
-    """A dispatcher's cell, as the sweep needs it."""
-
-    pk: int
-    path: str
-    code: str
-
-
-@dataclass(frozen=True)
-class _Person:
-    """A dispatcher, as a notice needs them (``notify.outbox.Notice.people``)."""
-
-    pk: int
-    user_id: int | None
-    phone: str
-
-
 @dataclass
 class _Late:
     """The late recipients one dispatcher cell is told of, at one step."""
 
-    cell: _Cell
+    cell: DispatchCell
     count: int = 0
     where: dict[str, int] = field(default_factory=dict)  # cell name: how many
     names: list[str] = field(default_factory=list)  # who, when few
-
-
-class _Chasers:
-    """The dispatcher cells over one warning's recipients, and who holds them."""
-
-    def __init__(self, w: Warning):
-        within = Q(pk__in=[])
-        for path in w.targets.values_list("cell_path", flat=True):
-            within |= tree.subtree_q(path, "cell__path")
-            within |= Q(cell__path__in=tree.ancestor_paths(path))
-        posts = RoleAssignment.objects.filter(
-            active_on(), within, role=Role.DISPATCHER, department__isnull=True
-        )
-        self.posts = posts.values("person_id")  # to filter by in SQL: a subquery, not a list
-        posts = posts.values_list(
-            "cell_id", "cell__path", "cell__code", "person_id", "person__user_id", "person__phone"
-        )
-        self.people: dict[str, dict[int, _Person]] = defaultdict(dict)
-        self.cells: dict[str, _Cell] = {}
-        for cell_id, path, code, person_id, user_id, phone in posts:
-            self.people[path][person_id] = _Person(person_id, user_id, phone)
-            self.cells[path] = _Cell(cell_id, path, code)
-        self.dispatchers = {pk for people in self.people.values() for pk in people}
-        self._ladders: dict[str, list[_Cell]] = {}
-
-    def ladder(self, path: str, person_id: int | None = None) -> list[_Cell]:
-        """The dispatcher cells at or above ``path``, nearest first, leaving out a cell
-        whose only dispatcher is the recipient ``person_id``."""
-        found = self._ladders.get(path)
-        if found is None:  # the parent's ladder, with this cell first if it dispatches
-            parent = path[: path.rfind(tree.SEPARATOR, 0, len(path) - 1) + 1]
-            found = [self.cells[path]] if path in self.cells else []
-            found += self.ladder(parent) if parent else []
-            self._ladders[path] = found
-        if person_id in self.dispatchers:
-            return [c for c in found if set(self.people[c.path]) - {person_id}]
-        return found
 
 
 def _resend(w: Warning, rows) -> None:
@@ -167,7 +111,7 @@ def _resend(w: Warning, rows) -> None:
     )
 
 
-def _count_late(late: dict[int, _Late], step: int, rows, chasers: _Chasers) -> None:
+def _count_late(late: dict[int, _Late], step: int, rows, chasers: Dispatchers) -> None:
     """Add the late ``rows`` to what each dispatcher cell is told at ``step``: how many of
     theirs are late, where, and — when few — who."""
 
@@ -203,7 +147,7 @@ def _count_late(late: dict[int, _Late], step: int, rows, chasers: _Chasers) -> N
             wanted[ladder[step - 1].pk].names.append(f"{name}（{phone}）")
 
 
-def _notices(w: Warning, told: dict[int, dict[int, _Late]], chasers: _Chasers) -> list[Notice]:
+def _notices(w: Warning, told: dict[int, dict[int, _Late]], chasers: Dispatchers) -> list[Notice]:
     """One notice per step and dispatcher cell: how many are late, where, and — when few —
     who, with their phones."""
     subjects = {
@@ -216,14 +160,13 @@ def _notices(w: Warning, told: dict[int, dict[int, _Late]], chasers: _Chasers) -
         for late in found.values():
             names = late.names if len(late.names) == late.count else []
             where = "、".join(f"{name} {n} 人" for name, n in sorted(late.where.items()))
-            people = chasers.people[late.cell.path]
             notices.append(
                 Notice(
                     "warnings.chase",
                     subjects[step] % {"n": late.count, "level": level, "h": w.headline},
                     body=(urge % {"who": "、".join(names) if names else where})[:500],
                     link=f"/warnings/{w.number}/board/?cell={late.cell.code}",
-                    people=[people[pk] for pk in sorted(people)],
+                    people=chasers.of(late.cell),
                     sms=True,
                     # once per warning, step and dispatcher cell: what comes due later for
                     # the same cell (a relay's deliveries are another warning) is on the board
