@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "qianshao.notify",
     "qianshao.hazards",
     "qianshao.warnings",
+    "qianshao.disasters",
     "qianshao.web",
     "qianshao.bench",
 ]

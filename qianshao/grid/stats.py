@@ -26,7 +26,7 @@ def subtree_counts(cell: Cell) -> dict:
     }
 
 
-def _child_code(field: str, parent_path: str):
+def child_code(field: str, parent_path: str):
     """The code of the child of ``parent_path`` that a descendant's path runs through."""
     rest = Substr(field, len(parent_path) + 1)
     return Substr(rest, 1, StrIndex(rest, Value(tree.SEPARATOR)) - Value(1))
@@ -37,7 +37,7 @@ def child_counts(cell: Cell) -> dict[str, dict]:
     cells = (
         Cell.objects.subtree(cell.path)
         .exclude(pk=cell.pk)
-        .annotate(child=_child_code("path", cell.path))
+        .annotate(child=child_code("path", cell.path))
         .values_list("child")
         .annotate(n=Count("id"))
         .order_by()
@@ -46,7 +46,7 @@ def child_counts(cell: Cell) -> dict[str, dict]:
         RoleAssignment.objects.active()
         .filter(tree.subtree_q(cell.path, "cell__path"))
         .exclude(cell=cell)
-        .annotate(child=_child_code("cell__path", cell.path))
+        .annotate(child=child_code("cell__path", cell.path))
         .values_list("child")
         .annotate(n=Count("person", distinct=True))
         .order_by()

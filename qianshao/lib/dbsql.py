@@ -148,21 +148,27 @@ def update_rows(connection, table: str, columns: list[str], rows: list[list]) ->
         cursor.executemany(f"UPDATE {quote(table)} SET {sets} WHERE id = %s", rows)
 
 
-def add_to_counters(connection, table: str, keys: list[str], rows: list[tuple]) -> None:
-    """Add each row's last value to the counter named by its keys, creating it at need.
+def add_to_counters(
+    connection, table: str, keys: list[str], rows: list[tuple], counters: tuple = ("n",)
+) -> None:
+    """Add each row's last values to the ``counters`` named by its keys, creating them at
+    need.
 
     ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n``: the same statement
-    on SQLite (3.24+) and PostgreSQL (9.5+); the counter column is ``n``.
+    on SQLite (3.24+) and PostgreSQL (9.5+).
     """
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in [*keys, "n"])
-    one = "(" + ", ".join(["%s"] * (len(keys) + 1)) + ")"
+    columns = ", ".join(quote(c) for c in [*keys, *counters])
+    one = "(" + ", ".join(["%s"] * (len(keys) + len(counters))) + ")"
     conflict = ", ".join(quote(k) for k in keys)
+    add = ", ".join(
+        f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in counters
+    )
     sql = (
         f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([one] * len(rows))} "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET n = {quote(table)}.n + excluded.n"
+        f"ON CONFLICT ({conflict}) DO UPDATE SET {add}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value for row in rows for value in row])

@@ -253,7 +253,7 @@ def test_a_wrong_report_is_refused_naming_the_field_and_nothing_written(
 def test_photos_are_re_encoded_before_the_transaction_takes_its_locks(cast, monkeypatch):
     from django.db import connection
 
-    from qianshao.hazards import photos
+    from qianshao.lib import photos
 
     seen, original = [], photos.clean
 

@@ -422,7 +422,7 @@ def test_an_escalation_to_a_department_the_county_does_not_have_is_refused(
 def test_step_photos_are_re_encoded_before_the_steps_transaction(cast, rectifying, monkeypatch):
     from django.db import connection
 
-    from qianshao.hazards import photos
+    from qianshao.lib import photos
 
     seen, original = [], photos.clean
 

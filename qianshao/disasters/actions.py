@@ -1,0 +1,465 @@
+"""The steps of 灾情报送: the daily zero report and its correction, a disaster's 初报, 续报
+and 核报, and relief applications. Each runs in one transaction: it checks the user against
+``permissions`` and the input, changes the rows (and the day's counters), writes one audit
+record and queues its notifications.
+
+``actor`` is the user, or ``None`` for the system (imports, the demo).
+"""
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianshao.audit.chain import append as audit
+from qianshao.disasters import permissions, schedule
+from qianshao.disasters.models import (
+    INDICATORS,
+    DayTally,
+    DisasterReport,
+    DisasterType,
+    ReliefApplication,
+    ReliefKind,
+    ReliefStatus,
+    ReportStatus,
+    Stage,
+    Version,
+    ZeroKind,
+    ZeroReport,
+)
+from qianshao.disasters.photos import attach
+from qianshao.grid import tree
+from qianshao.grid.models import Cell
+from qianshao.hazards import routing
+from qianshao.lib import photos
+from qianshao.lib.dbsql import add_to_counters
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.numbers import numbered
+from qianshao.lib.text import clean_text
+from qianshao.notify.outbox import enqueue
+
+INITIAL_WITHIN = timedelta(hours=2)  # 初报 within two hours of the event
+CLOCK_SKEW = timedelta(minutes=10)
+MAX_COUNT = 100_000_000
+MAX_AMOUNT = Decimal("10000000000")
+
+
+def _person_of(user):
+    return getattr(user, "person", None) if user is not None else None
+
+
+# --- the zero report --------------------------------------------------------------------
+
+
+def file_zero(
+    actor,
+    *,
+    cell: Cell,
+    day: date | None = None,
+    kind: str = ZeroKind.NONE,
+    disaster: DisasterReport | None = None,
+) -> ZeroReport:
+    """零报告: ``cell``'s report for ``day`` (today): nothing happened, or see ``disaster``.
+    One per cell and day — whoever comes second is refused (a change is a correction).
+    Side effects: the day's counters, one audit record."""
+    now = timezone.now()
+    day = day or schedule.today()
+    if day > schedule.today():
+        raise ActionError(_("报告日不能晚于今天"), "day")
+    if cell.kind not in schedule.rule().kinds:
+        raise ActionError(_("该网格不需要报送零报告"), "cell")
+    if actor is not None and not permissions.files_for(actor, cell):
+        raise NotAllowed(_("只有本网格的信息员或网格员可以报送"), "cell")
+    _check_kind(kind, disaster, cell)
+    report = ZeroReport(
+        cell=cell,
+        cell_path=cell.path,
+        day=day,
+        kind=kind,
+        disaster=disaster,
+        reporter=_person_of(actor),
+        reported_by=actor,
+        submitted_at=now,
+        on_time=schedule.is_on_time(day, now),
+    )
+    try:
+        with transaction.atomic():
+            report.save(force_insert=True)
+            _count(cell.path, day, 1, report.on_time)
+            audit(
+                actor=actor,
+                action="disasters.zero",
+                obj=report,
+                cell_path=cell.path,
+                after={"day": day, "kind": kind, "on_time": report.on_time},
+            )
+    except IntegrityError:
+        first = ZeroReport.objects.select_related("reporter").get(cell=cell, day=day)
+        raise Conflict(
+            _("%(cell)s %(day)s 的零报告已由%(who)s于 %(at)s 报送")
+            % {
+                "cell": cell.name,
+                "day": day,
+                "who": first.reporter.name if first.reporter else _("系统"),
+                "at": timezone.localtime(first.submitted_at).strftime("%H:%M"),
+            },
+            "day",
+        ) from None
+    return report
+
+
+def _check_kind(kind: str, disaster, cell: Cell) -> None:
+    if kind not in ZeroKind.values:
+        raise ActionError(_("未知的报告内容"), "kind")
+    if kind == ZeroKind.DISASTER and disaster is None:
+        raise ActionError(_("有灾情时请注明灾情报告"), "disaster")
+    if kind == ZeroKind.NONE and disaster is not None:
+        raise ActionError(_("无灾情的零报告不能注明灾情报告"), "disaster")
+    if disaster is not None and not tree.is_within(disaster.cell_path, cell.path):
+        raise ActionError(_("该灾情报告不属于本网格"), "disaster")
+
+
+def _count(path: str, day: date, n: int, on_time: bool) -> None:
+    rows = [(p, day, n, n if on_time else 0) for p in tree.lineage(path)]
+    add_to_counters(connection, DayTally._meta.db_table, ["path", "day"], rows, ("n", "on_time"))
+
+
+@transaction.atomic
+def correct_zero(
+    actor, report: ZeroReport, *, kind: str, disaster: DisasterReport | None = None, reason: str
+) -> ZeroReport:
+    """更正 a zero report's content (its time stands): by its reporter or the level above.
+    Side effects: one audit record with before and after."""
+    reason = clean_text(reason, "reason", limit=500)
+    z = ZeroReport.objects.select_for_update().select_related("cell").get(pk=report.pk)
+    if actor is not None and not (
+        actor.pk == z.reported_by_id or permissions.verifies_for(actor, z.cell)
+    ):
+        raise NotAllowed(_("只有报告人或上级可以更正零报告"), "kind")
+    _check_kind(kind, disaster, z.cell)
+    if (kind, disaster) == (z.kind, z.disaster):
+        raise Conflict(_("更正内容与原报告相同"), "kind")
+    before = {"kind": z.kind, "disaster": z.disaster.number if z.disaster else None}
+    z.kind, z.disaster, z.corrected_at = kind, disaster, timezone.now()
+    z.save(update_fields=["kind", "disaster", "corrected_at"])
+    audit(
+        actor=actor,
+        action="disasters.correct_zero",
+        obj=z,
+        cell_path=z.cell_path,
+        before=before,
+        after={"kind": kind, "disaster": disaster.number if disaster else None},
+        note=reason,
+    )
+    return z
+
+
+# --- disaster reports -------------------------------------------------------------------
+
+
+def checked_figures(figures: dict) -> dict:
+    """The indicators, each a non-negative number, and consistent with one another (no
+    more dead than affected, no more lost than damaged than affected crops …)."""
+    found = {}
+    for name, (label, places) in INDICATORS.items():
+        value = figures.get(name) or 0
+        try:
+            value = Decimal(str(value)) if places else int(value)
+        except (ValueError, ArithmeticError):
+            raise ActionError(_("%(f)s 须为数字") % {"f": label}, name) from None
+        if value < 0:
+            raise ActionError(_("%(f)s 不能为负数") % {"f": label}, name)
+        if value > (MAX_AMOUNT if places else MAX_COUNT):
+            raise ActionError(_("%(f)s 超出合理范围") % {"f": label}, name)
+        if places and value != round(value, places):
+            raise ActionError(_("%(f)s 最多保留两位小数") % {"f": label}, name)
+        found[name] = value
+    unknown = set(figures) - set(INDICATORS)
+    if unknown:
+        raise ActionError(_("未知的指标 %(f)s") % {"f": "、".join(sorted(unknown))}, "figures")
+    for part, whole in [
+        ("dead", "affected"),
+        ("missing", "affected"),
+        ("relocated", "affected"),
+        ("need_relief", "affected"),
+        ("crops_damaged_ha", "crops_affected_ha"),
+        ("crops_lost_ha", "crops_damaged_ha"),
+        ("collapsed_households", "collapsed_rooms"),
+    ]:
+        if found[part] > found[whole]:
+            raise ActionError(
+                _("%(part)s 不能大于 %(whole)s")
+                % {"part": INDICATORS[part][0], "whole": INDICATORS[whole][0]},
+                part,
+            )
+    return found
+
+
+def report(
+    actor,
+    *,
+    type: str,
+    started_at: datetime,
+    cell: Cell,
+    place: str = "",
+    figures: dict,
+    note: str = "",
+    photo_files=(),
+) -> DisasterReport:
+    """初报: a disaster in ``cell``, due within two hours of its start. Side effects: the
+    report and its first version, photos, one audit record; the township and the county's
+    dispatchers are told (SMS when people died or are missing)."""
+    now = timezone.now()
+    if type not in DisasterType.values:
+        raise ActionError(_("未知的灾害类型"), "type")
+    if started_at > now + CLOCK_SKEW:
+        raise ActionError(_("发生时间不能晚于现在"), "started_at")
+    place = clean_text(place, "place", limit=200, required=False)
+    note = clean_text(note, "note", limit=4000, required=False)
+    figures = checked_figures(figures)
+    if actor is not None and not permissions.reports_for(actor, cell):
+        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    cleaned = photos.clean_all(photo_files)
+
+    def write(number: str) -> DisasterReport:
+        d = DisasterReport(
+            number=number,
+            type=type,
+            started_at=started_at,
+            cell=cell,
+            cell_path=cell.path,
+            place=place,
+            status=ReportStatus.REPORTED,
+            reported_at=now,
+            initial_on_time=now - started_at <= INITIAL_WITHIN,
+            reporter=_person_of(actor),
+            reported_by=actor,
+            updated_at=now,
+            **figures,
+        )
+        d.save(force_insert=True)
+        _version(d, Stage.INITIAL, figures, note, actor, now, cleaned)
+        audit(
+            actor=actor,
+            action="disasters.report",
+            obj=d,
+            cell_path=d.cell_path,
+            after=_plain(figures)
+            | {"type": type, "started_at": started_at, "on_time": d.initial_on_time},
+            note=note,
+        )
+        _tell(d, _("【灾情初报】%(cell)s%(type)s") % _names(d), figures)
+        return d
+
+    return numbered("ZQ", now, DisasterReport, write)
+
+
+@transaction.atomic
+def follow_up(actor, disaster: DisasterReport, *, figures: dict, note: str = "", photo_files=()):
+    """续报: the figures as they stand now; the latest version is the one that counts.
+    Side effects: a version, photos, one audit record; the township and county told."""
+    note = clean_text(note, "note", limit=4000, required=False)
+    figures = checked_figures(figures)
+    cleaned = photos.clean_all(photo_files)
+    d = _take(disaster)
+    if actor is not None and not permissions.reports_for(actor, d.cell):
+        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    before = _plain(d.figures())
+    now = timezone.now()
+    _version(d, Stage.FOLLOW_UP, figures, note, actor, now, cleaned)
+    _set(d, figures, ReportStatus.FOLLOWING, now)
+    audit(
+        actor=actor,
+        action="disasters.follow_up",
+        obj=d,
+        cell_path=d.cell_path,
+        before=before,
+        after=_plain(figures),
+        note=note,
+    )
+    _tell(d, _("【灾情续报】%(cell)s%(type)s") % _names(d), figures)
+    return d
+
+
+@transaction.atomic
+def verify(actor, disaster: DisasterReport, *, figures: dict | None = None, note: str = ""):
+    """核报 by the level above — not by anyone who reported its figures — with the verified
+    figures (the latest, unless given). Side effects: a version, one audit record."""
+    note = clean_text(note, "note", limit=4000, required=False)
+    d = _take(disaster)
+    if actor is not None:
+        if not permissions.verifies_for(actor, d.cell):
+            raise NotAllowed(_("核报须由上级（乡镇以上）办理"), "step")
+        if d.versions.filter(author=actor).exists():
+            raise NotAllowed(_("核报人不能是报告人"), "step")
+    figures = checked_figures(figures if figures is not None else _plain(d.figures()))
+    before = _plain(d.figures())
+    now = timezone.now()
+    _version(d, Stage.VERIFIED, figures, note, actor, now, [])
+    d.verified_by, d.verified_at = actor, now
+    _set(d, figures, ReportStatus.VERIFIED, now, ["verified_by", "verified_at"])
+    audit(
+        actor=actor,
+        action="disasters.verify",
+        obj=d,
+        cell_path=d.cell_path,
+        before=before,
+        after=_plain(figures),
+        note=note,
+    )
+    return d
+
+
+def _take(disaster: DisasterReport) -> DisasterReport:
+    d = (
+        DisasterReport.objects.select_for_update(of=("self",))
+        .select_related("cell")
+        .get(pk=disaster.pk)
+    )
+    if d.status == ReportStatus.VERIFIED:
+        raise Conflict(_("该灾情已核报，不能再续报或核报"), "step")
+    return d
+
+
+def _version(d, stage, figures, note, actor, now, cleaned) -> Version:
+    v = Version.objects.create(
+        report=d,
+        seq=d.versions.count() + 1,
+        stage=stage,
+        note=note,
+        author=actor,
+        at=now,
+        **figures,
+    )
+    attach(cleaned, v)
+    return v
+
+
+def _set(d: DisasterReport, figures: dict, status: str, now, extra=()) -> None:
+    for name, value in figures.items():
+        setattr(d, name, value)
+    d.status, d.updated_at = status, now
+    d.versions_count = d.versions.count()
+    d.save(update_fields=[*figures, "status", "updated_at", "versions_count", *extra])
+
+
+def _plain(figures: dict) -> dict:
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in figures.items()}
+
+
+def _names(d: DisasterReport) -> dict:
+    return {"cell": d.cell.name, "type": d.get_type_display()}
+
+
+def _tell(d: DisasterReport, subject: str, figures: dict) -> None:
+    """The township's and the county's dispatchers and heads; by SMS when lives are lost."""
+    county = routing.county_of(d.cell)
+    people = routing.township_people(d.cell)
+    people += routing.people_of_cell(county, routing.SUPERVISING_ROLES)
+    severe = figures["dead"] > 0 or figures["missing"] > 0
+    body = _("受灾 %(a)s 人，死亡 %(d)s 人，失踪 %(m)s 人，紧急转移安置 %(r)s 人") % {
+        "a": figures["affected"],
+        "d": figures["dead"],
+        "m": figures["missing"],
+        "r": figures["relocated"],
+    }
+    enqueue(
+        "disasters.report",
+        subject=subject,
+        body=body,
+        link=f"/disasters/{d.number}/",
+        people=people,
+        sms=severe,
+        payload={"disaster": d.number, "stage": d.status},
+    )
+
+
+# --- relief -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def apply_relief(
+    actor,
+    disaster: DisasterReport,
+    *,
+    kind: str,
+    households: int,
+    people: int,
+    amount: Decimal,
+    note: str = "",
+) -> ReliefApplication:
+    """救助申报 for a disaster. Side effects: one audit record; the level above is told."""
+    if kind not in ReliefKind.values:
+        raise ActionError(_("未知的救助类别"), "kind")
+    if households < 0 or people < 0 or households > people:
+        raise ActionError(_("户数、人数须为非负数，且户数不大于人数"), "households")
+    if amount < 0 or amount > MAX_AMOUNT:
+        raise ActionError(_("申请金额须为非负数"), "amount")
+    note = clean_text(note, "note", limit=2000, required=False)
+    d = DisasterReport.objects.select_related("cell").get(pk=disaster.pk)
+    if actor is not None and not permissions.reports_for(actor, d.cell):
+        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    relief = ReliefApplication.objects.create(
+        report=d,
+        kind=kind,
+        households=households,
+        people=people,
+        amount=amount,
+        note=note,
+        applied_by=actor,
+        applied_at=timezone.now(),
+    )
+    audit(
+        actor=actor,
+        action="disasters.apply_relief",
+        obj=d,
+        cell_path=d.cell_path,
+        after={"relief": relief.pk, "kind": kind, "people": people, "amount": str(amount)},
+        note=note,
+    )
+    enqueue(
+        "disasters.apply_relief",
+        subject=_("救助申报：%(cell)s%(type)s") % _names(d),
+        body=note[:200],
+        link=f"/disasters/{d.number}/",
+        people=routing.township_people(d.cell),
+    )
+    return relief
+
+
+@transaction.atomic
+def decide_relief(actor, relief: ReliefApplication, *, approve: bool, note: str = ""):
+    """批准 or 不批准 a relief application: by the level above the disaster's cell, once.
+    Side effects: one audit record; the applicant is told."""
+    note = clean_text(note, "note", limit=500, required=not approve)
+    r = (
+        ReliefApplication.objects.select_for_update()
+        .select_related("report__cell")
+        .get(pk=relief.pk)
+    )
+    if r.status != ReliefStatus.SUBMITTED:
+        raise Conflict(_("该申报已审批"), "step")
+    if actor is not None and not permissions.verifies_for(actor, r.report.cell):
+        raise NotAllowed(_("救助申报须由上级审批"), "step")
+    r.status = ReliefStatus.APPROVED if approve else ReliefStatus.REJECTED
+    r.decided_by, r.decided_at, r.decision_note = actor, timezone.now(), note
+    r.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    audit(
+        actor=actor,
+        action="disasters.decide_relief",
+        obj=r.report,
+        cell_path=r.report.cell_path,
+        after={"relief": r.pk, "status": r.status},
+        note=note,
+    )
+    if r.applied_by_id:
+        enqueue(
+            "disasters.decide_relief",
+            subject=_("救助申报%(s)s") % {"s": r.get_status_display()},
+            body=note[:200],
+            link=f"/disasters/{r.report.number}/",
+            users=[r.applied_by],
+        )
+    return r

@@ -1,0 +1,53 @@
+"""Who may report what: decided here, and only here.
+
+- A cell's zero report (零报告) is filed by someone holding a post in that cell — its
+  information officer (信息员), or another of its grid members when they are away.
+- A disaster report (初报, 续报) and a relief application are made by anyone with a post —
+  not a department's — at the disaster's cell or above it.
+- 核报 (verification) and relief decisions belong to the managing roles (网格长, 副网格长,
+  调度员, 网格管理员) of a township, county or above strictly above the disaster's cell,
+  and never to whoever reported its figures.
+"""
+
+from qianshao.grid import tree
+from qianshao.grid.models import CellKind, RoleAssignment
+from qianshao.grid.permissions import MANAGING_ROLES
+
+FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
+
+
+def posts(user) -> list[RoleAssignment]:
+    """The user's active posts not of a department (read once per user object)."""
+    cached = getattr(user, "_qianshao_disaster_posts", None)
+    if cached is None:
+        cached = list(
+            RoleAssignment.objects.active()
+            .filter(person__user=user, department__isnull=True)
+            .select_related("cell")
+        )
+        user._qianshao_disaster_posts = cached
+    return cached
+
+
+def files_for(user, cell) -> bool:
+    """May ``user`` file ``cell``'s zero report?"""
+    return user.is_superuser or any(p.cell_id == cell.pk for p in posts(user))
+
+
+def reports_for(user, cell) -> bool:
+    """May ``user`` report a disaster in ``cell`` (a post at it or above)?"""
+    return user.is_superuser or any(tree.is_within(cell.path, p.cell.path) for p in posts(user))
+
+
+def verifies_for(user, cell) -> bool:
+    """May ``user`` verify (核报) what was reported in ``cell``: a managing post strictly
+    above it, at a township or higher?"""
+    if user.is_superuser:
+        return True
+    return any(
+        p.role in MANAGING_ROLES
+        and p.cell.kind not in FIELD_KINDS
+        and p.cell.path != cell.path
+        and tree.is_within(cell.path, p.cell.path)
+        for p in posts(user)
+    )

@@ -1,0 +1,168 @@
+"""Completeness and timeliness of the zero report, and disaster figures, rolled up the grid.
+
+Expected reports are the reporting cells (villages and communities, by the rule) in a
+subtree, one a day each; received and on-time come from the day counters the actions keep
+for every ancestor path (``DayTally``), so a province's day is one row however many
+villages it holds. Missing = expected − received; late = received − on time.
+
+A disaster's figures are its latest version's; a cell's are the sum over the disaster
+reports in its subtree (a township's its villages', the county's its townships').
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Sum
+
+from qianshao.disasters import schedule
+from qianshao.disasters.models import INDICATORS, DayTally, DisasterReport, ZeroReport
+from qianshao.grid import tree
+from qianshao.grid.models import Cell
+from qianshao.grid.stats import child_code
+
+
+@dataclass
+class Completeness:
+    expected: int = 0
+    received: int = 0
+    on_time: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.received - self.on_time
+
+    @property
+    def missing(self) -> int:
+        return max(self.expected - self.received, 0)
+
+    def rate(self, part: int) -> float | None:
+        return round(100 * part / self.expected, 1) if self.expected else None
+
+    @property
+    def received_rate(self) -> float | None:
+        return self.rate(self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return self.rate(self.on_time)
+
+    def add(self, other: "Completeness") -> None:
+        self.expected += other.expected
+        self.received += other.received
+        self.on_time += other.on_time
+
+    def as_dict(self) -> dict:
+        return {
+            "expected": self.expected,
+            "received": self.received,
+            "on_time": self.on_time,
+            "late": self.late,
+            "missing": self.missing,
+            "received_rate": self.received_rate,
+            "on_time_rate": self.on_time_rate,
+        }
+
+
+def days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def expected(cell: Cell) -> int:
+    """Reporting cells in ``cell``'s subtree (itself included): one report each a day."""
+    return Cell.objects.subtree(cell.path).filter(kind__in=schedule.rule().kinds).count()
+
+
+def completeness(cell: Cell, first: date, last: date | None = None) -> dict[date, Completeness]:
+    """For each day from ``first`` to ``last``: expected, received, on time."""
+    last = last or first
+    per_day = expected(cell)
+    found = {d: Completeness(per_day) for d in days(first, last)}
+    rows = DayTally.objects.filter(path=cell.path, day__gte=first, day__lte=last)
+    for day, n, on_time in rows.values_list("day", "n", "on_time"):
+        found[day].received, found[day].on_time = n, on_time
+    return found
+
+
+def total(per_day: dict[date, Completeness]) -> Completeness:
+    summed = Completeness()
+    for c in per_day.values():
+        summed.add(c)
+    return summed
+
+
+def child_completeness(
+    cell: Cell, first: date, last: date | None = None
+) -> list[tuple[Cell, Completeness]]:
+    """Per child of ``cell`` (that has reporting cells under it), over the days."""
+    last = last or first
+    n_days = len(days(first, last))
+    children = {c.path: c for c in Cell.objects.filter(parent=cell).defer("boundary")}
+    by_code = {c.code: c.path for c in children.values()}
+    found = {path: Completeness() for path in children}
+    counts = (
+        Cell.objects.subtree(cell.path)
+        .exclude(pk=cell.pk)
+        .filter(kind__in=schedule.rule().kinds)
+        .annotate(child=child_code("path", cell.path))
+        .values_list("child")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for code, n in counts:
+        if code in by_code:
+            found[by_code[code]].expected = n * n_days
+    rows = (
+        DayTally.objects.filter(path__in=list(children), day__gte=first, day__lte=last)
+        .values_list("path")
+        .annotate(n=Sum("n"), on_time=Sum("on_time"))
+        .order_by()
+    )
+    for path, n, on_time in rows:
+        found[path].received, found[path].on_time = n, on_time
+    return [
+        (children[path], found[path])
+        for path in sorted(children)
+        if found[path].expected or found[path].received
+    ]
+
+
+def statuses(cell: Cell, day: date) -> dict[str, str]:
+    """For each reporting cell under ``cell`` on ``day``: on_time, late or missing (by
+    code): the board's colours."""
+    reporting = Cell.objects.subtree(cell.path).filter(kind__in=schedule.rule().kinds)
+    found = {code: "missing" for code in reporting.values_list("code", flat=True)}
+    reports = ZeroReport.objects.filter(tree.subtree_q(cell.path, "cell_path"), day=day)
+    for code, on_time in reports.values_list("cell__code", "on_time"):
+        found[code] = "on_time" if on_time else "late"
+    return found
+
+
+# --- disaster figures -------------------------------------------------------------------
+
+
+def figures(cell: Cell, reports=None) -> dict:
+    """The sum of the latest figures of the disaster reports under ``cell``."""
+    reports = reports if reports is not None else DisasterReport.objects.all()
+    found = reports.filter(tree.subtree_q(cell.path, "cell_path")).aggregate(
+        reports=Count("id"), **{name: Sum(name) for name in INDICATORS}
+    )
+    return {name: value or 0 for name, value in found.items()}
+
+
+def child_figures(cell: Cell, reports=None) -> list[tuple[Cell, dict]]:
+    """``figures`` of each child of ``cell`` that has disaster reports under it."""
+    reports = reports if reports is not None else DisasterReport.objects.all()
+    rows = (
+        reports.filter(tree.subtree_q(cell.path, "cell_path"))
+        .exclude(cell=cell)
+        .annotate(child=child_code("cell_path", cell.path))
+        .values("child")
+        .annotate(reports=Count("id"), **{name: Sum(name) for name in INDICATORS})
+        .order_by()
+    )
+    by_code = defaultdict(dict)
+    for row in rows:
+        by_code[row.pop("child")] = {k: v or 0 for k, v in row.items()}
+    children = Cell.objects.filter(parent=cell, code__in=list(by_code)).defer("boundary")
+    return [(c, by_code[c.code]) for c in children.order_by("code")]

@@ -1,0 +1,100 @@
+"""The zero report's deadline sweep: at the day's deadline the dispatchers over the cells
+that have not reported are told which; ``escalate`` later, the level above is told of
+those still missing. Once per day and step (``DayChase``), whatever runs twice; after
+downtime it takes every step that fell due, yesterday's included.
+
+Who is told is the dispatcher ladder of ``grid.dispatchers`` (docs/adr/0013): for a
+village, its township's dispatchers first, then the county's.
+"""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianshao.audit.chain import append as audit
+from qianshao.disasters import schedule
+from qianshao.disasters.models import DayChase, ZeroReport
+from qianshao.grid.dispatchers import Dispatchers
+from qianshao.grid.models import Cell
+from qianshao.notify.outbox import Notice, enqueue_all
+
+NAMES_IN_NOTICE = 20
+LOOK_BACK_DAYS = 1  # after downtime, yesterday's steps are still taken
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Take every step due by ``now``; returns how many cells were reported missing."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    told = 0
+    for day in [today - timedelta(days=n) for n in range(LOOK_BACK_DAYS, -1, -1)]:
+        first = schedule.deadline(day)
+        for level, at in [(1, first), (2, first + schedule.rule().escalate)]:
+            if now >= at:
+                told += chase_day(day, level, now)
+    return told
+
+
+@transaction.atomic
+def chase_day(day: date, level: int, now: datetime) -> int:
+    """Tell the dispatchers at ``level`` of the cells missing ``day``'s report, once."""
+    try:
+        with transaction.atomic():
+            step = DayChase.objects.create(day=day, level=level, at=now, missing=0)
+    except IntegrityError:
+        return 0  # taken before (or by another worker now)
+    reported = ZeroReport.objects.filter(day=day).values("cell_id")
+    missing = list(
+        Cell.objects.filter(kind__in=schedule.rule().kinds)
+        .exclude(pk__in=reported)
+        .values_list("path", "name")
+        .order_by("path")
+    )
+    roots = Cell.objects.filter(parent=None).values_list("path", flat=True)
+    dispatchers = Dispatchers(list(roots))
+    late: dict = defaultdict(list)
+    for path, name in missing:
+        ladder = dispatchers.ladder(path)
+        if len(ladder) >= level:
+            late[ladder[level - 1]].append(name)
+    enqueue_all([_notice(day, level, cell, names, dispatchers) for cell, names in late.items()])
+    step.missing = len(missing)
+    step.save(update_fields=["missing"])
+    audit(
+        actor=None,
+        action="disasters.chase_zero",
+        object_type="disasters.daychase",
+        object_id=str(step.pk),
+        label=f"{day} {level}",
+        after={
+            "day": day,
+            "level": level,
+            "missing": len(missing),
+            "told": sorted(c.code for c in late),
+        },
+    )
+    return len(missing)
+
+
+def _notice(day: date, level: int, cell, names: list[str], dispatchers) -> Notice:
+    shown = "、".join(names[:NAMES_IN_NOTICE])
+    if len(names) > NAMES_IN_NOTICE:
+        shown += _("等")
+    subject = (
+        _("【零报告未报】%(n)s 个网格未报送 %(day)s 零报告")
+        if level == 1
+        else _("【零报告未报·上报】%(n)s 个网格仍未报送 %(day)s 零报告")
+    )
+    return Notice(
+        "disasters.zero_missing",
+        subject % {"n": len(names), "day": day.strftime("%m-%d")},
+        body=_("请督促：%(cells)s") % {"cells": shown},
+        link=f"/disasters/board/?cell={cell.code}&day={day.isoformat()}",
+        people=dispatchers.of(cell),
+        sms=True,
+        dedupe_key=f"disasters.zero_missing:{day.isoformat()}:{level}:{cell.pk}",
+        payload={"day": day.isoformat(), "level": level, "missing": len(names)},
+    )
