@@ -11,6 +11,7 @@ from PIL import Image
 from qianshao.hazards import actions, photos
 from qianshao.hazards.models import Photo, Stage, Status
 from qianshao.hazards.tests.conftest import jpeg, nothing_changes
+from qianshao.lib import photos as lib_photos
 from qianshao.lib.errors import ActionError
 
 GPS_IFD = 0x8825
@@ -65,7 +66,7 @@ def test_png_and_webp_become_jpeg(kind):
 
 
 def test_a_large_photo_is_shrunk_to_the_longest_side(monkeypatch):
-    monkeypatch.setattr(photos, "LONGEST_SIDE", 40)
+    monkeypatch.setattr(lib_photos, "LONGEST_SIDE", 40)
     clean = photos.clean(jpeg(200, 100))
     assert (clean.width, clean.height) == (40, 20)
 
@@ -107,7 +108,7 @@ def test_a_photo_over_the_size_limit_is_refused_before_it_is_decoded(settings, m
 
 
 def test_a_photo_with_too_many_pixels_is_refused(monkeypatch):
-    monkeypatch.setattr(photos, "MAX_PIXELS", 1000)
+    monkeypatch.setattr(lib_photos, "MAX_PIXELS", 1000)
     with pytest.raises(ActionError) as caught:
         photos.clean(jpeg(64, 48), "巨幅.jpg")
     assert caught.value.field == "photos" and "像素" in caught.value.message
