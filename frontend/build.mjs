@@ -10,6 +10,7 @@ await build({
     map: "frontend/map.js",
     hazards: "frontend/hazards.js",
     warnings: "frontend/warnings.js",
+    disasters: "frontend/disasters.js",
     style: "frontend/app.css",
   },
   bundle: true,

@@ -6,6 +6,8 @@ from ninja.security import HttpBearer, django_auth
 
 from qianshao.accounts import tokens
 from qianshao.accounts.api import router as auth_router
+from qianshao.disasters.api import router as disasters_router
+from qianshao.disasters.api import zero_router
 from qianshao.grid.api import router as grid_router
 from qianshao.hazards.api import router as hazards_router
 from qianshao.intake.idempotent import IntakeConflict
@@ -76,6 +78,8 @@ api.add_router("/inbox", inbox_router)
 api.add_router("/hazards", hazards_router)
 api.add_router("/warnings", cap_router)
 api.add_router("/warnings", warnings_router)
+api.add_router("/zero-reports", zero_router)
+api.add_router("/disasters", disasters_router)
 
 
 @api.exception_handler(ActionError)

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("qianshao.hazards.urls")),
     path("", include("qianshao.warnings.urls")),
     path("", include("qianshao.warnings.urls_cap")),
+    path("", include("qianshao.disasters.urls")),
     path("", include("qianshao.web.urls")),
 ]

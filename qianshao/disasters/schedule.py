@@ -4,9 +4,10 @@ told of those missing — the rule in the admin (零报告规则), read through 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
-from qianshao.disasters.models import REPORTING_KINDS, ReportingRule
+from qianshao.disasters.models import REPORTING_KINDS, ReportingRule, ZeroReport
 from qianshao.lib.settled import Settled
 
 
@@ -15,6 +16,7 @@ class Rule:
     deadline: time
     kinds: tuple[str, ...]
     escalate: timedelta
+    start: date | None = None
 
 
 def _load() -> Rule:
@@ -22,7 +24,13 @@ def _load() -> Rule:
     if found is None:
         return Rule(time(16, 0), tuple(REPORTING_KINDS), timedelta(minutes=60))
     kinds = tuple(found.kinds) or tuple(REPORTING_KINDS)
-    return Rule(found.deadline, kinds, timedelta(minutes=found.escalate_minutes))
+    return Rule(found.deadline, kinds, timedelta(minutes=found.escalate_minutes), found.start)
+
+
+def start() -> date | None:
+    """The first day whose missing reports are chased: the rule's, or the day of the first
+    zero report filed (a county that has not begun reporting is not told it is late)."""
+    return rule().start or ZeroReport.objects.aggregate(first=Min("day"))["first"]
 
 
 _rule = Settled(_load).forget_on(ReportingRule)

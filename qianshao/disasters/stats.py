@@ -127,12 +127,12 @@ def child_completeness(
     ]
 
 
-def statuses(cell: Cell, day: date) -> dict[str, str]:
-    """For each reporting cell under ``cell`` on ``day``: on_time, late or missing (by
-    code): the board's colours."""
-    reporting = Cell.objects.subtree(cell.path).filter(kind__in=schedule.rule().kinds)
-    found = {code: "missing" for code in reporting.values_list("code", flat=True)}
-    reports = ZeroReport.objects.filter(tree.subtree_q(cell.path, "cell_path"), day=day)
+def statuses(cells: list[Cell], day: date) -> dict[str, str]:
+    """For each reporting cell of ``cells`` on ``day``: on_time, late or missing (by code):
+    the board's colours."""
+    reporting = [c for c in cells if c.kind in schedule.rule().kinds]
+    found = {c.code: "missing" for c in reporting}
+    reports = ZeroReport.objects.filter(cell__in=reporting, day=day)
     for code, on_time in reports.values_list("cell__code", "on_time"):
         found[code] = "on_time" if on_time else "late"
     return found

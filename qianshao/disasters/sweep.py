@@ -1,7 +1,8 @@
 """The zero report's deadline sweep: at the day's deadline the dispatchers over the cells
 that have not reported are told which; ``escalate`` later, the level above is told of
 those still missing. Once per day and step (``DayChase``), whatever runs twice; after
-downtime it takes every step that fell due, yesterday's included.
+downtime it takes every step that fell due, yesterday's included. Days before reporting
+began (the rule's start, or the first zero report ever filed) are not chased.
 
 Who is told is the dispatcher ladder of ``grid.dispatchers`` (docs/adr/0013): for a
 village, its township's dispatchers first, then the county's.
@@ -28,9 +29,13 @@ LOOK_BACK_DAYS = 1  # after downtime, yesterday's steps are still taken
 def sweep(now: datetime | None = None) -> int:
     """Take every step due by ``now``; returns how many cells were reported missing."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today, first = timezone.localdate(now), schedule.start()
+    if first is None:
+        return 0  # nobody has begun reporting: nobody is late
     told = 0
     for day in [today - timedelta(days=n) for n in range(LOOK_BACK_DAYS, -1, -1)]:
+        if day < first:
+            continue
         first = schedule.deadline(day)
         for level, at in [(1, first), (2, first + schedule.rule().escalate)]:
             if now >= at:

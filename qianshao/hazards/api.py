@@ -154,7 +154,7 @@ def _too_big() -> ActionError:
     return error
 
 
-def _inline(model: type[pydantic.BaseModel]) -> dict:
+def inline_schema(model: type[pydantic.BaseModel]) -> dict:
     """``model``'s JSON schema with its nested models written in place (no $defs)."""
     schema = model.model_json_schema()
     defs = schema.pop("$defs", {})
@@ -184,7 +184,7 @@ def _as_form(schema: dict) -> dict:
     return form
 
 
-def _body_doc(schema: dict) -> dict:
+def body_doc(schema: dict) -> dict:
     return {
         "requestBody": {
             "required": True,
@@ -200,7 +200,7 @@ def _step_schema() -> dict:
     variants = []
     for model in dict.fromkeys(STEP_INPUTS.values()):
         steps = ", ".join(s.value for s, m in STEP_INPUTS.items() if m is model)
-        variants.append(_inline(model) | {"title": f"{model.__name__} ({steps})"})
+        variants.append(inline_schema(model) | {"title": f"{model.__name__} ({steps})"})
     return {"anyOf": variants}
 
 
@@ -210,7 +210,7 @@ def _step_schema() -> dict:
 @router.post(
     "",
     response={201: HazardDetailOut, 200: HazardDetailOut, **BODY_ERRORS},
-    openapi_extra=_body_doc(_inline(HazardReportIn)),
+    openapi_extra=body_doc(inline_schema(HazardReportIn)),
 )
 def report_hazard(request):
     """Report a hazard (隐患报告单): JSON with base64 photos, or multipart/form-data.
@@ -354,7 +354,7 @@ def get_hazard(request, number: str):
 @router.post(
     "/{number}/{step}",
     response={200: HazardDetailOut, **BODY_ERRORS},
-    openapi_extra=_body_doc(_step_schema()),
+    openapi_extra=body_doc(_step_schema()),
 )
 def take_step(request, number: str, step: StepName):
     """Take a step of the loop; the body holds that step's fields (see the schema's

@@ -98,6 +98,7 @@ def conformance(client):
 
 HAZARDS = "/api/v1/hazards"
 WARNINGS = "/api/v1/warnings"
+DISASTERS = ("/api/v1/disasters", "/api/v1/zero-reports")
 
 
 def test_every_reference_in_the_document_resolves(conformance):
@@ -248,14 +249,14 @@ def test_real_answers_of_every_operation_match_the_document(cast, conformance):
 
     c.assert_true()
     exercised = {(method, path) for method, path, status in c.seen if 200 <= status < 300}
-    # The hazards' and the warnings' operations are exercised by test_openapi_hazards.py
-    # and test_openapi_warnings.py, which check that every one of them answered with
-    # success there: together, no operation is left out.
+    # The hazards', the warnings' and the disasters' operations are exercised by
+    # test_openapi_hazards.py, test_openapi_warnings.py and test_openapi_disasters.py, which
+    # check that every one of them answered with success there: together, none is left out.
     every = {
         (m.upper(), p)
         for p, ops in c.document["paths"].items()
         for m in ops
-        if not p.startswith((HAZARDS, WARNINGS))
+        if not p.startswith((HAZARDS, WARNINGS, *DISASTERS))
     }
     assert sorted(every - exercised) == [], "operations never answered with success here"
     statuses = {status for _m, _p, status in c.seen}

@@ -1,0 +1,139 @@
+"""Today's board of the zero report — a map and a tree of cells coloured by reported, late
+and missing, refreshing itself — and a cell's calendar of its reports."""
+
+import calendar
+from datetime import date, timedelta
+
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from qianshao.disasters import schedule, stats
+from qianshao.disasters.access import visible_zero_reports
+from qianshao.disasters.forms import CorrectForm
+from qianshao.grid.access import access_cell, scope_roots, visible_ancestors, visible_cells
+from qianshao.grid.models import Cell
+
+REFRESH_SECONDS = 30
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return schedule.today()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise Http404(_("日期格式应为 YYYY-MM-DD")) from None
+    return min(day, schedule.today())
+
+
+def _cell(request) -> Cell:
+    code = request.GET.get("cell", "").strip().upper()
+    if code:
+        return access_cell(request.user, code)
+    roots = scope_roots(request.user)
+    if not roots:
+        raise Http404("no cell")
+    return roots[0]
+
+
+def board(request):
+    """The day's zero reports under a cell: totals, each child's, and — for the reporting
+    cells right below — who reported, late or not at all."""
+    cell, day = _cell(request), _day(request.GET.get("day"))
+    per_day = stats.completeness(cell, day)[day]
+    children = stats.child_completeness(cell, day)
+    colour = stats.statuses([c for c, _t in children], day)
+    leaves = [(c, colour[c.code]) for c, _t in children if c.code in colour]
+    context = {
+        "cell": cell,
+        "day": day,
+        "is_today": day == schedule.today(),
+        "deadline": schedule.deadline(day),
+        "total": per_day,
+        "children": [(c, t, colour.get(c.code)) for c, t in children],
+        "leaves": leaves,
+        "ancestors": [a for a in visible_ancestors(request.user, cell) if a.pk != cell.pk],
+        "map_data": _map(request.user, cell, children, colour),
+        "refresh": REFRESH_SECONDS if day == schedule.today() else None,
+        "previous": day - timedelta(days=1),
+        "next": day + timedelta(days=1) if day < schedule.today() else None,
+    }
+    partial = request.headers.get("HX-Request")
+    return render(request, "disasters/_board.html" if partial else "disasters/board.html", context)
+
+
+def _map(user, cell, children, colour) -> dict:
+    """The children's boundaries: a reporting cell coloured by its own status, a larger
+    one by the share of its cells that reported."""
+    shapes = dict(
+        visible_cells(user)
+        .filter(pk__in=[c.pk for c, _t in children])
+        .values_list("pk", "boundary")
+    )
+    features = []
+    for c, tally in children:
+        if shapes.get(c.pk):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapes[c.pk],
+                    "properties": {
+                        "code": c.code,
+                        "name": c.name,
+                        "status": colour.get(c.code, ""),
+                        "rate": tally.received_rate,
+                        "missing": tally.missing,
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def calendar_page(request, error: str = "", status: int = 200):
+    """A cell's month of zero reports: for a reporting cell each day's report, for a larger
+    cell each day's received against expected."""
+    cell = _cell(request)
+    month = request.GET.get("month", "")
+    try:
+        first = date.fromisoformat(f"{month}-01") if month else schedule.today().replace(day=1)
+    except ValueError:
+        raise Http404(_("月份格式应为 YYYY-MM")) from None
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    reporting = cell.kind in schedule.rule().kinds
+    reports = {}
+    if reporting:
+        found = visible_zero_reports(request.user).filter(cell=cell, day__gte=first, day__lte=last)
+        reports = {z.day: z for z in found.select_related("reporter", "disaster")}
+    per_day = (
+        stats.completeness(cell, first, min(last, schedule.today()))
+        if first <= schedule.today()
+        else {}
+    )
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        weeks.append(
+            [
+                (d, reports.get(d), per_day.get(d))
+                if d.month == first.month
+                else (None, None, None)
+                for d in week
+            ]
+        )
+    context = {
+        "cell": cell,
+        "first": first,
+        "weeks": weeks,
+        "reporting": reporting,
+        "today": schedule.today(),
+        "total": stats.total(per_day) if per_day else None,
+        "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
+        "next": (last + timedelta(days=1)).strftime("%Y-%m") if last < schedule.today() else None,
+        "ancestors": [a for a in visible_ancestors(request.user, cell) if a.pk != cell.pk],
+        "error": error,
+        "corrections": [
+            (z, CorrectForm(initial={"kind": z.kind}, auto_id=f"correct-{z.pk}-%s"))
+            for _d, z in sorted(reports.items())
+        ],
+    }
+    return render(request, "disasters/calendar.html", context, status=status)

@@ -1,0 +1,208 @@
+"""Disaster report pages: the list, a new report (初报, phone-friendly), a report's page with
+its versions side by side, and its steps — 续报, 核报, relief applications and decisions."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qianshao.disasters import actions, permissions, stats
+from qianshao.disasters.access import access_disaster, access_relief, visible_disasters
+from qianshao.disasters.forms import (
+    DecisionForm,
+    DisasterForm,
+    FollowUpForm,
+    ReliefForm,
+    VerifyForm,
+)
+from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus
+from qianshao.grid import tree
+from qianshao.grid.access import access_cell, visible_cells
+from qianshao.hazards.views_steps import read_photos
+from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.errors import ActionError, Conflict
+
+PAGE_SIZE = 20
+MAX_CELLS = 500
+
+
+def disaster_list(request):
+    found = visible_disasters(request.user).select_related("cell")
+    code = request.GET.get("cell", "").strip().upper()
+    cell = access_cell(request.user, code) if code else None
+    if cell is not None:
+        found = found.filter(tree.subtree_q(cell.path, "cell_path"))
+    kind = request.GET.get("type", "")
+    if kind in DisasterType.values:
+        found = found.filter(type=kind)
+    page = Paginator(found.order_by("-started_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "page": page,
+        "cell": cell,
+        "types": DisasterType.choices,
+        "type": kind,
+        "figures": stats.figures(cell, found) if cell else None,
+        "indicators": INDICATORS,
+    }
+    return render(request, "disasters/list.html", context)
+
+
+def _reporting_cells(user):
+    """The cells ``user`` may report a disaster in: their posts' cells and below."""
+    posts = permissions.posts(user)
+    if user.is_superuser:
+        return visible_cells(user).defer("boundary")
+    within = None
+    for post in posts:
+        q = tree.subtree_q(post.cell.path)
+        within = q if within is None else within | q
+    if within is None:
+        return visible_cells(user).none()
+    return visible_cells(user).filter(within).defer("boundary").order_by("path")
+
+
+def disaster_new(request):
+    """初报, from the phone or the desk."""
+    cells = _reporting_cells(request.user)
+    form = DisasterForm(request.POST or None, request.FILES or None, cells=cells[:MAX_CELLS])
+    if request.method != "POST":
+        return render(request, "disasters/new.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "disasters/new.html", {"form": form}, status=400)
+    data = form.cleaned_data
+
+    def file():
+        return actions.report(
+            request.user,
+            type=data["type"],
+            started_at=data["started_at"],
+            cell=data["cell"],
+            place=data["place"],
+            figures=form.figures(),
+            note=data["note"],
+            photo_files=read_photos(data["photos"]),
+        )
+
+    try:
+        d, _created = submit(data["client_uuid"], "disasters.report", request.user, file)
+    except IntakeConflict:
+        form.add_error(None, _("该表单已提交过，请刷新页面"))
+        return render(request, "disasters/new.html", {"form": form}, status=409)
+    except ActionError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return render(request, "disasters/new.html", {"form": form}, status=exc.status)
+    messages.success(request, _("灾情已初报，编号 %(n)s") % {"n": d.number})
+    return redirect("disaster", disaster_number=d.number)
+
+
+STEPS = {
+    "follow-up": FollowUpForm,
+    "verify": VerifyForm,
+    "relief": ReliefForm,
+}
+
+
+def disaster_page(request, disaster_number, failed=None, status: int = 200):
+    d = access_disaster(request.user, disaster_number)
+    versions = list(d.versions.select_related("author__person").prefetch_related("photos"))
+    open_ = d.status != ReportStatus.VERIFIED
+    user = request.user
+    forms = {}
+    if open_ and permissions.reports_for(user, d.cell):
+        forms["follow-up"] = FollowUpForm(initial=d.figures(), auto_id="follow-%s")
+        forms["relief"] = ReliefForm(auto_id="relief-%s")
+    authored = any(v.author_id == user.pk for v in versions)
+    if open_ and permissions.verifies_for(user, d.cell) and not authored:
+        forms["verify"] = VerifyForm(initial=d.figures(), auto_id="verify-%s")
+    if failed:
+        forms[failed[0]] = failed[1]
+    deciding = permissions.verifies_for(user, d.cell)
+    context = {
+        "disaster": d,
+        "versions": versions,
+        "rows": [
+            (label, [getattr(v, name) for v in versions])
+            for name, (label, _p) in INDICATORS.items()
+        ],
+        "forms": forms,
+        "relief": [
+            (r, DecisionForm(auto_id=f"decide-{r.pk}-%s") if deciding else None)
+            for r in d.relief.all()
+        ],
+        "failed": failed,
+    }
+    return render(request, "disasters/detail.html", context, status=status)
+
+
+@require_POST
+def take_step(request, disaster_number, step):
+    d = access_disaster(request.user, disaster_number)
+    if step not in STEPS:
+        raise Http404(step)
+    form = STEPS[step](request.POST, request.FILES)
+    if not form.is_valid():
+        return disaster_page(request, disaster_number, (step, form, _("请检查填写的内容")), 400)
+    data = form.cleaned_data
+    act = {
+        "follow-up": lambda: actions.follow_up(
+            request.user,
+            d,
+            figures=form.figures(),
+            note=data["note"],
+            photo_files=read_photos(data["photos"]),
+        ),
+        "verify": lambda: actions.verify(
+            request.user, d, figures=form.figures(), note=data["note"]
+        ),
+        "relief": lambda: actions.apply_relief(
+            request.user,
+            d,
+            kind=data["kind"],
+            households=data["households"],
+            people=data["people"],
+            amount=data["amount"],
+            note=data["note"],
+        ),
+    }[step]
+    try:
+        submit(data["client_uuid"], f"disasters.{step}", request.user, act)
+    except IntakeConflict:
+        form.add_error(None, _("该表单已提交过，请刷新页面"))
+        return disaster_page(request, disaster_number, (step, form, _("该表单已提交过")), 409)
+    except ActionError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return disaster_page(request, disaster_number, (step, form, exc.message), exc.status)
+    messages.success(request, _("已提交"))
+    return redirect("disaster", disaster_number=disaster_number)
+
+
+@require_POST
+def decide(request, relief_id):
+    relief = access_relief(request.user, relief_id)
+    form = DecisionForm(request.POST)
+    number = relief.report.number
+    if not form.is_valid():
+        messages.error(request, _("请选择批准或不批准"))
+        return redirect("disaster", disaster_number=number)
+    data = form.cleaned_data
+
+    def act():
+        return actions.decide_relief(
+            request.user, relief, approve=data["approve"], note=data["note"]
+        )
+
+    try:
+        submit(data["client_uuid"], "disasters.decide_relief", request.user, act)
+    except IntakeConflict:
+        messages.error(request, Conflict(_("该表单已提交过，请刷新页面")).message)
+    except ActionError as exc:
+        failed = DecisionForm(request.POST)
+        failed.add_error(None, exc.message)
+        return disaster_page(request, number, ("decide", failed, exc.message), exc.status)
+    else:
+        messages.success(request, _("已审批"))
+    return redirect("disaster", disaster_number=number)

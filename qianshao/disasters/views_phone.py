@@ -1,0 +1,104 @@
+"""The phone's zero report: today's status of each of my reporting cells and, for those not
+yet reported, one tap — "no disaster" — or "see my disaster report"; and the correction of
+a report filed."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qianshao.disasters import actions, permissions, schedule
+from qianshao.disasters.access import access_zero_report, visible_disasters, visible_zero_reports
+from qianshao.disasters.forms import CorrectForm, ZeroForm
+from qianshao.disasters.models import ZeroKind
+from qianshao.disasters.views import calendar_page
+from qianshao.grid.access import access_cell
+from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.errors import ActionError
+
+
+def my_cells(user) -> list:
+    """The reporting cells where ``user`` holds a post: those they file for."""
+    kinds = schedule.rule().kinds
+    seen, found = set(), []
+    for post in permissions.posts(user):
+        if post.cell.kind in kinds and post.cell_id not in seen:
+            seen.add(post.cell_id)
+            found.append(post.cell)
+    return found
+
+
+def zero(request, error: str = "", status: int = 200):
+    day = schedule.today()
+    cells = my_cells(request.user)
+    filed = {
+        z.cell_id: z
+        for z in visible_zero_reports(request.user)
+        .filter(cell__in=cells, day=day)
+        .select_related("reporter", "disaster")
+    }
+    disasters = visible_disasters(request.user).filter(cell__in=cells).order_by("-started_at")[:20]
+    rows = [(cell, filed.get(cell.pk), ZeroForm(initial={"cell": cell.code})) for cell in cells]
+    context = {
+        "day": day,
+        "deadline": schedule.deadline(day),
+        "rows": rows,
+        "disasters": disasters,
+        "error": error,
+    }
+    return render(request, "disasters/m_zero.html", context, status=status)
+
+
+@require_POST
+def file_zero(request):
+    form = ZeroForm(request.POST)
+    if not form.is_valid():
+        return zero(request, _("请刷新页面后重试"), 400)
+    data = form.cleaned_data
+    cell = access_cell(request.user, data["cell"].strip().upper())
+    disaster = None
+    if data["kind"] == ZeroKind.DISASTER:
+        number = request.POST.get("disaster", "").strip().upper()
+        disaster = visible_disasters(request.user).filter(number=number, cell=cell).first()
+
+    def act():
+        return actions.file_zero(request.user, cell=cell, kind=data["kind"], disaster=disaster)
+
+    try:
+        submit(data["client_uuid"], "disasters.zero", request.user, act)
+    except IntakeConflict:
+        return zero(request, _("该表单已提交过，请刷新页面"), 409)
+    except ActionError as exc:
+        return zero(request, exc.message, exc.status)
+    messages.success(request, _("%(cell)s 今日零报告已报送") % {"cell": cell.name})
+    return redirect("zero")
+
+
+@require_POST
+def correct(request, report_id):
+    """更正 from the cell's calendar (whose ``cell`` and ``month`` the form's address keeps)."""
+    z = access_zero_report(request.user, report_id)
+    form = CorrectForm(request.POST)
+    if not form.is_valid():
+        return calendar_page(request, _("请填写更正内容和原因"), 400)
+    data = form.cleaned_data
+    disaster = None
+    if data["disaster"]:
+        number = data["disaster"].strip().upper()
+        disaster = visible_disasters(request.user).filter(number=number).first()
+        if disaster is None:
+            return calendar_page(request, _("找不到编号为 %(n)s 的灾情报告") % {"n": number}, 404)
+
+    def act():
+        return actions.correct_zero(
+            request.user, z, kind=data["kind"], disaster=disaster, reason=data["reason"]
+        )
+
+    try:
+        submit(data["client_uuid"], "disasters.correct_zero", request.user, act)
+    except IntakeConflict:
+        return calendar_page(request, _("该表单已提交过，请刷新页面"), 409)
+    except ActionError as exc:
+        return calendar_page(request, exc.message, exc.status)
+    messages.success(request, _("零报告已更正"))
+    return redirect(f"/disasters/calendar/?cell={z.cell.code}&month={z.day:%Y-%m}")
