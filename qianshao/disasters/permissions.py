@@ -9,6 +9,7 @@
   and never to whoever reported its figures.
 """
 
+from qianshao.disasters import schedule
 from qianshao.grid import tree
 from qianshao.grid.models import CellKind, RoleAssignment
 from qianshao.grid.permissions import MANAGING_ROLES
@@ -27,6 +28,17 @@ def posts(user) -> list[RoleAssignment]:
         )
         user._qianshao_disaster_posts = cached
     return cached
+
+
+def filing_cells(user) -> list:
+    """The reporting cells where ``user`` holds a post: those whose zero report they file."""
+    kinds = schedule.rule().kinds
+    seen, found = set(), []
+    for post in posts(user):
+        if post.cell.kind in kinds and post.cell_id not in seen:
+            seen.add(post.cell_id)
+            found.append(post.cell)
+    return found
 
 
 def files_for(user, cell) -> bool:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Sum
 
-from qianshao.disasters import schedule
+from qianshao.disasters import permissions, schedule
 from qianshao.disasters.models import INDICATORS, DayTally, DisasterReport, ZeroReport
 from qianshao.grid import tree
 from qianshao.grid.models import Cell
@@ -166,3 +166,16 @@ def child_figures(cell: Cell, reports=None) -> list[tuple[Cell, dict]]:
         by_code[row.pop("child")] = {k: v or 0 for k, v in row.items()}
     children = Cell.objects.filter(parent=cell, code__in=list(by_code)).defer("boundary")
     return [(c, by_code[c.code]) for c in children.order_by("code")]
+
+
+def zero_today(cell: Cell) -> Completeness:
+    """Today's zero reports under ``cell`` (the home page's card)."""
+    day = schedule.today()
+    return completeness(cell, day)[day]
+
+
+def zero_waiting(user) -> int:
+    """How many of the reporting cells ``user`` files for have not reported today."""
+    cells = permissions.filing_cells(user)
+    filed = ZeroReport.objects.filter(cell__in=cells, day=schedule.today()).count()
+    return len(cells) - filed

@@ -17,20 +17,9 @@ from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError
 
 
-def my_cells(user) -> list:
-    """The reporting cells where ``user`` holds a post: those they file for."""
-    kinds = schedule.rule().kinds
-    seen, found = set(), []
-    for post in permissions.posts(user):
-        if post.cell.kind in kinds and post.cell_id not in seen:
-            seen.add(post.cell_id)
-            found.append(post.cell)
-    return found
-
-
 def zero(request, error: str = "", status: int = 200):
     day = schedule.today()
-    cells = my_cells(request.user)
+    cells = permissions.filing_cells(request.user)
     filed = {
         z.cell_id: z
         for z in visible_zero_reports(request.user)

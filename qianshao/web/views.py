@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from qianshao.disasters.stats import zero_today, zero_waiting
 from qianshao.grid.access import scope_roots, visible_assignments, visible_cells
 from qianshao.grid.maps import cell_map
 from qianshao.grid.stats import child_counts, subtree_counts
@@ -33,6 +34,8 @@ def home(request):
             "task_count": visible_hazards(request.user).filter(task_q(request.user)).count(),
             "warnings_waiting": waiting_for(request.user).count(),
             "active_warnings": active_warnings(request.user),
+            "zero_waiting": zero_waiting(request.user),
+            "zero_today": zero_today(cell),
         }
     if kind == "department":
         context["department"] = assignment.department

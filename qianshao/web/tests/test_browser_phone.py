@@ -43,10 +43,12 @@ def assert_tables_show_captions(page):
 def test_a_village_member_uses_it_on_a_phone_without_sideways_scrolling(demo, phone, log_in):
     log_in(phone, "village", demo.PASSWORD)
     tiles = phone.locator(".tiles .tile")
-    expect(tiles).to_have_count(8)
+    expect(tiles).to_have_count(10)
     for name in (
         "上报隐患",
         "预警叫应",
+        "零报告",
+        "报告灾情",
         "我的任务",
         "我的上报",
         "明白卡",
