@@ -36,8 +36,8 @@ def sweep(now: datetime | None = None) -> int:
     for day in [today - timedelta(days=n) for n in range(LOOK_BACK_DAYS, -1, -1)]:
         if day < first:
             continue
-        first = schedule.deadline(day)
-        for level, at in [(1, first), (2, first + schedule.rule().escalate)]:
+        due = schedule.deadline(day)
+        for level, at in [(1, due), (2, due + schedule.rule().escalate)]:
             if now >= at:
                 told += chase_day(day, level, now)
     return told

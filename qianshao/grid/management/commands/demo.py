@@ -16,7 +16,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"demo county created: {built['cells']} cells, {built['people']} people, "
-            f"{built['hazards']} hazards, {built['warnings']} warnings"
+            f"{built['hazards']} hazards, {built['warnings']} warnings, "
+            f"{built['zero_reports']} zero reports"
         )
         for username, what in demo.DEMO_USERS.items():
             self.stdout.write(f"  {username:<11} / {demo.PASSWORD}   {what}")
