@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("qianshao.warnings.urls")),
     path("", include("qianshao.warnings.urls_cap")),
     path("", include("qianshao.disasters.urls")),
+    path("", include("qianshao.disasters.urls_reports")),
     path("", include("qianshao.web.urls")),
 ]

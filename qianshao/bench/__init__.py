@@ -25,4 +25,16 @@ def _warnings(stdout, **options):
     run(stdout, **options)
 
 
-BENCHES = {"import": _import, "hazards": _hazards, "http": _http, "warnings": _warnings}
+def _zero_reports(stdout, **options):
+    from qianshao.bench.zero_reports import run
+
+    run(stdout, **options)
+
+
+BENCHES = {
+    "import": _import,
+    "hazards": _hazards,
+    "http": _http,
+    "warnings": _warnings,
+    "zero-reports": _zero_reports,
+}

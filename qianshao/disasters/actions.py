@@ -9,15 +9,14 @@ record and queues its notifications.
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
-from qianshao.disasters import permissions, schedule
+from qianshao.disasters import permissions, schedule, tally
 from qianshao.disasters.models import (
     INDICATORS,
-    DayTally,
     DisasterReport,
     DisasterType,
     ReliefApplication,
@@ -34,7 +33,6 @@ from qianshao.grid import tree
 from qianshao.grid.models import Cell
 from qianshao.hazards import routing
 from qianshao.lib import photos
-from qianshao.lib.dbsql import add_to_counters
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.numbers import numbered
 from qianshao.lib.text import clean_text
@@ -43,7 +41,7 @@ from qianshao.notify.outbox import enqueue
 INITIAL_WITHIN = timedelta(hours=2)  # 初报 within two hours of the event
 CLOCK_SKEW = timedelta(minutes=10)
 MAX_COUNT = 100_000_000
-MAX_AMOUNT = Decimal("10000000000")
+MAX_AMOUNT = Decimal("9999999999.99")  # what 12 digits with 2 decimals hold (万元 and 公顷)
 
 
 def _person_of(user):
@@ -87,7 +85,7 @@ def file_zero(
     try:
         with transaction.atomic():
             report.save(force_insert=True)
-            _count(cell.path, day, 1, report.on_time)
+            tally.add(cell.path, day, report.on_time)
             audit(
                 actor=actor,
                 action="disasters.zero",
@@ -119,11 +117,6 @@ def _check_kind(kind: str, disaster, cell: Cell) -> None:
         raise ActionError(_("无灾情的零报告不能注明灾情报告"), "disaster")
     if disaster is not None and not tree.is_within(disaster.cell_path, cell.path):
         raise ActionError(_("该灾情报告不属于本网格"), "disaster")
-
-
-def _count(path: str, day: date, n: int, on_time: bool) -> None:
-    rows = [(p, day, n, n if on_time else 0) for p in tree.lineage(path)]
-    add_to_counters(connection, DayTally._meta.db_table, ["path", "day"], rows, ("n", "on_time"))
 
 
 @transaction.atomic
@@ -159,23 +152,31 @@ def correct_zero(
 # --- disaster reports -------------------------------------------------------------------
 
 
+def _number(raw, name: str, label, places: int):
+    """One figure as entered: a finite, non-negative number within what the column holds,
+    an integer when `places` is 0, else to at most `places` decimals."""
+    try:
+        value = Decimal(str(raw))
+    except ArithmeticError:
+        raise ActionError(_("%(f)s 须为数字") % {"f": label}, name) from None
+    if not value.is_finite():
+        raise ActionError(_("%(f)s 须为数字") % {"f": label}, name)
+    if value < 0:
+        raise ActionError(_("%(f)s 不能为负数") % {"f": label}, name)
+    if value > (MAX_AMOUNT if places else MAX_COUNT):
+        raise ActionError(_("%(f)s 超出合理范围") % {"f": label}, name)
+    if value != round(value, places):
+        message = _("%(f)s 须为整数") if not places else _("%(f)s 最多保留两位小数")
+        raise ActionError(message % {"f": label}, name)
+    return value if places else int(value)
+
+
 def checked_figures(figures: dict) -> dict:
     """The indicators, each a non-negative number, and consistent with one another (no
     more dead than affected, no more lost than damaged than affected crops …)."""
     found = {}
     for name, (label, places) in INDICATORS.items():
-        value = figures.get(name) or 0
-        try:
-            value = Decimal(str(value)) if places else int(value)
-        except (ValueError, ArithmeticError):
-            raise ActionError(_("%(f)s 须为数字") % {"f": label}, name) from None
-        if value < 0:
-            raise ActionError(_("%(f)s 不能为负数") % {"f": label}, name)
-        if value > (MAX_AMOUNT if places else MAX_COUNT):
-            raise ActionError(_("%(f)s 超出合理范围") % {"f": label}, name)
-        if places and value != round(value, places):
-            raise ActionError(_("%(f)s 最多保留两位小数") % {"f": label}, name)
-        found[name] = value
+        found[name] = _number(figures.get(name) or 0, name, label, places)
     unknown = set(figures) - set(INDICATORS)
     if unknown:
         raise ActionError(_("未知的指标 %(f)s") % {"f": "、".join(sorted(unknown))}, "figures")
@@ -393,10 +394,11 @@ def apply_relief(
     """救助申报 for a disaster. Side effects: one audit record; the level above is told."""
     if kind not in ReliefKind.values:
         raise ActionError(_("未知的救助类别"), "kind")
-    if households < 0 or people < 0 or households > people:
-        raise ActionError(_("户数、人数须为非负数，且户数不大于人数"), "households")
-    if amount < 0 or amount > MAX_AMOUNT:
-        raise ActionError(_("申请金额须为非负数"), "amount")
+    households = _number(households, "households", _("户数"), 0)
+    people = _number(people, "people", _("人数"), 0)
+    if households > people:
+        raise ActionError(_("户数不能大于人数"), "households")
+    amount = _number(amount, "amount", _("申请金额（万元）"), 2)
     note = clean_text(note, "note", limit=2000, required=False)
     d = DisasterReport.objects.select_related("cell").get(pk=disaster.pk)
     if actor is not None and not permissions.reports_for(actor, d.cell):
@@ -441,8 +443,12 @@ def decide_relief(actor, relief: ReliefApplication, *, approve: bool, note: str 
     )
     if r.status != ReliefStatus.SUBMITTED:
         raise Conflict(_("该申报已审批"), "step")
-    if actor is not None and not permissions.verifies_for(actor, r.report.cell):
-        raise NotAllowed(_("救助申报须由上级审批"), "step")
+    if actor is not None:
+        if not permissions.verifies_for(actor, r.report.cell):
+            raise NotAllowed(_("救助申报须由上级审批"), "step")
+        reported = r.report.versions.exclude(stage=Stage.VERIFIED).filter(author=actor)
+        if r.applied_by_id == actor.pk or reported.exists():
+            raise NotAllowed(_("审批人不能是申报人或灾情报告人"), "step")
     r.status = ReliefStatus.APPROVED if approve else ReliefStatus.REJECTED
     r.decided_by, r.decided_at, r.decision_note = actor, timezone.now(), note
     r.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -6,3 +6,6 @@ class DisastersConfig(AppConfig):
     name = "qianshao.disasters"
     label = "disasters"
     verbose_name = _("灾情报送")
+
+    def ready(self):
+        from qianshao.disasters import signals  # noqa: F401

@@ -23,6 +23,12 @@ class ReportingRule(models.Model):
         _("应报网格类型"), default=list, help_text=_("如 village、community；留空为村和社区")
     )
     escalate_minutes = models.PositiveIntegerField(_("截止后多久通知上一级（分钟）"), default=60)
+    start = models.DateField(
+        _("开始报送日"),
+        null=True,
+        blank=True,
+        help_text=_("此日之前不催报；留空则自第一份零报告起"),
+    )
 
     class Meta:
         verbose_name = _("零报告规则")

@@ -9,7 +9,6 @@ A disaster's figures are its latest version's; a cell's are the sum over the dis
 reports in its subtree (a township's its villages', the county's its townships').
 """
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -161,9 +160,10 @@ def child_figures(cell: Cell, reports=None) -> list[tuple[Cell, dict]]:
         .annotate(reports=Count("id"), **{name: Sum(name) for name in INDICATORS})
         .order_by()
     )
-    by_code = defaultdict(dict)
+    by_code = {}
     for row in rows:
-        by_code[row.pop("child")] = {k: v or 0 for k, v in row.items()}
+        code = row.pop("child")
+        by_code[code] = {k: v or 0 for k, v in row.items()}
     children = Cell.objects.filter(parent=cell, code__in=list(by_code)).defer("boundary")
     return [(c, by_code[c.code]) for c in children.order_by("code")]
 

@@ -17,7 +17,7 @@ from qianshao.disasters.forms import (
     ReliefForm,
     VerifyForm,
 )
-from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus
+from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus, Stage
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.hazards.views_steps import read_photos
@@ -120,7 +120,9 @@ def disaster_page(request, disaster_number, failed=None, status: int = 200):
         forms["verify"] = VerifyForm(initial=d.figures(), auto_id="verify-%s")
     if failed:
         forms[failed[0]] = failed[1]
-    deciding = permissions.verifies_for(user, d.cell)
+    # relief is decided above, by no one who applied for it or reported the figures
+    reported = any(v.author_id == user.pk and v.stage != Stage.VERIFIED for v in versions)
+    deciding = permissions.verifies_for(user, d.cell) and not reported
     context = {
         "disaster": d,
         "versions": versions,
@@ -130,7 +132,12 @@ def disaster_page(request, disaster_number, failed=None, status: int = 200):
         ],
         "forms": forms,
         "relief": [
-            (r, DecisionForm(auto_id=f"decide-{r.pk}-%s") if deciding else None)
+            (
+                r,
+                DecisionForm(auto_id=f"decide-{r.pk}-%s")
+                if deciding and r.applied_by_id != user.pk
+                else None,
+            )
             for r in d.relief.all()
         ],
         "failed": failed,

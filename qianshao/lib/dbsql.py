@@ -166,9 +166,11 @@ def add_to_counters(
     add = ", ".join(
         f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in counters
     )
-    sql = (
-        f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([one] * len(rows))} "
-        f"ON CONFLICT ({conflict}) DO UPDATE SET {add}"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+        for at in range(0, len(rows), 500):  # within SQLite's limit on parameters
+            chunk = rows[at : at + 500]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([one] * len(chunk))} "
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {add}",
+                [value for row in chunk for value in row],
+            )
