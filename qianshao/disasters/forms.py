@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.disasters.models import INDICATORS, DisasterType, ReliefKind, ZeroKind
@@ -41,7 +42,9 @@ class FiguresForm(IntakeForm):
 
 class DisasterForm(FiguresForm):
     type = forms.ChoiceField(choices=DisasterType.choices, label=_("灾害类型"))
-    started_at = forms.DateTimeField(label=_("发生时间"), widget=DATETIME)
+    started_at = forms.DateTimeField(
+        label=_("发生时间"), widget=DATETIME, initial=lambda: timezone.localtime()
+    )
     cell = forms.ModelChoiceField(queryset=None, label=_("所在网格"), empty_label=None)
     place = forms.CharField(max_length=200, required=False, label=_("地点"))
     note = note_field(_("情况说明"), rows=3)
@@ -49,9 +52,13 @@ class DisasterForm(FiguresForm):
 
     field_order = ["client_uuid", "type", "started_at", "cell", "place"]
 
-    def __init__(self, *args, cells, **kwargs):
+    def __init__(self, *args, cells, listed: int, **kwargs):
+        """``cells``: where the user may report; the first ``listed`` of them are offered
+        (a county's whole grid would not fit a phone's list), any of them is accepted."""
         super().__init__(*args, **kwargs)
-        self.fields["cell"].queryset = cells
+        field = self.fields["cell"]
+        field.queryset = cells
+        field.choices = [(c.pk, str(c)) for c in cells[:listed]]
         self.order_fields(self.field_order)
 
 

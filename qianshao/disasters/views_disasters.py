@@ -68,7 +68,7 @@ def _reporting_cells(user):
 def disaster_new(request):
     """初报, from the phone or the desk."""
     cells = _reporting_cells(request.user)
-    form = DisasterForm(request.POST or None, request.FILES or None, cells=cells[:MAX_CELLS])
+    form = DisasterForm(request.POST or None, request.FILES or None, cells=cells, listed=MAX_CELLS)
     if request.method != "POST":
         return render(request, "disasters/new.html", {"form": form})
     if not form.is_valid():

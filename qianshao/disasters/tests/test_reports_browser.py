@@ -17,8 +17,6 @@ from qianshao.disasters.models import DisasterType
 from qianshao.grid.models import Role
 from qianshao.testing import PASSWORD, appoint, build_cast
 
-pytestmark = pytest.mark.urls("qianshao.disasters.tests.urls")
-
 SCREENSHOTS = os.environ.get("QIANSHAO_SCREENSHOTS")  # a directory, to look at the pages
 
 

@@ -20,8 +20,6 @@ from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import CellKind, Person, Role
 from qianshao.testing import appoint
 
-pytestmark = pytest.mark.urls("qianshao.disasters.tests.urls")
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 COLUMNS = ["expected", "received", "on_time", "late", "missing"]
 URL = "/disasters/completeness/"

@@ -17,8 +17,6 @@ from qianshao.disasters import actions, views_reports
 from qianshao.disasters.models import INDICATORS, DisasterReport, DisasterType
 from qianshao.disasters.reports import indicator_head, statistics_table
 
-pytestmark = pytest.mark.urls("qianshao.disasters.tests.urls")
-
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 URL = "/disasters/statistics/"
 XLSX = "/disasters/statistics.xlsx"
