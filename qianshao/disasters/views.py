@@ -4,17 +4,22 @@ and missing, refreshing itself — and a cell's calendar of its reports."""
 import calendar
 from datetime import date, timedelta
 
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from qianshao.disasters import schedule, stats
-from qianshao.disasters.access import visible_zero_reports
+from qianshao.disasters.access import visible_disasters, visible_zero_reports
 from qianshao.disasters.forms import CorrectForm
+from qianshao.disasters.models import ReportStatus
+from qianshao.disasters.reports import local_bounds
+from qianshao.grid import tree
 from qianshao.grid.access import access_cell, scope_roots, visible_ancestors, visible_cells
 from qianshao.grid.models import Cell
 
 REFRESH_SECONDS = 30
+BOARD_DISASTERS = 20
 
 
 def _day(text: str | None) -> date:
@@ -55,12 +60,28 @@ def board(request):
         "leaves": leaves,
         "ancestors": [a for a in visible_ancestors(request.user, cell) if a.pk != cell.pk],
         "map_data": _map(request.user, cell, children, colour),
+        "disasters": _disasters(request.user, cell, day),
         "refresh": REFRESH_SECONDS if day == schedule.today() else None,
         "previous": day - timedelta(days=1),
         "next": day + timedelta(days=1) if day < schedule.today() else None,
     }
     partial = request.headers.get("HX-Request")
     return render(request, "disasters/_board.html" if partial else "disasters/board.html", context)
+
+
+def _disasters(user, cell, day) -> list:
+    """The disaster reports under ``cell`` that began on ``day`` or are not yet verified
+    (初报 or 续报 in progress), newest first."""
+    start, end = local_bounds(day, day)
+    began = Q(started_at__gte=start, started_at__lt=end)
+    open_ = Q(status__in=[ReportStatus.REPORTED, ReportStatus.FOLLOWING], started_at__lt=end)
+    return list(
+        visible_disasters(user)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .filter(began | open_)
+        .select_related("cell")
+        .order_by("-started_at", "-id")[:BOARD_DISASTERS]
+    )
 
 
 def _map(user, cell, children, colour) -> dict:

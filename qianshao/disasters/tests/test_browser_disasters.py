@@ -70,7 +70,7 @@ def test_village_files_zero_and_a_disaster_township_sees_both_county_verifies(
     assert disaster.initial_on_time  # the time it started defaults to now
     assert (disaster.reporter_id, disaster.verified_by_id) == (villager.person.pk, None)
 
-    # the township: the village's zero report on the board, the disaster in the list
+    # the township: the village's zero report and its disaster on the board, and in the list
     desk = new_page(viewport={"width": 1280, "height": 900})
     log_in(desk, "township", demo.PASSWORD)
     desk.goto(f"/disasters/board/?cell={SICHENG}")
@@ -81,6 +81,9 @@ def test_village_files_zero_and_a_disaster_township_sees_both_county_verifies(
     expect(row).to_have_attribute("data-status", "on_time" if zero.on_time else "late")
     expected = int(board.locator("[data-count=expected]").inner_text())
     expect(board.locator("[data-count=missing]")).to_have_text(str(expected - 1))
+    on_board = board.get_by_test_id("board-disasters").locator(f"[data-number='{disaster.number}']")
+    expect(on_board).to_contain_text(village.name)
+    expect(on_board).to_contain_text("已初报")
     desk.goto(f"/disasters/?cell={SICHENG}")
     listed = desk.get_by_test_id("disasters")
     expect(listed).to_contain_text(disaster.number)
