@@ -542,6 +542,8 @@ def test_a_relief_application_is_attached_to_the_report_and_the_township_told(ca
         pytest.param({"kind": "cash"}, "kind", id="an unknown kind"),
         pytest.param({"households": 36}, "households", id="more households than people"),
         pytest.param({"households": -1}, "households", id="negative households"),
+        pytest.param({"people": 2.5}, "people", id="half a person"),
+        pytest.param({"people": "许多"}, "people", id="people in words"),
         pytest.param({"amount": Decimal("-1")}, "amount", id="a negative amount"),
         # 万元 to two places, as the figures
         pytest.param({"amount": Decimal("1.234")}, "amount", id="an amount to three places"),
@@ -625,3 +627,22 @@ def test_a_relief_decision_is_refused_to_whoever_reported_the_figures(cast, cloc
         actions.decide_relief(cast.users["township"], r, approve=True)
     assert caught.value.field == "step"
     actions.decide_relief(cast.users["county"], r, approve=True)
+
+
+def test_a_relief_decision_is_refused_to_whoever_applied(cast, clock):
+    """The township dispatcher who filed the application may not approve it himself."""
+    d = report(cast.users["village"], cast.village)
+    r = apply(cast.users["township"], d)
+    with nothing_changes(), pytest.raises(NotAllowed) as caught:
+        actions.decide_relief(cast.users["township"], r, approve=True)
+    assert caught.value.field == "step"
+    actions.decide_relief(cast.users["county"], r, approve=True)
+
+
+def test_whoever_verified_the_report_may_decide_its_relief(cast, clock):
+    """核报 is not reporting the figures: the township that verified decides the relief."""
+    d = report(cast.users["village"], cast.village)
+    actions.verify(cast.users["township"], d)
+    r = apply(cast.users["village"], d)
+    r = actions.decide_relief(cast.users["township"], r, approve=True)
+    assert r.status == ReliefStatus.APPROVED

@@ -36,11 +36,12 @@ def sms(settings):
 
 @pytest.fixture
 def clock(cast):
-    """The clock at 08:00 on TODAY. The county began reporting ten days ago (一村 filed
-    then), and the worker is running: its sweep now has taken the steps of the day before
-    (nobody reported that day), so what follows is TODAY's."""
+    """The clock at 08:00 on TODAY. Both counties began reporting ten days ago (一村 and
+    四村 filed then), and the worker is running: its sweep now has taken the steps of the
+    day before (nobody reported that day), so what follows is TODAY's."""
     with time_machine.travel(START, tick=False) as traveller:
-        actions.file_zero(cast.users["admin"], cell=cast.village, day=TODAY - timedelta(days=10))
+        for cell in [cast.village, cast.other_village]:
+            actions.file_zero(cast.users["admin"], cell=cell, day=TODAY - timedelta(days=10))
         sweep.sweep()
         yield traveller
 
@@ -279,3 +280,24 @@ def test_each_step_is_one_audit_record_by_the_system_and_the_chain_holds(cast, s
     ]
     assert [(r.actor, r.after["level"]) for r in records] == [(None, 1), (None, 2)]
     assert verify().ok
+
+
+def test_nobody_is_chased_before_reporting_began(cast):
+    """No zero report was ever filed and the rule names no start: nobody is late yet."""
+    with time_machine.travel(local(17), tick=False):
+        assert sweep.sweep() == 0
+    with time_machine.travel(local(8, day=TOMORROW), tick=False):
+        assert sweep.sweep() == 0
+    assert not DayChase.objects.exists()
+    assert not Message.objects.filter(event="disasters.zero_missing").exists()
+
+
+def test_days_before_the_rules_start_are_not_chased(cast, sweep_at, who):
+    ReportingRule.objects.create(start=TOMORROW)
+    schedule.forget()
+    assert sweep_at(17) == 0
+    assert told(1) == told(2) == []
+    assert sweep_at(16, day=TOMORROW) == 4
+    assert told(1, day=TOMORROW) == sorted(
+        [(who["township"], "一村、二村"), (who["county"], "三村"), (who["outsider"], "四村")]
+    )
