@@ -7,7 +7,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Min
 from django.utils import timezone
 
-from qianshao.disasters.models import REPORTING_KINDS, ReportingRule, ZeroReport
+from qianshao.disasters.models import REPORTING_KINDS, DayTally, ReportingRule
+from qianshao.grid import tree
+from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.settled import Settled
 
 
@@ -27,10 +29,30 @@ def _load() -> Rule:
     return Rule(found.deadline, kinds, timedelta(minutes=found.escalate_minutes), found.start)
 
 
-def start() -> date | None:
-    """The first day whose missing reports are chased: the rule's, or the day of the first
-    zero report filed (a county that has not begun reporting is not told it is late)."""
-    return rule().start or ZeroReport.objects.aggregate(first=Min("day"))["first"]
+def starts() -> dict[str, date | None]:
+    """The first day chased in each county, by the county's path: the rule's start when set,
+    else the day of the county's first zero report — ``None`` for a county that has not
+    begun reporting (it is not told it is late). The key ``""`` stands for the cells under
+    no county, which begin with the first report anywhere."""
+    counties = list(Cell.objects.filter(kind=CellKind.COUNTY).values_list("path", flat=True))
+    first = rule().start
+    if first is not None:
+        return dict.fromkeys([*counties, ""], first)
+    found = dict(
+        DayTally.objects.filter(path__in=counties, n__gt=0)
+        .values_list("path")
+        .annotate(first=Min("day"))
+        .order_by()
+    )
+    roots = Cell.objects.filter(parent=None).values("path")  # they count every report
+    anywhere = DayTally.objects.filter(path__in=roots, n__gt=0).aggregate(first=Min("day"))
+    anywhere = anywhere["first"]
+    return {p: found.get(p) for p in counties} | {"": anywhere}
+
+
+def county_of(path: str, counties) -> str:
+    """The path of the county ``path`` lies in (itself included), or ``""``."""
+    return next((p for p in tree.lineage(path) if p in counties), "")
 
 
 _rule = Settled(_load).forget_on(ReportingRule)

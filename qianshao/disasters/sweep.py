@@ -1,8 +1,8 @@
 """The zero report's deadline sweep: at the day's deadline the dispatchers over the cells
 that have not reported are told which; ``escalate`` later, the level above is told of
 those still missing. Once per day and step (``DayChase``), whatever runs twice; after
-downtime it takes every step that fell due, yesterday's included. Days before reporting
-began (the rule's start, or the first zero report ever filed) are not chased.
+downtime it takes every step that fell due, yesterday's included. Days before a county
+began reporting (the rule's start, or the county's first zero report) are not chased.
 
 Who is told is the dispatcher ladder of ``grid.dispatchers`` (docs/adr/0013): for a
 village, its township's dispatchers first, then the county's.
@@ -24,40 +24,48 @@ from qianshao.notify.outbox import Notice, enqueue_all
 
 NAMES_IN_NOTICE = 20
 LOOK_BACK_DAYS = 1  # after downtime, yesterday's steps are still taken
+NOT_BEGUN = date.max
 
 
 def sweep(now: datetime | None = None) -> int:
     """Take every step due by ``now``; returns how many cells were reported missing."""
     now = now or timezone.now()
-    today, first = timezone.localdate(now), schedule.start()
-    if first is None:
+    today, starts = timezone.localdate(now), schedule.starts()
+    begun = [d for d in starts.values() if d is not None]
+    if not begun:
         return 0  # nobody has begun reporting: nobody is late
     told = 0
     for day in [today - timedelta(days=n) for n in range(LOOK_BACK_DAYS, -1, -1)]:
-        if day < first:
+        if day < min(begun):
             continue
         due = schedule.deadline(day)
         for level, at in [(1, due), (2, due + schedule.rule().escalate)]:
             if now >= at:
-                told += chase_day(day, level, now)
+                told += chase_day(day, level, now, starts)
     return told
 
 
 @transaction.atomic
-def chase_day(day: date, level: int, now: datetime) -> int:
-    """Tell the dispatchers at ``level`` of the cells missing ``day``'s report, once."""
+def chase_day(day: date, level: int, now: datetime, starts: dict[str, date | None]) -> int:
+    """Tell the dispatchers at ``level`` of the cells missing ``day``'s report, once: those
+    in the counties that had begun reporting by then (``starts``)."""
     try:
         with transaction.atomic():
             step = DayChase.objects.create(day=day, level=level, at=now, missing=0)
     except IntegrityError:
         return 0  # taken before (or by another worker now)
     reported = ZeroReport.objects.filter(day=day).values("cell_id")
-    missing = list(
+    unreported = (
         Cell.objects.filter(kind__in=schedule.rule().kinds)
         .exclude(pk__in=reported)
         .values_list("path", "name")
         .order_by("path")
     )
+    missing = [
+        (path, name)
+        for path, name in unreported
+        if (starts[schedule.county_of(path, starts)] or NOT_BEGUN) <= day
+    ]
     roots = Cell.objects.filter(parent=None).values_list("path", flat=True)
     dispatchers = Dispatchers(list(roots))
     late: dict = defaultdict(list)

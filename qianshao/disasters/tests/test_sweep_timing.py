@@ -301,3 +301,24 @@ def test_days_before_the_rules_start_are_not_chased(cast, sweep_at, who):
     assert told(1, day=TOMORROW) == sorted(
         [(who["township"], "一村、二村"), (who["county"], "三村"), (who["outsider"], "四村")]
     )
+
+
+def test_a_county_that_has_not_begun_reporting_is_not_chased(cast, who):
+    """A县 began ten days ago, B县 not yet: only A县's villages are missing. Once 四村 files
+    its first report, B县 is chased from the next day on."""
+    with time_machine.travel(START, tick=False) as clock:
+        actions.file_zero(cast.users["admin"], cell=cast.village, day=TODAY - timedelta(days=10))
+        assert sweep.sweep() == 6  # the day before: A县's three, at both steps
+        assert "四村" not in str(told(1, day=TODAY - timedelta(days=1)))
+        clock.move_to(local(16))
+        assert sweep.sweep() == 3  # 一村, 二村, 三村
+        assert told(1) == sorted([(who["township"], "一村、二村"), (who["county"], "三村")])
+        clock.move_to(local(17))
+        assert sweep.sweep() == 3  # the level above, of A县's
+        clock.move_to(local(18))
+        actions.file_zero(cast.users["admin"], cell=cast.cell(SICUN))
+        clock.move_to(local(16, day=TOMORROW))
+        assert sweep.sweep() == 4
+    assert told(1, day=TOMORROW) == sorted(
+        [(who["township"], "一村、二村"), (who["county"], "三村"), (who["outsider"], "四村")]
+    )
