@@ -3,15 +3,18 @@ by cell and day or period, disaster reports (初报 with photos, 续报, 核报)
 rolled up the grid, and relief applications. Everything through scope (disasters.access,
 grid.access) and the actions."""
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
 from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.responses import Status as HttpStatus
+from pydantic import BeforeValidator
 
 from qianshao.disasters import actions, schedule, stats
 from qianshao.disasters.access import (
@@ -52,7 +55,7 @@ class NotFound(ActionError):
 
 class ZeroReportIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the phone; a resend returns the first")
-    cell: str = Field(..., max_length=20, description="the reporting cell's code")
+    cell: str = Field(..., min_length=1, max_length=20, description="the reporting cell's code")
     day: date | None = Field(None, description="the reporting day; today when omitted")
     kind: ZeroKind = ZeroKind.NONE
     disaster: str | None = Field(None, max_length=24, description="with kind disaster: its number")
@@ -125,20 +128,35 @@ class FiguresIn(StrictSchema):
     economic_loss: Decimal = Field(Decimal(0), ge=0, decimal_places=2, description="万元")
 
 
+def _json_part(value):
+    """multipart/form-data carries an object field as one JSON part (OpenAPI's default
+    encoding of an object property): decode it; anything else is validated as given."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+# The figures of a report or a follow-up: a JSON object, or in multipart its JSON text.
+FiguresPart = Annotated[FiguresIn, BeforeValidator(_json_part)]
+
+
 class DisasterIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the phone; a resend returns the first")
     type: DisasterType
     started_at: LocalDatetime
-    cell: str = Field(..., max_length=20)
+    cell: str = Field(..., min_length=1, max_length=20)
     place: str = Field("", max_length=200)
-    figures: FiguresIn
+    figures: FiguresPart
     note: str = Field("", max_length=4000)
     photos: list[HazardPhotoIn] = Field([], max_length=photos.MAX_PHOTOS)
 
 
 class FollowUpIn(StrictSchema):
     client_uuid: UUID | None = None
-    figures: FiguresIn
+    figures: FiguresPart
     note: str = Field("", max_length=4000)
     photos: list[HazardPhotoIn] = Field([], max_length=photos.MAX_PHOTOS)
 
@@ -232,8 +250,13 @@ class FiguresOut(OutSchema):
 
 
 def _cell(user, code: str | None, field: str = "cell"):
+    """The cell of ``code`` in the user's scope (404 naming ``field`` for a cell that is not
+    there or not theirs alike), or by default the first of their own."""
     if code:
-        return access_cell(user, code.strip().upper())
+        try:
+            return access_cell(user, code.strip().upper())
+        except Http404:
+            raise NotFound(_("网格 %(c)s 不存在或不在您的辖区内") % {"c": code}, field) from None
     roots = scope_roots(user)
     if not roots:
         raise NotFound(_("您没有可查看的网格"), field)
@@ -241,9 +264,11 @@ def _cell(user, code: str | None, field: str = "cell"):
 
 
 def _period(day, first, last) -> tuple[date, date]:
+    """The days asked for, up to today: a day to come has no report to miss."""
+    today = schedule.today()
     if day:
-        return day, day
-    last = last or schedule.today()
+        return min(day, today), min(day, today)
+    last = min(last or today, today)
     first = first or last
     if first > last:
         raise ActionError(_("开始日期不能晚于结束日期"), "from")
@@ -273,7 +298,7 @@ def file_zero_report(request, payload: ZeroReportIn):
     def file():
         return actions.file_zero(
             user,
-            cell=access_cell(user, payload.cell.strip().upper()),
+            cell=_cell(user, payload.cell),
             day=payload.day,
             kind=payload.kind,
             disaster=_disaster_of(user, payload.disaster),
@@ -361,7 +386,7 @@ def report_disaster(request):
             user,
             type=payload.type,
             started_at=payload.started_at,
-            cell=access_cell(user, payload.cell.strip().upper()),
+            cell=_cell(user, payload.cell),
             place=payload.place,
             figures=payload.figures.dict(),
             note=payload.note,

@@ -69,7 +69,12 @@ def correct(request, report_id):
     z = access_zero_report(request.user, report_id)
     form = CorrectForm(request.POST)
     if not form.is_valid():
-        return calendar_page(request, _("请填写更正内容和原因"), 400)
+        named = "；".join(
+            f"{form.fields[name].label}：{' '.join(errors)}"
+            for name, errors in form.errors.items()
+            if name in form.fields
+        )
+        return calendar_page(request, named or _("请填写更正内容和原因"), 400)
     data = form.cleaned_data
     disaster = None
     if data["disaster"]:
