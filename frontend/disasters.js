@@ -1,13 +1,14 @@
-// The zero report board: child cells coloured by reported, late or missing (a reporting
+// The zero report board: child cells coloured by reported, late, missing or pending (a reporting
 // cell) or by the share reported (a larger one), redrawn as htmx brings the fresh board.
 import { drawMap } from "./basemap.js";
 
-const STATUS = { on_time: "#1a7f37", late: "#d29922", missing: "#b3261e" };
+const STATUS = { on_time: "#1a7f37", late: "#d29922", missing: "#b3261e", pending: "#8b949e" };
 
 function colour(p) {
   if (p.status) return STATUS[p.status];
   if (p.rate === null || p.rate === undefined) return "#8b949e";
   if (p.rate >= 90) return STATUS.on_time;
+  if (p.pending) return STATUS.pending; // the deadline has not passed: not late yet
   if (p.rate >= 60) return STATUS.late;
   return STATUS.missing;
 }

@@ -75,5 +75,10 @@ def deadline(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, rule().deadline))
 
 
+def before_deadline(day: date) -> bool:
+    """Has ``day``'s deadline not passed yet (a report not in is pending, not missing)?"""
+    return timezone.now() <= deadline(day)
+
+
 def is_on_time(day: date, at: datetime) -> bool:
     return at <= deadline(day)

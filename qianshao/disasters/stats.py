@@ -127,10 +127,11 @@ def child_completeness(
 
 
 def statuses(cells: list[Cell], day: date) -> dict[str, str]:
-    """For each reporting cell of ``cells`` on ``day``: on_time, late or missing (by code):
-    the board's colours."""
+    """For each reporting cell of ``cells`` on ``day``: on_time, late, missing — or pending,
+    not reported while the deadline has not passed (by code): the board's colours."""
     reporting = [c for c in cells if c.kind in schedule.rule().kinds]
-    found = {c.code: "missing" for c in reporting}
+    unreported = "pending" if schedule.before_deadline(day) else "missing"
+    found = {c.code: unreported for c in reporting}
     reports = ZeroReport.objects.filter(cell__in=reporting, day=day)
     for code, on_time in reports.values_list("cell__code", "on_time"):
         found[code] = "on_time" if on_time else "late"

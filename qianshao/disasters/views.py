@@ -59,7 +59,7 @@ def board(request):
         "children": [(c, t, colour.get(c.code)) for c, t in children],
         "leaves": leaves,
         "ancestors": [a for a in visible_ancestors(request.user, cell) if a.pk != cell.pk],
-        "map_data": _map(request.user, cell, children, colour),
+        "map_data": _map(request.user, cell, children, colour, schedule.before_deadline(day)),
         "disasters": _disasters(request.user, cell, day),
         "refresh": REFRESH_SECONDS if day == schedule.today() else None,
         "previous": day - timedelta(days=1),
@@ -84,9 +84,9 @@ def _disasters(user, cell, day) -> list:
     )
 
 
-def _map(user, cell, children, colour) -> dict:
+def _map(user, cell, children, colour, pending: bool) -> dict:
     """The children's boundaries: a reporting cell coloured by its own status, a larger
-    one by the share of its cells that reported."""
+    one by the share of its cells that reported (``pending`` before the deadline)."""
     shapes = dict(
         visible_cells(user)
         .filter(pk__in=[c.pk for c, _t in children])
@@ -105,6 +105,7 @@ def _map(user, cell, children, colour) -> dict:
                         "status": colour.get(c.code, ""),
                         "rate": tally.received_rate,
                         "missing": tally.missing,
+                        "pending": pending,
                     },
                 }
             )
@@ -147,6 +148,7 @@ def calendar_page(request, error: str = "", status: int = 200):
         "weeks": weeks,
         "reporting": reporting,
         "today": schedule.today(),
+        "pending": schedule.before_deadline(schedule.today()),
         "total": stats.total(per_day) if per_day else None,
         "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
         "next": (last + timedelta(days=1)).strftime("%Y-%m") if last < schedule.today() else None,

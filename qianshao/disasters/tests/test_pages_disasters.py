@@ -116,6 +116,13 @@ def statuses(response) -> dict:
     return dict(rows)
 
 
+def map_features(response) -> list[dict]:
+    """The board map's features, as the page gives them to the script."""
+    found = response.context["map_data"]["features"]
+    assert found, "the cast's cells have boundaries: the map has shapes"
+    return found
+
+
 def options(response) -> list[str]:
     select = html(response).split('name="cell"')[1].split("</select>")[0]
     return re.findall(r"<option[^>]*>([^<]*)</option>", select)
@@ -292,6 +299,25 @@ def test_the_board_of_a_township_shows_its_counts_and_each_villages_status(cast,
     assert 'data-testid="day">2026-07-01<' in html(response)
     assert "截止</span>" not in html(response)  # (the label and time are one span)
     assert '<span class="muted">截止 16:00</span>' in html(response)
+
+
+def test_before_the_deadline_a_village_not_in_yet_is_pending_not_missing(cast, clock):
+    """At 09:00 二村 has not reported: it is 待报 (grey), not 未报, until 16:00 passes;
+    the calendar says the same of today."""
+    actions.file_zero(cast.users["village"], cell=cast.village)
+    client = logged_in(cast.users["township"])
+    morning = client.get("/disasters/board/?cell=450901100")
+    assert statuses(morning) == {YICUN: "on_time", ERCUN: "pending"}
+    assert "待报" in html(morning)
+    assert all(f["properties"]["pending"] for f in map_features(morning))
+    calendar = html(client.get(f"/disasters/calendar/?cell={ERCUN}"))
+    assert 'data-day="2026-07-01" class="zr-pending"' in calendar
+    clock.move_to(MORNING.replace(hour=16, minute=0, second=1))
+    evening = client.get("/disasters/board/?cell=450901100")
+    assert statuses(evening) == {YICUN: "on_time", ERCUN: "missing"}
+    assert not any(f["properties"]["pending"] for f in map_features(evening))
+    calendar = html(client.get(f"/disasters/calendar/?cell={ERCUN}"))
+    assert 'data-day="2026-07-01" class="zr-missing"' in calendar
 
 
 def test_the_board_of_the_county_rolls_up_and_drills_down(cast, reported):
