@@ -30,7 +30,7 @@ from qianshao.disasters.models import (
     ZeroKind,
 )
 from qianshao.grid import tree
-from qianshao.grid.access import access_cell, scope_roots
+from qianshao.grid.access import cell_or_own
 from qianshao.hazards.api import body_doc, inline_schema, read_body
 from qianshao.hazards.api_schemas import HazardPhotoIn, LocalDatetime
 from qianshao.intake.idempotent import submit
@@ -252,15 +252,12 @@ class FiguresOut(OutSchema):
 def _cell(user, code: str | None, field: str = "cell"):
     """The cell of ``code`` in the user's scope (404 naming ``field`` for a cell that is not
     there or not theirs alike), or by default the first of their own."""
-    if code:
-        try:
-            return access_cell(user, code.strip().upper())
-        except Http404:
+    try:
+        return cell_or_own(user, code)
+    except Http404:
+        if code:
             raise NotFound(_("网格 %(c)s 不存在或不在您的辖区内") % {"c": code}, field) from None
-    roots = scope_roots(user)
-    if not roots:
-        raise NotFound(_("您没有可查看的网格"), field)
-    return roots[0]
+        raise NotFound(_("您没有可查看的网格"), field) from None
 
 
 def _period(day, first, last) -> tuple[date, date]:

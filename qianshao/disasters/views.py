@@ -15,7 +15,11 @@ from qianshao.disasters.forms import CorrectForm
 from qianshao.disasters.models import ReportStatus
 from qianshao.disasters.reports import local_bounds
 from qianshao.grid import tree
-from qianshao.grid.access import access_cell, scope_roots, visible_ancestors, visible_cells
+from qianshao.grid.access import (
+    cell_or_own,
+    visible_ancestors,
+    visible_cells,
+)
 from qianshao.grid.models import Cell
 
 REFRESH_SECONDS = 30
@@ -33,13 +37,7 @@ def _day(text: str | None) -> date:
 
 
 def _cell(request) -> Cell:
-    code = request.GET.get("cell", "").strip().upper()
-    if code:
-        return access_cell(request.user, code)
-    roots = scope_roots(request.user)
-    if not roots:
-        raise Http404("no cell")
-    return roots[0]
+    return cell_or_own(request.user, request.GET.get("cell"))
 
 
 def board(request):

@@ -6,14 +6,14 @@ user's scope, before any date is read), or is the user's first scope root. Dates
 ``?day=`` or ``?from=&to=``; a bad one answers the page again with a 400 naming the field.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from qianshao.disasters import reports, xlsx
-from qianshao.grid.access import access_cell, scope_roots, visible_ancestors
+from qianshao.grid.access import cell_or_own, scope_roots, visible_ancestors
 from qianshao.lib.errors import ActionError
 
 PAGE_ROWS = 500  # rows of a list shown on the page; the download holds them all
@@ -22,13 +22,7 @@ STATISTICS = "disasters/reports/statistics.html"
 
 
 def report_cell(request):
-    code = request.GET.get("cell", "").strip().upper()
-    if code:
-        return access_cell(request.user, code)
-    roots = scope_roots(request.user)
-    if not roots:
-        raise Http404("no scope")
-    return roots[0]
+    return cell_or_own(request.user, request.GET.get("cell"))
 
 
 def _context(request, cell) -> dict:

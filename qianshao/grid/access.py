@@ -51,6 +51,18 @@ def scope_roots(user) -> list[Cell]:
     return list(Cell.objects.filter(path__in=scope.paths).order_by("path"))
 
 
+def cell_or_own(user, code: str | None) -> Cell:
+    """The cell of ``code`` in the user's scope (404 when missing or not theirs alike), or
+    without a code the first of their own: what a page or report "of a cell" starts from."""
+    code = (code or "").strip().upper()
+    if code:
+        return access_cell(user, code)
+    roots = scope_roots(user)
+    if not roots:
+        raise Http404("no scope")
+    return roots[0]
+
+
 def visible_ancestors(user, cell: Cell) -> list[Cell]:
     """The cell's ancestors that lie within the user's scope, root first (breadcrumbs)."""
     scope = scope_of(user)

@@ -4,7 +4,7 @@ The cell comes from ``?cell=CODE`` through ``access_cell`` (404 when missing or 
 user's scope), or is the user's first scope root; hazards come through ``restrict``.
 """
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from qianshao.accounts.scope import restrict
-from qianshao.grid.access import access_cell, scope_roots, visible_ancestors, visible_cells
+from qianshao.grid.access import cell_or_own, scope_roots, visible_ancestors, visible_cells
 from qianshao.hazards import xlsx
 from qianshao.hazards.models import Hazard
 from qianshao.hazards.reports import monthly_report, parse_month, stats_table
@@ -22,13 +22,7 @@ PAGE_ROWS = 500  # rows of a list shown on the page; the download holds them all
 
 
 def report_cell(request):
-    code = request.GET.get("cell", "").strip().upper()
-    if code:
-        return access_cell(request.user, code)
-    roots = scope_roots(request.user)
-    if not roots:
-        raise Http404("no scope")
-    return roots[0]
+    return cell_or_own(request.user, request.GET.get("cell"))
 
 
 def _navigation(request, cell) -> dict:
