@@ -41,6 +41,7 @@ from qianshao.notify.outbox import enqueue
 INITIAL_WITHIN = timedelta(hours=2)  # 初报 within two hours of the event
 CLOCK_SKEW = timedelta(minutes=10)
 MAX_COUNT = 100_000_000
+BACKFILL_DAYS = 31  # how far back a missed zero report may still be filed (as late)
 MAX_AMOUNT = Decimal("9999999999.99")  # what 12 digits with 2 decimals hold (万元 and 公顷)
 
 
@@ -66,6 +67,8 @@ def file_zero(
     day = day or schedule.today()
     if day > schedule.today():
         raise ActionError(_("报告日不能晚于今天"), "day")
+    if day < schedule.today() - timedelta(days=BACKFILL_DAYS):
+        raise ActionError(_("只能补报 %(n)s 天内的零报告") % {"n": BACKFILL_DAYS}, "day")
     if cell.kind not in schedule.rule().kinds:
         raise ActionError(_("该网格不需要报送零报告"), "cell")
     if actor is not None and not permissions.files_for(actor, cell):

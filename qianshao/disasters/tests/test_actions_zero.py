@@ -133,6 +133,15 @@ def test_a_report_for_an_earlier_day_is_late(cast, clock):
     assert tally_stored() == tally_recount()
 
 
+def test_a_missed_report_may_be_filed_late_within_a_month_not_before(cast, clock):
+    oldest = TODAY - timedelta(days=actions.BACKFILL_DAYS)
+    with nothing_changes(), pytest.raises(ActionError) as caught:
+        actions.file_zero(cast.users["village"], cell=cast.village, day=oldest - timedelta(days=1))
+    assert caught.value.field == "day"
+    z = actions.file_zero(cast.users["village"], cell=cast.village, day=oldest)
+    assert (z.day, z.on_time) == (oldest, False)
+
+
 def test_the_reporting_day_is_the_local_day(cast, clock):
     """At 00:30 in Shanghai it is still the day before in UTC: the report is for today."""
     clock.move_to(datetime(2026, 7, 2, 0, 30, tzinfo=SHANGHAI))
