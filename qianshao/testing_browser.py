@@ -94,3 +94,15 @@ def log_in(live_server):
         return page
 
     return submit
+
+
+def assert_map_styled(the_map) -> None:
+    """``the_map`` (a Playwright locator of a drawn Leaflet map) has Leaflet's stylesheet in
+    force: without it the panes fall out of the map and its zoom buttons sit below it."""
+    from playwright.sync_api import expect
+
+    expect(the_map).to_have_attribute("data-ready", "1")
+    pane = the_map.locator(".leaflet-map-pane")
+    assert pane.evaluate("e => getComputedStyle(e).position") == "absolute"
+    zoom, box = the_map.locator(".leaflet-control-zoom").bounding_box(), the_map.bounding_box()
+    assert box["y"] <= zoom["y"] and zoom["y"] + zoom["height"] <= box["y"] + box["height"]

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from qianshao.disasters import permissions, schedule
 from qianshao.disasters.models import DisasterReport, ReportStatus, Stage, ZeroKind, ZeroReport
 from qianshao.grid import demo
-from qianshao.testing_browser import PHONE
+from qianshao.testing_browser import PHONE, assert_map_styled
 from qianshao.web.tests.test_browser_phone import assert_fits_the_phone
 
 SICHENG = "451027100"  # 泗城镇, the township of the demo users
@@ -77,6 +77,7 @@ def test_village_files_zero_and_a_disaster_township_sees_both_county_verifies(
     board = desk.get_by_test_id("zero-board")
     expect(board.get_by_test_id("day")).to_have_text(schedule.today().isoformat())
     expect(board.locator("[data-count=received]")).to_have_text("1")
+    assert_map_styled(board.locator("[data-zero-map]"))
     row = board.locator(f"tr[data-cell='{village.code}']")
     expect(row).to_have_attribute("data-status", "on_time" if zero.on_time else "late")
     expected = int(board.locator("[data-count=expected]").inner_text())

@@ -19,7 +19,7 @@ from qianshao.hazards.models import Hazard, Status
 from qianshao.hazards.permissions import allowed_steps
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.testing import PASSWORD, build_cast
-from qianshao.testing_browser import PHONE
+from qianshao.testing_browser import PHONE, assert_map_styled
 from qianshao.web.tests.test_browser_phone import assert_fits_the_phone
 
 LOOP = ["report", "accept", "assign", "start", "progress", "submit", "verify", "close"]
@@ -81,7 +81,7 @@ def test_a_hazard_goes_from_a_village_phone_to_closure(small_cast, new_page, log
     hazard = Hazard.objects.get()
     assert (hazard.cell, hazard.lon, hazard.lat) == (small_cast.village, 106.1, 24.1)
     expect(phone.get_by_test_id("status")).to_contain_text("已上报")
-    expect(phone.locator("[data-hazard-map]")).to_have_attribute("data-ready", "1")
+    assert_map_styled(phone.locator("[data-hazard-map]"))
     expect(phone.get_by_test_id("photos").locator("img")).to_have_count(1)
     expect(phone.get_by_test_id("steps")).to_have_count(0)  # nothing for the reporter to do
     assert_fits_the_phone(phone)

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from qianshao.grid import demo
-from qianshao.testing_browser import PHONE
+from qianshao.testing_browser import PHONE, assert_map_styled
 from qianshao.warnings.models import Delivery, Status, Warning
 from qianshao.web.tests.test_browser_phone import assert_fits_the_phone
 
@@ -58,7 +58,7 @@ def test_county_issues_village_answers_on_the_phone_and_the_board_shows_it(
     board = desk.get_by_test_id("board")
     expect(board.locator("[data-count=answered]")).to_have_text("0")
     expect(board.locator("[data-count=sent]")).to_have_text(str(warning.recipients))
-    expect(desk.locator("[data-board-map]")).to_have_attribute("data-ready", "1")
+    assert_map_styled(desk.locator("[data-board-map]"))
     village_person = get_user_model().objects.get(username="village").person
     expect(board.get_by_test_id("waiting")).to_contain_text(village_person.phone)
 

@@ -1,4 +1,9 @@
+from functools import cache
+
 from django import template
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 register = template.Library()
 
@@ -9,3 +14,21 @@ def get_item(mapping, key):
     if not mapping:
         return None
     return mapping.get(key)
+
+
+@register.simple_tag
+def bundle(name: str) -> str:
+    """The script of the front-end bundle ``name`` (frontend/build.mjs), with the stylesheet
+    the build split off from it when it has one (Leaflet's, for the pages with a map): one
+    tag, so that no page loads a bundle's script without its styles."""
+    return _bundle_tags(name)
+
+
+@cache
+def _bundle_tags(name: str) -> str:
+    css = f"dist/{name}.css"
+    link = (
+        format_html('<link rel="stylesheet" href="{}">', static(css)) if finders.find(css) else ""
+    )
+    script = format_html('<script src="{}" defer></script>', static(f"dist/{name}.js"))
+    return format_html("{}{}", link, script)

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from qianshao.grid.models import Cell, RoleAssignment
+from qianshao.testing_browser import assert_map_styled
 
 TOWNSHIP = "451027100"  # 泗城镇
 VILLAGE = "451027100201"  # its first village
@@ -48,7 +49,7 @@ def test_a_township_dispatcher_opens_a_village_and_prints_its_grid_card(demo, pa
         expect(people).to_contain_text(a.person.name)
         expect(people.locator(f'a[href="tel:{a.person.phone}"]').first).to_be_visible()
     the_map = page.locator("[data-map]")
-    expect(the_map).to_have_attribute("data-ready", "1")
+    assert_map_styled(the_map)
     assert the_map.locator("svg path").count() >= 1
 
     # The grid card (明白卡).

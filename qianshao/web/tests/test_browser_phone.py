@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from qianshao.testing_browser import PHONE
+from qianshao.testing_browser import PHONE, assert_map_styled
 
 VILLAGE = "451027100201"
 
@@ -62,7 +62,7 @@ def test_a_village_member_uses_it_on_a_phone_without_sideways_scrolling(demo, ph
 
     tiles.filter(has_text="本网格").tap()
     phone.wait_for_url(f"**/grid/{VILLAGE}/")
-    expect(phone.locator("[data-map]")).to_have_attribute("data-ready", "1")
+    assert_map_styled(phone.locator("[data-map]"))
     expect(phone.get_by_test_id("people").locator("td[data-label='电话']").first).to_be_visible()
     assert_fits_the_phone(phone)
     assert_tables_show_captions(phone)
