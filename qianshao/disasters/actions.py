@@ -34,12 +34,12 @@ from qianshao.grid.models import Cell
 from qianshao.hazards import routing
 from qianshao.lib import photos
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import enqueue
 
 INITIAL_WITHIN = timedelta(hours=2)  # 初报 within two hours of the event
-CLOCK_SKEW = timedelta(minutes=10)
 MAX_COUNT = 100_000_000
 BACKFILL_DAYS = 31  # how far back a missed zero report may still be filed (as late)
 MAX_AMOUNT = Decimal("9999999999.99")  # what 12 digits with 2 decimals hold (万元 and 公顷)
@@ -218,8 +218,7 @@ def report(
     now = timezone.now()
     if type not in DisasterType.values:
         raise ActionError(_("未知的灾害类型"), "type")
-    if started_at > now + CLOCK_SKEW:
-        raise ActionError(_("发生时间不能晚于现在"), "started_at")
+    check_reported(started_at, now, "started_at", _("发生时间"))
     place = clean_text(place, "place", limit=200, required=False)
     note = clean_text(note, "note", limit=4000, required=False)
     figures = checked_figures(figures)

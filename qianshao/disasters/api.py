@@ -471,7 +471,7 @@ def follow_up_disaster(request, number: str):
         )
 
     if payload.client_uuid is not None:
-        submit(payload.client_uuid, "disasters.follow_up", user, act)
+        submit(payload.client_uuid, "disasters.follow_up", user, act, on=d)
     else:
         act()
     return access_disaster(user, number)

@@ -2,14 +2,14 @@
 and missing, refreshing itself — and a cell's calendar of its reports."""
 
 import calendar
+import re
 from datetime import date, timedelta
 
 from django.db.models import Q
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from qianshao.disasters import schedule, stats
+from qianshao.disasters import reports, schedule, stats
 from qianshao.disasters.access import visible_disasters, visible_zero_reports
 from qianshao.disasters.forms import CorrectForm
 from qianshao.disasters.models import ReportStatus
@@ -21,19 +21,40 @@ from qianshao.grid.access import (
     visible_cells,
 )
 from qianshao.grid.models import Cell
+from qianshao.lib.errors import ActionError
 
 REFRESH_SECONDS = 30
 BOARD_DISASTERS = 20
+MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 def _day(text: str | None) -> date:
+    """``?day=``: today when not given; ActionError naming it when malformed, before 2000
+    or to come."""
+    return reports.parse_date(text, "day") or schedule.today()
+
+
+def _month(text: str | None) -> date:
+    """``?month=YYYY-MM``: its first day (this month's when not given); ActionError naming
+    it when malformed, before 2000 or to come."""
+    text = (text or "").strip()
     if not text:
-        return schedule.today()
+        return schedule.today().replace(day=1)
+    match = MONTH_RE.match(text)
     try:
-        day = date.fromisoformat(text)
+        first = date(int(match[1]), int(match[2]), 1) if match else None
     except ValueError:
-        raise Http404(_("日期格式应为 YYYY-MM-DD")) from None
-    return min(day, schedule.today())
+        first = None
+    if first is None:
+        raise ActionError(_("月份应写作 YYYY-MM，例如 2026-07"), "month")
+    if not reports.EARLIEST <= first <= schedule.today():
+        raise ActionError(_("月份应在 2000 年 1 月到本月之间"), "month")
+    return first
+
+
+def _refused(request, error: ActionError):
+    """A query parameter is wrong: the 400 page naming it."""
+    return render(request, "400.html", {"error": error}, status=error.status)
 
 
 def _cell(request) -> Cell:
@@ -43,7 +64,11 @@ def _cell(request) -> Cell:
 def board(request):
     """The day's zero reports under a cell: totals, each child's, and — for the reporting
     cells right below — who reported, late or not at all."""
-    cell, day = _cell(request), _day(request.GET.get("day"))
+    cell = _cell(request)
+    try:
+        day = _day(request.GET.get("day"))
+    except ActionError as exc:
+        return _refused(request, exc)
     per_day = stats.completeness(cell, day)[day]
     children = stats.child_completeness(cell, day)
     colour = stats.statuses([c for c, _t in children], day)
@@ -114,11 +139,10 @@ def calendar_page(request, error: str = "", status: int = 200):
     """A cell's month of zero reports: for a reporting cell each day's report, for a larger
     cell each day's received against expected."""
     cell = _cell(request)
-    month = request.GET.get("month", "")
     try:
-        first = date.fromisoformat(f"{month}-01") if month else schedule.today().replace(day=1)
-    except ValueError:
-        raise Http404(_("月份格式应为 YYYY-MM")) from None
+        first = _month(request.GET.get("month"))
+    except ActionError as exc:
+        return _refused(request, exc)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
     reporting = cell.kind in schedule.rule().kinds
     reports = {}

@@ -176,7 +176,7 @@ def take_step(request, disaster_number, step):
         ),
     }[step]
     try:
-        submit(data["client_uuid"], f"disasters.{step}", request.user, act)
+        submit(data["client_uuid"], f"disasters.{step}", request.user, act, on=d)
     except IntakeConflict:
         form.add_error(None, _("该表单已提交过，请刷新页面"))
         return disaster_page(request, disaster_number, (step, form, _("该表单已提交过")), 409)
@@ -203,7 +203,7 @@ def decide(request, relief_id):
         )
 
     try:
-        submit(data["client_uuid"], "disasters.decide_relief", request.user, act)
+        submit(data["client_uuid"], "disasters.decide_relief", request.user, act, on=relief)
     except IntakeConflict:
         messages.error(request, Conflict(_("该表单已提交过，请刷新页面")).message)
     except ActionError as exc:

@@ -5,7 +5,7 @@ the row, moves the tally, writes one audit record and queues its notifications.
 ``actor`` is the user taking the step, or ``None`` for the system (the sweep, imports).
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
@@ -30,6 +30,7 @@ from qianshao.hazards.models import (
 )
 from qianshao.hazards.permissions import refusal
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
@@ -55,7 +56,6 @@ FIELDS = [
     "rectified_by",
     "verified_by",
 ]
-CLOCK_SKEW = timedelta(minutes=10)
 
 
 # --- reporting --------------------------------------------------------------------------
@@ -92,8 +92,7 @@ def report(
     if not category.active:
         raise ActionError(_("该类别已停用"), "category")
     found_at = found_at or now
-    if found_at > now + CLOCK_SKEW:
-        raise ActionError(_("发现时间不能晚于现在"), "found_at")
+    check_reported(found_at, now, "found_at", _("发现时间"))
     cell = _place(actor, cell, lon, lat)
     cleaned = photos.clean_all(photo_files)
 

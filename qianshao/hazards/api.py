@@ -369,7 +369,7 @@ def take_step(request, number: str, step: StepName):
         return STEP_ACTIONS[step.value](user, hazard, payload, cleaned)
 
     if payload.client_uuid is not None:
-        submit(payload.client_uuid, f"hazards.{step.value}", user, act)
+        submit(payload.client_uuid, f"hazards.{step.value}", user, act, on=hazard)
     else:
         act()
     return detail(user, hazard.number)

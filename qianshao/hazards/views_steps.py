@@ -119,9 +119,8 @@ def take_step(request, number, step):
             f"hazards.{step}",
             request.user,
             lambda: act(request.user, hazard, data),
+            on=hazard,
         )
-        if done.pk != hazard.pk:  # the form's UUID was spent on another hazard
-            raise IntakeConflict(str(data["client_uuid"]))
     except IntakeConflict:
         return refused(request, number, step, form, Conflict(_("该表单已提交过，请刷新页面")))
     except ActionError as exc:

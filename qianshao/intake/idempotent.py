@@ -22,10 +22,17 @@ class IntakeConflict(Exception):
 
 
 def submit(
-    client_uuid: uuidlib.UUID | str, kind: str, user, action: Callable[[], T]
+    client_uuid: uuidlib.UUID | str, kind: str, user, action: Callable[[], T], *, on=None
 ) -> tuple[T, bool]:
-    """Run ``action`` unless ``client_uuid`` was seen; return ``(result, created)``."""
+    """Run ``action`` unless ``client_uuid`` was seen; return ``(result, created)``.
+
+    ``on``: the object a step acts on (a hazard, a delivery, a disaster report). The UUID is
+    then the step's on that object: reused on another, it is refused like a UUID reused for
+    a different kind — never answered with the first object's result as if done.
+    """
     key = uuidlib.UUID(str(client_uuid))
+    if on is not None:
+        kind = f"{kind}@{on._meta.label_lower}:{on.pk}"
     found = _replay(key, kind, user)
     if found is not None:
         return found, False

@@ -7,7 +7,7 @@ class Submission(models.Model):
     """A client-made UUID and what its first submission produced."""
 
     uuid = models.UUIDField(primary_key=True)
-    kind = models.CharField(max_length=64)
+    kind = models.CharField(max_length=128)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

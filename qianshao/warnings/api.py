@@ -149,7 +149,7 @@ def answer_delivery(request, delivery_id: int, payload: AnswerIn):
         )
 
     if payload.client_uuid is not None:
-        submit(payload.client_uuid, f"warnings.answer.{payload.answer}", user, act)
+        submit(payload.client_uuid, f"warnings.answer.{payload.answer}", user, act, on=found)
     else:
         act()
     return access_my_delivery(user, delivery_id)
@@ -195,17 +195,24 @@ def revise_warning(request, warning_id: int, payload: WarningReviseIn):
     return HttpStatus(201, detail(user, new.pk))
 
 
-@router.post("/{int:warning_id}/relay", response={201: WarningDetailOut, **ERRORS})
+@router.post(
+    "/{int:warning_id}/relay", response={201: WarningDetailOut, 200: WarningDetailOut, **ERRORS}
+)
 def relay_warning(request, warning_id: int, payload: RelayIn):
-    """转发 to cells within yours, with added instructions; issued at once."""
+    """转发 to cells within yours, with added instructions; issued at once. Idempotent on
+    ``client_uuid``: a resend answers 200 with the first relay, and nobody is told twice."""
     user = request.user
-    new = actions.relay(
-        user,
-        access_warning_by_id(user, warning_id),
-        targets=_targets(user, payload.targets),
-        instruction=payload.instruction,
-    )
-    return HttpStatus(201, detail(user, new.pk))
+    parent = access_warning_by_id(user, warning_id)
+
+    def act():
+        return actions.relay(
+            user, parent, targets=_targets(user, payload.targets), instruction=payload.instruction
+        )
+
+    if payload.client_uuid is None:
+        return HttpStatus(201, detail(user, act().pk))
+    new, created = submit(payload.client_uuid, "warnings.relay", user, act, on=parent)
+    return HttpStatus(201 if created else 200, detail(user, new.pk))
 
 
 @router.get("/{int:warning_id}/board", response={200: BoardOut, 404: Error})

@@ -45,6 +45,7 @@ class ReasonIn(StrictSchema):
 
 
 class RelayIn(StrictSchema):
+    client_uuid: UUID | None = Field(None, description="optional; a resend returns the relay")
     targets: list[str] = Field(..., max_length=500, description="cell codes within yours")
     instruction: str = Field(..., max_length=4000, description="the added instructions")
 

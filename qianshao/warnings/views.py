@@ -213,9 +213,7 @@ def take_step(request, warning_number, step):
         Step.CANCEL: lambda: actions.cancel(request.user, w, reason=data["reason"]),
     }[step]
     try:
-        done, _created = submit(data["client_uuid"], f"warnings.{step}", request.user, act)
-        if done.pk != w.pk:
-            raise IntakeConflict(str(data["client_uuid"]))
+        submit(data["client_uuid"], f"warnings.{step}", request.user, act, on=w)
     except IntakeConflict:
         return _refused(request, warning_number, step, form, _again())
     except ActionError as exc:
@@ -247,7 +245,7 @@ def relay(request, warning_number):
         )
 
     try:
-        new, _created = submit(data["client_uuid"], "warnings.relay", request.user, act)
+        new, _created = submit(data["client_uuid"], "warnings.relay", request.user, act, on=w)
     except IntakeConflict:
         return _refused(request, warning_number, "relay", form, _again())
     except ActionError as exc:
@@ -287,7 +285,7 @@ def revise(request, warning_number):
         return actions.revise(request.user, w, **fields)
 
     try:
-        new, _created = submit(data["client_uuid"], "warnings.revise", request.user, make)
+        new, _created = submit(data["client_uuid"], "warnings.revise", request.user, make, on=w)
     except IntakeConflict:
         form.add_error(None, _("该表单已提交过，请刷新页面"))
         return render(request, "warnings/new.html", context, status=409)

@@ -89,9 +89,7 @@ def _answer(request, delivery, user, via, template, token=""):
 
     try:
         kind = f"warnings.answer.{data['answer']}"
-        done, _created = submit(data["client_uuid"], kind, user, act)
-        if done.pk != delivery.pk:
-            raise IntakeConflict(str(data["client_uuid"]))
+        submit(data["client_uuid"], kind, user, act, on=delivery)
     except IntakeConflict:
         error = Conflict(_("该表单已提交过，请刷新页面"))
         return _refused(request, delivery, template, error, token)

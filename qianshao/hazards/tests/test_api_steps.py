@@ -332,6 +332,27 @@ def test_a_resent_step_with_its_client_uuid_is_answered_200_and_not_taken_twice(
     assert other.json()["field"] == "client_uuid"
 
 
+def test_a_client_uuid_spent_on_one_hazard_is_refused_on_another(cast, client_for, category):
+    first, second = (
+        actions.report(
+            cast.users["village"],
+            title=f"隐患{i}",
+            description="描述",
+            category=category,
+            cell=cast.village,
+        )
+        for i in (1, 2)
+    )
+    client = api_client(cast.users["township"])
+    body = {"client_uuid": str(uuid.uuid4())}
+    assert step(client, first, "accept", body).status_code == 200
+    before = unchanged(second)
+    again = step(client, second, "accept", body)
+    assert again.status_code == 409, again.content
+    assert again.json()["field"] == "client_uuid"
+    assert unchanged(second) == before
+
+
 @pytest.mark.parametrize(
     ("name", "body", "loc"),
     [

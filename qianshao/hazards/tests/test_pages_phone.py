@@ -55,7 +55,8 @@ def test_the_form_offers_the_camera_the_active_categories_and_the_users_cells(ca
 
 def test_a_village_member_reports_with_photos_and_lands_on_the_hazard(cast, client_for):
     client = client_for(cast.users["village"])
-    data = form(found_at="2024-05-01T08:30", stopped_on_spot="on")
+    found = (timezone.localtime() - timedelta(days=30)).strftime("%Y-%m-%dT08:30")
+    data = form(found_at=found, stopped_on_spot="on")
     data["photos"] = [photo("a.jpg"), photo("b.jpg")]
     response = client.post("/m/report/", data)
     assert response.status_code == 302
@@ -67,7 +68,7 @@ def test_a_village_member_reports_with_photos_and_lands_on_the_hazard(cast, clie
         Status.SUBMITTED,
     )
     assert hazard.stopped_on_spot and hazard.address == "一村工业区3号"
-    assert timezone.localtime(hazard.found_at).strftime("%Y-%m-%d %H:%M") == "2024-05-01 08:30"
+    assert timezone.localtime(hazard.found_at).strftime("%Y-%m-%dT%H:%M") == found
     assert Photo.objects.filter(hazard=hazard, stage=Stage.BEFORE).count() == 2
 
 
@@ -101,6 +102,7 @@ def test_a_resend_of_the_same_report_returns_the_first_hazard(cast, client_for):
         ({"category": "nope"}, "category", ""),
         ({"grade": "huge"}, "grade", ""),
         ({"found_at": "2999-01-01T00:00"}, "found_at", "发现时间不能晚于现在"),
+        ({"found_at": "0001-01-01T00:00"}, "found_at", "发现时间不能早于一年前"),
     ],
 )
 def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(

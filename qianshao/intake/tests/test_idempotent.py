@@ -72,6 +72,20 @@ def test_a_uuid_used_for_another_kind_is_refused(cast):
     assert not Person.objects.filter(phone="13755550001").exists()
 
 
+def test_a_uuid_spent_on_one_object_is_refused_on_another(cast):
+    """A step's UUID belongs to the step on its object: a resend on the same object
+    replays; the same UUID on another object is refused, not answered as if done."""
+    key, township = uuid.uuid4(), cast.users["township"]
+    first, _ = submit(key, KIND, township, register(cast), on=cast.village)
+    assert submit(key, KIND, township, register(cast, "13755550001"), on=cast.village) == (
+        first,
+        False,
+    )
+    with pytest.raises(IntakeConflict):
+        submit(key, KIND, township, register(cast, "13755550001"), on=cast.township)
+    assert not Person.objects.filter(phone="13755550001").exists()
+
+
 def test_an_anonymous_submission_is_replayed_only_to_the_anonymous(cast, django_user_model):
     from django.contrib.auth.models import AnonymousUser
 
