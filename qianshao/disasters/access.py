@@ -4,7 +4,7 @@ missing and not yours."""
 from django.http import Http404
 
 from qianshao.accounts.scope import restrict
-from qianshao.disasters.models import DisasterReport, ReliefApplication, ZeroReport
+from qianshao.disasters.models import DisasterReport, Photo, ReliefApplication, ZeroReport
 
 
 def visible_zero_reports(user):
@@ -24,6 +24,16 @@ def access_disaster(user, number: str) -> DisasterReport:
     )
     if found is None:
         raise Http404(number)
+    return found
+
+
+def access_photo(user, token: str) -> Photo:
+    """A photo of a disaster report ``user`` sees; 404 for a missing one and another's."""
+    found = Photo.objects.filter(
+        token=token, version__report__in=visible_disasters(user).values("pk")
+    ).first()
+    if found is None:
+        raise Http404(token)
     return found
 
 

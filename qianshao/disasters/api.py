@@ -19,6 +19,7 @@ from pydantic import BeforeValidator
 from qianshao.disasters import actions, schedule, stats
 from qianshao.disasters.access import (
     access_disaster,
+    access_photo,
     access_relief,
     access_zero_report,
     visible_disasters,
@@ -36,6 +37,7 @@ from qianshao.hazards.api_schemas import HazardPhotoIn, LocalDatetime
 from qianshao.intake.idempotent import submit
 from qianshao.lib import photos
 from qianshao.lib.errors import ActionError
+from qianshao.lib.photos import jpeg_response
 from qianshao.lib.schemas import Error, OutSchema, StrictSchema
 
 zero_router = Router(tags=["zero-reports"])
@@ -179,12 +181,28 @@ class DecisionIn(StrictSchema):
     note: str = Field("", max_length=500)
 
 
+class PhotoOut(OutSchema):
+    token: str
+    url: str
+    width: int
+    height: int
+
+    @staticmethod
+    def resolve_url(photo) -> str:
+        return f"/api/v1/disasters/photos/{photo.token}"
+
+
 class VersionOut(OutSchema):
     seq: int
     stage: str
     at: datetime
     note: str
     figures: dict
+    photos: list[PhotoOut]
+
+    @staticmethod
+    def resolve_photos(v) -> list:
+        return list(v.photos.all())
 
     @staticmethod
     def resolve_figures(v) -> dict:
@@ -445,6 +463,23 @@ def disaster_figures(
 
 def _plain(figures: dict) -> dict:
     return {k: float(v) if isinstance(v, Decimal) else v for k, v in figures.items()}
+
+
+@router.get(
+    "/photos/{token}",
+    response={404: Error},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "the photo (JPEG)",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def disaster_photo(request, token: str):
+    """A photo of a disaster report you see, as JPEG."""
+    return jpeg_response(access_photo(request.user, token).image)
 
 
 @router.get("/{number}", response={200: DisasterDetailOut, 404: Error})

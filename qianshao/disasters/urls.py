@@ -25,6 +25,7 @@ urlpatterns = [
     path("disasters/new/", views_disasters.disaster_new, name="disaster-new"),
     path("disasters/relief/<int:relief_id>/decide/", views_disasters.decide, name="relief-decide"),
     path("disasters/<disaster:disaster_number>/", views_disasters.disaster_page, name="disaster"),
+    path("disasters/photos/<str:photo_token>.jpg", views_disasters.photo, name="disaster-photo"),
     path(
         "disasters/<disaster:disaster_number>/<str:step>/",
         views_disasters.take_step,

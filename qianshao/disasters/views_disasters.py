@@ -6,10 +6,15 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from qianshao.disasters import actions, permissions, stats
-from qianshao.disasters.access import access_disaster, access_relief, visible_disasters
+from qianshao.disasters.access import (
+    access_disaster,
+    access_photo,
+    access_relief,
+    visible_disasters,
+)
 from qianshao.disasters.forms import (
     DecisionForm,
     DisasterForm,
@@ -23,6 +28,7 @@ from qianshao.grid.access import access_cell, visible_cells
 from qianshao.hazards.views_steps import read_photos
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
+from qianshao.lib.photos import jpeg_response
 
 PAGE_SIZE = 20
 MAX_CELLS = 500
@@ -104,6 +110,12 @@ STEPS = {
     "verify": VerifyForm,
     "relief": ReliefForm,
 }
+
+
+@require_GET
+def photo(request, photo_token):
+    """A photo of a disaster report, only to those who see the report."""
+    return jpeg_response(access_photo(request.user, photo_token).image)
 
 
 def disaster_page(request, disaster_number, failed=None, status: int = 200):

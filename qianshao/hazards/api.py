@@ -17,7 +17,6 @@ import pydantic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db.models import F
-from django.http import FileResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -55,6 +54,7 @@ from qianshao.hazards.views_detail import timeline
 from qianshao.hazards.views_phone import task_q
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
+from qianshao.lib.photos import jpeg_response
 from qianshao.lib.schemas import Error, StrictSchema
 
 router = Router(tags=["hazards"])
@@ -339,10 +339,7 @@ def answer_supervision(request, supervision_id: int, payload: SupervisionAnswerI
 )
 def hazard_photo(request, token: str):
     """A photo of a hazard you see, as JPEG."""
-    photo = access_photo(request.user, token)
-    response = FileResponse(photo.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return jpeg_response(access_photo(request.user, token).image)
 
 
 @router.get("/{number}", response={200: HazardDetailOut, 404: Error})

@@ -5,7 +5,6 @@ board in ``views_supervision`` and the phone pages in ``views_phone``.
 """
 
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import render
 
 from qianshao.accounts.scope import scope_of
@@ -16,6 +15,7 @@ from qianshao.hazards.access import access_photo, visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE, FilterForm
 from qianshao.hazards.models import OPEN
 from qianshao.hazards.reports import figures
+from qianshao.lib.photos import jpeg_response
 
 PAGE_SIZE = 30
 
@@ -86,7 +86,4 @@ def summarise(counter: dict) -> dict:
 
 def photo(request, photo_token):
     """A photo, only to those who see its hazard (never a public media URL)."""
-    picture = access_photo(request.user, photo_token)
-    response = FileResponse(picture.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return jpeg_response(access_photo(request.user, photo_token).image)

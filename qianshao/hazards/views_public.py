@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from qianshao.hazards.forms_public import (
 from qianshao.hazards.models import PublicStatus, RewardStatus
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError
+from qianshao.lib.photos import jpeg_response
 
 PAGE_SIZE = 50
 
@@ -267,13 +268,7 @@ def public_photo(request, tracking_code, token):
     photo = public.photos.filter(token=token).first()
     if photo is None:
         raise Http404(token)
-    try:
-        handle = photo.image.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404(token) from exc
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return jpeg_response(photo.image, max_age=3600)
 
 
 def rewards(request):

@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -47,6 +48,18 @@ def clean(data: bytes, name: str = "", field: str = "photos") -> CleanPhoto:
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=85, optimize=True)
     return CleanPhoto(out.getvalue(), picture.width, picture.height)
+
+
+def jpeg_response(image, max_age: int = 86400) -> FileResponse:
+    """A stored photo (``image``: its FileField value) for someone allowed to see it: private
+    to their browser's cache, never a public media URL; 404 when its file is gone."""
+    try:
+        handle = image.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404(image.name) from exc
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    return response
 
 
 def clean_all(files, field: str = "photos") -> list[CleanPhoto]:

@@ -17,10 +17,12 @@ from qianshao.disasters import actions
 from qianshao.disasters.models import (
     DayTally,
     DisasterReport,
+    Photo,
     ReliefApplication,
     Version,
     ZeroReport,
 )
+from qianshao.hazards.tests.conftest import jpeg
 from qianshao.intake.models import Submission
 
 PAGE_RULES = {
@@ -31,6 +33,7 @@ PAGE_RULES = {
     "disasters/new/": "scoped",
     "disasters/relief/<int:relief_id>/decide/": "scoped",
     "disasters/<disaster:disaster_number>/": "scoped",
+    "disasters/photos/<str:photo_token>.jpg": "scoped",
     "disasters/<disaster:disaster_number>/<str:step>/": "scoped",
     "m/zero/": "own",
     "m/zero/file/": "scoped",
@@ -45,13 +48,19 @@ API_RULES = {
     ("GET", "/api/v1/disasters"): "scoped",
     ("GET", "/api/v1/disasters/figures"): "scoped",
     ("GET", "/api/v1/disasters/{number}"): "scoped",
+    ("GET", "/api/v1/disasters/photos/{token}"): "scoped",
     ("POST", "/api/v1/disasters/{number}/follow-up"): "scoped",
     ("POST", "/api/v1/disasters/{number}/verify"): "scoped",
     ("POST", "/api/v1/disasters/{number}/relief"): "scoped",
     ("POST", "/api/v1/disasters/relief/{relief_id}/decide"): "scoped",
 }
 
-SAMPLE_KWARGS = {"disaster_number": "ZQ20240101ABCDEF", "report_id": 1, "relief_id": 1}
+SAMPLE_KWARGS = {
+    "disaster_number": "ZQ20240101ABCDEF",
+    "report_id": 1,
+    "relief_id": 1,
+    "photo_token": "0" * 32,
+}
 
 
 def a_county_disaster(cast):
@@ -65,11 +74,16 @@ def a_county_disaster(cast):
         started_at=timezone.now() - timedelta(hours=1),
         cell=cast.village,
         figures={"affected": 12},
+        photo_files=[("a.jpg", jpeg())],
     )
     relief = actions.apply_relief(
         cast.users["village"], d, kind="living", households=2, people=6, amount=1
     )
     return zero, d, relief
+
+
+def photo_of(d: DisasterReport) -> Photo:
+    return Photo.objects.get(version__report=d)
 
 
 def outsider_pages(cast) -> dict:
@@ -88,6 +102,9 @@ def outsider_pages(cast) -> dict:
             ("post", f"/disasters/relief/{relief.pk}/decide/", form | {"approve": "1"}, 404)
         ],
         "disasters/<disaster:disaster_number>/": [("get", f"/disasters/{d.number}/", None, 404)],
+        "disasters/photos/<str:photo_token>.jpg": [
+            ("get", f"/disasters/photos/{photo_of(d).token}.jpg", None, 404)
+        ],
         "disasters/<disaster:disaster_number>/<str:step>/": [
             ("post", f"/disasters/{d.number}/{step}/", form | figures, 404)
             for step in ["follow-up", "verify", "relief"]
@@ -124,6 +141,9 @@ def outsider_api(cast) -> dict:
         ("GET", "/api/v1/disasters"): [("/api/v1/disasters?cell=450901100", None)],
         ("GET", "/api/v1/disasters/figures"): [("/api/v1/disasters/figures?cell=450901", None)],
         ("GET", "/api/v1/disasters/{number}"): [(base, None)],
+        ("GET", "/api/v1/disasters/photos/{token}"): [
+            (f"/api/v1/disasters/photos/{photo_of(d).token}", None)
+        ],
         ("POST", "/api/v1/disasters/{number}/follow-up"): [
             (f"{base}/follow-up", {"figures": {"affected": 1}})
         ],

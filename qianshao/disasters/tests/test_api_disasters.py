@@ -468,6 +468,17 @@ def test_a_disaster_is_reported_in_multipart_with_a_photo(cast, clock, media):
     photo = Photo.objects.get()
     assert (photo.version, photo.width, photo.height) == (d.versions.get(), 80, 60)
     assert (media / photo.image.name).read_bytes()[:2] == b"\xff\xd8"
+    [listed] = response.json()["versions"][0]["photos"]
+    assert listed == {
+        "token": photo.token,
+        "url": f"/api/v1/disasters/photos/{photo.token}",
+        "width": 80,
+        "height": 60,
+    }
+    shown = client.get(listed["url"])
+    assert (shown.status_code, shown["Content-Type"]) == (200, "image/jpeg")
+    assert b"".join(shown.streaming_content) == (media / photo.image.name).read_bytes()
+    assert api_client(cast.users["outsider"]).get(listed["url"]).status_code == 404
 
 
 def test_a_disaster_is_reported_with_a_base64_photo(cast, clock):

@@ -541,7 +541,12 @@ def test_a_valid_report_redirects_to_its_page_with_its_photo(cast, clock):
     assert Photo.objects.get().version == d.versions.get()
     page = html(client.get(response.url))
     assert f"灾情已初报，编号 {d.number}" in page
-    assert "山洪冲毁道路" in page and Photo.objects.get().image.url in page
+    photo_url = f"/disasters/photos/{Photo.objects.get().token}.jpg"
+    assert "山洪冲毁道路" in page and f'src="{photo_url}"' in page
+    shown = client.get(photo_url)
+    assert (shown.status_code, shown["Content-Type"]) == (200, "image/jpeg")
+    assert b"".join(shown.streaming_content)[:2] == b"\xff\xd8"
+    assert logged_in(cast.users["outsider"]).get(photo_url).status_code == 404
 
     before = written()
     again = client.post("/disasters/new/", data | {"photos": []})  # the same form again

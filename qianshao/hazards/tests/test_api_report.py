@@ -271,10 +271,11 @@ def test_photos_are_re_encoded_before_the_transaction_takes_its_locks(cast, monk
 
 def test_a_found_at_without_an_offset_is_local_time(cast):
     client = api_client(cast.users["village"])
-    response = post(client, new_report(found_at="2024-05-01T08:30:00"))
+    day = (timezone.localdate() - timedelta(days=30)).isoformat()
+    response = post(client, new_report(found_at=f"{day}T08:30:00"))
     assert response.status_code == 201, response.content
     hazard = Hazard.objects.get(number=response.json()["number"])
-    assert timezone.localtime(hazard.found_at).isoformat() == "2024-05-01T08:30:00+08:00"
+    assert timezone.localtime(hazard.found_at).isoformat() == f"{day}T08:30:00+08:00"
 
 
 def test_a_refused_report_leaves_its_client_uuid_free_for_the_corrected_resend(cast):
