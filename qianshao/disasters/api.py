@@ -95,7 +95,8 @@ class CompletenessOut(OutSchema):
     received: int
     on_time: int
     late: int
-    missing: int
+    missing: int = Field(description="not in, the deadline passed (未报)")
+    pending: int = Field(description="not in yet, today's deadline still to come (待报)")
     received_rate: float | None
     on_time_rate: float | None
 

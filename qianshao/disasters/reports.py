@@ -186,6 +186,8 @@ def completeness_table(
         total.expected - below.expected,
         total.received - below.received,
         total.on_time - below.on_time,
+        total.open_expected - below.open_expected,
+        total.open_received - below.open_received,
     )
     return CompletenessTable(
         cell=cell,

@@ -3,7 +3,9 @@
 Expected reports are the reporting cells (villages and communities, by the rule) in a
 subtree, one a day each; received and on-time come from the day counters the actions keep
 for every ancestor path (``DayTally``), so a province's day is one row however many
-villages it holds. Missing = expected − received; late = received − on time.
+villages it holds. Missing = expected − received, counting only days whose deadline has
+passed: before it, what is not in yet is pending (待报), not missing. Late = received − on
+time.
 
 A disaster's figures are its latest version's; a cell's are the sum over the disaster
 reports in its subtree (a township's its villages', the county's its townships').
@@ -26,14 +28,27 @@ class Completeness:
     expected: int = 0
     received: int = 0
     on_time: int = 0
+    open_expected: int = 0  # of ``expected``: on a day whose deadline has not passed
+    open_received: int = 0  # of ``received``: on such a day
 
     @property
     def late(self) -> int:
         return self.received - self.on_time
 
     @property
+    def pending(self) -> int:
+        """Not in yet, with the deadline still to come (待报)."""
+        return max(self.open_expected - self.open_received, 0)
+
+    @property
     def missing(self) -> int:
-        return max(self.expected - self.received, 0)
+        """Not in, with the deadline passed (未报)."""
+        closed = self.expected - self.open_expected
+        return max(closed - (self.received - self.open_received), 0)
+
+    def still_open(self) -> None:
+        """Mark this figure as a day whose deadline has not passed."""
+        self.open_expected, self.open_received = self.expected, self.received
 
     def rate(self, part: int) -> float | None:
         return round(100 * part / self.expected, 1) if self.expected else None
@@ -50,6 +65,8 @@ class Completeness:
         self.expected += other.expected
         self.received += other.received
         self.on_time += other.on_time
+        self.open_expected += other.open_expected
+        self.open_received += other.open_received
 
     def as_dict(self) -> dict:
         return {
@@ -58,6 +75,7 @@ class Completeness:
             "on_time": self.on_time,
             "late": self.late,
             "missing": self.missing,
+            "pending": self.pending,
             "received_rate": self.received_rate,
             "on_time_rate": self.on_time_rate,
         }
@@ -80,6 +98,9 @@ def completeness(cell: Cell, first: date, last: date | None = None) -> dict[date
     rows = DayTally.objects.filter(path=cell.path, day__gte=first, day__lte=last)
     for day, n, on_time in rows.values_list("day", "n", "on_time"):
         found[day].received, found[day].on_time = n, on_time
+    for day, c in found.items():
+        if schedule.before_deadline(day):
+            c.still_open()
     return found
 
 
@@ -119,6 +140,18 @@ def child_completeness(
     )
     for path, n, on_time in rows:
         found[path].received, found[path].on_time = n, on_time
+    still_open = [d for d in days(first, last) if schedule.before_deadline(d)]  # the last ones
+    if still_open:
+        open_rows = (
+            DayTally.objects.filter(path__in=list(children), day__gte=still_open[0], day__lte=last)
+            .values_list("path")
+            .annotate(n=Sum("n"))
+            .order_by()
+        )
+        received = dict(open_rows)
+        for path, c in found.items():
+            c.open_expected = c.expected // n_days * len(still_open)
+            c.open_received = received.get(path, 0)
     return [
         (children[path], found[path])
         for path in sorted(children)

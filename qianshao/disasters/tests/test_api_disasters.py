@@ -353,6 +353,7 @@ def test_completeness_of_a_day_counts_on_time_late_and_missing_up_the_grid(
         "on_time": 1,
         "late": 1,
         "missing": 0,
+        "pending": 0,
         "received_rate": 100.0,
         "on_time_rate": 50.0,
     }
@@ -387,16 +388,18 @@ def test_completeness_of_a_period_sums_its_days(cast, clock):
     assert answer["cell"] == "450901100"
     total = answer["total"]
     assert (total["expected"], total["received"], total["on_time"]) == (6, 2, 1)
-    assert (total["late"], total["missing"], total["received_rate"]) == (1, 4, 33.3)
+    # today's two are not in yet, and its deadline is still to come: pending, not missing
+    assert (total["late"], total["missing"], total["pending"]) == (1, 2, 2)
+    assert total["received_rate"] == 33.3
     assert [(d["day"], d["received"], d["on_time"]) for d in answer["days"]] == [
         ("2026-06-29", 1, 1),
         ("2026-06-30", 1, 0),
         ("2026-07-01", 0, 0),
     ]
-    assert [(c["code"], c["expected"], c["received"]) for c in answer["children"]] == [
-        (YICUN, 3, 2),
-        (ERCUN, 3, 0),
-    ]
+    assert [
+        (c["code"], c["expected"], c["received"], c["missing"], c["pending"])
+        for c in answer["children"]
+    ] == [(YICUN, 3, 2, 0, 1), (ERCUN, 3, 0, 2, 1)]
 
 
 @pytest.mark.parametrize(
@@ -896,11 +899,9 @@ def test_days_to_come_are_not_counted_missing(cast, clock):
     answer = response.json()
     assert answer["last"] == "2026-07-01"
     assert [d["day"] for d in answer["days"]] == ["2026-06-30", "2026-07-01"]
-    assert (answer["total"]["expected"], answer["total"]["missing"]) == (4, 3)
+    total = answer["total"]
+    assert (total["expected"], total["missing"], total["pending"]) == (4, 2, 1)
     assert [(c["code"], c["expected"]) for c in answer["children"]] == [(YICUN, 2), (ERCUN, 2)]
     ahead = county.get(f"{ZERO}/completeness?cell=450901100&day=2026-07-05").json()
-    assert (ahead["first"], ahead["total"]["received"], ahead["total"]["missing"]) == (
-        "2026-07-01",
-        1,
-        1,
-    )
+    assert ahead["first"] == "2026-07-01"
+    assert [ahead["total"][k] for k in ("received", "missing", "pending")] == [1, 0, 1]

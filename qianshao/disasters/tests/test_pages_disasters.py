@@ -308,13 +308,14 @@ def test_before_the_deadline_a_village_not_in_yet_is_pending_not_missing(cast, c
     client = logged_in(cast.users["township"])
     morning = client.get("/disasters/board/?cell=450901100")
     assert statuses(morning) == {YICUN: "on_time", ERCUN: "pending"}
-    assert "待报" in html(morning)
+    assert [count(morning, n) for n in ["received", "missing", "pending"]] == [1, 0, 1]
     assert all(f["properties"]["pending"] for f in map_features(morning))
     calendar = html(client.get(f"/disasters/calendar/?cell={ERCUN}"))
     assert 'data-day="2026-07-01" class="zr-pending"' in calendar
     clock.move_to(MORNING.replace(hour=16, minute=0, second=1))
     evening = client.get("/disasters/board/?cell=450901100")
     assert statuses(evening) == {YICUN: "on_time", ERCUN: "missing"}
+    assert count(evening, "missing") == 1 and 'data-count="pending"' not in html(evening)
     assert not any(f["properties"]["pending"] for f in map_features(evening))
     calendar = html(client.get(f"/disasters/calendar/?cell={ERCUN}"))
     assert 'data-day="2026-07-01" class="zr-missing"' in calendar

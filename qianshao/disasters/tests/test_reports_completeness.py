@@ -125,7 +125,9 @@ def test_the_township_sees_its_villages_and_today_stands_at_now(july, client_for
 
     today = client.get(URL).content.decode()
     assert "报告日：2026年7月2日（截止时间 16:00），统计截至 2026-07-02 10:00" in today
-    assert numbers(rows_of(today)["total"]) == [2, 1, 1, 0, 1]
+    # 二村 has not filed today, but 16:00 is still to come: pending, not missing
+    assert numbers(rows_of(today)["total"]) == [2, 1, 1, 0, 0]
+    assert "另有 1 份当日 16:00 截止前尚未报送，计为待报，不计入未报。" in today
     listed = unreported(today)
     assert list(listed) == ["450901100202"]
     assert "二村信息员" in listed["450901100202"]
@@ -139,9 +141,10 @@ def test_a_period_sums_the_days_per_township(july, client_for):
     html = html.decode()
     assert "统计时段：2026年7月1日至2026年7月2日（共 2 天）" in html
     rows = rows_of(html)
-    assert numbers(rows["450901100"]) == [4, 3, 2, 1, 1]
-    assert numbers(rows["450901101"]) == [2, 0, 0, 0, 2]
-    assert numbers(rows["total"]) == [6, 3, 2, 1, 3]
+    assert numbers(rows["450901100"]) == [4, 3, 2, 1, 0]
+    assert numbers(rows["450901101"]) == [2, 0, 0, 0, 1]
+    assert numbers(rows["total"]) == [6, 3, 2, 1, 1]
+    assert "另有 2 份当日 16:00 截止前尚未报送" in html
     assert rates(rows["total"]) == ("50.0%", "33.3%")
     assert 'data-testid="unreported"' not in html, "the list is of a single day"
 
@@ -247,7 +250,9 @@ def test_the_period_download_has_one_sheet_and_the_period_in_its_name(july, clie
     assert sheet["F2"].value.startswith("统计时段：2026年7月1日至2026年7月2日（共 2 天）")
     lines = {r[2]: r[3:8] for r in sheet.iter_rows(min_row=5, values_only=True) if r[2]}
     assert lines["450901100201"] == (2, 2, 2, 0, 0)
-    assert lines["450901100202"] == (2, 1, 0, 1, 1)
+    assert lines["450901100202"] == (2, 1, 0, 1, 0)  # today's is pending, not missing
+    note = next(v for v in sheet["A"] if str(v.value or "").startswith("说明")).value
+    assert "4. 另有 1 份当日 16:00 截止前尚未报送，计为待报，不计入未报。" in note
 
 
 @pytest.mark.parametrize(
@@ -307,7 +312,7 @@ def test_the_page_takes_the_same_queries_however_many_villages_and_reports(
             actions.file_zero(july.users["admin"], cell=village)
     with django_assert_max_num_queries(len(few)):
         html = client.get(URL, {"cell": "450901100"}).content.decode()
-    assert numbers(rows_of(html)["total"]) == [14, 7, 7, 0, 7]
+    assert numbers(rows_of(html)["total"]) == [14, 7, 7, 0, 0]  # the other 7 are pending
     assert len(unreported(html)) == 7
 
 

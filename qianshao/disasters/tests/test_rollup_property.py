@@ -445,20 +445,29 @@ def test_completeness_of_every_cell_and_its_children_equals_a_recount(rolled_bac
             ]
             return expected, len(received), sum(received)
 
+        open_days = [d for d in DAYS if schedule.before_deadline(d)]  # not missing yet
+
+        def pending(path: str) -> int:
+            expected, received, _on_time = recount(path, open_days)
+            return expected - received
+
         for cell in cells.values():
             per_day = stats.completeness(cell, DAYS[0], DAYS[-1])
             assert sorted(per_day) == DAYS
             for day, c in per_day.items():
                 assert (c.expected, c.received, c.on_time) == recount(cell.path, [day])
-                assert (c.late, c.missing) == (c.received - c.on_time, c.expected - c.received)
+                assert c.late == c.received - c.on_time
+                assert c.missing + c.pending == c.expected - c.received
+                assert c.pending == (c.expected - c.received if day in open_days else 0)
             whole = stats.total(per_day)
             assert (whole.expected, whole.received, whole.on_time) == recount(cell.path, DAYS)
+            assert whole.pending == pending(cell.path)
             listed = {
-                child.code: (c.expected, c.received, c.on_time)
+                child.code: (c.expected, c.received, c.on_time, c.pending)
                 for child, c in stats.child_completeness(cell, DAYS[0], DAYS[-1])
             }
             wanted = {
-                child.code: recount(child.path, DAYS)
+                child.code: (*recount(child.path, DAYS), pending(child.path))
                 for child in cells.values()
                 if child.parent_id == cell.pk and any(recount(child.path, DAYS)[:2])
             }
