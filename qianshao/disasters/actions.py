@@ -73,7 +73,7 @@ def file_zero(
         raise ActionError(_("该网格不需要报送零报告"), "cell")
     if actor is not None and not permissions.files_for(actor, cell):
         raise NotAllowed(_("只有本网格的信息员或网格员可以报送"), "cell")
-    _check_kind(kind, disaster, cell)
+    _check_kind(kind, disaster, cell, day)
     report = ZeroReport(
         cell=cell,
         cell_path=cell.path,
@@ -111,7 +111,7 @@ def file_zero(
     return report
 
 
-def _check_kind(kind: str, disaster, cell: Cell) -> None:
+def _check_kind(kind: str, disaster, cell: Cell, day: date) -> None:
     if kind not in ZeroKind.values:
         raise ActionError(_("未知的报告内容"), "kind")
     if kind == ZeroKind.DISASTER and disaster is None:
@@ -120,6 +120,12 @@ def _check_kind(kind: str, disaster, cell: Cell) -> None:
         raise ActionError(_("无灾情的零报告不能注明灾情报告"), "disaster")
     if disaster is not None and not tree.is_within(disaster.cell_path, cell.path):
         raise ActionError(_("该灾情报告不属于本网格"), "disaster")
+    if disaster is not None and timezone.localdate(disaster.started_at) > day:
+        raise ActionError(
+            _("灾情报告 %(n)s 发生于 %(d)s，晚于该零报告的报告日")
+            % {"n": disaster.number, "d": timezone.localdate(disaster.started_at)},
+            "disaster",
+        )
 
 
 @transaction.atomic
@@ -134,7 +140,7 @@ def correct_zero(
         actor.pk == z.reported_by_id or permissions.verifies_for(actor, z.cell)
     ):
         raise NotAllowed(_("只有报告人或上级可以更正零报告"), "kind")
-    _check_kind(kind, disaster, z.cell)
+    _check_kind(kind, disaster, z.cell, z.day)
     if (kind, disaster) == (z.kind, z.disaster):
         raise Conflict(_("更正内容与原报告相同"), "kind")
     before = {"kind": z.kind, "disaster": z.disaster.number if z.disaster else None}
@@ -405,6 +411,10 @@ def apply_relief(
     d = DisasterReport.objects.select_related("cell").get(pk=disaster.pk)
     if actor is not None and not permissions.reports_for(actor, d.cell):
         raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    if people > d.affected:
+        raise ActionError(
+            _("救助人数不能大于该灾情的受灾人口（%(n)s 人）") % {"n": d.affected}, "people"
+        )
     relief = ReliefApplication.objects.create(
         report=d,
         kind=kind,

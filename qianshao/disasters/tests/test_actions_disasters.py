@@ -536,6 +536,15 @@ def test_a_relief_application_is_attached_to_the_report_and_the_township_told(ca
     assert told("disasters.apply_relief") == {cast.people["township"].pk}
 
 
+def test_it_refuses_relief_for_more_people_than_were_affected(cast, clock):
+    d = report(cast.users["village"], cast.village)
+    with nothing_changes(), pytest.raises(ActionError) as caught:
+        apply(cast.users["village"], d, households=1, people=d.affected + 1)
+    assert caught.value.field == "people"
+    assert f"受灾人口（{d.affected} 人）" in caught.value.message
+    assert apply(cast.users["village"], d, households=1, people=d.affected).people == d.affected
+
+
 @pytest.mark.parametrize(
     "changes, field",
     [

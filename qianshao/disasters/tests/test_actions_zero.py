@@ -190,6 +190,19 @@ def test_it_refuses_a_disaster_reference_unless_the_kind_says_so_and_it_is_of_th
     assert not isinstance(caught.value, NotAllowed | Conflict)
 
 
+def test_it_refuses_a_disaster_that_began_after_the_reports_day(cast, clock, disaster_in):
+    d = disaster_in(cast.village)  # an hour ago, today
+    with nothing_changes(), pytest.raises(ActionError) as caught:
+        actions.file_zero(
+            cast.users["village"],
+            cell=cast.village,
+            day=TODAY - timedelta(days=1),
+            kind=ZeroKind.DISASTER,
+            disaster=d,
+        )
+    assert caught.value.field == "disaster" and "晚于该零报告的报告日" in caught.value.message
+
+
 def test_it_refuses_a_day_in_the_future(cast, clock):
     clock.move_to(datetime(2026, 7, 1, 23, 59, tzinfo=SHANGHAI))
     for day in [TODAY + timedelta(days=1), TODAY + timedelta(days=365)]:
