@@ -26,17 +26,18 @@ class ReportingRuleForm(forms.ModelForm):
 
     class Meta:
         model = ReportingRule
-        fields = ["deadline", "kinds", "escalate_minutes", "start"]
+        fields = ["deadline", "deadline_next_day", "kinds", "escalate_minutes", "start"]
 
 
 @admin.register(ReportingRule)
 class ReportingRuleAdmin(AuditedModelAdmin):
-    """零报告规则: one row — the daily deadline, which kinds of cell report, when the level
-    above is told, and from which day missing reports are chased (a save drops the rule's
-    cache in this process; the others see it within a minute)."""
+    """零报告规则: one row — the daily deadline (on the day or the next), which kinds of
+    cell report, when the level above is told, and from which day missing reports are
+    chased (a save drops the rule's cache in this process; the others see it within a
+    minute)."""
 
     form = ReportingRuleForm
-    list_display = ["deadline", "kinds", "escalate_minutes", "start"]
+    list_display = ["deadline", "deadline_next_day", "kinds", "escalate_minutes", "start"]
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not ReportingRule.objects.exists()

@@ -19,6 +19,11 @@ class ReportingRule(models.Model):
     (one row; admin: 零报告规则)."""
 
     deadline = models.TimeField(_("每日截止时间"), default=time(16, 0))
+    deadline_next_day = models.BooleanField(
+        _("截止时间在次日"),
+        default=False,
+        help_text=_("勾选后，某日的零报告在次日的截止时间前报送（如次日 08:00 前）"),
+    )
     kinds = models.JSONField(
         _("应报网格类型"), default=list, help_text=_("如 village、community；留空为村和社区")
     )

@@ -143,7 +143,7 @@ class CompletenessTable:
     first: date
     last: date
     at: datetime
-    deadline: time
+    deadline: str  # as the forms say it: "16:00", "次日 08:00"
     rows: list[tuple[Cell, Completeness]]
     own: Completeness | None  # the cell's own report (a village's), None when it has none
     total: Completeness
@@ -161,7 +161,7 @@ class CompletenessTable:
     def period_line(self) -> str:
         """The form's period: the day and its deadline, or the period; and the moment the
         figures stand at while the period is not over."""
-        deadline = self.deadline.strftime("%H:%M")
+        deadline = self.deadline
         if self.single_day:
             text = _("报告日：%(d)s（截止时间 %(t)s）") % {"d": self.period, "t": deadline}
         else:
@@ -194,7 +194,7 @@ def completeness_table(
         first=first,
         last=last,
         at=now or timezone.now(),
-        deadline=schedule.rule().deadline,
+        deadline=schedule.deadline_label(),
         rows=rows,
         own=own if own.expected or own.received else None,
         total=total,

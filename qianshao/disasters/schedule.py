@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Min
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qianshao.disasters.models import REPORTING_KINDS, DayTally, ReportingRule
 from qianshao.grid import tree
@@ -19,6 +20,7 @@ class Rule:
     kinds: tuple[str, ...]
     escalate: timedelta
     start: date | None = None
+    next_day: bool = False  # a day's report is due at ``deadline`` on the following day
 
 
 def _load() -> Rule:
@@ -26,7 +28,13 @@ def _load() -> Rule:
     if found is None:
         return Rule(time(16, 0), tuple(REPORTING_KINDS), timedelta(minutes=60))
     kinds = tuple(found.kinds) or tuple(REPORTING_KINDS)
-    return Rule(found.deadline, kinds, timedelta(minutes=found.escalate_minutes), found.start)
+    return Rule(
+        found.deadline,
+        kinds,
+        timedelta(minutes=found.escalate_minutes),
+        found.start,
+        found.deadline_next_day,
+    )
 
 
 def starts() -> dict[str, date | None]:
@@ -67,12 +75,24 @@ def forget() -> None:
 
 
 def today() -> date:
-    return timezone.localdate()
+    """The reporting day now: the local day — or yesterday, while yesterday's report is
+    still due (its deadline on today's morning, when the rule puts it on the next day)."""
+    now = timezone.localtime()
+    if rule().next_day and now <= deadline(now.date() - timedelta(days=1)):
+        return now.date() - timedelta(days=1)
+    return now.date()
 
 
 def deadline(day: date) -> datetime:
-    """When the zero report of ``day`` is due (local time)."""
-    return timezone.make_aware(datetime.combine(day, rule().deadline))
+    """When the zero report of ``day`` is due (local time): on the day, or on the next."""
+    due_on = day + timedelta(days=1) if rule().next_day else day
+    return timezone.make_aware(datetime.combine(due_on, rule().deadline))
+
+
+def deadline_label() -> str:
+    """The deadline as the forms say it: "16:00", or "次日 08:00" when it is on the next day."""
+    at = rule().deadline.strftime("%H:%M")
+    return _("次日 %(t)s") % {"t": at} if rule().next_day else at
 
 
 def before_deadline(day: date) -> bool:

@@ -35,7 +35,8 @@ def sweep(now: datetime | None = None) -> int:
     if not begun:
         return 0  # nobody has begun reporting: nobody is late
     told = 0
-    for day in [today - timedelta(days=n) for n in range(LOOK_BACK_DAYS, -1, -1)]:
+    back = LOOK_BACK_DAYS + (1 if schedule.rule().next_day else 0)  # due the day after
+    for day in [today - timedelta(days=n) for n in range(back, -1, -1)]:
         if day < min(begun):
             continue
         due = schedule.deadline(day)

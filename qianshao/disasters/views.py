@@ -77,7 +77,7 @@ def board(request):
         "cell": cell,
         "day": day,
         "is_today": day == schedule.today(),
-        "deadline": schedule.deadline(day),
+        "deadline": schedule.deadline_label(),
         "total": per_day,
         "children": [(c, t, colour.get(c.code)) for c, t in children],
         "leaves": leaves,

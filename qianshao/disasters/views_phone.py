@@ -30,7 +30,7 @@ def zero(request, error: str = "", status: int = 200):
     rows = [(cell, filed.get(cell.pk), ZeroForm(initial={"cell": cell.code})) for cell in cells]
     context = {
         "day": day,
-        "deadline": schedule.deadline(day),
+        "deadline": schedule.deadline_label(),
         "rows": rows,
         "disasters": disasters,
         "error": error,

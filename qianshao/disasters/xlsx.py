@@ -40,14 +40,16 @@ def _unit(form: Form, cell, period: str) -> None:
 
 
 def completeness_note(table: CompletenessTable) -> str:
-    deadline = table.deadline.strftime("%H:%M")
+    deadline = table.deadline
     note = _(
         "说明：1. 应报：辖区内需报送零报告的村（社区）每日各 1 份，按统计时段的天数累计；"
         "2. 已报 = 按时 + 迟报，按时指在报告日 %(t)s 前报送；未报 = 应报 − 已报；\n"
         "3. 报送率 = 已报 ÷ 应报；及时率 = 按时 ÷ 应报。"
     ) % {"t": deadline}
     if table.total.pending:
-        note += _("\n4. 另有 %(n)s 份当日 %(t)s 截止前尚未报送，计为待报，不计入未报。") % {
+        note += _(
+            "\n4. 另有 %(n)s 份报告日截止时间（%(t)s）未到、尚未报送，计为待报，不计入未报。"
+        ) % {
             "n": table.total.pending,
             "t": deadline,
         }

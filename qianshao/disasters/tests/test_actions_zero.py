@@ -6,7 +6,7 @@ always equal a recount of the reports; a refusal changes nothing."""
 
 from collections import Counter
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,8 +15,8 @@ import time_machine
 from qianshao.accounts.actions import create_login
 from qianshao.audit.chain import verify
 from qianshao.audit.models import AuditRecord
-from qianshao.disasters import actions
-from qianshao.disasters.models import DayTally, ZeroKind, ZeroReport
+from qianshao.disasters import actions, schedule
+from qianshao.disasters.models import DayTally, ReportingRule, ZeroKind, ZeroReport
 from qianshao.grid import tree
 from qianshao.grid.models import Role
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
@@ -147,6 +147,27 @@ def test_the_reporting_day_is_the_local_day(cast, clock):
     clock.move_to(datetime(2026, 7, 2, 0, 30, tzinfo=SHANGHAI))
     z = actions.file_zero(cast.users["village"], cell=cast.village)
     assert (z.day, z.on_time) == (TODAY + timedelta(days=1), True)
+
+
+def test_with_the_deadline_on_the_next_day_the_morning_still_reports_the_day_before(cast, clock):
+    """Due at 08:00 the next day: at 07:59 the report is yesterday's and on time; from 08:00
+    the reporting day is today, and yesterday's comes late."""
+    ReportingRule.objects.create(deadline=time(8, 0), deadline_next_day=True)
+    schedule.forget()
+    tomorrow = TODAY + timedelta(days=1)
+    clock.move_to(datetime(2026, 7, 2, 7, 59, tzinfo=SHANGHAI))
+    assert schedule.today() == TODAY
+    z = actions.file_zero(cast.users["village"], cell=cast.village)
+    assert (z.day, z.on_time) == (TODAY, True)
+    with pytest.raises(ActionError) as caught:
+        actions.file_zero(cast.users["village"], cell=cast.village, day=tomorrow)
+    assert caught.value.field == "day", "tomorrow's report is not open yet"
+    clock.move_to(datetime(2026, 7, 2, 8, 0, 1, tzinfo=SHANGHAI))
+    assert schedule.today() == tomorrow
+    late = actions.file_zero(cast.users["admin"], cell=cast.cell(ERCUN), day=TODAY)
+    assert (late.day, late.on_time) == (TODAY, False)
+    z = actions.file_zero(cast.users["village"], cell=cast.village)
+    assert (z.day, z.on_time) == (tomorrow, True)
 
 
 def test_a_report_may_point_to_a_disaster_reported_in_its_cell(cast, clock, disaster_in):

@@ -151,7 +151,7 @@ def test_the_phone_page_lists_each_reporting_cell_of_the_user_with_a_one_tap_for
     page = html(response)
     assert re.findall(r'<section class="card" data-cell="(\d+)">', page) == [YICUN, ERCUN]
     assert page.count('data-testid="zero-none"') == 2
-    assert "每日 16:00 前报送" in page
+    assert "每日零报告须在16:00前报送" in page
     assert 'data-testid="filed"' not in page
 
 
@@ -195,7 +195,7 @@ def test_the_deadline_is_the_rules(cast, clock, ercun_member):
     ReportingRule.objects.create(deadline=time(10, 0))
     clock.move_to(MORNING.replace(hour=9, minute=59))
     village = logged_in(cast.users["village"])
-    assert "每日 10:00 前报送" in html(village.get("/m/zero/"))
+    assert "每日零报告须在10:00前报送" in html(village.get("/m/zero/"))
     assert tap(village).status_code == 302
     clock.move_to(MORNING.replace(hour=10, minute=1))
     ercun = logged_in(ercun_member)

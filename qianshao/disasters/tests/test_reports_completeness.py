@@ -127,7 +127,7 @@ def test_the_township_sees_its_villages_and_today_stands_at_now(july, client_for
     assert "报告日：2026年7月2日（截止时间 16:00），统计截至 2026-07-02 10:00" in today
     # 二村 has not filed today, but 16:00 is still to come: pending, not missing
     assert numbers(rows_of(today)["total"]) == [2, 1, 1, 0, 0]
-    assert "另有 1 份当日 16:00 截止前尚未报送，计为待报，不计入未报。" in today
+    assert "另有 1 份报告日截止时间（16:00）未到、尚未报送，计为待报，不计入未报。" in today
     listed = unreported(today)
     assert list(listed) == ["450901100202"]
     assert "二村信息员" in listed["450901100202"]
@@ -144,7 +144,7 @@ def test_a_period_sums_the_days_per_township(july, client_for):
     assert numbers(rows["450901100"]) == [4, 3, 2, 1, 0]
     assert numbers(rows["450901101"]) == [2, 0, 0, 0, 1]
     assert numbers(rows["total"]) == [6, 3, 2, 1, 1]
-    assert "另有 2 份当日 16:00 截止前尚未报送" in html
+    assert "另有 2 份报告日截止时间（16:00）未到" in html
     assert rates(rows["total"]) == ("50.0%", "33.3%")
     assert 'data-testid="unreported"' not in html, "the list is of a single day"
 
@@ -252,7 +252,7 @@ def test_the_period_download_has_one_sheet_and_the_period_in_its_name(july, clie
     assert lines["450901100201"] == (2, 2, 2, 0, 0)
     assert lines["450901100202"] == (2, 1, 0, 1, 0)  # today's is pending, not missing
     note = next(v for v in sheet["A"] if str(v.value or "").startswith("说明")).value
-    assert "4. 另有 1 份当日 16:00 截止前尚未报送，计为待报，不计入未报。" in note
+    assert "4. 另有 1 份报告日截止时间（16:00）未到、尚未报送，计为待报，不计入未报。" in note
 
 
 @pytest.mark.parametrize(

@@ -248,6 +248,26 @@ def test_a_changed_rule_applies(cast, sweep_at, file_at, who):
     assert state() == once
 
 
+def test_a_deadline_on_the_next_day_chases_the_day_the_next_morning(cast, sweep_at, who):
+    """Due at 08:00 the next day: nobody is told of TODAY at 16:00 or at midnight; at 08:00
+    on TOMORROW its missing cells are, once; TOMORROW's own are not chased yet."""
+    ReportingRule.objects.create(deadline=time(8, 0), deadline_next_day=True, escalate_minutes=60)
+    schedule.forget()
+    sweep_at(16)  # looks a day further back now: catches up a day the fixture never swept
+    assert sweep_at(16, 1) == sweep_at(23, 59, 59) == sweep_at(7, 59, 59, day=TOMORROW) == 0
+    assert told(1) == [] and chases() == []
+    assert sweep_at(8, 0, 0, day=TOMORROW) == 4
+    assert told(1) == sorted(
+        [(who["township"], "一村、二村"), (who["county"], "三村"), (who["outsider"], "四村")]
+    )
+    assert told(1, day=TOMORROW) == []
+    assert sweep_at(8, 30, day=TOMORROW) == 0
+    assert sweep_at(9, 0, day=TOMORROW) == 4  # still missing, an hour later
+    assert told(2) == [(who["county"], "一村、二村")]  # 三村, 四村: nobody above their chasers
+    assert [(c["level"], c["missing"]) for c in chases()] == [(1, 4), (2, 4)]
+    assert chases(TOMORROW) == []
+
+
 def test_a_dispatcher_appointed_in_a_township_chases_its_villages(cast, sweep_at, who):
     yizhen = appoint(cast.cell("450901101"), Role.DISPATCHER, name="乙镇调度员")
     sweep_at(17)
