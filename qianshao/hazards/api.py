@@ -48,10 +48,9 @@ from qianshao.hazards.api_schemas import (
     SupervisionOut,
 )
 from qianshao.hazards.models import Grade, Hazard, Source, Step
-from qianshao.hazards.permissions import allowed_steps
+from qianshao.hazards.permissions import allowed_steps, task_q
 from qianshao.hazards.views import child_summaries, filtered
 from qianshao.hazards.views_detail import timeline
-from qianshao.hazards.views_phone import task_q
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response

@@ -11,12 +11,14 @@
   responsible person elsewhere, a reporter whose post has ended).
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from qianshao.accounts.scope import scope_of
+from qianshao.grid import tree
 from qianshao.grid.models import CellKind, RoleAssignment
 from qianshao.grid.permissions import MANAGING_ROLES
-from qianshao.hazards.models import TRANSITIONS, Hazard, Status, Step
+from qianshao.hazards.models import TRANSITIONS, Grade, Hazard, Status, Step
 
 FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
 TRIAGE_STEPS = {Step.ACCEPT, Step.RETURN, Step.MERGE, Step.ESCALATE}
@@ -36,23 +38,39 @@ def _posts(user) -> list[RoleAssignment]:
     return cached
 
 
+def _triage_posts(user) -> list[RoleAssignment]:
+    return [
+        post
+        for post in _posts(user)
+        if post.role in MANAGING_ROLES
+        and post.department_id is None
+        and post.cell.kind not in FIELD_KINDS
+    ]
+
+
 def triages(user, hazard: Hazard) -> bool:
     """Does ``user`` hold a managing post over the hazard's township (or above)?"""
     if user.is_superuser:
         return True
-    return any(
-        post.role in MANAGING_ROLES
-        and post.department_id is None
-        and post.cell.kind not in FIELD_KINDS
-        and hazard.cell_path.startswith(post.cell.path)
-        for post in _posts(user)
-    )
+    return any(hazard.cell_path.startswith(post.cell.path) for post in _triage_posts(user))
+
+
+def triages_q(user) -> Q:
+    """``triages`` as a condition on hazards."""
+    if user.is_superuser:
+        return Q(pk__isnull=False)
+    condition = Q(pk__in=[])
+    for post in _triage_posts(user):
+        condition |= tree.subtree_q(post.cell.path, "cell_path")
+    return condition
+
+
+def _departments(user) -> set[int]:
+    return {post.department_id for post in _posts(user) if post.department_id}
 
 
 def in_department(user, department_id: int | None) -> bool:
-    return department_id is not None and any(
-        post.department_id == department_id for post in _posts(user)
-    )
+    return department_id is not None and department_id in _departments(user)
 
 
 def in_cell(user, cell_id: int | None) -> bool:
@@ -68,7 +86,17 @@ def department_handles(user, hazard: Hazard) -> bool:
     """
     if hazard.status == Status.ESCALATED or hazard.escalated_by_id:
         return in_department(user, hazard.owner_id)
-    return hazard.grade == "major" and in_department(user, hazard.owner_id)
+    return hazard.grade == Grade.MAJOR and in_department(user, hazard.owner_id)
+
+
+def department_handles_q(user) -> Q:
+    """``department_handles`` as a condition on hazards."""
+    held = Q(status=Status.ESCALATED) | Q(escalated_by__isnull=False) | Q(grade=Grade.MAJOR)
+    return held & Q(owner__in=_departments(user))
+
+
+def _station_cells(user) -> set[int]:
+    return {post.cell_id for post in _posts(user) if post.department_id is None}
 
 
 def rectifies(user, hazard: Hazard) -> bool:
@@ -77,9 +105,15 @@ def rectifies(user, hazard: Hazard) -> bool:
         return True
     if hazard.assignee_department_id:
         return in_department(user, hazard.assignee_department_id)
-    return hazard.assignee_cell_id is not None and any(
-        post.cell_id == hazard.assignee_cell_id and post.department_id is None
-        for post in _posts(user)
+    return hazard.assignee_cell_id in _station_cells(user)
+
+
+def rectifies_q(user) -> Q:
+    """``rectifies`` as a condition on hazards."""
+    return (
+        Q(responsible__user=user)
+        | Q(assignee_department__in=_departments(user))
+        | Q(assignee_department__isnull=True, assignee_cell__in=_station_cells(user))
     )
 
 
@@ -125,3 +159,34 @@ def refusal(user, hazard: Hazard, step: str) -> str | None:
 def allowed_steps(user, hazard: Hazard) -> list[str]:
     """The steps ``user`` may take now: the buttons on the hazard's page."""
     return [step for step in TRANSITIONS[hazard.status] if refusal(user, hazard, step) is None]
+
+
+def _may_q(user, step: str, status: str) -> Q:
+    """Who may take ``step`` from ``status``, as ``refusal`` decides it, as a condition.
+
+    Verification leaves out its rectifiers; the same people may still 核查不通过 in the
+    same status, so the condition of the check steps together needs no such exception.
+    """
+    if step == Step.RESUBMIT:
+        return Q(reported_by=user)
+    if step in TRIAGE_STEPS or (step == Step.ASSIGN and status == Status.ACCEPTED):
+        return triages_q(user)
+    if step in RECTIFY_STEPS:
+        return rectifies_q(user)
+    return triages_q(user) | department_handles_q(user)  # 交办 when escalated, the checks
+
+
+def task_q(user) -> Q:
+    """The hazards on which ``user`` has a step to take (我的任务), as one condition: for
+    each status, the people ``refusal`` lets take one of its steps. Callers narrow to the
+    user's scope (``visible_hazards``), as ``refusal`` does first."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    condition = Q(pk__in=[])
+    for status, steps in TRANSITIONS.items():
+        if steps:
+            anyone = Q(pk__in=[])
+            for step in steps:
+                anyone |= _may_q(user, step, status)
+            condition |= Q(status=status) & anyone
+    return condition

@@ -1,8 +1,8 @@
 """Hazard queries shared by pages, the API, the home pages and the benchmark."""
 
 from qianshao.hazards import tally
+from qianshao.hazards.permissions import task_q
 from qianshao.hazards.views import summarise
-from qianshao.hazards.views_phone import task_q
 
 __all__ = ["hazard_summary", "task_q"]
 

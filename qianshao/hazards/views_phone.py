@@ -2,18 +2,15 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
-from qianshao.grid.permissions import MANAGING_ROLES
 from qianshao.hazards import actions
 from qianshao.hazards.access import MAX_CHOICES, visible_hazards
 from qianshao.hazards.forms import ReportForm
-from qianshao.hazards.models import Status
-from qianshao.hazards.permissions import FIELD_KINDS, _posts, allowed_steps
+from qianshao.hazards.permissions import allowed_steps, task_q
 from qianshao.hazards.views_steps import read_photos
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
@@ -78,41 +75,3 @@ def tasks(request):
     page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(h, allowed_steps(request.user, h)) for h in page]
     return render(request, "hazards/m_tasks.html", {"page": page, "rows": rows})
-
-
-TRIAGE_WORK = [
-    Status.SUBMITTED,
-    Status.ACCEPTED,
-    Status.ESCALATED,
-    Status.VERIFYING,
-    Status.VERIFIED,
-]
-CHECK_WORK = [Status.VERIFYING, Status.VERIFIED]
-RECTIFY_WORK = [Status.ASSIGNED, Status.RECTIFYING]
-
-
-def task_q(user) -> Q:
-    """The hazards on which ``user`` has a step to take, as one condition built from their
-    posts (the same rules as ``permissions.refusal``, so the list needs no per-row check)."""
-    posts = _posts(user)
-    departments = {p.department_id for p in posts if p.department_id}
-    cells = {p.cell_id for p in posts if not p.department_id}
-    condition = Q(status=Status.RETURNED, reported_by=user)
-    if user.is_superuser:
-        condition |= Q(status__in=TRIAGE_WORK)
-    for post in posts:
-        if (
-            post.role in MANAGING_ROLES
-            and not post.department_id
-            and post.cell.kind not in FIELD_KINDS
-        ):
-            condition |= Q(status__in=TRIAGE_WORK) & tree.subtree_q(post.cell.path, "cell_path")
-    rectify = Q(responsible__user=user) | Q(assignee_department__in=departments)
-    rectify |= Q(assignee_department__isnull=True, assignee_cell__in=cells)
-    condition |= Q(status__in=RECTIFY_WORK) & rectify
-    escalated = Q(status=Status.ESCALATED) | Q(escalated_by__isnull=False, status__in=CHECK_WORK)
-    condition |= escalated & Q(assignee_department__in=departments)
-    condition |= Q(
-        grade="major", owner__in=departments, escalated_by__isnull=True, status__in=CHECK_WORK
-    )
-    return condition
