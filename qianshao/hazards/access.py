@@ -10,6 +10,7 @@ from qianshao.grid.access import visible_assignments
 from qianshao.grid.models import Department
 from qianshao.hazards import routing
 from qianshao.hazards.models import Hazard, Photo, Supervision
+from qianshao.hazards.permissions import responsible_posts_q
 
 MAX_CHOICES = 500
 
@@ -107,11 +108,13 @@ class Choices:
 
     def people(self) -> dict[int, tuple[str, object]]:
         """{person id: (label, person)}: people the user sees with a post in one of those
-        cells or in one of the county's departments."""
+        cells or in one of the county's departments — each one who may be responsible
+        (``permissions.may_be_responsible``, which the action checks again)."""
         where = Q(cell__in=self._cells)
         if self._county is not None:
             where |= Q(department__cell=self._county)
         posts = visible_assignments(self.user).active().filter(where)
+        posts = posts.filter(responsible_posts_q(self.hazard))
         found: dict[int, tuple[str, object]] = {}
         for post in posts.order_by("person__name", "person_id")[:MAX_CHOICES]:
             unit = post.department.name if post.department_id else post.cell.name

@@ -28,7 +28,7 @@ from qianshao.hazards.models import (
     Stage,
     Step,
 )
-from qianshao.hazards.permissions import refusal
+from qianshao.hazards.permissions import may_be_responsible, refusal
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
@@ -277,7 +277,9 @@ def assign(
     """交办 to a cell's station or a department with the plan under 五落实: measures,
     responsible person, funds, deadline, contingency plan.
 
-    Side effects: audit; the responsible person and the assignee are told (SMS).
+    The responsible person must hold a post at the hazard's cell or above it
+    (``permissions.may_be_responsible``). Side effects: audit; the responsible person and
+    the assignee are told (SMS).
     """
     h = _take(actor, hazard, Step.ASSIGN)
     if (assignee_cell is None) == (assignee_department is None):
@@ -292,6 +294,9 @@ def assign(
         county is None or assignee_department.cell_id != county.pk
     ):
         raise ActionError(_("只能交办给本县的行业部门"), "assignee_department")
+    if not may_be_responsible(responsible, h):
+        # one who cannot see the hazard cannot rectify it (the page offers only the others)
+        raise ActionError(_("整改责任人须在隐患所在网格或其上级任职"), "responsible")
     h.measures = clean_text(measures, "measures", limit=4000)
     h.contingency = clean_text(contingency, "contingency", limit=4000)
     if deadline <= timezone.now():

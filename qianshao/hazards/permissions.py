@@ -123,6 +123,19 @@ def is_rectifier(user, hazard: Hazard) -> bool:
     )
 
 
+def responsible_posts_q(hazard: Hazard) -> Q:
+    """Posts whose holder may be a hazard's responsible person (整改责任人): those at the
+    hazard's cell or above it (a county department's included), as their holders see the
+    hazard. A condition on active role assignments."""
+    return Q(cell__path__in=tree.lineage(hazard.cell_path))
+
+
+def may_be_responsible(person, hazard: Hazard) -> bool:
+    """Does ``person`` hold a post that lets them see, and so rectify, ``hazard``?"""
+    posts = RoleAssignment.objects.active().filter(person=person)
+    return posts.filter(responsible_posts_q(hazard)).exists()
+
+
 def refusal(user, hazard: Hazard, step: str) -> str | None:
     """Why ``user`` may not take ``step`` on ``hazard`` now, or None if they may."""
     if step not in TRANSITIONS[hazard.status]:

@@ -12,9 +12,11 @@ from django.test import Client
 from django.utils import timezone
 
 from qianshao.audit.models import AuditRecord
+from qianshao.grid.models import Role
 from qianshao.hazards import actions
 from qianshao.hazards.models import Hazard, Note, Photo
 from qianshao.hazards.tests.conftest import jpeg
+from qianshao.testing import appoint
 
 pytestmark = pytest.mark.django_db
 
@@ -394,6 +396,7 @@ def accepted(cast, hazard):
         ({"assignee_cell": None}, 400, "assignee_cell"),
         ({"responsible": 999999}, 404, "responsible"),
         ("outsider", 404, "responsible"),
+        ("neighbour", 400, "responsible"),
     ],
 )
 def test_a_wrong_assignment_is_refused_naming_the_field_and_changes_nothing(
@@ -402,6 +405,8 @@ def test_a_wrong_assignment_is_refused_naming_the_field_and_changes_nothing(
     h = accepted(cast, hazard)
     if change == "outsider":
         change = {"responsible": cast.people["outsider"].pk}
+    if change == "neighbour":  # the township sees 二村's member, who cannot see 一村's hazard
+        change = {"responsible": appoint(cast.cell("450901100202"), Role.MEMBER).pk}
     body = {k: v for k, v in (plan(cast) | change).items() if v is not None}
     before = unchanged(h)
     response = step(api_client(cast.users["township"]), h, "assign", body)

@@ -10,10 +10,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from qianshao.audit.models import AuditRecord
+from qianshao.grid.models import Role
 from qianshao.hazards.models import Hazard, Note, Photo, Stage, Status
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.intake.models import Submission
+from qianshao.testing import appoint
 
 
 def post(client, hazard, step, data=None, key=None):
@@ -250,6 +252,22 @@ def test_a_responsible_person_not_offered_is_refused(cast, client_for):
     html = response.content.decode()
     assert "errorlist" in field_of(html, "assign", "responsible")
     assert Hazard.objects.get(pk=hazard.pk).status == Status.ACCEPTED
+
+
+def test_a_responsible_person_who_cannot_see_the_hazard_is_neither_offered_nor_taken(
+    cast, client_for
+):
+    hazard = hazard_at(cast, "accepted")
+    neighbour = appoint(cast.cell("450901100202"), Role.MEMBER, name="二村网格员")
+    client = client_for(cast.users["township"])
+    html = client.get(f"/hazards/{hazard.number}/").content.decode()
+    assert f'value="{cast.people["village"].pk}"' in field_of(html, "assign", "responsible")
+    assert f'value="{neighbour.pk}"' not in field_of(html, "assign", "responsible")
+    before = snapshot(hazard)
+    response = post(client, hazard, "assign", plan(cast, responsible=neighbour.pk))
+    assert response.status_code == 400
+    assert "errorlist" in field_of(response.content.decode(), "assign", "responsible")
+    assert snapshot(hazard) == before
 
 
 def test_the_assignee_cells_offered_are_the_hazards_cell_and_those_above_it_in_scope(
