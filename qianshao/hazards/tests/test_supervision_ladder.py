@@ -212,6 +212,33 @@ def test_the_rung_goes_to_whoever_holds_the_overdue_step(cast, clock, hazard_in)
     assert (held.target_cell, held.target_department) == (None, cast.department)
 
 
+def test_a_hazard_on_the_county_itself_is_supervised_at_the_county(
+    cast, clock, category, county_head, settings
+):
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"
+    h = actions.report(
+        cast.users["county"],
+        title="县城区隐患",
+        description="d",
+        category=category,
+        cell=cast.county,
+    )
+    sweep_at(clock, 5 + 10)
+    records = Supervision.objects.filter(hazard=h).order_by("level")
+    assert [(s.level, s.target_cell, s.target_department) for s in records] == [
+        (Level.REMINDER, cast.county, None),
+        (Level.LETTER, cast.county, None),
+    ]
+    county = {cast.people["county"].pk}
+    assert audience(Level.REMINDER) == audience(Level.LETTER) == county
+    assert county_head.pk in audience(Level.REMINDER, "sms")
+    s = records.first()
+    assert supervision.may_answer(cast.users["county"], s)
+    assert not supervision.may_answer(cast.users["township"], s)
+    answered = supervision.answer(cast.users["county"], s, text="已安排县应急办核查")
+    assert answered.answered_by == cast.users["county"]
+
+
 def test_a_major_hazard_climbs_the_default_major_ladder(cast, clock, hazard_in):
     h = hazard_in(Status.SUBMITTED, grade=Grade.MAJOR)
     assert h.due_at == at(2)  # major hazards: accepted within 2 hours
