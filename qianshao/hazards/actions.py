@@ -27,6 +27,7 @@ from qianshao.hazards.models import (
     Source,
     Stage,
     Step,
+    Supervision,
 )
 from qianshao.hazards.permissions import may_be_responsible, refusal
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
@@ -472,7 +473,8 @@ def _finish(
     extra_fields=(),
     photos: int = 0,
 ) -> Hazard:
-    """Apply ``step``: new status and clock, tally, note, audit record, notifications."""
+    """Apply ``step``: new status and clock, tally, note, audit record, notifications.
+    Leaving a status settles the supervisions raised on the step left (``_settle``)."""
     # before any write: an optional note of only spaces or markup is no note, a long one
     # is refused; the note kept and the one audited are the same text
     note = clean_text(note, "note", limit=4000, required=False)
@@ -480,6 +482,7 @@ def _finish(
     h.status = status or TRANSITIONS[old_status][step]
     if h.status != old_status:
         _set_clock(h, timezone.now())
+        _settle(h)
     h.save(update_fields=[*_db_fields(), *extra_fields, "updated_at"])
     tally.move(h.cell_path, h._key, tally.key_of(h))
     if note:
@@ -531,6 +534,13 @@ def _set_clock(h: Hazard, now: datetime) -> None:
     h.overdue, h.supervision_level = False, 0
     h.due_at = deadlines.due_for(h.grade, h.status, now, h.deadline) if h.status in OPEN else None
     h.watch_at = h.due_at
+
+
+def _settle(h: Hazard) -> None:
+    """The step a supervision was raised for is over: it no longer waits for an answer and
+    leaves the top of the board. Supervisions are raised only on the current step, so
+    every one not yet settled belongs to the step being left."""
+    Supervision.objects.filter(hazard=h, settled_at__isnull=True).update(settled_at=timezone.now())
 
 
 def _covers(actor, path: str) -> bool:

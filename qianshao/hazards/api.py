@@ -16,7 +16,6 @@ import json
 import pydantic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.db.models import F
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -305,16 +304,20 @@ def list_supervisions(
     cell: str | None = None,
     hazard: str | None = None,
 ):
-    """Supervisions (督办) in your scope: unanswered first, the most urgent first."""
+    """Supervisions (督办) in your scope: unanswered first, the most urgent first; those
+    whose step is over (``settled_at``) last. ``answered=false``: those still awaiting an
+    answer (neither answered nor settled)."""
     found = visible_supervisions(request.user)
-    if answered is not None:
-        found = found.filter(answered_at__isnull=not answered)
+    if answered is True:
+        found = found.filter(answered_at__isnull=False)
+    if answered is False:
+        found = supervision.awaiting_answer(found)
     if cell:
         where = access_cell(request.user, cell.strip().upper())
         found = found.filter(tree.subtree_q(where.path, "hazard__cell_path"))
     if hazard:
         found = found.filter(hazard=access_hazard(request.user, hazard.strip().upper()))
-    return found.order_by(F("answered_at").asc(nulls_first=True), "answer_by", "id")
+    return supervision.open_first(found, "id")
 
 
 @router.post("/supervisions/{int:supervision_id}/answer", response={200: SupervisionOut, **ERRORS})

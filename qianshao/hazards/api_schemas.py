@@ -299,6 +299,7 @@ class SupervisionOut(OutSchema):
     late: bool
     answered_at: datetime | None
     answer: str
+    settled_at: datetime | None = Field(..., description="when the step it was raised for ended")
     created_at: datetime
 
     @staticmethod
@@ -319,8 +320,8 @@ class SupervisionOut(OutSchema):
 
     @staticmethod
     def resolve_late(s) -> bool:
-        """Unanswered past its answer time."""
-        return s.answered_at is None and s.answer_by < timezone.now()
+        """Unanswered past its answer time, while its step goes on."""
+        return s.answered_at is None and s.settled_at is None and s.answer_by < timezone.now()
 
 
 def _person_name(user) -> str | None:

@@ -373,6 +373,8 @@ class Supervision(models.Model):
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When the hazard left the step it was raised for (or closed): no longer awaits answer.
+    settled_at = models.DateTimeField(_("环节办结时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("督办时间"))
 
     SCOPE_FIELD = "hazard__cell_path"

@@ -11,6 +11,7 @@ for this step is never raised again; after a stop it raises every rung missed, a
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -218,6 +219,22 @@ def _tell(h: Hazard, supervision: Supervision) -> None:
     enqueue_all([_notice(h, supervision, _people_for([(h, supervision)]))])
 
 
+def open_first(records, *then):
+    """Supervisions awaiting an answer first, the most pressing answer time first; those
+    answered next; those whose step is over (settled) last."""
+    return records.order_by(
+        F("settled_at").asc(nulls_first=True),
+        F("answered_at").asc(nulls_first=True),
+        "answer_by",
+        *then,
+    )
+
+
+def awaiting_answer(records):
+    """Supervisions neither answered nor settled: the unanswered view."""
+    return records.filter(answered_at__isnull=True, settled_at__isnull=True)
+
+
 def may_answer(user, supervision: Supervision) -> bool:
     if user.is_superuser:
         return True
@@ -234,6 +251,8 @@ def answer(actor, supervision: Supervision, *, text: str) -> Supervision:
     s = Supervision.objects.select_for_update().select_related("hazard").get(pk=supervision.pk)
     if s.answered_at is not None:
         raise Conflict(_("该督办已答复"), "answer")
+    if s.settled_at is not None:
+        raise Conflict(_("督办所涉环节已办结，无需答复"), "answer")
     if not may_answer(actor, s):
         raise NotAllowed(_("只有督办对象可以答复"), "answer")
     s.answer, s.answered_at, s.answered_by = text, timezone.now(), actor

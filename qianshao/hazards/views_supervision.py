@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +26,7 @@ def board(request, failed=None, status=200):
     related = ("category", "cell")
     overdue = open_hazards.filter(overdue=True).order_by("-supervision_level", "due_at", "id")
     soon = open_hazards.filter(overdue=False, due_at__lte=now + SOON).order_by("due_at", "id")
-    # Unanswered first, the most pressing answer time first.
-    records = visible_supervisions(request.user).order_by(
-        F("answered_at").asc(nulls_first=True), "answer_by", "-id"
-    )
+    records = supervising.open_first(visible_supervisions(request.user), "-id")
     page = Paginator(records, BOARD_SIZE).get_page(request.GET.get("page"))
     rows = [(s, answer_form_for(request.user, s, failed)) for s in page]
     context = {
@@ -46,7 +42,7 @@ def board(request, failed=None, status=200):
 
 
 def answer_form_for(user, record, failed):
-    if record.answered_at is not None or not supervising.may_answer(user, record):
+    if record.answered_at or record.settled_at or not supervising.may_answer(user, record):
         return None
     if failed is not None and failed[0] == record.pk:
         return failed[1]

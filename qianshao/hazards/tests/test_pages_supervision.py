@@ -7,10 +7,12 @@ from datetime import timedelta
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from qianshao.hazards import supervision
-from qianshao.hazards.models import Supervision
+from qianshao.hazards import actions, supervision
+from qianshao.hazards.models import Hazard, Supervision
 from qianshao.hazards.tests.access_rules_pages import hazard_at
+from qianshao.hazards.tests.test_api_steps import api_client
 
 NUMBER = re.compile(r'<tr data-number="(\w+)">')
 
@@ -119,3 +121,50 @@ def test_the_board_reads_the_same_queries_however_many_records(cast, client_for)
         html = client.get("/hazards/supervision/").content.decode()
     assert html.count("data-supervision=") == 2 + 4 * 3
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_leaving_the_supervised_step_settles_its_records_and_they_sink_on_the_board(
+    cast, client_for
+):
+    stale = supervised(hazard_at(cast, "accepted", title="已交办"), 25)
+    waiting = supervised(hazard_at(cast, "accepted", title="仍待交办"), 1)
+    settled = {s.pk for s in Supervision.objects.filter(hazard=stale)}
+    [open_one] = Supervision.objects.filter(hazard=waiting)
+    assert len(settled) == 2 and open_one.pk > max(settled)  # open_first must sort them
+    actions.assign(
+        cast.users["township"],
+        stale,
+        measures="清理",
+        responsible=cast.people["village"],
+        deadline=timezone.now() + timedelta(days=3),
+        contingency="警示",
+        assignee_cell=cast.village,
+    )
+    assert all(s.settled_at for s in Supervision.objects.filter(pk__in=settled))
+    assert Supervision.objects.get(pk=open_one.pk).settled_at is None
+    township = client_for(cast.users["township"])
+    html = township.get("/hazards/supervision/").content.decode()
+    shown = [int(pk) for pk in re.findall(r'<tr data-supervision="(\d+)">', html)]
+    assert shown[0] == open_one.pk and set(shown[1:]) == settled
+    row = html[html.index(f'<tr data-supervision="{min(settled)}">') :].split("</tr>")[0]
+    assert "环节已办结" in row and "answer-" not in row and "逾期未答复" not in row
+    api = api_client(cast.users["township"])
+    waiting_ids = [
+        s["id"]
+        for s in api.get("/api/v1/hazards/supervisions", {"answered": "false"}).json()["items"]
+    ]
+    assert waiting_ids == [open_one.pk]
+    late = township.post(f"/hazards/supervision/{min(settled)}/answer/", {"answer": "迟到答复"})
+    assert late.status_code == 409
+    assert Supervision.objects.get(pk=min(settled)).answered_at is None
+
+
+def test_closing_settles_what_was_raised_on_the_last_step(cast):
+    h = hazard_at(cast, "verified")
+    supervision.supervise(h.pk, h.due_at + timedelta(hours=1))
+    [record] = Supervision.objects.filter(hazard=h)
+    assert record.settled_at is None
+    with time_machine.travel(h.due_at + timedelta(hours=2), tick=False):
+        actions.close(cast.users["township"], Hazard.objects.get(pk=h.pk))
+        record.refresh_from_db()
+        assert record.settled_at == timezone.now()
