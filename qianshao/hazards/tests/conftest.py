@@ -46,6 +46,24 @@ def township_head(cast):
     return create_login(None, person, username="jiazhen-head", password="head-password-1")
 
 
+@pytest.fixture
+def housing(cast):
+    """A second county department (住建局) with a member who logs in."""
+    from qianshao.accounts.actions import create_login
+    from qianshao.grid import actions as grid_actions
+
+    department = grid_actions.create_department(
+        None,
+        cell=cast.county,
+        code="ZJJ",
+        name="A县住建局",
+        domains=list(Domain.objects.filter(code="fire")),
+    )
+    person = appoint(cast.county, Role.MEMBER, name="住建人", department=department)
+    user = create_login(None, person, username="housing", password="housing-password-1")
+    return department, user
+
+
 def tally_recount() -> dict:
     """The counters as they should be, grouped from the hazards themselves (not through
     ``tally``): {(path, status, grade, overdue): n} for each hazard's cell and ancestors."""

@@ -7,9 +7,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from qianshao.accounts.actions import create_login
-from qianshao.grid import actions as grid_actions
-from qianshao.grid.models import Domain, Role
 from qianshao.hazards import actions
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.models import Hazard, Status
@@ -17,24 +14,8 @@ from qianshao.hazards.permissions import allowed_steps, task_q
 from qianshao.hazards.tests.access_rules_pages import PATH_TO, hazard_at
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.hazards.tests.test_api_steps import api_client
-from qianshao.testing import appoint
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def housing(cast):
-    """A second county department (住建局) with a member who logs in."""
-    department = grid_actions.create_department(
-        None,
-        cell=cast.county,
-        code="ZJJ",
-        name="A县住建局",
-        domains=list(Domain.objects.filter(code="fire")),
-    )
-    person = appoint(cast.county, Role.MEMBER, name="住建人", department=department)
-    user = create_login(None, person, username="housing", password="housing-password-1")
-    return department, user
 
 
 def handed_to_village(cast, department, user, status: str) -> Hazard:
