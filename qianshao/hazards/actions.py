@@ -353,7 +353,8 @@ def progress(actor, hazard: Hazard, *, note: str, photo_files=()) -> Hazard:
 
 @transaction.atomic
 def submit(actor, hazard: Hazard, *, note: str = "", photo_files=()) -> Hazard:
-    """提请核查 with photos after rectification. Side effects: audit; the checkers are told."""
+    """提请核查 with photos after rectification. Side effects: audit; the checkers are told,
+    and for an escalated hazard the county emergency office the escalation copied."""
     note = clean_text(note, "note", limit=4000, required=False)  # before the photos are stored
     cleaned = photos.clean_all(photo_files)
     if not cleaned:
@@ -366,7 +367,7 @@ def submit(actor, hazard: Hazard, *, note: str = "", photo_files=()) -> Hazard:
         h,
         Step.SUBMIT,
         note=note,
-        tell=_triage_people(h),
+        tell=_triage_people(h) + _office_if_escalated(h),
         subject=_("隐患整改完成，请核查：%(t)s"),
         photos=len(cleaned),
     )
@@ -409,13 +410,16 @@ def reject(actor, hazard: Hazard, *, reason: str) -> Hazard:
 @transaction.atomic
 def close(actor, hazard: Hazard, *, note: str = "") -> Hazard:
     """销号. Side effects: audit; the reporter, an escalating township and the owning
-    department are told; a real-name public report of a major hazard earns a reward record.
+    department are told, and for an escalated hazard the county emergency office (its
+    result reported to 本级应急办); a real-name public report of a major hazard earns a
+    reward record.
     """
     h = _take(actor, hazard, Step.CLOSE)
     h.closed_at = timezone.now()
     tell = _reporter(h) + routing.people_of_cell(h.escalated_by, routing.SUPERVISING_ROLES)
     if h.grade == Grade.MAJOR:
         tell += routing.people_of_department(h.owner_id)
+    tell += _office_if_escalated(h)
     result = _finish(
         actor,
         h,
@@ -568,6 +572,13 @@ def _triage_people(h: Hazard) -> list[Person]:
             h.escalated_by, routing.SUPERVISING_ROLES
         )
     return routing.township_people(h.cell)
+
+
+def _office_if_escalated(h: Hazard) -> list[Person]:
+    """The county emergency office, copied on an escalation (抄告), hears how it ends."""
+    if not h.escalated_by_id:
+        return []
+    return routing.people_of_department(routing.emergency_office(h.cell))
 
 
 def _rectifier_people(h: Hazard) -> list[Person]:

@@ -114,12 +114,18 @@ def test_the_department_holding_an_escalated_hazard_assigns_it_and_reports_back(
     # the report back reaches the township that escalated it
     assert person(township) in told("hazards.progress")
     h = actions.submit(land.member, h, photo_files=[("a.jpg", jpeg())])
-    assert person(township) in told("hazards.submit")
+    office = person(office_member)  # copied on the escalation: told how it ends
+    assert {person(township), office} <= told("hazards.submit")
     assert Step.VERIFY not in allowed_steps(land.member, h)  # its rectifier
     h = actions.verify(land.manager, h)
     h = actions.close(land.manager, h)
     assert h.status == Status.CLOSED
-    assert person(township) in told("hazards.close")
+    assert {person(township), office} <= told("hazards.close")
+
+
+def test_the_emergency_office_is_not_told_how_a_hazard_it_was_not_copied_on_ends(cast, hazard_in):
+    hazard_in(Status.CLOSED)
+    assert cast.people["department"].pk not in told("hazards.submit") | told("hazards.close")
 
 
 def test_a_township_may_still_assign_what_it_escalated(cast, land, later):
