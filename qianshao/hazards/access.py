@@ -40,6 +40,14 @@ def access_hazard(user, number: str) -> Hazard:
     return hazard
 
 
+def visible_merge_target(user, hazard: Hazard) -> Hazard | None:
+    """The hazard ``hazard`` was merged into, if ``user`` sees it: a reporter outside its
+    scope learns only that theirs was merged, not which hazard it joined."""
+    if hazard.merged_into_id is None:
+        return None
+    return visible_hazards(user).filter(pk=hazard.merged_into_id).first()
+
+
 def visible_photos(user):
     """Photos of the hazards ``user`` sees (public-report photos before triage: none)."""
     return Photo.objects.filter(hazard__in=visible_hazards(user).values("pk"))

@@ -226,7 +226,9 @@ def merge(actor, hazard: Hazard, *, into: Hazard, note: str = "") -> Hazard:
         actor,
         h,
         Step.MERGE,
-        note=note or target.number,
+        # the timeline and the reporter's message are read by people who may not see the
+        # target: its number stays on the hazard, shown to those who do
+        note=note or _("已与其他隐患合并处理"),
         tell=_reporter(h),
         subject=_("隐患已合并处理：%(t)s"),
     )

@@ -32,6 +32,7 @@ from qianshao.hazards.access import (
     access_photo,
     access_supervision,
     visible_hazards,
+    visible_merge_target,
     visible_supervisions,
 )
 from qianshao.hazards.api_schemas import (
@@ -466,6 +467,7 @@ def detail(user, number: str) -> Hazard:
     """The hazard as ``user`` sees it now, with what HazardDetailOut shows."""
     hazard = access_hazard(user, number)
     hazard.allowed_steps = allowed_steps(user, hazard)
+    hazard.merge_target = visible_merge_target(user, hazard)
     hazard.photo_list = list(hazard.photos.all())
     hazard.note_list = list(hazard.notes.select_related("author__person"))
     hazard.timeline = timeline(hazard)

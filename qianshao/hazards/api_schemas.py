@@ -215,7 +215,7 @@ class HazardDetailOut(HazardOut):
     responsible_name: str | None
     funds: str | None
     contingency: str
-    merged_into: str | None
+    merged_into: str | None = Field(..., description="null when the target is out of your sight")
     escalated_by: str | None
     allowed_steps: list[str]
     photos: list[HazardPhotoOut]
@@ -248,7 +248,8 @@ class HazardDetailOut(HazardOut):
 
     @staticmethod
     def resolve_merged_into(hazard) -> str | None:
-        return hazard.merged_into.number if hazard.merged_into_id else None
+        target = hazard.merge_target  # set by hazards.api.detail: only a target in scope
+        return target.number if target else None
 
     @staticmethod
     def resolve_escalated_by(hazard) -> str | None:

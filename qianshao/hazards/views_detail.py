@@ -12,6 +12,7 @@ from qianshao.hazards.access import (
     Choices,
     access_hazard,
     visible_hazards,
+    visible_merge_target,
     visible_supervisions,
 )
 from qianshao.hazards.forms import StepForm
@@ -47,7 +48,7 @@ def hazard_page(request, number, failed: Failed | None = None, status: int = 200
         "timeline": timeline(hazard),
         "supervisions": visible_supervisions(request.user).filter(hazard=hazard),
         # Hazards merged into or from this one are named only if the viewer sees them.
-        "merged_into": visible_hazards(request.user).filter(pk=hazard.merged_into_id).first(),
+        "merged_into": visible_merge_target(request.user, hazard),
         "duplicates": visible_hazards(request.user).filter(merged_into=hazard).only("number"),
         "map_data": hazard_map(hazard),
     }

@@ -16,6 +16,7 @@ from qianshao.grid.models import Role
 from qianshao.hazards import actions
 from qianshao.hazards.models import Hazard, Note, Photo
 from qianshao.hazards.tests.conftest import jpeg
+from qianshao.notify.models import Message
 from qianshao.testing import appoint
 
 pytestmark = pytest.mark.django_db
@@ -189,6 +190,29 @@ def test_a_duplicate_is_merged_into_an_open_hazard_by_number(cast, client_for, h
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "merged"
     assert response.json()["merged_into"] == hazard.number
+
+
+def test_a_reporter_who_cannot_see_the_merge_target_is_not_told_its_number(
+    cast, client_for, category
+):
+    target = actions.report(
+        cast.users["county"], title="三村隐患", description="d", category=category,
+        cell=cast.cell("450901101201"),
+    )  # fmt: skip
+    duplicate = actions.report(
+        cast.users["village"], title="同一隐患", description="重复", category=category,
+        cell=cast.village,
+    )  # fmt: skip
+    county = api_client(cast.users["county"])
+    response = step(county, duplicate, "merge", {"into": target.number})
+    assert response.json()["merged_into"] == target.number
+    seen = api_client(cast.users["village"]).get(f"/api/v1/hazards/{duplicate.number}").json()
+    assert seen["status"] == "merged" and seen["merged_into"] is None
+    assert target.number not in str(seen)
+    page = client_for(cast.users["village"]).get(f"/hazards/{duplicate.number}/")
+    assert target.number not in page.content.decode()
+    message = Message.objects.get(event="hazards.merge", person=cast.people["village"])
+    assert target.number not in message.body
 
 
 def test_an_escalated_hazard_is_assigned_and_rectified_by_the_department(cast, client_for, hazard):
