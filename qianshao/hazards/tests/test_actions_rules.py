@@ -6,11 +6,12 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
 from qianshao.audit.models import AuditRecord
-from qianshao.grid.actions import create_department
+from qianshao.grid.actions import assign_role, create_department
 from qianshao.grid.models import Role
 from qianshao.hazards import actions
 from qianshao.hazards.models import TRANSITIONS, Hazard, Note, Status, Step
@@ -240,9 +241,12 @@ def test_a_hazard_stopped_on_the_spot_is_accepted_straight_into_verification(cas
 def test_a_plans_responsible_person_outside_the_hazards_scope_may_not_rectify(
     cast, hazard_in, later
 ):
-    """The plan names a person of another township who has a login: being named does not
-    reach outside their scope — the village station rectifies instead."""
-    person = appoint(cast.cell("450901101201"), Role.MEMBER, name="三村网格员")
+    """The plan names a person of 一村 who then moves to another township: being named
+    does not reach outside their scope — the village station rectifies instead. (Nobody
+    out of sight may be named to begin with: test_a_responsible_person_must_see_the_hazard.)
+    """
+    person = appoint(cast.village, Role.MEMBER, name="调走的网格员", end=timezone.localdate())
+    assign_role(None, person=person, cell=cast.cell("450901101201"), role=Role.MEMBER, notify=False)
     elsewhere = create_login(None, person, username="sancun", password="sancun-password-1")
     h = actions.assign(
         cast.users["township"],
@@ -253,11 +257,29 @@ def test_a_plans_responsible_person_outside_the_hazards_scope_may_not_rectify(
         contingency="设置警示",
         assignee_cell=cast.village,
     )
-    assert allowed_steps(elsewhere, h) == []
-    with nothing_changes(), pytest.raises(NotAllowed) as caught:
-        actions.start(elsewhere, h)
-    assert caught.value.field == "step"
-    assert actions.start(cast.users["village"], h).status == Status.RECTIFYING
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        elsewhere = type(elsewhere).objects.get(pk=elsewhere.pk)  # no cached posts
+        assert allowed_steps(elsewhere, h) == []
+        with nothing_changes(), pytest.raises(NotAllowed) as caught:
+            actions.start(elsewhere, h)
+        assert caught.value.field == "step"
+        assert actions.start(cast.users["village"], h).status == Status.RECTIFYING
+
+
+def test_a_responsible_person_must_see_the_hazard(cast, hazard_in, later):
+    person = appoint(cast.cell("450901101201"), Role.MEMBER, name="三村网格员")
+    h = hazard_in(Status.ACCEPTED)
+    with nothing_changes(), pytest.raises(ActionError) as caught:
+        actions.assign(
+            cast.users["county"],
+            h,
+            measures="清理杂物",
+            responsible=person,
+            deadline=later,
+            contingency="设置警示",
+            assignee_cell=cast.village,
+        )
+    assert caught.value.field == "responsible"
 
 
 def test_merging_needs_an_open_hazard_other_than_itself_within_scope(cast, hazard_in):
@@ -280,7 +302,7 @@ def test_merging_needs_an_open_hazard_other_than_itself_within_scope(cast, hazar
     target = hazard_in(Status.RECTIFYING)
     h = actions.merge(township, h, into=target)
     assert (h.status, h.merged_into, h.due_at) == (Status.MERGED, target, None)
-    assert Note.objects.get(hazard=h).text == target.number
+    assert Note.objects.get(hazard=h).text == "已与其他隐患合并处理"  # not the number
 
 
 def test_escalation_goes_only_to_a_department_of_the_hazards_county(
