@@ -7,9 +7,10 @@ entry's CAP document — embedded in the entry, or at the entry's link (the link
 through ``importer.import_alert``. An alert for none of our cells, or over already, is
 passed over without a word (a national feed carries the whole country). An entry taken or
 passed over is not fetched again until its id, updated stamp or link changes (remembered
-in the cache; a miss costs only a fetch, since importing is idempotent). A bad entry is
-recorded and the others still import; a timeout, an HTTP error or a document that is no
-feed is recorded in ``Feed.last_error``.
+in the cache; a miss costs only a fetch, since importing is idempotent). Each entry is
+imported in a savepoint of its own: a bad one — refused, or failing for any other reason —
+is recorded and the others, before and after it, still import; a timeout, an HTTP error
+or a document that is no feed is recorded in ``Feed.last_error``.
 Nothing raises out of ``poll_due``, the periodic task's body: one feed's trouble never stops
 the next feed, and a stopped worker catches up at the next run.
 """
@@ -30,6 +31,7 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as _fromstring
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,14 +128,20 @@ def _take(entry: Entry, feed: Feed, timeout: float, result: PollResult) -> None:
     if cache.get(seen):
         result.known += 1
         return
+    where = entry.key[:120]
     try:
         data = entry.inline if entry.inline is not None else fetch(entry.url, timeout)
-        w = importer.import_alert(data, feed=feed)
+        with transaction.atomic():  # its own savepoint: a failed entry leaves the rest be
+            w = importer.import_alert(data, feed=feed)
     except cap.NotForUs:
         result.passed_over += 1
     except (FetchError, ActionError) as exc:
-        where = entry.key[:120]
         result.errors.append(_("条目 %(entry)s：%(reason)s") % {"entry": where, "reason": exc})
+        return
+    except Exception:  # a bug or a refusal of the database: this entry only, not the rest
+        logger.exception("importing entry %s of CAP feed %s failed", where, feed.pk)
+        reason = _("导入时发生内部错误，请查看日志")
+        result.errors.append(_("条目 %(entry)s：%(reason)s") % {"entry": where, "reason": reason})
         return
     else:
         if w.imported:

@@ -7,6 +7,9 @@ warning it references and, under the same condition, issues the new version; a C
 cancels it. The same message again (its identifier, which ``Warning.cap_identifier`` holds
 once) returns the warning it made and writes and sends nothing; a Cancel of a cancelled
 warning likewise. An Update or Cancel whose references name nothing here is refused.
+A value longer than the column it is kept in (the identifier, the sender, the headline —
+or the event standing in for it —, the sender's name, the description, the instruction) is
+refused, naming its element: nothing is cut short.
 An alert for none of our cells, already over, or cancelling what we never had is refused
 as ``NotForUs``: a 400 for an upload, passed over quietly by a feed (a national feed
 carries the whole country's alerts).
@@ -199,6 +202,8 @@ def _head(w: Warning) -> Warning:
 
 
 def _cap(alert: cap.Alert, data: bytes) -> dict:
+    _fits("identifier", alert.identifier, "cap_identifier")
+    _fits("sender", alert.sender, "cap_sender")
     return {
         "identifier": alert.identifier,
         "sender": alert.sender,
@@ -220,7 +225,9 @@ def chosen_info(alert: cap.Alert) -> cap.Info:
 
 def fields_of(alert: cap.Alert, info: cap.Info) -> dict:
     """``actions.draft``'s arguments for ``info``; refuses what cannot become a warning."""
-    headline = (info.headline or info.event)[:200]
+    headline = _fits(
+        "headline" if info.headline else "event", info.headline or info.event, "headline"
+    )
     valid_from = info.effective or alert.sent
     valid_until = info.expires or valid_from + DEFAULT_VALIDITY
     if valid_until <= timezone.now():
@@ -238,13 +245,31 @@ def fields_of(alert: cap.Alert, info: cap.Info) -> dict:
         "type": type_of(info),
         "level": level_of(info),
         "headline": headline,
-        "text": (info.description or headline)[:4000],
-        "instruction": info.instruction[:4000],
-        "sender_name": (info.sender_name or alert.sender)[:100],
+        "text": _fits("description", info.description, "text") or headline,
+        "instruction": _fits("instruction", info.instruction),
+        # the sender's address stands in for a missing name, shortened: it is kept whole
+        "sender_name": _fits("senderName", info.sender_name, "sender_name")
+        or alert.sender[: _limit("sender_name")],
         "valid_from": valid_from,
         "valid_until": valid_until,
         "targets": targets,
     }
+
+
+def _limit(column: str) -> int:
+    return Warning._meta.get_field(column).max_length
+
+
+def _fits(element: str, value: str, column: str = "") -> str:
+    """``value`` of the CAP ``element``, refused when longer than the column it is kept in
+    (``column``, else the one named like the element)."""
+    limit = _limit(column or element)
+    if len(value) > limit:
+        raise CapError(
+            _("<%(name)s> 过长：%(n)s 个字符，本系统最多保存 %(limit)s 个")
+            % {"name": element, "n": len(value), "limit": limit}
+        )
+    return value
 
 
 def level_of(info: cap.Info) -> str:

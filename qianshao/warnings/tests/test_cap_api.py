@@ -4,6 +4,7 @@ written by a refusal, nor twice by a repeat."""
 
 import pytest
 from django.test import override_settings
+from django.utils.html import escape
 
 from qianshao.notify.models import Message
 from qianshao.warnings import importer
@@ -35,6 +36,37 @@ BAD = {
     "a schema": (sample("sc-invalid-schema.xml"), "根元素是 <schema>"),
     "no severity": (sample("bf-invalid-schema.xml"), "缺少必需的元素 <severity>"),
     "no match": (alert_xml(geocodes=["130132000000"], area="正定县"), "预警区域与本系统网格不匹配"),
+    # each value longer than the column it is kept in, named (PostgreSQL would refuse it)
+    "a long identifier": (
+        alert_xml(identifier="I" * 300),
+        "<identifier> 过长：300 个字符，本系统最多保存 200 个",
+    ),
+    "a long sender": (
+        alert_xml(sender="s" * 190 + "@example.cn"),
+        "<sender> 过长：201 个字符，本系统最多保存 200 个",
+    ),
+    "a long headline": (
+        alert_xml(headline="暴" * 201),
+        "<headline> 过长：201 个字符，本系统最多保存 200 个",
+    ),
+    "a long event": (
+        alert_xml(headline="", event="暴" * 201),
+        "<event> 过长：201 个字符，本系统最多保存 200 个",
+    ),
+    "a long senderName": (
+        alert_xml().replace(
+            "A县气象台</senderName>".encode(), ("台" * 101 + "</senderName>").encode()
+        ),
+        "<senderName> 过长：101 个字符，本系统最多保存 100 个",
+    ),
+    "a long description": (
+        alert_xml(description="雨" * 4001),
+        "<description> 过长：4001 个字符，本系统最多保存 4000 个",
+    ),
+    "a long instruction": (
+        alert_xml(instruction="转" * 4001),
+        "<instruction> 过长：4001 个字符，本系统最多保存 4000 个",
+    ),
 }
 
 
@@ -181,13 +213,15 @@ def test_the_page_imports_and_goes_to_the_warning(cast, client_for):
     assert (w.status, w.created_by) == (Status.DRAFT, cast.users["township"])
 
 
-@pytest.mark.parametrize("case", ["not XML", "wrong namespace", "Z times", "an RSS page"])
+@pytest.mark.parametrize(
+    "case", ["not XML", "wrong namespace", "Z times", "an RSS page", "a long identifier"]
+)
 def test_the_page_shows_why_a_file_was_refused_with_400(cast, client_for, case):
     data, reason = BAD[case]
     before = writes()
     response = client_for(cast.users["county"]).post(PAGE, {"file": upload(data)})
     assert response.status_code == 400
-    assert reason in response.content.decode()
+    assert escape(reason) in response.content.decode()
     assert writes() == before
 
 

@@ -10,12 +10,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import time_machine
+from django.db import DataError
 from django.test import override_settings
 from django.utils import timezone
 from lxml import etree
 
 from qianshao.notify.models import Message
-from qianshao.warnings import actions, cap, feeds, importer, tasks
+from qianshao.warnings import actions, cap, feeds, tasks
 from qianshao.warnings.models import Feed, Level, Status, Warning
 from qianshao.warnings.tests.access_rules_cap import alert_xml, reference_to
 from qianshao.warnings.tests.test_cap_export import valid
@@ -188,6 +189,45 @@ def test_a_bad_entry_is_recorded_and_the_others_still_import(cast, server):
     assert feed.last_ok_at is not None
 
 
+def test_an_entry_too_long_to_keep_is_recorded_and_the_entry_after_it_imports(cast, server):
+    server.pages["/cap/long.xml"] = (200, alert_xml(identifier="L" * 300))
+    server.pages["/cap/good.xml"] = (200, alert_xml(identifier="GOOD"))
+    entries = [("urn:long", "/cap/long.xml"), ("urn:good", "/cap/good.xml")]
+    server.pages["/feed"] = (200, atom_feed(entries))
+    feed = feed_at(server.url("/feed"))
+    assert feeds.poll_due() == 1
+    feed.refresh_from_db()
+    assert feed.last_error == "条目 urn:long：<identifier> 过长：300 个字符，本系统最多保存 200 个"
+    assert feed.last_ok_at is not None
+    assert Warning.objects.get().cap_identifier == "GOOD"
+    assert Warning.objects.get().status == Status.ISSUED
+
+
+def test_an_entry_failing_for_any_reason_is_undone_and_the_entry_after_it_imports(
+    cast, server, monkeypatch
+):
+    server.pages["/cap/bad.xml"] = (200, alert_xml(identifier="BAD"))
+    server.pages["/cap/good.xml"] = (200, alert_xml(identifier="GOOD"))
+    entries = [("urn:bad", "/cap/bad.xml"), ("urn:good", "/cap/good.xml")]
+    server.pages["/feed"] = (200, atom_feed(entries))
+    real = actions.issue
+
+    def refused(actor, w):  # the database refuses the first one, half-way through
+        if w.cap_identifier == "BAD":
+            raise DataError("value too long for type character varying(200)")
+        return real(actor, w)
+
+    monkeypatch.setattr(actions, "issue", refused)
+    feed = feed_at(server.url("/feed"))
+    assert feeds.poll_due() == 1
+    feed.refresh_from_db()
+    assert feed.last_error == "条目 urn:bad：导入时发生内部错误，请查看日志"
+    assert list(Warning.objects.values_list("cap_identifier", "status")) == [
+        ("GOOD", Status.ISSUED)
+    ], "the failed entry's draft is undone"
+    assert feeds.poll(feed).errors == [feed.last_error], "tried again at the next poll"
+
+
 def test_a_feed_that_never_answers_is_recorded_as_a_timeout(cast, server):
     server.hang.add("/feed")
     feed = feed_at(server.url("/feed"))
@@ -283,27 +323,28 @@ def test_the_task_polls_only_active_feeds_whose_interval_has_passed(cast, server
 
 def test_the_task_raises_nothing_and_one_feeds_trouble_stops_no_other(cast, server, monkeypatch):
     server.pages["/one.xml"] = (200, alert_xml(identifier="FINE"))
+    server.pages["/broken.xml"] = (200, alert_xml(identifier="BROKEN"))
     server.hang.add("/slow")
-    broken = feed_at(server.url("/one.xml"))
+    broken = feed_at(server.url("/broken.xml"))
     slow = feed_at(server.url("/slow"))
     fine = feed_at(server.url("/one.xml"))
-    real = importer.import_alert
+    real = feeds.entries
     calls = []
 
-    def flaky(data, **kwargs):
-        calls.append(kwargs["feed"].pk)
-        if kwargs["feed"].pk == broken.pk:
+    def flaky(data, base=""):
+        calls.append(base)
+        if base == broken.url:
             raise RuntimeError("a bug")
-        return real(data, **kwargs)
+        return real(data, base)
 
-    monkeypatch.setattr(importer, "import_alert", flaky)
+    monkeypatch.setattr(feeds, "entries", flaky)
     with override_settings(NOTIFY_TIMEOUT_SECONDS=1):
         assert tasks.poll_cap_feeds.call_local() == 3
     for feed in (broken, slow, fine):
         feed.refresh_from_db()
     assert broken.last_error == "轮询时发生内部错误，请查看日志"
     assert slow.last_error.endswith("超时（1 秒）")
-    assert (fine.last_error, calls) == ("", [broken.pk, fine.pk])
+    assert (fine.last_error, calls) == ("", [broken.url, fine.url])
     assert Warning.objects.get().cap_identifier == "FINE"
 
 
