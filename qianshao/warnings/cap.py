@@ -94,6 +94,11 @@ class NotForUs(CapError):
     cancelling an alert we never had. Refused for an upload; a feed passes over it."""
 
 
+class NotActual(NotForUs):
+    """An alert that is no real warning (status Exercise, System, Test or Draft): refused
+    for an upload, lest it be issued to everyone as real; a feed records it and goes on."""
+
+
 # --- what an alert holds -----------------------------------------------------------------
 
 

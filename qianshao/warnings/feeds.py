@@ -5,12 +5,14 @@ writing our own Atom feed of the warnings in force.
 entry's CAP document — embedded in the entry, or at the entry's link (the link typed
 ``application/cap+xml`` first, an RSS enclosure, else the entry's link) — and imports it
 through ``importer.import_alert``. An alert for none of our cells, or over already, is
-passed over without a word (a national feed carries the whole country). An entry taken or
-passed over is not fetched again until its id, updated stamp or link changes (remembered
-in the cache; a miss costs only a fetch, since importing is idempotent). Each entry is
-imported in a savepoint of its own: a bad one — refused, or failing for any other reason —
-is recorded and the others, before and after it, still import; a timeout, an HTTP error
-or a document that is no feed is recorded in ``Feed.last_error``.
+passed over without a word (a national feed carries the whole country); one that is no
+real alert (an exercise, a test …) is passed over too, noted in the poll's result and the
+log. An entry taken or passed over is not fetched again until its id, updated stamp or
+link changes (remembered in the cache; a miss costs only a fetch, since importing is
+idempotent). Each entry is imported in a savepoint of its own: a bad one — refused, or
+failing for any other reason — is recorded and the others, before and after it, still
+import; a timeout, an HTTP error or a document that is no feed is recorded in
+``Feed.last_error``.
 Nothing raises out of ``poll_due``, the periodic task's body: one feed's trouble never stops
 the next feed, and a stopped worker catches up at the next run.
 """
@@ -76,6 +78,7 @@ class PollResult:
     imported: list[Warning] = field(default_factory=list)  # made or changed now
     known: int = 0  # entries already here
     passed_over: int = 0  # alerts for none of our cells, over already (cap.NotForUs)
+    not_actual: list[str] = field(default_factory=list)  # drills, tests … (cap.NotActual)
     errors: list[str] = field(default_factory=list)  # the feed's, or one per bad entry
 
     @property
@@ -133,6 +136,9 @@ def _take(entry: Entry, feed: Feed, timeout: float, result: PollResult) -> None:
         data = entry.inline if entry.inline is not None else fetch(entry.url, timeout)
         with transaction.atomic():  # its own savepoint: a failed entry leaves the rest be
             w = importer.import_alert(data, feed=feed)
+    except cap.NotActual as exc:  # no error: nothing is wrong with the feed
+        logger.info("CAP feed %s: entry %s passed over: %s", feed.pk, where, exc)
+        result.not_actual.append(_("条目 %(entry)s：%(reason)s") % {"entry": where, "reason": exc})
     except cap.NotForUs:
         result.passed_over += 1
     except (FetchError, ActionError) as exc:

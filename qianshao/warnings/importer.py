@@ -1,8 +1,10 @@
 """Importing a CAP 1.2 alert (an upload, or an entry of a polled feed) as a warning.
 
-Every write goes through ``warnings.actions``: an Alert becomes a draft (``source`` upstream)
-issued at once only when it comes from a feed set to issue automatically and its status is
-Actual (Exercise, Test, System and Draft messages stay drafts); an Update revises the
+Only a real alert (status Actual) is taken: an Exercise, System, Test or Draft message is
+refused as ``NotActual``, lest someone issue a drill to everyone as real (a 400 naming the
+status for an upload; a feed records it and goes on). Every write goes through
+``warnings.actions``: an Alert becomes a draft (``source`` upstream), issued at once when it
+comes from a feed set to issue automatically; an Update revises the
 warning it references and, under the same condition, issues the new version; a Cancel
 cancels it. The same message again (its identifier, which ``Warning.cap_identifier`` holds
 once) returns the warning it made and writes and sends nothing; a Cancel of a cancelled
@@ -40,6 +42,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from shapely import make_valid
 from shapely.affinity import scale
 from shapely.geometry import Point, Polygon, shape
@@ -50,7 +53,7 @@ from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.errors import Conflict, NotAllowed
 from qianshao.warnings import actions, cap
 from qianshao.warnings.access import visible_warnings
-from qianshao.warnings.cap import CapError, NotForUs
+from qianshao.warnings.cap import CapError, NotActual, NotForUs
 from qianshao.warnings.models import Feed, Level, Source, Status, Warning, WarningType
 
 COVERED = 0.99
@@ -66,6 +69,12 @@ FROM_SEVERITY = {
     "Unknown": Level.BLUE,
 }
 _COLOUR_RE = re.compile("|".join(COLOURS))
+NOT_ACTUAL = {
+    "Exercise": gettext_lazy("演练"),
+    "System": gettext_lazy("系统消息"),
+    "Test": gettext_lazy("测试"),
+    "Draft": gettext_lazy("草稿"),
+}
 PENDING = [Status.DRAFT, Status.APPROVED]
 
 
@@ -78,10 +87,15 @@ def import_alert(data: bytes, *, feed: Feed | None = None, actor=None) -> Warnin
     ``NotAllowed`` (403) when ``actor`` may not issue for its cells, ``Conflict`` (409).
     """
     alert = cap.parse(data)
+    if alert.status != "Actual":
+        raise NotActual(
+            _("该 CAP 消息的状态为 %(status)s（%(meaning)s），不是实际预警（Actual），未导入")
+            % {"status": alert.status, "meaning": NOT_ACTUAL[alert.status]}
+        )
     known = _known(alert, actor)
     if known is not None:
         return known
-    auto = feed is not None and feed.auto_issue and alert.status == "Actual"
+    auto = feed is not None and feed.auto_issue
     try:
         with transaction.atomic():
             if alert.msg_type == "Alert":
@@ -158,8 +172,6 @@ def _cancel(alert: cap.Alert, actor) -> Warning:
     if current.status in (Status.CANCELLED, Status.EXPIRED):
         current.imported = False
         return current
-    if current.status == Status.ISSUED and alert.status != "Actual":
-        raise CapError(_("%(status)s 状态的消息不能解除已发布的预警") % {"status": alert.status})
     reason = (alert.note or _("上级预警发布系统已解除该预警"))[:500]
     pending = Warning.objects.filter(replaces=current, status__in=PENDING).first()
     w = actions.cancel(actor, current, reason=reason)

@@ -36,6 +36,10 @@ BAD = {
     "a schema": (sample("sc-invalid-schema.xml"), "根元素是 <schema>"),
     "no severity": (sample("bf-invalid-schema.xml"), "缺少必需的元素 <severity>"),
     "no match": (alert_xml(geocodes=["130132000000"], area="正定县"), "预警区域与本系统网格不匹配"),
+    "an exercise": (
+        alert_xml(status="Exercise"),
+        "该 CAP 消息的状态为 Exercise（演练），不是实际预警（Actual），未导入",
+    ),
     # each value longer than the column it is kept in, named (PostgreSQL would refuse it)
     "a long identifier": (
         alert_xml(identifier="I" * 300),
@@ -214,7 +218,8 @@ def test_the_page_imports_and_goes_to_the_warning(cast, client_for):
 
 
 @pytest.mark.parametrize(
-    "case", ["not XML", "wrong namespace", "Z times", "an RSS page", "a long identifier"]
+    "case",
+    ["not XML", "wrong namespace", "Z times", "an RSS page", "a long identifier", "an exercise"],
 )
 def test_the_page_shows_why_a_file_was_refused_with_400(cast, client_for, case):
     data, reason = BAD[case]

@@ -165,6 +165,32 @@ def test_alerts_for_other_places_or_over_already_are_passed_over_quietly(cast, s
     assert Warning.objects.count() == 0
 
 
+def test_drills_and_tests_are_noted_and_passed_over_and_the_entries_after_them_import(cast, server):
+    server.pages["/cap/drill.xml"] = (200, alert_xml(identifier="DRILL", status="Exercise"))
+    server.pages["/cap/test.xml"] = (200, alert_xml(identifier="TEST", status="Test"))
+    server.pages["/cap/good.xml"] = (200, alert_xml(identifier="GOOD"))
+    entries = [
+        ("urn:drill", "/cap/drill.xml"),
+        ("urn:test", "/cap/test.xml"),
+        ("urn:good", "/cap/good.xml"),
+    ]
+    server.pages["/feed"] = (200, atom_feed(entries))
+    feed = feed_at(server.url("/feed"))
+    result = feeds.poll(feed)
+    assert ([w.cap_identifier for w in result.imported], result.errors) == (["GOOD"], [])
+    assert result.not_actual == [
+        "条目 urn:drill：该 CAP 消息的状态为 Exercise（演练），不是实际预警（Actual），未导入",
+        "条目 urn:test：该 CAP 消息的状态为 Test（测试），不是实际预警（Actual），未导入",
+    ]
+    feed.refresh_from_db()
+    assert feed.last_error == ""
+    assert list(Warning.objects.values_list("cap_identifier", "status")) == [
+        ("GOOD", Status.ISSUED)
+    ]
+    assert feeds.poll(feed).known == 3, "not fetched again while unchanged"
+    assert server.hits["/cap/drill.xml"] == 1
+
+
 def test_a_bad_entry_is_recorded_and_the_others_still_import(cast, server):
     server.pages["/cap/good.xml"] = (200, alert_xml(identifier="GOOD"))
     server.pages["/cap/bad.xml"] = (200, b"<html><body>oops</body></html>")

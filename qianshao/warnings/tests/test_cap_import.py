@@ -245,11 +245,19 @@ def test_a_feed_that_does_not_issue_automatically_keeps_a_draft(cast, feed):
     assert Message.objects.count() == 0
 
 
-@pytest.mark.parametrize("status", ["Exercise", "Test", "System", "Draft"])
-def test_messages_that_are_not_actual_are_never_issued_automatically(cast, feed, status):
-    w = importer.import_alert(alert_xml(status=status), feed=feed)
-    assert w.status == Status.DRAFT
-    assert Message.objects.count() == 0
+@pytest.mark.parametrize(
+    "status, meaning",
+    [("Exercise", "演练"), ("Test", "测试"), ("System", "系统消息"), ("Draft", "草稿")],
+)
+def test_messages_that_are_not_actual_are_refused_and_write_nothing(cast, feed, status, meaning):
+    before = writes()
+    for source in ({"feed": feed}, {"actor": cast.users["county"]}):
+        with pytest.raises(cap.NotActual) as refused:
+            importer.import_alert(alert_xml(status=status), **source)
+        assert refused.value.message == (
+            f"该 CAP 消息的状态为 {status}（{meaning}），不是实际预警（Actual），未导入"
+        )
+    assert writes() == before
 
 
 def test_an_expired_alert_or_one_without_info_is_refused(cast):
@@ -360,11 +368,14 @@ def test_a_cancel_also_withdraws_a_new_version_not_yet_issued(cast, feed):
     assert pending.issued_at is None
 
 
-def test_a_test_cancel_cannot_end_an_issued_warning(cast, feed):
+def test_a_test_update_or_cancel_cannot_change_an_issued_warning(cast, feed):
     first = importer.import_alert(alert_xml(), feed=feed)
-    cancel = alert_xml(msg_type="Cancel", status="Test", references=[reference_to(first)])
-    with pytest.raises(CapError, match="Test 状态的消息不能解除已发布的预警"):
-        importer.import_alert(cancel, feed=feed)
+    for kind in ("Update", "Cancel"):
+        test = alert_xml(msg_type=kind, status="Test", references=[reference_to(first)])
+        with pytest.raises(cap.NotActual, match="状态为 Test（测试），不是实际预警"):
+            importer.import_alert(test, feed=feed)
+    first.refresh_from_db()
+    assert first.status == Status.ISSUED
 
 
 def test_an_update_or_cancel_of_an_unknown_warning_is_refused_and_writes_nothing(cast, feed):
