@@ -251,15 +251,25 @@ def approve(actor, warning: Warning, *, note: str = "") -> Warning:
 def issue(actor, warning: Warning) -> Warning:
     """发布: one delivery per responsible person in the targets (the level's roles), each
     told in-app and by SMS with a one-tap answer link, all in this transaction; a new
-    version ends the one it replaces. Side effects: audit; webhooks."""
+    version ends the one it replaces. Refused when the targets hold nobody to tell (a
+    warning nobody receives, that no chase follows). Side effects: audit; webhooks."""
     w = _take(actor, warning, Step.ISSUE)
     now = timezone.now()
     if w.valid_until <= now:
         raise Conflict(_("预警已过失效时间，不能发布"), "valid_until")
-    if w.replaces_id and w.replaces.status == Status.ISSUED:
-        _end(actor, w.replaces, Step.UPDATE, _("已发布更新：%(n)s") % {"n": w.number}, now)
     w.status, w.issued_by, w.issued_at = Status.ISSUED, actor, now
     w.recipients = _fan_out(w, now)
+    if not w.recipients:  # nothing is written: the fan-out found no one to write
+        raise ActionError(
+            _("预警范围（%(cells)s）内没有需叫应的责任人（%(level)s预警的接收角色），不能发布")
+            % {
+                "cells": "、".join(t.cell.name for t in w.targets.select_related("cell")),
+                "level": w.get_level_display(),
+            },
+            "targets",
+        )
+    if w.replaces_id and w.replaces.status == Status.ISSUED:
+        _end(actor, w.replaces, Step.UPDATE, _("已发布更新：%(n)s") % {"n": w.number}, now)
     w.save(update_fields=[*ISSUED_FIELDS, "issued_by", "issued_at"])
     _audit(actor, w, Step.ISSUE, targets=[t.cell.code for t in w.targets.select_related("cell")])
     _tell_webhooks(w, "warnings.issue")

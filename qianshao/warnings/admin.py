@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from qianshao.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
+from qianshao.grid.models import Role
 from qianshao.warnings.models import Delivery, Feed, LevelRule, Warning, WarningType
 
 
@@ -12,11 +15,23 @@ class WarningTypeAdmin(AuditedModelAdmin):
     list_editable = ["sort", "active"]
 
 
+class LevelRuleForm(forms.ModelForm):
+    # chosen from the known roles, at least one (the model's clean checks the same)
+    roles = forms.MultipleChoiceField(
+        label=_("接收角色"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = LevelRule
+        fields = ["level", "roles", "answer_minutes", "escalate_minutes", "second_approval"]
+
+
 @admin.register(LevelRule)
 class LevelRuleAdmin(AuditedModelAdmin):
     """预警级别规则: who receives each level, the 叫应 time and the escalation (a save drops
     the rules' cache in this process; the others see it within a minute)."""
 
+    form = LevelRuleForm
     list_display = ["level", "roles", "answer_minutes", "escalate_minutes", "second_approval"]
     list_editable = ["answer_minutes", "escalate_minutes", "second_approval"]
 

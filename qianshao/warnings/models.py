@@ -2,6 +2,7 @@
 target cells, each must answer, and whoever has not answered is chased up the grid."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +110,24 @@ class LevelRule(models.Model):
 
     def __str__(self) -> str:
         return self.get_level_display()
+
+    def clean(self) -> None:
+        """The roles must be a non-empty list of known role codes: anything else (a bare
+        string, a misspelt code) would match nobody, and the level would reach no one."""
+        super().clean()
+        roles = self.roles
+        if not isinstance(roles, list) or not roles or not all(isinstance(r, str) for r in roles):
+            raise ValidationError(
+                {"roles": _('接收角色须为非空的角色编码列表，如 ["head", "dispatcher"]')}
+            )
+        unknown = [r for r in roles if r not in Role.values]
+        if unknown:
+            raise ValidationError(
+                {
+                    "roles": _("未知的角色编码：%(codes)s（可用：%(known)s）")
+                    % {"codes": "、".join(unknown[:10]), "known": "、".join(Role.values)}
+                }
+            )
 
 
 class Warning(models.Model):

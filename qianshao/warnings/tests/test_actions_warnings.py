@@ -234,6 +234,28 @@ def test_issuing_twice_is_a_conflict_and_sends_nothing_more(cast, warn, sms):
         actions.issue(cast.users["county"], w)
 
 
+def test_issuing_to_targets_where_nobody_answers_is_refused_and_writes_nothing(cast, warn, sms):
+    nobody = warn([cast.cell("450901101")])  # 乙镇 and 三村: nobody appointed there
+    only_a_member = warn([cast.village], level=Level.BLUE)  # blue reaches no 网格员
+    for w, cells, level in [(nobody, "乙镇", "黄色"), (only_a_member, "一村", "蓝色")]:
+        with nothing_changes(), pytest.raises(ActionError) as refused:
+            actions.issue(cast.users["county"], w)
+        assert (type(refused.value), refused.value.status) == (ActionError, 400)
+        assert (refused.value.field, refused.value.message) == (
+            "targets",
+            f"预警范围（{cells}）内没有需叫应的责任人（{level}预警的接收角色），不能发布",
+        )
+
+
+def test_a_revision_to_nobody_is_refused_and_the_version_in_force_stays(cast, warn, sms):
+    w = actions.issue(cast.users["county"], warn([cast.township]))
+    revision = actions.revise(cast.users["county"], w, targets=[cast.cell("450901101")])
+    with nothing_changes(), pytest.raises(ActionError, match="没有需叫应的责任人"):
+        actions.issue(cast.users["county"], revision)
+    w.refresh_from_db()
+    assert (w.status, w.chase_at is not None) == (Status.ISSUED, True)
+
+
 # --- a second person for county-wide red and orange -------------------------------------
 
 
@@ -579,6 +601,7 @@ def test_a_county_warning_reaches_the_township_and_the_village_but_not_the_outsi
 
 
 def test_a_warning_to_another_township_is_not_seen_by_this_township(cast, warn, sms):
+    appoint(cast.cell("450901101"), Role.HEAD, name="乙镇网格长")  # someone to tell there
     w = actions.issue(cast.users["county"], warn([cast.cell("450901101")]))
     assert list(visible_warnings(cast.users["county"])) == [w]
     for who in ["township", "village", "outsider"]:
@@ -586,6 +609,7 @@ def test_a_warning_to_another_township_is_not_seen_by_this_township(cast, warn, 
 
 
 def test_a_warning_to_a_village_is_seen_by_its_township_and_not_by_its_neighbour(cast, warn, sms):
+    appoint(cast.cell("450901100202"), Role.HEAD, name="二村网格长")  # someone to tell there
     w = actions.issue(cast.users["county"], warn([cast.cell("450901100202")]))
     assert list(visible_warnings(cast.users["township"])) == [w]
     assert not visible_warnings(cast.users["village"]).exists(), "一村 is not 二村"

@@ -15,7 +15,9 @@ from django.test import override_settings
 from django.utils import timezone
 from lxml import etree
 
+from qianshao.grid.models import Role
 from qianshao.notify.models import Message
+from qianshao.testing import appoint
 from qianshao.warnings import actions, cap, feeds, tasks
 from qianshao.warnings.models import Feed, Level, Status, Warning
 from qianshao.warnings.tests.access_rules_cap import alert_xml, reference_to
@@ -96,6 +98,7 @@ def feed_at(url: str, **fields) -> Feed:
 
 
 def test_each_new_entry_is_imported_once_across_two_polls(cast, server):
+    appoint(cast.cell("450901101"), Role.HEAD, name="乙镇网格长")  # someone to tell there
     first, second = (
         alert_xml(identifier="ID-1"),
         alert_xml(identifier="ID-2", geocodes=["450901101000"]),
@@ -285,6 +288,7 @@ def test_http_errors_refused_connections_and_pages_that_are_no_feed_are_recorded
 
 
 def test_rss_with_enclosures_or_embedded_alerts_imports(cast, server):
+    appoint(cast.cell("450901101"), Role.HEAD, name="乙镇网格长")  # someone to tell there
     server.pages["/cap/a.xml"] = (200, alert_xml(identifier="RSS-A"))
     embedded = alert_xml(identifier="RSS-B", geocodes=["450901101000"]).split(b"?>", 1)[1]
     rss = (
@@ -455,6 +459,7 @@ def test_our_atom_feed_links_under_the_configured_address(cast, issued, client):
 
 def test_our_feed_read_back_by_our_own_poller_holds_every_warning_once(cast, issued, client):
     issued()
+    appoint(cast.cell("450901101"), Role.HEAD, name="乙镇网格长")  # someone to tell there
     issued([cast.cell("450901101")])
     found = feeds.entries(client.get("/api/v1/warnings/feed.atom").content)
     assert len(found) == 2

@@ -30,6 +30,7 @@ def test_the_list_shows_what_reaches_the_user_and_its_answers_within_their_scope
     cast, issued, client_for
 ):
     to_jia = issued([cast.township], headline="甲镇暴雨预警")
+    appoint(cast.cell("450901101"), "head", name="乙镇网格长")  # someone to tell there
     issued([cast.cell("450901101")], headline="乙镇暴雨预警")
     village = client_for(cast.users["village"]).get("/warnings/").content.decode()
     assert "甲镇暴雨预警" in village and "乙镇暴雨预警" not in village
@@ -119,6 +120,23 @@ def test_a_step_refused_shows_the_reason_and_changes_nothing(cast, warn, client_
     assert county.post(f"/warnings/{red.number}/launch/", form()).status_code == 404
     red.refresh_from_db()
     assert red.status == Status.DRAFT and AuditRecord.objects.count() == records
+
+
+def test_issuing_to_nobody_is_refused_by_the_page_and_the_api_naming_the_targets(
+    cast, warn, client_for
+):
+    w = warn([cast.cell("450901101")])  # 乙镇: nobody appointed there
+    county = client_for(cast.users["county"])
+    records = AuditRecord.objects.count()
+    response = county.post(f"/warnings/{w.number}/issue/", form())
+    assert response.status_code == 400
+    assert "预警范围（乙镇）内没有需叫应的责任人" in response.content.decode()
+    response = county.post(f"/api/v1/warnings/{w.pk}/issue")
+    assert (response.status_code, response.json()["field"]) == (400, "targets")
+    assert "预警范围（乙镇）内没有需叫应的责任人" in response.json()["detail"]
+    w.refresh_from_db()
+    assert (w.status, w.recipients, w.issued_at) == (Status.DRAFT, 0, None)
+    assert (Delivery.objects.count(), AuditRecord.objects.count()) == (0, records)
 
 
 def test_a_resent_step_form_takes_the_step_once(cast, warn, client_for):
