@@ -16,9 +16,11 @@ class NumberConverter:
 
 
 class TokenConverter:
-    """A one-tap answer token: the delivery id in base 36, a dash, 16 characters of MAC."""
+    """What may be a one-tap answer token (the delivery id in base 36, a dash, 16 characters
+    of MAC): anything up to the next slash, so that a link garbled or cut short by a phone
+    reaches the page that says it is invalid (``links.delivery_id_of`` tells)."""
 
-    regex = "[0-9a-z]{1,13}-[A-Za-z0-9_-]{16}"
+    regex = "[^/]{1,64}"
 
     def to_python(self, value: str) -> str:
         return value

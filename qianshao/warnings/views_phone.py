@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.intake.idempotent import IntakeConflict, submit
@@ -16,7 +17,7 @@ from qianshao.lib.errors import ActionError, Conflict
 from qianshao.warnings import actions, links
 from qianshao.warnings.access import my_deliveries
 from qianshao.warnings.forms import AnswerForm
-from qianshao.warnings.models import ANSWER_ORDER, Answer, Channel, Delivery
+from qianshao.warnings.models import ANSWER_ORDER, ENDED, Answer, Channel, Delivery
 
 PAGE_SIZE = 20
 
@@ -106,26 +107,40 @@ def _refused(request, delivery, template, exc: ActionError, token):
     return _page(request, delivery, template, error=exc.message, status=exc.status, token=token)
 
 
-def _by_token(token: str) -> Delivery:
+def _by_token(token: str) -> Delivery | None:
+    """The delivery a token names, or None for a forged, altered or cut-short one."""
     delivery_id = links.delivery_id_of(token)
-    delivery = (
+    if not delivery_id:
+        return None
+    return (
         Delivery.objects.select_related("warning", "warning__type", "person", "cell")
         .filter(pk=delivery_id)
         .first()
-        if delivery_id
-        else None
     )
-    if delivery is None:
-        raise Http404(_("链接无效"))
-    return delivery
+
+
+def _gone(request, title: str, reason: str, status: int):
+    """A link that answers nothing, said plainly: nothing of any warning is shown."""
+    return render(
+        request, "warnings/link_gone.html", {"title": title, "reason": reason}, status=status
+    )
 
 
 @login_not_required
 def link_page(request, answer_token):
     """The one-tap link of an SMS: the warning and its answer buttons, no login needed.
-    Opening it changes nothing (link checkers open links too); a tap answers."""
+    Opening it changes nothing (link checkers open links too); a tap answers. A link that
+    names no delivery is a 404, one whose warning has ended a 409: each a page that says
+    so and shows nothing of the warning."""
     token = answer_token
     delivery = _by_token(token)
+    if delivery is None:
+        reason = _("该链接无效或已过期，请核对短信中的完整链接。")
+        return _gone(request, _("链接无效"), reason, 404)
+    w = delivery.warning
+    if w.status in ENDED or w.valid_until <= timezone.now():
+        reason = _("该预警已结束，此链接已失效，无需再回复。")
+        return _gone(request, _("链接已失效"), reason, 409)
     if request.method != "POST":
         return _page(request, delivery, "warnings/link.html", token=token)
     return _answer(request, delivery, None, Channel.LINK, "warnings/link.html", token=token)

@@ -5,6 +5,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -249,6 +250,52 @@ def test_a_forged_or_ended_link_answers_nothing(cast, issued, client):
     actions.cancel(cast.users["county"], w, reason="解除")
     response = client.post(f"/w/{token}", form(answer="received"))
     assert response.status_code == 409 and "已结束" in response.content.decode()
+    assert Reply.objects.count() == 0
+
+
+def shows_nothing_of(page: str, d: Delivery) -> bool:
+    w = d.warning
+    return all(s not in page for s in [w.headline, w.text, w.number, d.person.name, d.cell.name])
+
+
+def test_a_forged_altered_or_cut_short_link_says_it_is_invalid_and_shows_nothing(
+    cast, issued, client
+):
+    w = issued()
+    d = Delivery.objects.get(warning=w, person=cast.people["township"])
+    token = links.token_for(d.pk)
+    head, _dash, mac = token.partition("-")
+    bad = [
+        "1-" + "A" * 16,  # made up
+        token[:-1] + ("A" if token[-1] != "A" else "B"),  # one character changed
+        f"{links.token_for(d.pk + 1).partition('-')[0]}-{mac}",  # another id, this MAC
+        token[:-3],  # cut short by the phone
+        "not-a-token",
+    ]
+    for forged in bad:
+        for response in (client.get(f"/w/{forged}"), client.post(f"/w/{forged}", form())):
+            page = response.content.decode()
+            assert response.status_code == 404, forged
+            assert "链接无效" in page and "该链接无效或已过期" in page, forged
+            assert shows_nothing_of(page, d), forged
+    assert Reply.objects.count() == 0
+
+
+def test_the_link_of_an_ended_warning_says_it_has_expired_and_shows_nothing(cast, issued, client):
+    cancelled = issued()
+    lapsed = issued(valid_until=timezone.now() + timedelta(hours=1))
+    township = cast.people["township"]
+    mine = [Delivery.objects.get(warning=w, person=township) for w in [cancelled, lapsed]]
+    assert all(client.get(links.link_for(d.pk)).status_code == 200 for d in mine)
+    actions.cancel(cast.users["county"], cancelled, reason="解除")
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):  # lapsed, not yet swept
+        for d in mine:
+            url = links.link_for(d.pk)
+            for response in (client.get(url), client.post(url, form(answer="received"))):
+                page = response.content.decode()
+                assert response.status_code == 409
+                assert "链接已失效" in page and "该预警已结束，此链接已失效，无需再回复。" in page
+                assert shows_nothing_of(page, d)
     assert Reply.objects.count() == 0
 
 
