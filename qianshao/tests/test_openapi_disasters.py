@@ -111,6 +111,9 @@ def test_real_answers_of_every_zero_report_and_disaster_operation_match_the_docu
         f"{DISASTERS}/figures?cell=450901100&from=2026-01-01",
     ]:
         c.call(county, "GET", url)
+    [photo] = first.json()["versions"][0]["photos"]
+    c.call(county, "GET", photo["url"])
+    c.call(county, "GET", f"{DISASTERS}/photos/{'0' * 32}")  # 404
 
     c.assert_true()
     exercised = {(m, p) for m, p, status in c.seen if 200 <= status < 300}
