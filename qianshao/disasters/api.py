@@ -38,7 +38,7 @@ from qianshao.intake.idempotent import submit
 from qianshao.lib import photos
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
-from qianshao.lib.schemas import Error, OutSchema, StrictSchema
+from qianshao.lib.schemas import JPEG_ANSWER, Error, OutSchema, StrictSchema
 
 zero_router = Router(tags=["zero-reports"])
 router = Router(tags=["disasters"])
@@ -469,14 +469,7 @@ def _plain(figures: dict) -> dict:
 @router.get(
     "/photos/{token}",
     response={404: Error},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "the photo (JPEG)",
-                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=JPEG_ANSWER,
 )
 def disaster_photo(request, token: str):
     """A photo of a disaster report you see, as JPEG."""

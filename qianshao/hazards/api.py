@@ -54,7 +54,7 @@ from qianshao.hazards.views_detail import timeline
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
-from qianshao.lib.schemas import Error, StrictSchema
+from qianshao.lib.schemas import JPEG_ANSWER, Error, StrictSchema
 
 router = Router(tags=["hazards"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
@@ -331,14 +331,7 @@ def answer_supervision(request, supervision_id: int, payload: SupervisionAnswerI
 @router.get(
     "/photos/{token}",
     response={404: Error},
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "the photo (JPEG)",
-                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=JPEG_ANSWER,
 )
 def hazard_photo(request, token: str):
     """A photo of a hazard you see, as JPEG."""

@@ -37,3 +37,14 @@ class ValidationErrors(Schema):
     """The 422 answer: every problem with the input at once."""
 
     detail: list[ValidationIssue]
+
+
+# An operation whose success is a JPEG (a photo), as its OpenAPI ``openapi_extra``.
+JPEG_ANSWER = {
+    "responses": {
+        200: {
+            "description": "the photo (JPEG)",
+            "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
