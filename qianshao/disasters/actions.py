@@ -365,7 +365,7 @@ def _names(d: DisasterReport) -> dict:
 def _tell(d: DisasterReport, subject: str, figures: dict) -> None:
     """The township's and the county's dispatchers and heads; by SMS when lives are lost."""
     county = routing.county_of(d.cell)
-    people = routing.township_people(d.cell)
+    people = routing.triage_people(d.cell)
     people += routing.people_of_cell(county, routing.SUPERVISING_ROLES)
     severe = figures["dead"] > 0 or figures["missing"] > 0
     body = _("受灾 %(a)s 人，死亡 %(d)s 人，失踪 %(m)s 人，紧急转移安置 %(r)s 人") % {
@@ -438,7 +438,7 @@ def apply_relief(
         subject=_("救助申报：%(cell)s%(type)s") % _names(d),
         body=note[:200],
         link=f"/disasters/{d.number}/",
-        people=routing.township_people(d.cell),
+        people=routing.triage_people(d.cell),
     )
     return relief
 

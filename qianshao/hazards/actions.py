@@ -573,7 +573,7 @@ def _triage_people(h: Hazard) -> list[Person]:
         return routing.people_of_department(h.owner_id) + routing.people_of_cell(
             h.escalated_by, routing.SUPERVISING_ROLES
         )
-    return routing.township_people(h.cell)
+    return routing.triage_people(h.cell)
 
 
 def _office_if_escalated(h: Hazard) -> list[Person]:
@@ -593,7 +593,7 @@ def _rectifier_people(h: Hazard) -> list[Person]:
 
 
 def _tell_reported(h: Hazard) -> None:
-    tell = routing.township_people(h.cell)
+    tell = routing.triage_people(h.cell)
     major = h.grade == Grade.MAJOR
     if major:  # 重大隐患: the county department and the emergency office at once
         county = routing.county_of(h.cell)

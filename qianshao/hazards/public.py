@@ -121,7 +121,7 @@ def submit_report(
         subject=_("收到群众举报：%(c)s") % {"c": public.tracking_code},
         body=text[:200],
         link=f"/hazards/public/{public.tracking_code}/",
-        people=routing.township_people(cell),
+        people=routing.triage_people(cell),
     )
     return public
 

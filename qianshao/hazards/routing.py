@@ -20,6 +20,7 @@ from qianshao.lib.settled import Settled
 
 TRIAGE_KINDS = {CellKind.TOWNSHIP, CellKind.PARK}
 COUNTY_KINDS = {CellKind.COUNTY}
+ABOVE_TOWNSHIP_KINDS = {CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY}
 SUPERVISING_ROLES = [Role.HEAD, Role.DEPUTY, Role.DISPATCHER]
 
 
@@ -54,6 +55,13 @@ def territory(cell: Cell, kinds: set[str]) -> Cell | None:
 
 def township_of(cell: Cell) -> Cell | None:
     return territory(cell, TRIAGE_KINDS)
+
+
+def triaging_cell(cell: Cell) -> Cell | None:
+    """Whose managing posts triage what happens in ``cell``: the township or park it lies
+    in; for a cell above townships (a hazard on the county itself, a point between
+    township boundaries) the nearest cell at or above it that is above townships."""
+    return township_of(cell) or territory(cell, ABOVE_TOWNSHIP_KINDS)
 
 
 def county_of(cell: Cell) -> Cell | None:
@@ -114,6 +122,15 @@ def township_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
             role__in=roles,
         )
     )
+
+
+def triage_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
+    """``township_people``, or — for a cell above townships — the people with ``roles`` in
+    its ``triaging_cell``, so that what happens there reaches someone. One query when the
+    cell lies in a township."""
+    if cell.kind not in ABOVE_TOWNSHIP_KINDS:
+        return township_people(cell, roles)
+    return people_of_cell(triaging_cell(cell), roles)
 
 
 def people_of_cell(cell: Cell | None, roles=None) -> list[Person]:

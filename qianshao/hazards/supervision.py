@@ -18,17 +18,15 @@ from django.utils.translation import gettext as _
 from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append as audit
 from qianshao.audit.chain import append_all as audit_all
-from qianshao.grid.models import CellKind
 from qianshao.hazards import deadlines, routing, tally
 from qianshao.hazards.models import OPEN, Hazard, Level, Status, Supervision
-from qianshao.hazards.permissions import FIELD_KINDS, in_cell, in_department
+from qianshao.hazards.permissions import in_cell, in_department
 from qianshao.lib.dbsql import update_rows
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice, enqueue, enqueue_all
 
 RECTIFYING_SIDE = {Status.ASSIGNED, Status.RECTIFYING}
-MANAGING_KINDS = set(CellKind) - FIELD_KINDS
 
 
 BATCH = 100  # hazards supervised in one transaction
@@ -155,14 +153,7 @@ def target(h: Hazard):
         return (h.assignee_cell, h.assignee_department)
     if h.status == Status.ESCALATED:
         return (None, h.assignee_department)
-    return (triaging_cell(h.cell), None)
-
-
-def triaging_cell(cell):
-    """The township or park ``cell`` lies in; for a cell above townships (a hazard on the
-    county itself) the nearest cell at or above it that is not a field cell, whose
-    managing posts triage it — else its rungs would have nobody to answer or to tell."""
-    return routing.township_of(cell) or routing.territory(cell, MANAGING_KINDS)
+    return (routing.triaging_cell(h.cell), None)
 
 
 def _people_for(raised: list[tuple[Hazard, Supervision]]) -> routing.People:

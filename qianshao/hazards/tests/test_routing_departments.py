@@ -51,8 +51,7 @@ def report(cast, user: str, category, **fields):
         title="后山出现裂缝",
         description="坡体裂缝长约 15 米",
         category=category,
-        cell=cast.village,
-        **fields,
+        **({"cell": cast.village} | fields),
     )
 
 
@@ -175,6 +174,14 @@ def test_a_general_hazard_is_told_to_the_township_only(cast, land, settings):
     report(cast, "village", land.geological)
     assert told("hazards.report") == {cast.people["township"].pk}
     assert told("hazards.report", "sms") == set()
+
+
+def test_a_hazard_on_the_county_itself_is_told_to_the_county_that_triages_it(cast, land):
+    """No township lies above the county's own cell: its managing people hear of it (as
+    supervision then reaches them), not nobody."""
+    report(cast, "county", land.geological, cell=cast.county)
+    assert told("hazards.report") == {cast.people["county"].pk}
+    assert routing.triage_people(cast.village) == [cast.people["township"]]
 
 
 def test_the_owner_of_a_major_hazard_may_check_it_but_not_a_general_one(cast, land, hazard_in):
