@@ -2,12 +2,10 @@
 and missing, refreshing itself — and a cell's calendar of its reports."""
 
 import calendar
-import re
 from datetime import date, timedelta
 
 from django.db.models import Q
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 
 from qianshao.disasters import reports, schedule, stats
 from qianshao.disasters.access import visible_disasters, visible_zero_reports
@@ -21,35 +19,17 @@ from qianshao.grid.access import (
     visible_cells,
 )
 from qianshao.grid.models import Cell
+from qianshao.hazards.reports import parse_month
 from qianshao.lib.errors import ActionError
 
 REFRESH_SECONDS = 30
 BOARD_DISASTERS = 20
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 def _day(text: str | None) -> date:
     """``?day=``: today when not given; ActionError naming it when malformed, before 2000
     or to come."""
     return reports.parse_date(text, "day") or schedule.today()
-
-
-def _month(text: str | None) -> date:
-    """``?month=YYYY-MM``: its first day (this month's when not given); ActionError naming
-    it when malformed, before 2000 or to come."""
-    text = (text or "").strip()
-    if not text:
-        return schedule.today().replace(day=1)
-    match = MONTH_RE.match(text)
-    try:
-        first = date(int(match[1]), int(match[2]), 1) if match else None
-    except ValueError:
-        first = None
-    if first is None:
-        raise ActionError(_("月份应写作 YYYY-MM，例如 2026-07"), "month")
-    if not reports.EARLIEST <= first <= schedule.today():
-        raise ActionError(_("月份应在 2000 年 1 月到本月之间"), "month")
-    return first
 
 
 def _refused(request, error: ActionError):
@@ -140,7 +120,7 @@ def calendar_page(request, error: str = "", status: int = 200):
     cell each day's received against expected."""
     cell = _cell(request)
     try:
-        first = _month(request.GET.get("month"))
+        first = parse_month(request.GET.get("month"))
     except ActionError as exc:
         return _refused(request, exc)
     last = first.replace(day=calendar.monthrange(first.year, first.month)[1])

@@ -6,9 +6,8 @@ user's scope, before any date is read), or is the user's first scope root. Dates
 ``?day=`` or ``?from=&to=``; a bad one answers the page again with a 400 naming the field.
 """
 
-from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -76,7 +75,7 @@ def completeness_download(request):
         "n": cell.name,
         "p": reports.period_slug(*period),
     }
-    return _download(xlsx.completeness_workbook(table), name)
+    return xlsx.download(xlsx.completeness_workbook(table), name)
 
 
 @require_safe
@@ -103,10 +102,4 @@ def statistics_download(request):
         "n": cell.name,
         "p": reports.period_slug(*period),
     }
-    return _download(xlsx.statistics_workbook(table), name)
-
-
-def _download(book, filename: str) -> HttpResponse:
-    response = HttpResponse(xlsx.save(book), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx.download(xlsx.statistics_workbook(table), name)

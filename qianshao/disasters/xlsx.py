@@ -20,9 +20,9 @@ from qianshao.disasters.reports import (
     indicator_head,
 )
 from qianshao.disasters.stats import Completeness
-from qianshao.hazards.xlsx import CENTRE, CONTENT_TYPE, PERCENT, Form, save
+from qianshao.hazards.xlsx import CENTRE, CONTENT_TYPE, PERCENT, Form, download, save
 
-__all__ = ["CONTENT_TYPE", "completeness_workbook", "save", "statistics_workbook"]
+__all__ = ["CONTENT_TYPE", "completeness_workbook", "download", "save", "statistics_workbook"]
 
 COUNT = "0"
 DECIMAL = "0.00"

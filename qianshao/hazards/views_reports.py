@@ -4,10 +4,8 @@ The cell comes from ``?cell=CODE`` through ``access_cell`` (404 when missing or 
 user's scope), or is the user's first scope root; hazards come through ``restrict``.
 """
 
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -50,7 +48,7 @@ def stats_download(request):
         "n": cell.name,
         "d": timezone.localdate(table.at).isoformat(),
     }
-    return _download(xlsx.stats_workbook(table), name)
+    return xlsx.download(xlsx.stats_workbook(table), name)
 
 
 def _month_or_error(request, cell):
@@ -87,10 +85,4 @@ def monthly_download(request):
         return refused
     report = monthly_report(restrict(Hazard.objects.all(), request.user), cell, first)
     name = _("隐患月报表-%(n)s-%(m)s.xlsx") % {"n": cell.name, "m": f"{first:%Y-%m}"}
-    return _download(xlsx.monthly_workbook(report), name)
-
-
-def _download(book, filename: str) -> HttpResponse:
-    response = HttpResponse(xlsx.save(book), content_type=xlsx.CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx.download(xlsx.monthly_workbook(report), name)

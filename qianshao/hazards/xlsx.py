@@ -5,7 +5,9 @@ signatures (填报人、审核人、填报日期); A4 landscape, one page wide."
 import io
 from datetime import datetime
 
+from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -30,6 +32,13 @@ def save(book: Workbook) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def download(book: Workbook, filename: str) -> HttpResponse:
+    """``book`` as an attachment named ``filename`` (any characters: RFC 6266 encoding)."""
+    response = HttpResponse(save(book), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 def _local(moment: datetime | None, fmt: str = DATE) -> str:

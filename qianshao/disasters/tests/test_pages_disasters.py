@@ -374,11 +374,11 @@ def test_a_board_day_that_cannot_be_shown_is_refused_naming_it(cast, reported, d
 @pytest.mark.parametrize(
     "month, says",
     [
-        ("June", "月份应写作 YYYY-MM"),
-        ("2026-13", "月份应写作 YYYY-MM"),
-        ("0001-01", "月份应在 2000 年 1 月到本月之间"),
-        ("9999-12", "月份应在 2000 年 1 月到本月之间"),
-        ("2026-08", "月份应在 2000 年 1 月到本月之间"),
+        ("June", "报送月份应写作 YYYY-MM"),
+        ("2026-13", "报送月份的月应在 01 到 12 之间"),
+        ("0001-01", "报送月份不能早于 2000 年"),
+        ("9999-12", "报送月份不能晚于本月"),
+        ("2026-08", "报送月份不能晚于本月"),
     ],
 )
 def test_a_calendar_month_that_cannot_be_shown_is_refused_naming_it(cast, reported, month, says):
