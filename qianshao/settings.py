@@ -141,11 +141,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-# Login throttling (django-axes): a username is locked out from an address after
-# QIANSHAO_LOGIN_FAILURES failed attempts, for QIANSHAO_LOGIN_COOLOFF_MINUTES.
+# Login throttling (django-axes): an account is locked out from an address after
+# QIANSHAO_LOGIN_FAILURES failed attempts, for QIANSHAO_LOGIN_COOLOFF_MINUTES. Failures count
+# per account whatever spelling of it was typed (username, phone, blanks: accounts/logins.py);
+# logins naming no account share one counter per address.
 AXES_FAILURE_LIMIT = env_int("QIANSHAO_LOGIN_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("QIANSHAO_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "qianshao.accounts.logins.lockout_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "qianshao.accounts.views.locked_out"
 AXES_VERBOSE = False

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianshao.accounts.logins import check_username
 from qianshao.accounts.models import ApiToken, hash_token
 from qianshao.audit.chain import append as audit
 from qianshao.grid.models import Person
@@ -58,9 +59,7 @@ def create_login(actor, person: Person, *, username: str, password: str):
     cells = [a.cell for a in person.assignments.select_related("cell")]
     if not may_give_login(actor, cells):
         raise NotAllowed(_("您无权为该人员开通账号"), "person")
-    username = username.strip()
-    if not username:
-        raise ActionError(_("用户名不能为空"), "username")
+    username = check_username(username, person=person)
     try:
         validate_password(password)
     except ValidationError as exc:

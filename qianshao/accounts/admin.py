@@ -1,13 +1,42 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 
+from qianshao.accounts.logins import check_username
 from qianshao.accounts.models import ApiToken, User
 from qianshao.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
+from qianshao.lib.errors import ActionError
+
+
+class UsernameRule:
+    """The admin's user forms keep the rule of ``logins.check_username``."""
+
+    def clean_username(self):
+        parent = getattr(super(), "clean_username", None)
+        username = parent() if parent else self.cleaned_data["username"]
+        try:
+            person = self.instance.person if self.instance.pk else None
+        except ObjectDoesNotExist:
+            person = None
+        try:
+            return check_username(username, person=person)
+        except ActionError as exc:
+            raise ValidationError(exc.message) from exc
+
+
+class AddUserForm(UsernameRule, AdminUserCreationForm):
+    pass
+
+
+class ChangeUserForm(UsernameRule, UserChangeForm):
+    pass
 
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
-    pass
+    add_form = AddUserForm
+    form = ChangeUserForm
 
 
 @admin.register(ApiToken)
