@@ -105,3 +105,29 @@ def revoke_token(actor, token: ApiToken) -> ApiToken:
             after={"prefix": token.prefix, "revoked_at": token.revoked_at.isoformat()},
         )
     return token
+
+
+def revoke_all_tokens(actor, user, *, reason: str) -> int:
+    """Revoke every usable token of ``user`` at once (the password changed, the login was
+    switched off, the last post ended); returns how many.
+
+    Side effects: one audit record when any was revoked.
+    """
+    with transaction.atomic():
+        tokens = ApiToken.objects.usable().select_for_update().filter(user=user)
+        prefixes = list(tokens.values_list("prefix", flat=True))
+        if not prefixes:
+            return 0
+        now = timezone.now()
+        ApiToken.objects.filter(user=user, prefix__in=prefixes, revoked_at__isnull=True).update(
+            revoked_at=now
+        )
+        audit(
+            actor=actor,
+            action="accounts.revoke_all_tokens",
+            obj=user,
+            label=user.get_username(),
+            after={"prefixes": prefixes, "revoked_at": now.isoformat()},
+            note=reason,
+        )
+    return len(prefixes)

@@ -1,9 +1,13 @@
+from datetime import datetime
+
 from django.contrib.auth import authenticate, user_logged_in
+from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
 from qianshao.accounts.actions import issue_token, revoke_token
+from qianshao.accounts.models import ApiToken
 from qianshao.lib.schemas import Error, OutSchema, StrictSchema
 
 router = Router(tags=["auth"])
@@ -43,5 +47,42 @@ def delete_token(request):
     token = getattr(request, "api_token", None)
     if token is None:
         return Status(400, {"detail": _("请用要吊销的令牌调用本接口"), "field": "Authorization"})
+    revoke_token(request.user, token)
+    return Status(204, None)
+
+
+class TokenInfo(OutSchema):
+    id: int
+    prefix: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    current: bool
+
+    @staticmethod
+    def resolve_current(token, context) -> bool:
+        held = getattr(context["request"], "api_token", None)
+        return held is not None and held.pk == token.pk
+
+
+def own_tokens(user):
+    """The user's tokens, newest first: the only ones they may list or revoke."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+@router.get("/tokens", response={200: list[TokenInfo]})
+def list_tokens(request):
+    """The caller's own API tokens (never the tokens themselves: their first characters)."""
+    return list(own_tokens(request.user)[:200])
+
+
+@router.delete("/tokens/{int:token_id}", response={204: None, 404: Error, 409: Error})
+def delete_own_token(request, token_id: int):
+    """Revoke one of the caller's own tokens (another's is a 404)."""
+    token = own_tokens(request.user).filter(pk=token_id).first()
+    if token is None:
+        raise Http404(token_id)
     revoke_token(request.user, token)
     return Status(204, None)

@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "qianshao.accounts"
     label = "accounts"
     verbose_name = _("账号")
+
+    def ready(self):
+        from qianshao.accounts import signals  # noqa: F401

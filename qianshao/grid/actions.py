@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid import tree
+from qianshao.grid.access import visible_people
 from qianshao.grid.models import (
     ALLOWED_CHILDREN,
     MOBILE_RE,
@@ -365,10 +366,19 @@ def _plan_cell(row, planned: dict, parents: dict, existing: set, top) -> "dict |
 
 
 def find_or_create_person(actor, *, name: str, phone: str, cell: Cell) -> Person:
-    """The person registered under ``phone`` (the name must agree), or a new one."""
+    """The person registered under ``phone`` whom ``actor`` may see (the name must agree),
+    or a new one.
+
+    A number registered to someone outside the actor's scope is refused as any used number
+    is (``create_person``), whatever the name: the answer neither confirms a name nor tells
+    whose the number is, and nobody outside the actor's scope can be appointed by typing
+    their name and number (the API takes a person by id, through the same scope).
+    """
     person = Person.objects.filter(phone=phone).first()
     if person is None:
         return create_person(actor, name=name, phone=phone, cell=cell)
+    if actor is not None and not visible_people(actor).filter(pk=person.pk).exists():
+        raise Conflict(_("手机号 %(phone)s 已登记") % {"phone": phone}, "phone")
     if person.name != name.strip():
         raise Conflict(_("手机号 %(phone)s 已登记在另一人名下") % {"phone": phone}, "phone")
     return person
