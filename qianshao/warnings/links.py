@@ -8,6 +8,7 @@ link names no delivery. What an answer may be is the action's business (``answer
 import base64
 import hashlib
 import hmac
+import re
 from functools import cache
 
 from django.conf import settings
@@ -58,13 +59,19 @@ def tokens_for(delivery_ids) -> list[str]:
     return [f"{_base36(pk)}-{_mac(pk, keyed)}" for pk in delivery_ids]
 
 
+# The one spelling of a token: the id in lower-case base 36 without leading zeros, a dash,
+# and 16 characters of URL-safe base64 (12 bytes, so never padded).
+CANONICAL = re.compile(r"[1-9a-z][0-9a-z]{0,12}-[A-Za-z0-9_-]{16}")
+
+
 def delivery_id_of(token: str) -> int | None:
-    """The delivery a token names, or None for a forged or garbled one."""
-    head, _, mac = token.partition("-")
-    if not head or len(head) > 13 or len(mac) != 16 or not token.isascii():
+    """The delivery a token names, or None for a forged or garbled one, or for any other
+    spelling of a real one (capitals, leading zeros, a sign, blanks, padding …): one link,
+    one spelling, as it was sent."""
+    if not CANONICAL.fullmatch(token):
         return None
-    try:
-        delivery_id = int(head, 36)
-    except ValueError:
+    head, _, mac = token.partition("-")
+    delivery_id = int(head, 36)
+    if _base36(delivery_id) != head:  # int() would also read what the pattern excludes
         return None
     return delivery_id if hmac.compare_digest(mac, _mac(delivery_id)) else None
