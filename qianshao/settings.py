@@ -14,15 +14,16 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("QIANSHAO_DATA_DIR", "./var")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("QIANSHAO_DEBUG", True)
+# Django's debug pages (every URL pattern on a 404, tracebacks) only when asked for: a
+# newcomer's `make run` serves the platform's own Chinese error pages.
+DEBUG = env_bool("QIANSHAO_DEBUG", False)
 
 
 def _secret_key() -> str:
+    """QIANSHAO_SECRET_KEY, else a random key generated once and kept in the data dir."""
     key = env_str("QIANSHAO_SECRET_KEY")
     if key:
         return key
-    if not DEBUG:
-        raise ImproperlyConfigured("QIANSHAO_SECRET_KEY must be set when QIANSHAO_DEBUG is off")
     path = DATA_DIR / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -79,6 +80,7 @@ MIDDLEWARE = [
     "qianshao.accounts.middleware.PagesLoginRequired",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "qianshao.web.errors.MethodNotAllowedPage",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -179,7 +181,8 @@ UPLOAD_MAX_BYTES = env_int("QIANSHAO_UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 102
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
-SESSION_COOKIE_SECURE = env_bool("QIANSHAO_SECURE_COOKIES", not DEBUG)
+# Cookies over HTTPS only: by default when the site's address is https://.
+SESSION_COOKIE_SECURE = env_bool("QIANSHAO_SECURE_COOKIES", BASE_URL.startswith("https://"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 

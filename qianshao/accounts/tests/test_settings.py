@@ -114,16 +114,23 @@ class TestSettingsModule:
         assert result.stdout.strip() == "from-the-environment"
         assert not (tmp_path / "secret_key").exists()
 
-    def test_without_debug_the_secret_key_must_be_given(self, tmp_path):
-        result = load_settings(tmp_path, QIANSHAO_DEBUG="0")
-        assert result.returncode != 0
-        assert "ImproperlyConfigured" in result.stderr
-        assert "QIANSHAO_SECRET_KEY must be set when QIANSHAO_DEBUG is off" in result.stderr
-        assert not (tmp_path / "secret_key").exists()
+    def test_debug_is_off_unless_asked_for_and_the_key_is_kept_either_way(self, tmp_path):
+        code = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY)"
+        plain = load_settings(tmp_path, code)
+        assert plain.returncode == 0, plain.stderr
+        debug, key = plain.stdout.split()
+        assert debug == "False"
+        assert (tmp_path / "secret_key").read_text().strip() == key
+        asked = load_settings(tmp_path, code, QIANSHAO_DEBUG="1")
+        assert asked.stdout.split() == ["True", key]
 
-        given = load_settings(tmp_path, QIANSHAO_DEBUG="0", QIANSHAO_SECRET_KEY="k" * 60)
-        assert given.returncode == 0, given.stderr
-        assert given.stdout.strip() == "k" * 60
+    def test_cookies_are_secure_when_the_site_is_https_or_when_asked(self, tmp_path):
+        code = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE)"
+        assert load_settings(tmp_path, code).stdout.strip() == "False"
+        https = load_settings(tmp_path, code, QIANSHAO_BASE_URL="https://yj.example.cn")
+        assert https.stdout.strip() == "True"
+        asked = load_settings(tmp_path, code, QIANSHAO_SECURE_COOKIES="1")
+        assert asked.stdout.strip() == "True"
 
     @pytest.mark.parametrize(
         ("variable", "value", "message"),
