@@ -1,5 +1,6 @@
 """The JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json, docs at /api/v1/docs)."""
 
+from django.db import OperationalError
 from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
@@ -11,6 +12,7 @@ from qianshao.disasters.api import zero_router
 from qianshao.grid.api import router as grid_router
 from qianshao.hazards.api import router as hazards_router
 from qianshao.intake.idempotent import IntakeConflict
+from qianshao.lib.busy import api_busy
 from qianshao.lib.errors import ActionError
 from qianshao.lib.schemas import Error, ValidationErrors
 from qianshao.notify.api import router as inbox_router
@@ -92,3 +94,7 @@ def intake_conflict(request, exc: IntakeConflict):
     return api.create_response(
         request, {"detail": "client_uuid 已用于另一项提交", "field": "client_uuid"}, status=409
     )
+
+
+# a busy database: 503 with Retry-After (django-ninja would answer 500 itself with debug on)
+api.add_exception_handler(OperationalError, api_busy)

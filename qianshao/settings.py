@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qianshao.web.errors.MethodNotAllowedPage",
     "axes.middleware.AxesMiddleware",
+    # a database busy past its timeout answers 503 with Retry-After, never 500 (lib/busy.py)
+    "qianshao.lib.busy.BusyDatabaseMiddleware",
 ]
 
 ROOT_URLCONF = "qianshao.urls"
@@ -178,6 +180,8 @@ NINJA_PAGINATION_MAX_LIMIT = 500
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("QIANSHAO_UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
+# Rows of one imported table (a roster); reading stops at the first row past it.
+IMPORT_MAX_ROWS = env_int("QIANSHAO_IMPORT_MAX_ROWS", 20000, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

@@ -16,3 +16,6 @@ urlpatterns = [
     path("", include("qianshao.disasters.urls_reports")),
     path("", include("qianshao.web.urls")),
 ]
+
+# a busy database raised outside a view answers 503 too (lib/busy.py)
+handler500 = "qianshao.lib.busy.server_error"

@@ -300,3 +300,46 @@ class RosterImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ImportJob(models.Model):
+    """A roster upload being imported by the worker (grid/roster_jobs.py): its progress,
+    and afterwards its result or the first errors with their total."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("导入中")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("未导入")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="+",
+        verbose_name=_("导入人"),
+    )
+    filename = models.CharField(_("文件名"), max_length=200)
+    # kept under MEDIA_ROOT (not served) until the job ends, then deleted
+    upload = models.FileField(_("上传文件"), upload_to="imports/roster/%Y/%m/", blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已写入行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    result = models.ForeignKey(
+        RosterImport, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("名册导入任务")
+        verbose_name_plural = _("名册导入任务")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

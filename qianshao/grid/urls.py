@@ -1,13 +1,21 @@
 from django.urls import path, re_path
 
-from qianshao.grid import views
+from qianshao.grid import views, views_roster
 
 urlpatterns = [
     path("grid/", views.tree, name="tree"),
     path("grid/search/", views.search, name="tree-search"),
-    path("grid/roster/", views.roster, name="roster"),
+    path("grid/roster/", views_roster.roster, name="roster"),
+    path("grid/roster/jobs/<int:job_id>/", views_roster.roster_job, name="roster-job"),
+    path(
+        "grid/roster/jobs/<int:job_id>/progress/",
+        views_roster.roster_job_progress,
+        name="roster-job-progress",
+    ),
     re_path(
-        r"^grid/roster/template\.(?P<fmt>xlsx|csv)$", views.roster_template, name="roster-template"
+        r"^grid/roster/template\.(?P<fmt>xlsx|csv)$",
+        views_roster.roster_template,
+        name="roster-template",
     ),
     path("grid/<str:code>/", views.cell_page, name="cell"),
     path("grid/<str:code>/children/", views.children, name="cell-children"),

@@ -1,10 +1,7 @@
-"""Grid pages: the tree, a cell, its grid card, a person, the roster upload."""
-
-import hashlib
+"""Grid pages: the tree, a cell, its grid card, a person (the roster: views_roster.py)."""
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,9 +20,7 @@ from qianshao.grid.access import (
     visible_cells,
 )
 from qianshao.grid.card import card_rows, qr_svg
-from qianshao.grid.forms import AssignForm, CreateLoginForm, EndTermForm, MoveForm, RosterForm
-from qianshao.grid.importers.divisions import ImportFailed
-from qianshao.grid.importers.roster import parse_roster, template_csv, template_xlsx
+from qianshao.grid.forms import AssignForm, CreateLoginForm, EndTermForm, MoveForm
 from qianshao.grid.maps import cell_map
 from qianshao.grid.permissions import can_manage
 from qianshao.grid.stats import child_counts, subtree_counts
@@ -201,49 +196,3 @@ def create_login(request, person_id):
     else:
         messages.error(request, form.errors.as_text())
     return redirect("person", person_id=person.pk)
-
-
-def roster(request):
-    result, errors, status = None, [], 200
-    form = RosterForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            rows, errors = parse_roster(upload.read(), upload.name)
-            if not errors:
-                upload.seek(0)
-                digest = hashlib.sha256(upload.read()).hexdigest()
-                try:
-                    result, _created = submit(
-                        form.cleaned_data["client_uuid"],
-                        "grid.import_roster",
-                        request.user,
-                        lambda: actions.import_roster(
-                            request.user, rows, source=upload.name, digest=digest
-                        ),
-                    )
-                except ImportFailed as exc:
-                    errors = exc.errors
-            status = 400 if errors else 200
-            if not errors:
-                form = RosterForm()
-        else:
-            status = 400
-    return render(
-        request,
-        "grid/roster.html",
-        {"form": form, "errors": errors, "result": result},
-        status=status,
-    )
-
-
-def roster_template(request, fmt):
-    if fmt == "xlsx":
-        response = HttpResponse(
-            template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="roster-template.{fmt}"'
-    return response

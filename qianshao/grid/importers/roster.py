@@ -9,7 +9,9 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import BinaryIO
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from qianshao.grid.importers.divisions import RowError
@@ -61,10 +63,18 @@ class RosterRow:
     end: date | None
 
 
-def parse_roster(data: bytes, filename: str) -> tuple[list[RosterRow], list[RowError]]:
-    """Rows and every problem found in the file itself (the grid is checked on import)."""
+def parse_roster(
+    source: bytes | BinaryIO, filename: str, max_rows: int | None = None
+) -> tuple[list[RosterRow], list[RowError]]:
+    """Rows and every problem found in the file itself (the grid is checked on import).
+
+    ``source``: the bytes or a binary file; a file of more than ``max_rows`` rows
+    (``settings.IMPORT_MAX_ROWS`` by default) is refused at the first row past the limit.
+    """
+    if max_rows is None:
+        max_rows = settings.IMPORT_MAX_ROWS
     try:
-        headers, raw_rows = read_table(data, filename)
+        headers, raw_rows = read_table(source, filename, max_rows)
     except TableError as exc:
         return [], [RowError(filename, 0, "", str(exc))]
     errors = [RowError(filename, 1, h, _("未知列")) for h in headers if h not in COLUMNS]

@@ -10,8 +10,8 @@ import uuid
 import pytest
 
 from qianshao.audit.models import AuditRecord
-from qianshao.grid import actions
-from qianshao.grid.models import Cell, Person, Role, RoleAssignment
+from qianshao.grid import actions, tasks
+from qianshao.grid.models import Cell, ImportJob, Person, Role, RoleAssignment
 from qianshao.grid.tests.test_urls_have_access_rules import OWN, PAGE_RULES, SCOPED
 from qianshao.notify.delivery import deliver_due
 from qianshao.notify.models import InboxItem
@@ -52,7 +52,7 @@ def outsider_requests(cast) -> dict[str, list[tuple[str, str, dict | None, int]]
     assign = {"name": "越界", "phone": "13912340001", "role": "member"}
     return {
         "grid/search/": [],  # checked by its own test: results, not a status
-        "grid/roster/": [("post", "/grid/roster/", roster_upload(cast.village.code), 400)],
+        "grid/roster/": [],  # a job: test_the_outsider_roster_upload_names_the_cell_…
         "grid/<str:code>/": [
             ("get", f"/grid/{code}/", None, 404)
             for code in ["450901", "450901100", "450901100201", "NOPE"]
@@ -105,10 +105,15 @@ def test_every_scoped_page_is_refused_to_the_outsider_and_nothing_changes(cast, 
 @pytest.mark.django_db
 def test_the_outsider_roster_upload_names_the_cell_outside_their_scope(cast, client_for):
     client = client_for(cast.users["outsider"])
+    before = state()
     response = client.post("/grid/roster/", roster_upload(cast.village.code))
-    assert response.status_code == 400
-    assert "不在您的管辖范围内" in response.content.decode()
+    assert response.status_code == 302
+    job = ImportJob.objects.get(user=cast.users["outsider"])
+    tasks.run_roster_job.call_local(job.pk)
+    page = client.get(response["Location"]).content.decode()
+    assert "不在您的管辖范围内" in page
     assert not Person.objects.filter(phone="13912340000").exists()
+    assert state()[-4:] == before[-4:]  # cells, roles, people, audit records
 
 
 @pytest.mark.django_db

@@ -1,12 +1,14 @@
+"""``qianshao import-roster``: import a roster file now, in the batches a job writes."""
+
 import hashlib
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from qianshao.grid.actions import import_roster
 from qianshao.grid.importers.divisions import ImportFailed
 from qianshao.grid.importers.roster import parse_roster
+from qianshao.grid.importers.roster_writer import import_rows
 
 
 class Command(BaseCommand):
@@ -26,12 +28,15 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=username).first()
             if actor is None:
                 raise CommandError(f"no such user: {username}")
-        data = file.read_bytes()
-        rows, errors = parse_roster(data, file.name)
+        with file.open("rb") as data:
+            digest = hashlib.file_digest(data, "sha256").hexdigest()
+            data.seek(0)
+            rows, errors = parse_roster(data, file.name)
+        progress = self._progress if options["verbosity"] > 1 else None
         if not errors:
             try:
-                record = import_roster(
-                    actor, rows, source=file.name, digest=hashlib.sha256(data).hexdigest()
+                record = import_rows(
+                    actor, rows, source=file.name, digest=digest, progress=progress
                 )
             except ImportFailed as exc:
                 errors = exc.errors
@@ -39,3 +44,6 @@ class Command(BaseCommand):
             lines = "\n".join(f"  {e}" for e in errors)
             raise CommandError(f"roster refused, nothing written ({len(errors)} errors):\n{lines}")
         self.stdout.write(f"imported {record.assignments} appointments, {record.people} new people")
+
+    def _progress(self, done: int) -> None:
+        self.stderr.write(f"  {done} rows written")

@@ -1,0 +1,254 @@
+"""Importing parsed roster rows: every row checked against the grid first, then written in
+short batches.
+
+``check_rows`` reads the grid only (cells, departments, people, their terms) and finds every
+problem the appointments would meet, as ``RowError`` by row and column: a bad file is
+refused whole before anything is written. ``write_rows`` then appoints the rows through the
+grid's actions (``find_or_create_person``, ``assign_role``: each audited as usual), a few
+hundred rows to a transaction, so that other writers get the database between batches
+(SQLite has one write lock; PostgreSQL's audit chain has one head row).
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianshao.audit.chain import append as audit
+from qianshao.grid.access import visible_people
+from qianshao.grid.actions import (
+    _check_assignment,
+    _check_mobile,
+    assign_role,
+    find_or_create_person,
+)
+from qianshao.grid.importers.divisions import ImportFailed, RowError
+from qianshao.grid.importers.roster import RosterRow
+from qianshao.grid.models import Cell, Department, Person, Role, RoleAssignment, RosterImport
+from qianshao.grid.permissions import can_manage
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+
+BATCH_SIZE = 250
+# On SQLite, a pause between batches longer than a waiting writer's longest sleep (100 ms)
+PAUSE_SECONDS = 0.15
+CHUNK = 500  # values in one IN (…) lookup
+
+COLUMN_OF = {
+    "cell": "网格编码",
+    "name": "姓名",
+    "phone": "手机号",
+    "role": "角色",
+    "duties": "兼任职责",
+    "department": "部门编码",
+    "end": "任期结束",
+    "title": "职务",
+    "person": "手机号",
+}
+
+
+def import_rows(
+    actor,
+    rows: list[RosterRow],
+    *,
+    source: str,
+    digest: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> RosterImport:
+    """Check every row, then write them in batches; ``ImportFailed`` lists the problems."""
+    errors = check_rows(actor, rows, source)
+    if errors:
+        raise ImportFailed(errors)
+    return write_rows(actor, rows, source=source, digest=digest, progress=progress)
+
+
+# --- checking -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Grid:
+    """What the rows name, read once: cells, departments, people and their terms."""
+
+    cells: dict[str, Cell]
+    departments: dict[tuple[int, str], Department]
+    names: dict[str, str]  # phone -> name, registered or appointed earlier in the file
+    hidden: set[str]  # phones registered to people the importer may not see
+    terms: dict[tuple[str, int, str], list[tuple[date, date | None]]] = field(default_factory=dict)
+
+
+def check_rows(actor, rows: list[RosterRow], source: str) -> list[RowError]:
+    """Every problem the rows would meet when written, in row order; nothing is written."""
+    grid = _read_grid(actor, rows)
+    errors = []
+    for row in rows:
+        try:
+            _check_row(actor, row, grid)
+        except ActionError as exc:
+            errors.append(RowError(source, row.line, COLUMN_OF.get(exc.field, ""), exc.message))
+    return errors
+
+
+def _check_row(actor, row: RosterRow, grid: _Grid) -> None:
+    """Raise what ``actions.import_roster`` would raise for ``row``, in the same order."""
+    cell = grid.cells.get(row.cell_code)
+    if cell is None or not can_manage(actor, cell):
+        raise NotAllowed(
+            _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code}, "cell"
+        )
+    department = None
+    if row.department_code:
+        department = grid.departments.get((cell.pk, row.department_code))
+        if department is None:
+            raise ActionError(
+                _("该网格没有编码为 %(c)s 的部门") % {"c": row.department_code}, "department"
+            )
+    if row.phone in grid.hidden:  # refused as any used number, confirming no name
+        raise Conflict(_("手机号 %(phone)s 已登记") % {"phone": row.phone}, "phone")
+    known = grid.names.get(row.phone)
+    if known is None:
+        name = row.name.strip()
+        if not name or len(name) > 32:
+            raise ActionError(_("姓名不能为空，且不超过 32 个字"), "name")
+        _check_mobile(row.phone)
+    elif known != row.name.strip():
+        raise Conflict(_("手机号 %(phone)s 已登记在另一人名下") % {"phone": row.phone}, "phone")
+    start = row.start or timezone.localdate()
+    _check_assignment(cell, row.role, list(row.duties), department, row.title, start, row.end)
+    terms = grid.terms.setdefault((row.phone, cell.pk, row.role), [])
+    if any(_overlap(start, row.end, other) for other in terms):
+        raise Conflict(
+            _("%(name)s 在该任期内已担任%(cell)s的%(role)s")
+            % {"name": known or row.name.strip(), "cell": cell.name, "role": Role(row.role).label},
+            "role",
+        )
+    grid.names.setdefault(row.phone, row.name.strip())
+    terms.append((start, row.end))
+
+
+def _overlap(start: date, end: date | None, other: tuple[date, date | None]) -> bool:
+    """As ``actions._overlapping``: the other term has not ended before this one starts, and
+    (when this one ends) started by its end."""
+    other_start, other_end = other
+    return (other_end is None or other_end >= start) and (end is None or other_start <= end)
+
+
+def _read_grid(actor, rows: list[RosterRow]) -> _Grid:
+    cells = {c.code: c for chunk in _chunks({r.cell_code for r in rows}) for c in _cells(chunk)}
+    departments = {
+        (d.cell_id, d.code): d for d in Department.objects.filter(cell__in=list(cells.values()))
+    }
+    people: dict[int, str] = {}
+    names: dict[str, str] = {}
+    for chunk in _chunks({r.phone for r in rows}):
+        for pk, phone, name in Person.objects.filter(phone__in=chunk).values_list(
+            "pk", "phone", "name"
+        ):
+            people[pk], names[phone] = phone, name
+    hidden = set(names)
+    if actor is None:
+        hidden = set()
+    else:
+        for chunk in _chunks(people):
+            seen = visible_people(actor).filter(pk__in=chunk).values_list("pk", flat=True)
+            hidden -= {people[pk] for pk in seen}
+    grid = _Grid(cells=cells, departments=departments, names=names, hidden=hidden)
+    for chunk in _chunks(people):
+        held = RoleAssignment.objects.filter(person_id__in=chunk).values_list(
+            "person_id", "cell_id", "role", "start", "end"
+        )
+        for person_id, cell_id, role, start, end in held:
+            grid.terms.setdefault((people[person_id], cell_id, role), []).append((start, end))
+    return grid
+
+
+def _cells(codes: list[str]):
+    return Cell.objects.filter(code__in=codes)
+
+
+def _chunks(values: Iterable) -> Iterable[list]:
+    values = sorted(values)
+    for first in range(0, len(values), CHUNK):
+        yield values[first : first + CHUNK]
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+def write_rows(
+    actor,
+    rows: list[RosterRow],
+    *,
+    source: str,
+    digest: str = "",
+    progress: Callable[[int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> RosterImport:
+    """Appoint ``rows`` (already checked) in batches of ``batch_size``, each its own
+    transaction; ``progress(rows written)`` runs inside each batch's transaction.
+
+    A row refused now (someone changed the grid since the check) raises ``ImportFailed``
+    naming it: its batch is rolled back, the batches before it stay written.
+    Side effects: the actions' audit records, then one for the import.
+    """
+    created = 0
+    for first in range(0, len(rows), batch_size):
+        if first and connection.vendor == "sqlite":
+            time.sleep(PAUSE_SECONDS)  # let the writers waiting on the lock in
+        with transaction.atomic():
+            created += _write_batch(actor, rows[first : first + batch_size], source)
+            if progress is not None:
+                progress(min(first + batch_size, len(rows)))
+    with transaction.atomic():
+        record = RosterImport.objects.create(
+            user=actor, filename=source[:200], digest=digest, people=created, assignments=len(rows)
+        )
+        audit(
+            actor=actor,
+            action="grid.import_roster",
+            obj=record,
+            after={"file": source, "sha256": digest, "people": created, "assignments": len(rows)},
+        )
+    return record
+
+
+def _write_batch(actor, batch: list[RosterRow], source: str) -> int:
+    """Write one batch; the number of people registered by it."""
+    cells = {c.code: c for c in _cells(list({r.cell_code for r in batch}))}
+    created = 0
+    for row in batch:
+        try:
+            cell = cells.get(row.cell_code)
+            if cell is None:
+                raise NotAllowed(
+                    _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code}, "cell"
+                )
+            department = None
+            if row.department_code:
+                department = Department.objects.filter(cell=cell, code=row.department_code).first()
+                if department is None:
+                    raise ActionError(
+                        _("该网格没有编码为 %(c)s 的部门") % {"c": row.department_code},
+                        "department",
+                    )
+            existed = Person.objects.filter(phone=row.phone).exists()
+            person = find_or_create_person(actor, name=row.name, phone=row.phone, cell=cell)
+            created += not existed
+            assign_role(
+                actor,
+                person=person,
+                cell=cell,
+                role=row.role,
+                duties=row.duties,
+                department=department,
+                title=row.title,
+                start=row.start,
+                end=row.end,
+                notify=False,
+            )
+        except ActionError as exc:
+            error = RowError(source, row.line, COLUMN_OF.get(exc.field, ""), exc.message)
+            raise ImportFailed([error]) from exc
+    return created

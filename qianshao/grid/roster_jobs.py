@@ -1,0 +1,112 @@
+"""Roster imports as background jobs: who may start one, starting it, running it.
+
+An upload is stored with an ``ImportJob`` and handed to the worker (``grid.tasks``). The
+job reads the file (at most ``settings.IMPORT_MAX_ROWS`` rows), checks every row against
+the grid, and only then writes in short batches, counting ``rows_done``; its page polls it.
+A refused file keeps the first ``ERRORS_KEPT`` errors and their total. The stored upload
+is deleted when the job ends, whatever the outcome.
+"""
+
+import dataclasses
+import hashlib
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianshao.grid.importers.divisions import ImportFailed, RowError
+from qianshao.grid.importers.roster import parse_roster
+from qianshao.grid.importers.roster_writer import check_rows, write_rows
+from qianshao.grid.models import ImportJob
+from qianshao.grid.permissions import management_scope
+from qianshao.lib.errors import NotAllowed
+
+log = logging.getLogger(__name__)
+
+ERRORS_KEPT = 200
+
+
+def may_import(user) -> bool:
+    """May ``user`` import a roster at all (the rows are then checked cell by cell)?"""
+    scope = management_scope(user)
+    return scope.everything or bool(scope.paths)
+
+
+def visible_jobs(user):
+    """The jobs ``user`` may look at: their own; a superuser's, all."""
+    jobs = ImportJob.objects.select_related("result")
+    return jobs if user.is_superuser else jobs.filter(user=user)
+
+
+def start(user, upload) -> ImportJob:
+    """Store ``upload`` as a queued job and hand it to the worker once committed."""
+    from qianshao.grid.tasks import run_roster_job
+
+    if not may_import(user):
+        raise NotAllowed(_("您不管理任何网格，不能导入名册"))
+    job = ImportJob(user=user, filename=upload.name[:200])
+    job.upload.save("roster", upload, save=False)
+    job.save()
+    transaction.on_commit(lambda: run_roster_job(job.pk))
+    return job
+
+
+def run(job_id: int) -> None:
+    """Run a queued job to its end; a job already taken (a task delivered twice) is left."""
+    taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING
+    )
+    if not taken:
+        return
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    try:
+        _run(job)
+    except Exception:
+        log.exception("roster import job %s failed", job_id)
+        _fail(job, [RowError(job.filename, 0, "", _("导入时发生内部错误，请联系管理员"))])
+        raise
+    finally:
+        job.upload.delete(save=False)
+        ImportJob.objects.filter(pk=job_id).update(upload="")
+
+
+def _run(job: ImportJob) -> None:
+    with job.upload.open("rb") as data:
+        digest = _sha256(data)
+        rows, errors = parse_roster(data, job.filename)
+    ImportJob.objects.filter(pk=job.pk).update(rows_total=len(rows))
+    if not errors:
+        errors = check_rows(job.user, rows, job.filename)
+    if errors:
+        _fail(job, errors)
+        return
+
+    def progress(done: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+    try:
+        record = write_rows(job.user, rows, source=job.filename, digest=digest, progress=progress)
+    except ImportFailed as exc:
+        _fail(job, exc.errors)
+        return
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.DONE, result=record, finished_at=timezone.now()
+    )
+
+
+def _fail(job: ImportJob, errors: list[RowError]) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED,
+        error_count=len(errors),
+        errors=[dataclasses.asdict(e) for e in errors[:ERRORS_KEPT]],
+        finished_at=timezone.now(),
+    )
+
+
+def _sha256(data) -> str:
+    digest = hashlib.sha256()
+    while chunk := data.read(1 << 16):
+        digest.update(chunk)
+    data.seek(0)
+    return digest.hexdigest()
