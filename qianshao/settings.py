@@ -1,5 +1,6 @@
 """Qianshao settings, read from the environment (see README: Configuration)."""
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -32,6 +33,34 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _audit_key() -> bytes:
+    """The audit chain's HMAC key, kept outside the database (docs/adr/0017):
+    QIANSHAO_AUDIT_KEY, else a random key generated once into the data dir (0600). Every
+    process (web, worker, commands; every machine of one database) must read the same."""
+    key = env_str("QIANSHAO_AUDIT_KEY").strip()
+    if key:
+        if len(key) < 32:
+            raise ImproperlyConfigured("QIANSHAO_AUDIT_KEY must be at least 32 characters")
+        return key.encode()
+    path = DATA_DIR / "audit_key"
+    if not path.exists():
+        # written whole under another name, then linked: racing processes agree on one key
+        draft = DATA_DIR / f".audit_key.{os.getpid()}"
+        with os.fdopen(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip().encode()
+
+
+AUDIT_KEY = _audit_key()
+
 ALLOWED_HOSTS = env_list("QIANSHAO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("QIANSHAO_ALLOWED_HOSTS must name at least one host")

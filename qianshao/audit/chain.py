@@ -1,21 +1,29 @@
 """Appending to the audit chain and verifying it.
 
-Each record's hash is SHA-256 over the previous hash and a canonical JSON of the record's
-fields, so changing, removing or reordering any stored record breaks the chain from there on.
+Each record's hash is an HMAC-SHA256, keyed with ``settings.AUDIT_KEY`` (kept outside the
+database), over the previous hash and a canonical JSON of the record's fields, so changing,
+removing or reordering any stored record breaks the chain from there on, and nobody without
+the key can recompute it. Records written before the chain was keyed keep their plain
+SHA-256 and are sealed by one keyed record; no unkeyed record may follow (docs/adr/0017).
 """
 
 import hashlib
+import hmac
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from qianshao.audit.models import AuditHead, AuditRecord
+from qianshao.audit.models import AuditHead, AuditRecord, Scheme
 
 GENESIS = "0" * 64
+SEAL = "audit.keyed"  # the first keyed record after unkeyed ones
+log = logging.getLogger("qianshao.audit")
 
 
 def canonical(value: Any) -> Any:
@@ -30,7 +38,8 @@ def _number(text: str) -> float | int:
     return int(number) if abs(number) >= 1e16 and number.is_integer() else number
 
 
-def _digest(record: AuditRecord) -> str:
+def _digest(record: AuditRecord, key: bytes | None = None) -> str:
+    """The record's hash by its own scheme; ``key`` defaults to settings.AUDIT_KEY."""
     body = {
         "seq": record.seq,
         "at": record.at.astimezone(UTC).isoformat(timespec="microseconds"),
@@ -46,8 +55,14 @@ def _digest(record: AuditRecord) -> str:
         "note": record.note,
         "prev": record.prev_hash,
     }
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    if record.scheme == Scheme.SHA256:
+        return hashlib.sha256(_text(body)).hexdigest()
+    body["scheme"] = record.scheme
+    return hmac.new(key or settings.AUDIT_KEY, _text(body), hashlib.sha256).hexdigest()
+
+
+def _text(body: dict) -> bytes:
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def actor_label(actor) -> str:
@@ -137,9 +152,41 @@ def _record(entry: Entry, seq: int, at, prev_hash: str) -> AuditRecord:
         after=canonical(entry.after),
         note=entry.note,
         prev_hash=prev_hash,
+        scheme=Scheme.HMAC_SHA256,
     )
     record.hash = _digest(record)
     return record
+
+
+def seal_unkeyed(record_model, head_model, key: bytes) -> int | None:
+    """Seal a chain written before keying: append one keyed record (``SEAL``) naming the
+    unkeyed head, and log that head. Run once, by the migration that keys the chain (its
+    historical models are passed in). Returns the seal's seq, or None for an empty chain."""
+    head = head_model.objects.filter(pk=1).first()
+    if head is None or head.last_seq == 0:
+        return None
+    old = {"seq": head.last_seq, "hash": head.last_hash}
+    seal = record_model(
+        seq=head.last_seq + 1,
+        at=timezone.now(),
+        actor_id=None,
+        actor_label=actor_label(None),
+        action=SEAL,
+        object_type="audit.chain",
+        object_id=str(head.last_seq),
+        object_label="",
+        cell_path="",
+        before=old,
+        after=None,
+        note="records up to this one's predecessor are hashed with plain SHA-256",
+        prev_hash=head.last_hash,
+        scheme=Scheme.HMAC_SHA256,
+    )
+    seal.hash = _digest(seal, key)
+    seal.save(force_insert=True)
+    head_model.objects.filter(pk=1).update(last_seq=seal.seq, last_hash=seal.hash)
+    log.info("audit chain keyed: unkeyed records end at %s:%s", old["seq"], old["hash"])
+    return seal.seq
 
 
 _HEAD = connection.ops.quote_name(AuditHead._meta.db_table)
@@ -168,14 +215,21 @@ class Verdict:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    unkeyed: int = 0  # intact records written before the chain was keyed
 
 
 @dataclass
 class _Tip:
-    """How far a walk has come: the last intact record's seq and hash."""
+    """How far a walk has come: the last intact record's seq and hash, and how many
+    records before the first keyed one (all of them while none is keyed)."""
 
     seq: int = 0
     hash: str = GENESIS
+    unkeyed: int = 0
+
+    @property
+    def keyed(self) -> bool:
+        return self.seq > self.unkeyed
 
 
 def verify(batch: int = 5000) -> Verdict:
@@ -203,7 +257,11 @@ def verify(batch: int = 5000) -> Verdict:
                 tip.seq + 1,
                 f"chain ends at #{tip.seq} but its head says #{head_seq}",
             )
-    return Verdict(True, tip.seq)
+    if tip.seq and not tip.keyed:
+        return Verdict(
+            False, tip.seq, tip.seq + 1, "unkeyed records are not sealed by a keyed record"
+        )
+    return Verdict(True, tip.seq, unkeyed=tip.unkeyed)
 
 
 def _walk(tip: _Tip, batch: int, upto: int | None = None) -> Verdict | None:
@@ -213,18 +271,26 @@ def _walk(tip: _Tip, batch: int, upto: int | None = None) -> Verdict | None:
         records = records.filter(seq__lte=upto)
     while page := list(records.filter(seq__gt=tip.seq)[:batch]):
         for record in page:
-            reason = _check(record, tip.seq + 1, tip.hash)
+            reason = _check(record, tip)
             if reason:
                 return Verdict(False, tip.seq, tip.seq + 1, reason)
+            if not tip.keyed and record.scheme == Scheme.SHA256:
+                tip.unkeyed = record.seq
             tip.seq, tip.hash = record.seq, record.hash
     return None
 
 
-def _check(record: AuditRecord, expected_seq: int, expected_prev: str) -> str:
-    if record.seq != expected_seq:
-        return f"record #{expected_seq} is missing (next stored is #{record.seq})"
-    if record.prev_hash != expected_prev:
+def _check(record: AuditRecord, tip: _Tip) -> str:
+    if record.seq != tip.seq + 1:
+        return f"record #{tip.seq + 1} is missing (next stored is #{record.seq})"
+    if record.prev_hash != tip.hash:
         return "its link to the previous record does not match"
+    if record.scheme not in Scheme.values:
+        return f"its hashing scheme {record.scheme!r} is unknown"
+    if record.scheme == Scheme.SHA256 and tip.keyed:
+        return "an unkeyed record after keyed ones"
+    if record.scheme != Scheme.SHA256 and tip.seq and not tip.keyed and record.action != SEAL:
+        return "the first keyed record after unkeyed ones is not their seal"
     if _digest(record) != record.hash:
         return "its contents do not match its hash"
     return ""

@@ -20,8 +20,16 @@ class AuditQuerySet(models.QuerySet):
         return self.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
 
 
+class Scheme(models.TextChoices):
+    """How a record's hash is made (docs/adr/0017)."""
+
+    SHA256 = "sha256", "SHA-256"  # records written before the chain was keyed
+    HMAC_SHA256 = "hmac-sha256", "HMAC-SHA256"  # keyed with settings.AUDIT_KEY
+
+
 class AuditRecord(models.Model):
-    """One action. ``hash`` covers every field and the previous record's hash."""
+    """One action. ``hash`` covers every field and the previous record's hash; since ADR 17
+    it is an HMAC with a key kept outside the database."""
 
     seq = models.BigIntegerField(primary_key=True)
     at = models.DateTimeField(_("时间"))
@@ -45,6 +53,7 @@ class AuditRecord(models.Model):
     note = models.TextField(_("说明"), blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    scheme = models.CharField(max_length=16, choices=Scheme.choices)
 
     objects = AuditQuerySet.as_manager()
 

@@ -3,9 +3,9 @@
 - Materialised paths are compared in byte order: on PostgreSQL their columns use the "C"
   collation, whatever the database's default (a locale collation would sort '.' and '/'
   out of byte order and break subtree ranges). SQLite compares bytes already.
-- The audit table refuses UPDATE at the database level too (a trigger), so even code that
-  bypasses the model cannot rewrite history silently. DELETE stays possible (test flushes
-  use it); the hash chain names any removed record.
+- The audit table refuses UPDATE, DELETE (and TRUNCATE on PostgreSQL) at the database
+  level too (triggers), so even code that bypasses the model cannot rewrite history
+  silently; only `flush` lifts them while it empties the database (audit's own `flush`).
 """
 
 from django.db import connections
@@ -22,6 +22,18 @@ BEGIN RAISE EXCEPTION 'audit records are append-only'; END; $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS audit_append_only ON audit_auditrecord;
 CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit_auditrecord
 FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+"""
+_SQLITE_NO_DELETE = """
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit_auditrecord
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+"""
+_PG_NO_DELETE = """
+DROP TRIGGER IF EXISTS audit_no_delete ON audit_auditrecord;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_auditrecord
+FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+DROP TRIGGER IF EXISTS audit_no_truncate ON audit_auditrecord;
+CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit_auditrecord
+FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 """
 
 
@@ -54,21 +66,47 @@ def unguard_audit(apps, schema_editor) -> None:
     drop_audit_guard(schema_editor.connection)
 
 
+def guard_audit_deletes(apps, schema_editor) -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        schema_editor.execute(_SQLITE_NO_DELETE)
+    elif vendor == "postgresql":
+        schema_editor.execute(_PG_NO_DELETE)
+
+
+def unguard_audit_deletes(apps, schema_editor) -> None:
+    with schema_editor.connection.cursor() as cursor:
+        for sql in _drop_sql(schema_editor.connection, ["audit_no_delete", "audit_no_truncate"]):
+            cursor.execute(sql)
+
+
+_TRIGGERS = ["audit_append_only", "audit_no_delete", "audit_no_truncate"]
+
+
+def _drop_sql(connection, triggers: list[str]) -> list[str]:
+    if connection.vendor == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {t}" for t in triggers if t != "audit_no_truncate"]
+    if connection.vendor == "postgresql":
+        return [f"DROP TRIGGER IF EXISTS {t} ON audit_auditrecord" for t in triggers]
+    return []
+
+
 def drop_audit_guard(connection) -> None:
-    """Remove the trigger (used by tests that play an attacker with database access)."""
+    """Remove the triggers (for `flush`, and tests that play an attacker with database
+    access)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER IF EXISTS audit_append_only")
-        elif connection.vendor == "postgresql":
-            cursor.execute("DROP TRIGGER IF EXISTS audit_append_only ON audit_auditrecord")
+        for sql in _drop_sql(connection, _TRIGGERS):
+            cursor.execute(sql)
 
 
 def restore_audit_guard(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(_SQLITE_GUARD)
+            cursor.execute(_SQLITE_NO_DELETE)
         elif connection.vendor == "postgresql":
             cursor.execute(_PG_GUARD)
+            cursor.execute(_PG_NO_DELETE)
 
 
 def insert_rows(

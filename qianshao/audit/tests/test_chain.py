@@ -16,9 +16,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from qianshao.audit import chain
 from qianshao.audit.models import AppendOnlyError, AuditHead, AuditRecord
 from qianshao.grid import actions
-from qianshao.grid.models import Role
 from qianshao.lib.dbsql import drop_audit_guard, restore_audit_guard
-from qianshao.testing import appoint
 
 COLUMNS = [
     "action",
@@ -34,20 +32,8 @@ COLUMNS = [
     "at",
     "prev_hash",
     "hash",
+    "scheme",
 ]
-
-
-@pytest.fixture
-def chain_with_an_ended_term(cast):
-    """The cast's chain plus an appointment, its end (a record with every field filled) and
-    one more action after it. Returns the end-of-term record."""
-    township = cast.users["township"]
-    person = appoint(cast.village, Role.MEMBER, name="王五", actor=township)
-    assignment = person.assignments.get()
-    actions.end_term(township, assignment, reason="调离本村")
-    ended = AuditRecord.objects.get(action="grid.end_term")
-    actions.create_person(township, name="赵六", phone="13700000001", cell=cast.village)
-    return ended
 
 
 def verify_output() -> str:
@@ -77,6 +63,16 @@ def raw_update(table: str, where: str, params: list, **columns) -> None:
         restore_audit_guard(connection)
 
 
+def raw_delete(where: str, params: list) -> None:
+    """Delete records behind the application's back (the triggers are dropped meanwhile)."""
+    drop_audit_guard(connection)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM audit_auditrecord WHERE {where}", params)
+    finally:
+        restore_audit_guard(connection)
+
+
 def db_value(column: str, value):
     field = next(f for f in AuditRecord._meta.concrete_fields if f.column == column)
     return field.get_db_prep_save(value, connection)
@@ -97,6 +93,7 @@ def tampered(record: AuditRecord, column: str, cast):
         "at": record.at.replace(year=record.at.year - 1),
         "prev_hash": "f" * 64,
         "hash": "e" * 64,
+        "scheme": "sha256",
     }[column]
     assert changed != getattr(record, column)
     return db_value(column, changed)
@@ -156,8 +153,7 @@ def test_a_record_rewritten_with_a_fresh_hash_breaks_the_next_link(chain_with_an
 
 def test_deleting_a_middle_record_is_named(chain_with_an_ended_term):
     ended = chain_with_an_ended_term
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditrecord WHERE seq = %s", [ended.seq])
+    raw_delete("seq = %s", [ended.seq])
 
     message = assert_broken_at(ended.seq)
     assert "missing" in message
@@ -165,8 +161,7 @@ def test_deleting_a_middle_record_is_named(chain_with_an_ended_term):
 
 def test_deleting_the_last_record_shows_as_a_head_mismatch(chain_with_an_ended_term):
     last = AuditRecord.objects.order_by("-seq").first().seq
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM audit_auditrecord WHERE seq = %s", [last])
+    raw_delete("seq = %s", [last])
 
     message = assert_broken_at(last)
     assert f"chain ends at #{last - 1} but its head says #{last}" in message
@@ -283,6 +278,55 @@ class TestAppendOnly:
             cursor.execute("UPDATE audit_auditrecord SET note = 'x' WHERE seq = %s", [seq])
         assert AuditRecord.objects.get(seq=seq).note == "调离本村"
         verify_output()
+
+    def test_the_database_refuses_a_raw_delete(self, chain_with_an_ended_term):
+        count = AuditRecord.objects.count()
+        for sql in [
+            f"DELETE FROM audit_auditrecord WHERE seq = {chain_with_an_ended_term.seq}",
+            "DELETE FROM audit_auditrecord",
+        ]:
+            with (
+                pytest.raises(DatabaseError, match="append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql)
+        assert AuditRecord.objects.count() == count
+        verify_output()
+
+    def test_the_database_refuses_a_delete_that_bypasses_the_model(self, chain_with_an_ended_term):
+        count = AuditRecord.objects.count()
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            AuditRecord.objects.filter(seq__gt=3)._raw_delete(connection.alias)
+        assert AuditRecord.objects.count() == count
+
+    def test_the_database_refuses_truncate(self, chain_with_an_ended_term):
+        if connection.vendor != "postgresql":
+            pytest.skip("SQLite has no TRUNCATE")
+        count = AuditRecord.objects.count()
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute("TRUNCATE audit_auditrecord")
+        assert AuditRecord.objects.count() == count
+
+
+@pytest.mark.django_db(transaction=True)
+def test_flush_empties_the_chain_and_leaves_it_guarded(cast):
+    assert AuditRecord.objects.exists()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not AuditRecord.objects.exists()
+    with transaction.atomic():
+        chain.append(actor=None, action="test.after_flush", object_type="x")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM audit_auditrecord")
+    assert AuditRecord.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
