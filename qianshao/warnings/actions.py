@@ -42,7 +42,12 @@ from qianshao.warnings.models import (
     Warning,
     WarningType,
 )
-from qianshao.warnings.permissions import issuer_cell, needs_approval, refusal, relay_cells
+from qianshao.warnings.permissions import (
+    approval_share,
+    issuer_cell,
+    refusal,
+    relay_cells,
+)
 
 FIELDS = ["status", "level", "type", "headline", "valid_from", "valid_until", "recipients"]
 MAX_EVACUATED = 1_000_000
@@ -210,7 +215,8 @@ def _take(actor, warning: Warning, step: str) -> Warning:
             "step",
         )
     if actor is not None:
-        reason = refusal(actor, w, step, needs_approval=needs_approval(w))
+        approval = approval_share(w) if step == Step.ISSUE else None  # judged now, not drafted
+        reason = refusal(actor, w, step, approval=approval)
         if reason:
             raise NotAllowed(reason, "step")
     w._before = snapshot(w, FIELDS)

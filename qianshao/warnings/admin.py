@@ -23,17 +23,32 @@ class LevelRuleForm(forms.ModelForm):
 
     class Meta:
         model = LevelRule
-        fields = ["level", "roles", "answer_minutes", "escalate_minutes", "second_approval"]
+        fields = [
+            "level",
+            "roles",
+            "answer_minutes",
+            "escalate_minutes",
+            "second_approval",
+            "approval_threshold",
+        ]
 
 
 @admin.register(LevelRule)
 class LevelRuleAdmin(AuditedModelAdmin):
-    """预警级别规则: who receives each level, the 叫应 time and the escalation (a save drops
-    the rules' cache in this process; the others see it within a minute)."""
+    """预警级别规则: who receives each level, the 叫应 time, the escalation and the second
+    person's approval by reach (a save drops the rules' cache in this process; the others
+    see it within a minute)."""
 
     form = LevelRuleForm
-    list_display = ["level", "roles", "answer_minutes", "escalate_minutes", "second_approval"]
-    list_editable = ["answer_minutes", "escalate_minutes", "second_approval"]
+    list_display = [
+        "level",
+        "roles",
+        "answer_minutes",
+        "escalate_minutes",
+        "second_approval",
+        "approval_threshold",
+    ]
+    list_editable = ["answer_minutes", "escalate_minutes", "second_approval", "approval_threshold"]
 
 
 @admin.register(Feed)

@@ -3,6 +3,7 @@ target cells, each must answer, and whoever has not answered is chased up the gr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -93,7 +94,8 @@ class WarningType(models.Model):
 
 class LevelRule(models.Model):
     """Per level: who receives a warning, how long they have to answer (叫应), when the
-    level above is told, and whether a second person must approve a county-wide one."""
+    level above is told, and whether a second person must approve one that reaches at
+    least ``approval_threshold`` percent of a county's villages and communities (ADR 18)."""
 
     level = models.CharField(_("级别"), max_length=8, choices=Level.choices, unique=True)
     roles = models.JSONField(_("接收角色"), default=list, help_text=_("角色编码列表"))
@@ -101,7 +103,20 @@ class LevelRule(models.Model):
     escalate_minutes = models.PositiveIntegerField(
         _("再次催办后上报上级（分钟）"), help_text=_("超过叫应时限后再过多久通知上一级调度员")
     )
-    second_approval = models.BooleanField(_("全县范围须另一人审核"), default=False)
+    second_approval = models.BooleanField(
+        _("须另一人审核"),
+        default=False,
+        help_text=_("预警覆盖某县的村（社区）达到审核阈值时，须由起草人以外的人审核后才能发布"),
+    )
+    approval_threshold = models.PositiveSmallIntegerField(
+        _("审核阈值（%）"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "预警范围（含下级网格）覆盖某县村和社区的百分比达到此值即须审核，1–100；"
+            "无论如何拆分发布范围，按实际覆盖计算"
+        ),
+    )
 
     class Meta:
         verbose_name = _("预警级别规则")

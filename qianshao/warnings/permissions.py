@@ -5,8 +5,9 @@
   within their own cell's subtree. The warning is issued in the name of the lowest such cell
   that covers all its targets.
 - Approving (审核) belongs to someone else with the same right over the warning's cell: never
-  its author. A county-wide warning of a level that asks for it (red and orange by default)
-  is issued only once approved.
+  its author. A warning of a level that asks for it (red and orange by default) that reaches
+  at least the level's 审核阈值 of some county's villages and communities, however its
+  targets are spelt (``warnings.reach``, docs/adr/0018), is issued only once approved.
 - Relaying (转发) belongs to the same roles of a cell inside the warning's targets, to targets
   inside both the warning's and their own.
 - Answering (叫应) belongs to the delivery's recipient alone.
@@ -17,12 +18,10 @@ from django.utils.translation import gettext as _
 from qianshao.grid import tree
 from qianshao.grid.models import Cell, CellKind, RoleAssignment
 from qianshao.grid.permissions import MANAGING_ROLES
-from qianshao.warnings import rules
+from qianshao.warnings import reach, rules
 from qianshao.warnings.models import TRANSITIONS, Status, Step, Warning
 
 FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
-WIDE_KINDS = {CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY}
-PART_KINDS = {CellKind.TOWNSHIP, CellKind.PARK}
 
 
 def issuing_posts(user) -> list[RoleAssignment]:
@@ -57,27 +56,43 @@ def may_issue_for(user, warning: Warning) -> bool:
     return any(tree.is_within(warning.cell_path, p.cell.path) for p in issuing_posts(user))
 
 
-def is_wide(targets: list[Cell]) -> bool:
-    """Does the warning cover a whole county (or more): a county or a cell above among
-    its targets, or every township and park of one county?"""
-    if any(t.kind in WIDE_KINDS for t in targets):
-        return True
-    chosen = {t.pk for t in targets}
-    for county in {t.parent_id for t in targets if t.kind in PART_KINDS}:
-        parts = set(Cell.objects.filter(parent_id=county).values_list("pk", flat=True))
-        if parts and parts <= chosen:
-            return True
-    return False
+def approval_share(w: Warning) -> reach.Share | None:
+    """The county share that makes a second person approve ``w`` before it is issued (the
+    widest one over the level's threshold), or None when it may be issued alone."""
+    rule = rules.rule(w.level)
+    if not rule.second_approval:
+        return None
+    over = [
+        share
+        for share in reach.shares([t.cell for t in w.targets.select_related("cell")])
+        if share.at_least(rule.approval_threshold)
+    ]
+    return max(over, key=lambda s: (s.percent(), s.county.path), default=None)
 
 
 def needs_approval(w: Warning) -> bool:
     """Must a second person approve it before it is issued?"""
-    targets = [t.cell for t in w.targets.select_related("cell")]
-    return rules.rule(w.level).second_approval and is_wide(targets)
+    return approval_share(w) is not None
 
 
-def refusal(user, warning: Warning, step: str, *, needs_approval: bool = False) -> str | None:
-    """Why ``user`` may not take ``step`` on ``warning`` now, or None if they may."""
+def approval_reason(w: Warning, share: reach.Share) -> str:
+    """Why ``w`` waits for a second person: what it reaches, against the threshold."""
+    return _(
+        "该%(level)s预警覆盖%(county)s %(share)s%% 的村（社区），达到审核阈值 %(threshold)s%%，"
+        "须经另一人审核后发布"
+    ) % {
+        "level": w.get_level_display(),
+        "county": share.county.name,
+        "share": share.percent(),
+        "threshold": rules.rule(w.level).approval_threshold,
+    }
+
+
+def refusal(
+    user, warning: Warning, step: str, *, approval: reach.Share | None = None
+) -> str | None:
+    """Why ``user`` may not take ``step`` on ``warning`` now, or None if they may;
+    ``approval`` is the draft's ``approval_share`` (read once by the caller)."""
     if step not in TRANSITIONS[warning.status]:
         return _("“%(status)s”状态下不能%(step)s") % {
             "status": warning.get_status_display(),
@@ -91,18 +106,16 @@ def refusal(user, warning: Warning, step: str, *, needs_approval: bool = False) 
         return _("只有发布单位或其上级的网格长、调度员可以%(step)s") % {"step": Step(step).label}
     if step == Step.APPROVE and warning.created_by_id == user.pk:
         return _("审核人不能是起草人")
-    if step == Step.ISSUE and needs_approval and warning.status == Status.DRAFT:
-        return _("全县范围的红色、橙色预警须经另一人审核后发布")
+    if step == Step.ISSUE and approval is not None and warning.status == Status.DRAFT:
+        return approval_reason(warning, approval)
     return None
 
 
 def allowed_steps(user, w: Warning) -> list[str]:
     """The steps ``user`` may take now: the buttons on the warning's page."""
-    wide = needs_approval(w) if w.status == Status.DRAFT else False
+    share = approval_share(w) if w.status == Status.DRAFT else None
     return [
-        step
-        for step in TRANSITIONS[w.status]
-        if refusal(user, w, step, needs_approval=wide) is None
+        step for step in TRANSITIONS[w.status] if refusal(user, w, step, approval=share) is None
     ]
 
 

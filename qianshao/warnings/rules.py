@@ -22,6 +22,9 @@ DEFAULT_RULES = {
     ),
     Level.BLUE: ([Role.HEAD, Role.DISPATCHER, Role.INFORMANT], 120, 120, False),
 }
+# The share of a county's villages and communities (percent) at which a level that asks for
+# approval needs it: half a county is a county-scale warning (ADR 18).
+DEFAULT_THRESHOLD = 50
 # (code, name, CAP event, CAP category), seeded by migration 0002; the county may add more.
 DEFAULT_TYPES = [
     ("rainstorm", "暴雨", "Rainstorm", "Met"),
@@ -48,6 +51,7 @@ class Rule:
     answer: timedelta
     escalate: timedelta
     second_approval: bool
+    approval_threshold: int = DEFAULT_THRESHOLD
 
 
 def _load() -> dict[str, Rule]:
@@ -57,6 +61,7 @@ def _load() -> dict[str, Rule]:
             timedelta(minutes=r.answer_minutes),
             timedelta(minutes=r.escalate_minutes),
             r.second_approval,
+            r.approval_threshold,
         )
         for r in LevelRule.objects.all()
     }

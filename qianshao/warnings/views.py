@@ -20,7 +20,13 @@ from qianshao.warnings import actions, board
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
 from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
 from qianshao.warnings.models import Level, Status, Step
-from qianshao.warnings.permissions import allowed_steps, issuing_posts, relay_cells
+from qianshao.warnings.permissions import (
+    allowed_steps,
+    approval_reason,
+    approval_share,
+    issuing_posts,
+    relay_cells,
+)
 
 PAGE_SIZE = 20
 MAX_CELLS = 600
@@ -148,9 +154,15 @@ def warning_page(request, warning_number, failed: Failed | None = None, status: 
         "timeline": timeline(w),
         "relays": visible_warnings(request.user).filter(parent=w).select_related("cell"),
         "newer": visible_warnings(request.user).filter(replaces=w).order_by("-created_at").first(),
-        "needs_approval": w.status == Status.DRAFT and actions.needs_approval(w),
+        "approval_note": _approval_note(w),
     }
     return render(request, "warnings/detail.html", context, status=status)
+
+
+def _approval_note(w) -> str:
+    """Why the draft waits for a second person, or nothing."""
+    share = approval_share(w) if w.status == Status.DRAFT else None
+    return approval_reason(w, share) if share else ""
 
 
 @dataclass

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from qianshao.warnings import actions
 from qianshao.warnings.models import Level, WarningType
+from qianshao.warnings.permissions import needs_approval
 
 
 @pytest.fixture
@@ -35,10 +36,24 @@ def warn(cast, rainstorm):
 
 
 @pytest.fixture
-def issued(cast, warn):
+def issue(cast):
+    """``issue(draft)``: ``county`` issues it, approved first by a second person (the
+    superuser) when its level and reach ask for one (in the cast, 甲镇 alone is two of
+    A县's three villages)."""
+
+    def take(draft):
+        if needs_approval(draft):
+            draft = actions.approve(cast.users["admin"], draft, note="同意")
+        return actions.issue(cast.users["county"], draft)
+
+    return take
+
+
+@pytest.fixture
+def issued(warn, issue):
     """``issued(targets, **fields)``: a warning issued by ``county``."""
 
     def make(targets=None, **fields):
-        return actions.issue(cast.users["county"], warn(targets, **fields))
+        return issue(warn(targets, **fields))
 
     return make

@@ -295,19 +295,31 @@ def test_a_county_wide_yellow_warning_is_issued_without_approval(cast, warn, sms
     assert w.status == Status.ISSUED and w.approved_by is None
 
 
-def test_a_township_wide_red_warning_needs_no_approval(cast, warn, sms):
-    by_county = actions.issue(cast.users["county"], warn([cast.township], level=Level.RED))
+def test_a_red_warning_to_a_third_of_the_county_needs_no_approval(cast, warn, sms):
+    """A县 has three villages; 乙镇 and 一村 are one each (the share's own tests:
+    test_approval_by_reach)."""
+    appoint(cast.cell("450901101"), Role.HEAD, name="乙镇网格长")
+    by_county = actions.issue(cast.users["county"], warn([cast.cell("450901101")], level=Level.RED))
     by_township = actions.issue(
-        cast.users["township"], warn([cast.township], level=Level.RED, by="township")
+        cast.users["township"], warn([cast.village], level=Level.RED, by="township")
     )
     assert by_county.status == by_township.status == Status.ISSUED
     assert by_township.cell == cast.township
 
 
+def test_a_red_warning_to_a_township_of_most_of_the_county_waits_for_approval(cast, warn, sms):
+    w = warn([cast.township], level=Level.RED, by="township")
+    with nothing_changes(), pytest.raises(NotAllowed) as refused:
+        actions.issue(cast.users["township"], w)
+    assert "A县 66%" in refused.value.message
+
+
 # --- revise, cancel, expire -------------------------------------------------------------
 
 
-def test_issuing_a_revision_ends_the_old_version_as_updated_and_fans_out_the_new(cast, warn, sms):
+def test_issuing_a_revision_ends_the_old_version_as_updated_and_fans_out_the_new(
+    cast, warn, sms, county_head
+):
     county = cast.users["county"]
     manager = appoint(cast.village, Role.MANAGER, name="网格管理员")  # orange: every role
     old = actions.issue(county, warn([cast.township]))
@@ -318,7 +330,7 @@ def test_issuing_a_revision_ends_the_old_version_as_updated_and_fans_out_the_new
     old.refresh_from_db()
     assert old.status == Status.ISSUED, "the old one stands until the new one is issued"
 
-    new = actions.issue(county, new)
+    new = actions.issue(county, actions.approve(county_head, new))  # orange to 2 of 3 villages
     old.refresh_from_db()
     assert (old.status, old.ended_at) == (Status.UPDATED, new.issued_at)
     assert old.chase_at is None, "nobody chased for the old version"
@@ -328,7 +340,7 @@ def test_issuing_a_revision_ends_the_old_version_as_updated_and_fans_out_the_new
     )
     assert told("warnings.issue", "sms", new) == sorted(people)
     assert steps(old) == ["warnings.draft", "warnings.issue", "warnings.update"]
-    assert steps(new) == ["warnings.draft", "warnings.issue"]
+    assert steps(new) == ["warnings.draft", "warnings.approve", "warnings.issue"]
     with nothing_changes(), pytest.raises(Conflict):
         actions.revise(county, old, headline="更新已结束的预警")
 

@@ -25,6 +25,7 @@ def rule_form(rule: LevelRule, **changes) -> dict:
         "answer_minutes": str(rule.answer_minutes),
         "escalate_minutes": str(rule.escalate_minutes),
         "second_approval": "on" if rule.second_approval else "",
+        "approval_threshold": str(rule.approval_threshold),
     } | changes
 
 
@@ -80,3 +81,24 @@ def test_the_model_takes_known_role_codes(db):
     LevelRule(
         level=Level.BLUE, roles=["head", "informant"], answer_minutes=1, escalate_minutes=1
     ).clean()
+
+
+def test_the_county_sets_the_share_at_which_a_level_needs_approval(cast, admin_client):
+    red = LevelRule.objects.get(level=Level.RED)
+    assert (red.second_approval, red.approval_threshold) == (True, 50)
+    url = f"/admin/warnings/levelrule/{red.pk}/change/"
+    response = admin_client.post(url, rule_form(red, approval_threshold="30"))
+    assert response.status_code == 302, response.content.decode()
+    assert rules.rule(Level.RED).approval_threshold == 30
+
+
+@pytest.mark.parametrize("threshold", ["0", "101", "-5", "abc", "", "50.5"])
+def test_the_admin_refuses_a_threshold_outside_1_to_100(cast, admin_client, threshold):
+    red = LevelRule.objects.get(level=Level.RED)
+    url = f"/admin/warnings/levelrule/{red.pk}/change/"
+    response = admin_client.post(url, rule_form(red, approval_threshold=threshold))
+    assert response.status_code == 200
+    assert "approval_threshold" in response.context["adminform"].form.errors
+    red.refresh_from_db()
+    assert red.approval_threshold == 50
+    assert not AuditRecord.objects.filter(action="admin.change").exists()

@@ -115,13 +115,11 @@ def test_times_carry_an_offset_and_never_a_z(cast, issued):
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00", stamp), stamp
 
 
-def test_an_update_references_every_version_before_it(cast, issued):
+def test_an_update_references_every_version_before_it(cast, issued, issue):
     county = cast.users["county"]
     first = issued()
-    second = actions.issue(county, actions.revise(county, first, level=Level.ORANGE))
-    third = actions.issue(
-        county, actions.revise(county, second, headline="暴雨橙色预警（第三次更新）")
-    )
+    second = issue(actions.revise(county, first, level=Level.ORANGE))
+    third = issue(actions.revise(county, second, headline="暴雨橙色预警（第三次更新）"))
     first.refresh_from_db()
     root = valid(cap.to_xml(third))
     assert one(root, "c:msgType") == "Update"
@@ -147,10 +145,10 @@ def test_a_cancelled_warning_is_a_cancel_referencing_itself_as_issued(cast, issu
     assert one(root, "c:info/c:headline") == f"解除：{w.headline}"
 
 
-def test_a_cancelled_update_references_its_versions_and_itself(cast, issued):
+def test_a_cancelled_update_references_its_versions_and_itself(cast, issued, issue):
     county = cast.users["county"]
     first = issued()
-    second = actions.issue(county, actions.revise(county, first, level=Level.RED))
+    second = issue(actions.revise(county, first, level=Level.RED))
     second = actions.cancel(county, second, reason="解除")
     first.refresh_from_db()
     root = valid(cap.to_xml(second))
@@ -236,10 +234,10 @@ def test_the_cap_endpoint_does_not_show_drafts_or_approved_or_withdrawn_warnings
     assert client.get("/api/v1/warnings/999999.cap.xml").status_code == 404
 
 
-def test_the_cap_endpoint_answers_each_status_of_an_issued_warning(cast, issued, client):
+def test_the_cap_endpoint_answers_each_status_of_an_issued_warning(cast, issued, issue, client):
     county = cast.users["county"]
     first = issued()
-    second = actions.issue(county, actions.revise(county, first, level=Level.RED))
+    second = issue(actions.revise(county, first, level=Level.RED))
     actions.cancel(county, second, reason="解除")
     kinds = {}
     for w in Warning.objects.all():

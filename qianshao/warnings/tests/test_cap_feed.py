@@ -404,15 +404,13 @@ def atom_entries(root) -> list:
     return root.findall("a:entry", ATOM)
 
 
-def test_our_atom_feed_lists_only_the_warnings_in_force(cast, issued, warn, client):
+def test_our_atom_feed_lists_only_the_warnings_in_force(cast, issued, issue, warn, client):
     county = cast.users["county"]
     in_force = issued(headline="生效中的暴雨黄色预警")
     warn(headline="草稿")
     actions.cancel(county, issued(headline="已解除"), reason="解除")
     old = issued(headline="旧版本")
-    newer = actions.issue(
-        county, actions.revise(county, old, level=Level.ORANGE, headline="新版本")
-    )
+    newer = issue(actions.revise(county, old, level=Level.ORANGE, headline="新版本"))
     running_out = issued(headline="即将过期", valid_until=timezone.now() + timedelta(minutes=30))
     with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
         response = client.get("/api/v1/warnings/feed.atom")

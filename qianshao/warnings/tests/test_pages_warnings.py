@@ -179,7 +179,10 @@ def test_a_new_version_from_the_revise_page_updates_the_old_once_issued(
     assert response.status_code == 302
     new = Warning.objects.get(replaces=w)
     assert (new.status, new.level) == (Status.DRAFT, "orange")
-    county.post(f"/warnings/{new.number}/issue/", form())
+    refused = county.post(f"/warnings/{new.number}/issue/", form())  # 甲镇: 2 of 3 villages
+    assert refused.status_code == 403 and "须经另一人审核" in refused.content.decode()
+    actions.approve(cast.users["admin"], new)
+    assert county.post(f"/warnings/{new.number}/issue/", form()).status_code == 302
     w.refresh_from_db()
     assert w.status == Status.UPDATED
     assert "新版本" in county.get(f"/warnings/{w.number}/").content.decode()
