@@ -74,8 +74,17 @@ def _xlsx(stream: BinaryIO) -> Iterator[list[str]]:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
         raise TableError(_("无法读取 Excel 文件：%(e)s") % {"e": type(exc).__name__}) from exc
+    rows = book.worksheets[0].iter_rows(values_only=True)
     try:
-        for row in book.worksheets[0].iter_rows(values_only=True):
+        while True:
+            try:
+                row = next(rows, None)
+            except Exception as exc:  # a sheet broken further down is found while reading
+                raise TableError(
+                    _("无法读取 Excel 文件：%(e)s") % {"e": type(exc).__name__}
+                ) from exc
+            if row is None:
+                return
             yield [_cell_text(value) for value in row]
     finally:
         book.close()

@@ -10,9 +10,11 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from qianshao.audit.models import AuditRecord
-from qianshao.grid.actions import import_roster
+from qianshao.grid import actions as grid_actions
 from qianshao.grid.importers.divisions import ImportFailed
 from qianshao.grid.importers.roster import COLUMNS, parse_roster
+from qianshao.grid.importers.roster_writer import import_rows as import_roster
+from qianshao.grid.importers.roster_writer import write_rows
 from qianshao.grid.models import Person, RoleAssignment, RosterImport
 from qianshao.notify.models import Message
 
@@ -285,11 +287,38 @@ def test_import_roster_may_name_a_person_already_registered(cast):
 
 
 def refused_import(cast, rows, actor="township"):
+    """The errors of the batched import (checked before anything is written); the grid's
+    one-transaction action refuses the same rows for the same reasons."""
     before = written()
     with pytest.raises(ImportFailed) as failed:
         import_roster(cast.users[actor], parsed(rows), source="名册.csv")
     assert written() == before
+    with pytest.raises(ImportFailed) as action_failed:
+        grid_actions.import_roster(cast.users[actor], parsed(rows), source="名册.csv")
+    assert written() == before
+    assert failed.value.errors == action_failed.value.errors
     return failed.value.errors
+
+
+def test_a_number_of_someone_the_importer_cannot_see_is_refused_confirming_no_name(cast):
+    county = cast.people["county"]  # above the township: not in its scope
+    rows = [with_(WEI, name=county.name, phone=county.phone), with_(WEI, phone=county.phone)]
+
+    errors = refused_import(cast, rows)
+
+    assert cells_of(errors) == [(2, "手机号"), (3, "手机号")]
+    assert {e.reason for e in errors} == {f"手机号 {county.phone} 已登记"}
+
+
+def test_the_rows_are_written_in_batches_each_reporting_its_progress(cast):
+    done = []
+
+    record = write_rows(
+        cast.users["township"], parsed(GOOD), source="名册.csv", progress=done.append, batch_size=2
+    )
+
+    assert done == [2, 3]
+    assert (record.people, record.assignments) == (2, 3)
 
 
 def village_row(cast, **changes):
