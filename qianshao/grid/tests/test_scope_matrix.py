@@ -369,3 +369,29 @@ def test_guessed_ids_of_people_and_roles_outside_the_scope_are_not_found_anywher
         wrong.check(f"{username} had ids to guess", len(people) > 0 and len(assignments) > 0, True)
     wrong.check("state after guessing", grid_state() == before, True)
     assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_each_demo_user_sees_their_own_roster_jobs_and_no_one_elses(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from qianshao.grid import roster_jobs
+
+    wrong = Mismatches()
+    jobs = {}
+    for username in ROOTS:
+        client = page_client(username)
+        upload = SimpleUploadedFile("名册.csv", "网格编码,姓名,手机号,角色\n".encode())
+        response = client.post("/grid/roster/", {"file": upload, "client_uuid": uuid.uuid4()})
+        may = roster_jobs.may_import(get_user_model().objects.get(username=username))
+        wrong.check(f"{username} POST /grid/roster/", response.status_code, 302 if may else 403)
+        if response.status_code == 302:
+            jobs[username] = response["Location"]
+    wrong.check("uploaders", sorted(jobs), ["county", "township"])
+    for username in ROOTS:
+        client = page_client(username)
+        for owner, url in jobs.items():
+            for page in [url, f"{url}progress/"]:
+                expected = 200 if owner == username else 404
+                wrong.check(f"{username} GET {page}", client.get(page).status_code, expected)
+    assert not wrong, wrong.report()
