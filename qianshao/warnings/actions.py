@@ -43,8 +43,10 @@ from qianshao.warnings.models import (
     WarningType,
 )
 from qianshao.warnings.permissions import (
+    NO_ISSUING_POST,
     approval_share,
     issuer_cell,
+    lacks_issuing_post,
     refusal,
     relay_cells,
 )
@@ -79,6 +81,8 @@ def draft(
     issues for the lowest of their posts covering every target. ``cap`` carries an
     imported alert's identifier, sender, sent time and text. Side effects: one audit record.
     """
+    if actor is not None and lacks_issuing_post(actor):
+        raise NotAllowed(NO_ISSUING_POST)
     now = timezone.now()
     fields = _checked(
         actor,
@@ -466,7 +470,7 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
         raise ActionError(_("请选择转发范围"), "targets")
     mine = relay_cells(actor, p) if not actor.is_superuser else [p.cell]
     if not mine:
-        raise NotAllowed(_("您无权转发该预警"), "step")
+        raise NotAllowed(NO_ISSUING_POST if lacks_issuing_post(actor) else _("您无权转发该预警"))
     within_parent = [t.cell_path for t in p.targets.all()]
     for t in targets:
         if not any(tree.is_within(t.path, m.path) for m in mine):

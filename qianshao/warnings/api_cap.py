@@ -15,10 +15,11 @@ from ninja import Router
 from ninja.errors import HttpError
 from ninja.responses import Status as HttpStatus
 
-from qianshao.lib.errors import ActionError
+from qianshao.lib.errors import ActionError, NotAllowed
 from qianshao.lib.schemas import Error, OutSchema
 from qianshao.warnings import cap, feeds, importer
 from qianshao.warnings.models import Status, Warning
+from qianshao.warnings.permissions import NO_ISSUING_POST, lacks_issuing_post
 
 router = Router(tags=["warnings"])
 EXPORTED = [Status.ISSUED, Status.UPDATED, Status.CANCELLED, Status.EXPIRED]
@@ -132,6 +133,8 @@ def import_cap(request):
     your cells: an Update revises the warning it names, a Cancel cancels it. The same
     message again answers 200 with the warning it made; a bad document 400 with the reason;
     cells outside your posts 403."""
+    if lacks_issuing_post(request.user):
+        raise NotAllowed(NO_ISSUING_POST)
     w = importer.import_alert(_document(request), actor=request.user)
     return HttpStatus(201 if w.imported else 200, w)
 

@@ -14,6 +14,7 @@
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qianshao.grid import tree
 from qianshao.grid.models import Cell, CellKind, RoleAssignment
@@ -22,6 +23,12 @@ from qianshao.warnings import reach, rules
 from qianshao.warnings.models import TRANSITIONS, Status, Step, Warning
 
 FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
+
+
+# what a user who may use no issuing page lacks: a 403 that says so, not a 404
+NO_ISSUING_POST = gettext_lazy(
+    "发布预警需要县或乡镇的网格长、副网格长、调度员或网格管理员职务；您当前没有这样的职务。"
+)
 
 
 def issuing_posts(user) -> list[RoleAssignment]:
@@ -37,6 +44,11 @@ def issuing_posts(user) -> list[RoleAssignment]:
         ]
         user._qianshao_warning_posts = cached
     return cached
+
+
+def lacks_issuing_post(user) -> bool:
+    """Does ``user`` (signed in) hold no post that may issue warnings at all?"""
+    return not user.is_superuser and not issuing_posts(user)
 
 
 def issuer_cell(user, targets: list[Cell]) -> Cell | None:
@@ -102,6 +114,8 @@ def refusal(
         return _("请先登录")
     if step == Step.EXPIRE:
         return _("预警到期由系统处理")
+    if lacks_issuing_post(user):
+        return str(NO_ISSUING_POST)
     if not may_issue_for(user, warning):
         return _("只有发布单位或其上级的网格长、调度员可以%(step)s") % {"step": Step(step).label}
     if step == Step.APPROVE and warning.created_by_id == user.pk:

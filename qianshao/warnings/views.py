@@ -4,6 +4,7 @@ user may take (审核, 发布, 解除), a new version (更新) and relaying (转
 from dataclasses import dataclass
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
@@ -21,10 +22,13 @@ from qianshao.warnings.access import access_warning, visible_deliveries, visible
 from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
 from qianshao.warnings.models import Level, Status, Step
 from qianshao.warnings.permissions import (
+    NO_ISSUING_POST,
     allowed_steps,
     approval_reason,
     approval_share,
     issuing_posts,
+    lacks_issuing_post,
+    refusal,
     relay_cells,
 )
 
@@ -78,9 +82,9 @@ def _cells(user):
 
 
 def warning_new(request):
+    if lacks_issuing_post(request.user):
+        raise PermissionDenied(NO_ISSUING_POST)
     cells = issuing_cells(request.user)
-    if not cells:
-        raise Http404("no issuing post")
     form = WarningForm(request.POST or None, cells=cells)
     if request.method != "POST":
         return render(request, "warnings/new.html", {"form": form})
@@ -243,8 +247,9 @@ def _refused(request, warning_number, step, form, exc: ActionError):
 def relay(request, warning_number):
     w = access_warning(request.user, warning_number)
     roots = relay_cells(request.user, w)
-    if not roots:
-        raise Http404(warning_number)
+    if not roots:  # they see it (scope) but may not relay it
+        lacking = lacks_issuing_post(request.user)
+        raise PermissionDenied(NO_ISSUING_POST if lacking else _("您无权转发该预警"))
     form = RelayForm(request.POST, cells=_relay_choices(request.user, roots))
     if not form.is_valid():
         failed = Failed("relay", form, _("请检查填写的内容"))
@@ -269,8 +274,9 @@ def relay(request, warning_number):
 def revise(request, warning_number):
     """更新: a new version of an issued warning, as a draft prefilled from this one."""
     w = access_warning(request.user, warning_number)
-    if Step.UPDATE not in allowed_steps(request.user, w):
-        raise Http404(warning_number)
+    reason = refusal(request.user, w, Step.UPDATE)
+    if reason:  # they see it (scope) but may not update it: say why
+        raise PermissionDenied(reason)
     cells = issuing_cells(request.user)
     initial = {
         "type": w.type,

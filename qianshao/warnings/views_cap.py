@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from qianshao.lib.errors import ActionError
 from qianshao.warnings import importer
-from qianshao.warnings.permissions import issuing_posts
+from qianshao.warnings.permissions import NO_ISSUING_POST, lacks_issuing_post
 
 
 class CapUploadForm(forms.Form):
@@ -26,8 +26,8 @@ class CapUploadForm(forms.Form):
 
 
 def cap_import(request):
-    if not (request.user.is_superuser or issuing_posts(request.user)):
-        raise PermissionDenied(_("只有乡镇以上网格的网格长、调度员可以导入预警"))
+    if lacks_issuing_post(request.user):
+        raise PermissionDenied(NO_ISSUING_POST)
     if request.method != "POST":
         return render(request, "warnings/cap_import.html", {"form": CapUploadForm()})
     form, status = CapUploadForm(request.POST, request.FILES), 400

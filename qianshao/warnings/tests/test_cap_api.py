@@ -9,6 +9,7 @@ from django.utils.html import escape
 from qianshao.notify.models import Message
 from qianshao.warnings import importer
 from qianshao.warnings.models import Status, Warning
+from qianshao.warnings.permissions import NO_ISSUING_POST
 from qianshao.warnings.tests.access_rules_cap import alert_xml, sample, upload, writes
 
 URL = "/api/v1/warnings/cap"
@@ -157,7 +158,7 @@ def test_the_outsider_cannot_import_for_the_other_county(cast, client_for):
 def test_a_village_member_cannot_import(cast, client_for):
     response = post_file(client_for(cast.users["village"]), alert_xml(geocodes=["450901100201"]))
     assert response.status_code == 403
-    assert response.json()["detail"] == "只有乡镇以上网格的网格长、调度员可以发布预警"
+    assert response.json()["detail"] == str(NO_ISSUING_POST)
 
 
 def test_anonymous_callers_are_refused_with_401(cast, client):

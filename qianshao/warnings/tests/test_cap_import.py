@@ -15,6 +15,7 @@ from qianshao.notify.models import Message
 from qianshao.warnings import actions, cap, importer
 from qianshao.warnings.cap import CapError
 from qianshao.warnings.models import Feed, Level, Source, Status, Warning
+from qianshao.warnings.permissions import NO_ISSUING_POST
 from qianshao.warnings.tests.access_rules_cap import (
     SAMPLE_CASES,
     alert_xml,
@@ -420,7 +421,7 @@ def test_the_outsider_learns_nothing_of_a_message_imported_for_the_other_county(
 def test_a_village_member_cannot_import_even_for_their_own_village(cast):
     with pytest.raises(NotAllowed) as refused:
         importer.import_alert(alert_xml(geocodes=["450901100201"]), actor=cast.users["village"])
-    assert refused.value.message == "只有乡镇以上网格的网格长、调度员可以发布预警"
+    assert refused.value.message == str(NO_ISSUING_POST)
 
 
 def test_a_township_dispatcher_imports_for_their_township_only(cast):

@@ -59,7 +59,7 @@ def test_the_new_warning_form_offers_only_the_users_own_cells(cast, client_for):
     page = client_for(cast.users["township"]).get("/warnings/new/").content.decode()
     assert "甲镇" in page and "一村" in page
     assert "乙镇" not in page and "A县" not in page.split("预警范围", 1)[1]
-    assert client_for(cast.users["village"]).get("/warnings/new/").status_code == 404
+    assert client_for(cast.users["village"]).get("/warnings/new/").status_code == 403
 
 
 def test_a_draft_from_the_form_names_the_field_it_refuses(cast, client_for, rainstorm):
