@@ -64,3 +64,43 @@ def test_the_demo_county_has_past_and_present_warnings_with_a_realistic_answer_h
     # the one in force is waiting for the demo's village user, not yet due
     mine = Delivery.objects.get(warning=in_force, person__user__username="village")
     assert mine.answered_at is None and not mine.is_overdue
+
+
+@pytest.mark.django_db
+def test_in_the_demo_county_every_spelling_of_most_of_it_needs_approval_and_one_township_not():
+    """The probe's spellings on 凌云县 itself (76 villages and 3 communities, 15 of them in
+    泗城镇), red, drafted by the county's dispatcher."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from qianshao.grid.models import Cell, CellKind
+    from qianshao.warnings import actions
+    from qianshao.warnings.models import WarningType
+    from qianshao.warnings.permissions import needs_approval
+
+    call_command("demo", stdout=io.StringIO())
+    county = Cell.objects.get(code="451027")
+    townships = list(Cell.objects.filter(parent=county, kind=CellKind.TOWNSHIP))
+    park = Cell.objects.get(parent=county, kind=CellKind.PARK)
+    base = list(county.subtree().filter(kind__in=[CellKind.VILLAGE, CellKind.COMMUNITY]))
+    sicheng = Cell.objects.get(code="451027100")
+    user = get_user_model().objects.get(username="county")
+
+    def needs(targets) -> bool:
+        w = actions.draft(
+            user,
+            type=WarningType.objects.get(code="rainstorm"),
+            level=Level.RED,
+            headline="暴雨红色预警",
+            text="测试",
+            targets=targets,
+            valid_until=timezone.now() + timedelta(hours=6),
+        )
+        return needs_approval(w)
+
+    assert len(townships) == 8 and len(base) == 79
+    assert needs([county])
+    assert needs(townships)
+    assert all(needs([*(t for t in townships if t != left), park]) for left in townships)
+    assert needs(base)
+    assert not needs([sicheng])
