@@ -1,10 +1,14 @@
-"""`qianshao run`: migrate, load the demo on an empty database, start web server and worker."""
+"""`qianshao run`: migrate, load the demo on an empty database, start the web server and the
+worker, and keep both up: a child that dies without a shutdown having been asked for is
+logged and restarted after a backoff; SIGTERM or SIGINT stops both and exits."""
 
+import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management import call_command
@@ -12,6 +16,13 @@ from django.core.management.base import BaseCommand
 
 from qianshao import demo
 from qianshao.grid.models import Cell
+
+log = logging.getLogger("qianshao.run")
+
+FIRST_DELAY = 1.0  # seconds before the first restart of a child that died
+MAX_DELAY = 60.0  # the delay doubles up to this
+STEADY = 60.0  # a child up this long is healthy again: its next restart waits FIRST_DELAY
+STOP_WAIT = 15.0  # seconds the children get to stop before they are killed
 
 
 class Command(BaseCommand):
@@ -39,32 +50,15 @@ class Command(BaseCommand):
             self.stdout.write("empty database: creating the demo county 凌云县 …")
             demo.build()
             loaded_demo = True
-        children = self._start(host, port, web_workers)
+        supervisor = Supervisor(
+            [
+                Child("web", gunicorn_argv(host, port, web_workers)),
+                Child("worker", [sys.executable, "-m", "qianshao", "run_huey"]),
+            ]
+        )
+        supervisor.start()
         self._banner(host, port, loaded_demo or not no_demo)
-        sys.exit(self._supervise(children))
-
-    def _start(self, host, port, workers):
-        python = sys.executable
-        web = [
-            python,
-            "-m",
-            "gunicorn",
-            "qianshao.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            "4",
-            "--worker-class",
-            "gthread",
-            "--access-logfile",
-            "-",
-            "--timeout",
-            "60",
-        ]
-        worker = [python, "-m", "qianshao", "run_huey"]
-        return {"web": subprocess.Popen(web), "worker": subprocess.Popen(worker)}
+        sys.exit(supervisor.run())
 
     def _banner(self, host, port, demo_logins):
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
@@ -82,28 +76,112 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines) + "\n")
         self.stdout.flush()
 
-    def _supervise(self, children) -> int:
-        stopping = False
 
-        def stop(signum, frame):
-            nonlocal stopping
-            stopping = True
+def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
+    """The web server's command line. Its control socket is this instance's own, in the
+    data dir (gunicorn's default, in the home directory, is shared by every instance)."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "qianshao.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "4",
+        "--worker-class",
+        "gthread",
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+        "--control-socket",
+        str(settings.DATA_DIR / "gunicorn.ctl"),
+    ]
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        code = 0
-        while not stopping:
-            for name, child in children.items():
-                if child.poll() is not None:
-                    self.stderr.write(f"{name} exited with {child.returncode}; stopping")
-                    code, stopping = child.returncode or 1, True
-            time.sleep(0.5)
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children.values():
+
+@dataclass
+class Child:
+    """One supervised process: its command line, the running process, and when to restart
+    it after it died (``delay`` doubles with each quick death)."""
+
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    started: float = 0.0
+    delay: float = FIRST_DELAY
+    restart_at: float | None = field(default=None)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.argv)
+        self.started, self.restart_at = time.monotonic(), None
+        log.info("%s started (pid %s)", self.name, self.process.pid)
+
+    def due(self, now: float) -> bool:
+        """Dead, and its restart's time has come."""
+        return self.process is None and self.restart_at is not None and now >= self.restart_at
+
+    def died(self, now: float) -> None:
+        """Log the death and schedule the restart."""
+        up = now - self.started
+        if up >= STEADY:
+            self.delay = FIRST_DELAY
+        log.warning(
+            "%s (pid %s) exited with %s after %.0f s; restarting in %.0f s",
+            self.name,
+            self.process.pid,
+            self.process.returncode,
+            up,
+            self.delay,
+        )
+        self.process, self.restart_at = None, now + self.delay
+        self.delay = min(self.delay * 2, MAX_DELAY)
+
+
+class Supervisor:
+    """Keeps its children running until SIGTERM or SIGINT, then stops them all."""
+
+    def __init__(self, children: list[Child]):
+        self.children = children
+        self.stopping = False
+
+    def start(self) -> None:
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        for child in self.children:
+            child.start()
+
+    def _stop(self, signum, frame) -> None:
+        if not self.stopping:
+            log.info("%s received: stopping", signal.Signals(signum).name)
+        self.stopping = True
+
+    def run(self) -> int:
+        while not self.stopping:
+            self.tick(time.monotonic())
+            time.sleep(0.2)
+        self.stop()
+        return 0
+
+    def tick(self, now: float) -> None:
+        for child in self.children:
+            if self.stopping:
+                return
+            if child.process is not None and child.process.poll() is not None:
+                child.died(now)
+            elif child.due(now):
+                child.start()
+
+    def stop(self) -> None:
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_WAIT
+        for process in running:
             try:
-                child.wait(timeout=15)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
-        return code
+                process.kill()
+                process.wait()

@@ -1,0 +1,201 @@
+"""`qianshao run` as a real process: a worker killed is logged and restarted while the web
+server keeps answering; SIGTERM stops the supervisor and both children; gunicorn's control
+socket is this instance's own, in the data dir."""
+
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from http.client import HTTPConnection
+from pathlib import Path
+
+import pytest
+
+from qianshao.web.management.commands.run import Child, Supervisor
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def healthz(port: int) -> int:
+    http = HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        http.request("GET", "/healthz")
+        return http.getresponse().status
+    finally:
+        http.close()
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+class Run:
+    """`qianshao run --no-demo` in ``tmp_path``: its own data dir, home and runtime dir."""
+
+    def __init__(self, tmp_path: Path):
+        self.data, self.home, self.xdg = (tmp_path / n for n in ("data", "home", "xdg"))
+        for path in (self.home, self.xdg):
+            path.mkdir()
+        self.port, self.log = free_port(), tmp_path / "run.log"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("QIANSHAO_")}
+        env.pop("DATABASE_URL", None)
+        env |= {
+            "QIANSHAO_DATA_DIR": str(self.data),
+            "HOME": str(self.home),
+            "XDG_RUNTIME_DIR": str(self.xdg),
+            "PYTHONUNBUFFERED": "1",
+        }
+        argv = [sys.executable, "-m", "qianshao", "run", "--no-demo", "--web-workers", "1"]
+        with open(self.log, "wb") as sink:
+            self.process = subprocess.Popen(
+                [*argv, "--port", str(self.port)],
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match:
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            found = re.search(pattern, self.text())
+            if found:
+                return found
+            assert self.process.poll() is None, self.text()
+            time.sleep(0.1)
+        raise AssertionError(f"no {pattern!r} in:\n{self.text()}")
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            assert self.process.poll() is None, self.text()
+            try:
+                if healthz(self.port) == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"/healthz never answered:\n{self.text()}")
+
+    def children(self) -> dict[str, int]:
+        """The supervisor's live children by what they run: web (gunicorn), worker (huey)."""
+        pid = self.process.pid
+        found = {}
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+            if alive(int(child)):
+                found["web" if b"gunicorn" in argv else "worker"] = int(child)
+        return found
+
+    def wait_for_children(self, timeout: float = 10, **not_these: int) -> dict[str, int]:
+        """Both children, once neither is one of ``not_these`` (name=old pid)."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            assert self.process.poll() is None, self.text()
+            found = self.children()
+            if len(found) == 2 and all(found[k] != v for k, v in not_these.items()):
+                return found
+            time.sleep(0.1)
+        raise AssertionError(f"children {self.children()} after {timeout} s:\n{self.text()}")
+
+    def kill_all(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+@pytest.fixture
+def run(tmp_path):
+    started = Run(tmp_path)
+    yield started
+    started.kill_all()
+
+
+class Watch(threading.Thread):
+    """Asks /healthz every 50 ms until stopped; keeps what was not a 200."""
+
+    def __init__(self, port: int):
+        super().__init__(daemon=True)
+        self.port, self.done, self.asked, self.failures = port, threading.Event(), 0, []
+
+    def run(self):
+        while not self.done.is_set():
+            try:
+                status = healthz(self.port)
+                if status != 200:
+                    self.failures.append(status)
+            except OSError as exc:
+                self.failures.append(repr(exc))
+            self.asked += 1
+            time.sleep(0.05)
+
+
+def test_a_killed_worker_is_restarted_while_the_web_server_answers_and_sigterm_stops_all(run):
+    run.wait_ready()
+    first = run.wait_for_children()
+    web, worker = first["web"], first["worker"]
+    watch = Watch(run.port)
+    watch.start()
+
+    os.kill(worker, signal.SIGKILL)
+    restarted = run.wait_for_children(worker=worker)["worker"]
+    time.sleep(0.5)
+    watch.done.set()
+    watch.join()
+
+    assert watch.asked > 10 and watch.failures == []
+    assert run.children() == {"web": web, "worker": restarted}
+    run.wait_for(rf"worker \(pid {worker}\) exited with -9 after \d+ s; restarting in 1 s")
+    run.wait_for(rf"worker started \(pid {restarted}\)")
+
+    run.process.send_signal(signal.SIGTERM)
+    assert run.process.wait(timeout=20) == 0
+    assert not alive(web) and not alive(restarted)
+
+
+def test_the_control_socket_is_in_the_data_dir(run):
+    run.wait_ready()
+    control = run.data / "gunicorn.ctl"
+    assert stat.S_ISSOCK(control.stat().st_mode)
+    assert stat.S_IMODE(control.stat().st_mode) == 0o600
+    assert not (run.home / ".gunicorn").exists()
+    assert list(run.xdg.iterdir()) == []
+
+
+def test_a_child_crashing_in_a_loop_waits_longer_each_time_and_never_stops_the_other():
+    crasher = Child("crasher", [sys.executable, "-c", "raise SystemExit(3)"])
+    steady = Child("steady", [sys.executable, "-c", "import time; time.sleep(30)"])
+    supervisor = Supervisor([crasher, steady])
+    crasher.start(), steady.start()
+    try:
+        waits = []
+        for _ in range(8):
+            crasher.process.wait()
+            now = time.monotonic()
+            supervisor.tick(now)
+            waits.append(crasher.restart_at - now)
+            supervisor.tick(crasher.restart_at)  # its time has come: started again
+        assert waits == pytest.approx([1, 2, 4, 8, 16, 32, 60, 60])
+        assert steady.process.poll() is None and steady.delay == 1
+
+        crasher.process.wait()
+        supervisor.tick(crasher.started + 61)  # it had stayed up a minute: healthy again
+        assert crasher.restart_at - (crasher.started + 61) == pytest.approx(1)
+    finally:
+        steady.process.kill()
+        steady.process.wait()
