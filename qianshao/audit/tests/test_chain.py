@@ -300,6 +300,15 @@ class TestAppendOnly:
             AuditRecord.objects.filter(seq__gt=3)._raw_delete(connection.alias)
         assert AuditRecord.objects.count() == count
 
+    def test_the_admin_offers_no_delete(self, chain_with_an_ended_term, cast, client_for):
+        admin = client_for(cast.users["admin"])
+        seq, count = chain_with_an_ended_term.seq, AuditRecord.objects.count()
+        page = admin.get("/admin/audit/auditrecord/")
+        assert page.status_code == 200 and b"delete_selected" not in page.content
+        response = admin.post(f"/admin/audit/auditrecord/{seq}/delete/", {"post": "yes"})
+        assert response.status_code == 403
+        assert AuditRecord.objects.count() == count
+
     def test_the_database_refuses_truncate(self, chain_with_an_ended_term):
         if connection.vendor != "postgresql":
             pytest.skip("SQLite has no TRUNCATE")
