@@ -2,7 +2,10 @@
 
 from django.db import OperationalError
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, django_auth
 
 from qianshao.accounts import tokens
@@ -12,6 +15,7 @@ from qianshao.disasters.api import zero_router
 from qianshao.grid.api import router as grid_router
 from qianshao.hazards.api import router as hazards_router
 from qianshao.intake.idempotent import IntakeConflict
+from qianshao.lib.body import BoundedParser
 from qianshao.lib.busy import api_busy
 from qianshao.lib.errors import ActionError
 from qianshao.lib.schemas import Error, ValidationErrors
@@ -73,6 +77,7 @@ api = QianshaoAPI(
     "之后以 `Authorization: Bearer <token>` 调用；浏览器中也可使用登录会话。",
     auth=[BearerToken(), django_auth],
     urls_namespace="api",
+    parser=BoundedParser(),  # JSON bodies nested at most lib.body.MAX_DEPTH deep
 )
 api.add_router("/auth", auth_router)
 api.add_router("/", grid_router)
@@ -87,6 +92,22 @@ api.add_router("/disasters", disasters_router)
 @api.exception_handler(ActionError)
 def action_error(request, exc: ActionError):
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """django-ninja's own 400 for a body it could not parse carries our reason as its cause:
+    show that (it names the field); any other HttpError as django-ninja would."""
+    if isinstance(exc.__cause__, ActionError):
+        return action_error(request, exc.__cause__)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_form(request, exc: MultiPartParserError):
+    """A multipart body that breaks off or contradicts its own headers."""
+    detail = {"detail": _("无法解析 multipart/form-data 请求体"), "field": "body"}
+    return api.create_response(request, detail, status=400)
 
 
 @api.exception_handler(IntakeConflict)

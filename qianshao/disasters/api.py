@@ -3,7 +3,6 @@ by cell and day or period, disaster reports (初报 with photos, 续报, 核报)
 rolled up the grid, and relief applications. Everything through scope (disasters.access,
 grid.access) and the actions."""
 
-import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -12,7 +11,7 @@ from uuid import UUID
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import BeforeValidator
 
@@ -33,19 +32,28 @@ from qianshao.disasters.models import (
 from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
 from qianshao.hazards.api import body_doc, inline_schema, read_body
-from qianshao.hazards.api_schemas import HazardPhotoIn, LocalDatetime
+from qianshao.hazards.api_schemas import HazardPhotoIn
 from qianshao.intake.idempotent import submit
 from qianshao.lib import photos
+from qianshao.lib.body import BadBody, TooDeep, loads
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
-from qianshao.lib.schemas import JPEG_ANSWER, Error, OutSchema, StrictSchema
+from qianshao.lib.schemas import (
+    JPEG_ANSWER,
+    Error,
+    LocalDate,
+    LocalDatetime,
+    OutSchema,
+    Pagination,
+    StrictSchema,
+)
 
 zero_router = Router(tags=["zero-reports"])
 router = Router(tags=["disasters"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
 MAX_DAYS = 92
-From = Annotated[date | None, Query(alias="from", description="first day")]
-To = Annotated[date | None, Query(alias="to", description="last day")]
+From = Annotated[LocalDate | None, Query(alias="from", description="first day")]
+To = Annotated[LocalDate | None, Query(alias="to", description="last day")]
 
 
 class NotFound(ActionError):
@@ -58,7 +66,7 @@ class NotFound(ActionError):
 class ZeroReportIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the phone; a resend returns the first")
     cell: str = Field(..., min_length=1, max_length=20, description="the reporting cell's code")
-    day: date | None = Field(None, description="the reporting day; today when omitted")
+    day: LocalDate | None = Field(None, description="the reporting day; today when omitted")
     kind: ZeroKind = ZeroKind.NONE
     disaster: str | None = Field(None, max_length=24, description="with kind disaster: its number")
 
@@ -136,8 +144,10 @@ def _json_part(value):
     encoding of an object property): decode it; anything else is validated as given."""
     if isinstance(value, str):
         try:
-            return json.loads(value)
-        except ValueError:
+            return loads(value, "figures")
+        except TooDeep:
+            raise
+        except BadBody:
             return value
     return value
 
@@ -325,11 +335,11 @@ def file_zero_report(request, payload: ZeroReportIn):
 
 
 @zero_router.get("", response={200: list[ZeroReportOut], 400: Error, 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_zero_reports(
     request,
     cell: str | None = None,
-    day: date | None = None,
+    day: LocalDate | None = None,
     first: From = None,
     last: To = None,
 ):
@@ -360,7 +370,7 @@ def correct_zero_report(request, report_id: int, payload: CorrectIn):
 def completeness(
     request,
     cell: str | None = None,
-    day: date | None = None,
+    day: LocalDate | None = None,
     first: From = None,
     last: To = None,
 ):
@@ -414,7 +424,7 @@ def report_disaster(request):
 
 
 @router.get("", response={200: list[DisasterOut], 400: Error, 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_disasters(
     request,
     cell: str | None = None,

@@ -6,7 +6,7 @@ from uuid import UUID
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from ninja import Field, Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qianshao.grid import actions
@@ -24,7 +24,7 @@ from qianshao.grid.models import Department, Duty, Role
 from qianshao.grid.stats import subtree_counts
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
-from qianshao.lib.schemas import Error, OutSchema, StrictSchema
+from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
 
 router = Router(tags=["grid"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
@@ -132,12 +132,12 @@ class AssignIn(StrictSchema):
     duties: list[Duty] = []
     department: str | None = None
     title: str = Field("", max_length=64)
-    start: date | None = None
-    end: date | None = None
+    start: LocalDate | None = None
+    end: LocalDate | None = None
 
 
 class EndTermIn(StrictSchema):
-    end: date | None = None
+    end: LocalDate | None = None
     reason: str = Field("", max_length=500)
 
 
@@ -146,7 +146,7 @@ class MoveIn(StrictSchema):
 
 
 @router.get("/cells", response={200: list[CellOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_cells(request, parent: str | None = None, q: str | None = None):
     """Children of ``parent`` (or the top cells you see); ``q`` searches names and codes."""
     cells = visible_cells(request.user).select_related("parent")
@@ -181,7 +181,7 @@ def move_cell(request, code: str, payload: MoveIn):
 
 
 @router.get("/people", response={200: list[PersonOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_people(request, cell: str | None = None, q: str | None = None):
     """People with a role in your scope; ``cell`` narrows to one cell, ``q`` to a name or phone."""
     people = visible_people(request.user)
@@ -200,7 +200,7 @@ def get_person(request, person_id: int):
 
 
 @router.get("/assignments", response={200: list[AssignmentOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_assignments(
     request, cell: str | None = None, role: Role | None = None, active: bool = True
 ):

@@ -20,7 +20,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.errors import HttpError, ValidationError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from qianshao.grid import tree
@@ -52,9 +52,10 @@ from qianshao.hazards.permissions import allowed_steps, task_q
 from qianshao.hazards.views import child_summaries, filtered
 from qianshao.hazards.views_detail import timeline
 from qianshao.intake.idempotent import submit
+from qianshao.lib.body import loads
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
-from qianshao.lib.schemas import JPEG_ANSWER, Error, StrictSchema
+from qianshao.lib.schemas import JPEG_ANSWER, Error, Pagination, StrictSchema
 
 router = Router(tags=["hazards"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
@@ -96,12 +97,7 @@ def _read_json(request):
         raw = request.body
     except RequestDataTooBig:
         raise _too_big() from None
-    if not raw:
-        return {}
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise HttpError(400, "Cannot parse request body") from None
+    return loads(raw) if raw else {}
 
 
 def _read_form(request, *, takes_photos: bool):
@@ -250,7 +246,7 @@ def report_hazard(request):
 
 
 @router.get("", response={200: list[HazardOut], 400: Error, 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_hazards(
     request,
     status: StatusFilter | None = None,
@@ -298,7 +294,7 @@ def hazard_counts(request, cell: str | None = None):
 
 
 @router.get("/supervisions", response={200: list[SupervisionOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_supervisions(
     request,
     answered: bool | None = None,

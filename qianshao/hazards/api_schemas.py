@@ -3,27 +3,17 @@
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
 from uuid import UUID
 
 from django.utils import timezone
 from ninja import Field
-from pydantic import AfterValidator
 
 from qianshao.hazards.models import Grade, Step
 from qianshao.hazards.models import Status as HazardStatus
 from qianshao.hazards.photos import MAX_PHOTOS
-from qianshao.lib.schemas import OutSchema, StrictSchema
+from qianshao.lib.schemas import LocalDatetime, OutSchema, StrictSchema
 
 # --- input ------------------------------------------------------------------------------
-
-
-def _aware(value: datetime) -> datetime:
-    """A time without an offset is the platform's local time (as a phone would mean it)."""
-    return timezone.make_aware(value) if timezone.is_naive(value) else value
-
-
-LocalDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
 class HazardPhotoIn(StrictSchema):

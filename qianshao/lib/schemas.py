@@ -1,11 +1,79 @@
-from ninja import Schema
-from pydantic import ConfigDict
+"""The API's shared schema pieces: strict input, declared output, the error answers, and
+the input types every endpoint uses (bounded dates, storable text, bounded pagination)."""
+
+from datetime import date, datetime
+from typing import Annotated
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Schema
+from ninja.conf import settings as ninja_settings
+from ninja.pagination import LimitOffsetPagination
+from pydantic import AfterValidator, ConfigDict, field_validator
+
+from qianshao.lib.text import unstorable
+
+# Dates people may mean: anything outside is a typing slip (and the far ends overflow when
+# converted between time zones).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def _in_range(value: date) -> None:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(_("日期须在 %(a)s 年至 %(b)s 年之间") % {"a": FIRST_YEAR, "b": LAST_YEAR})
+
+
+def _local_datetime(value: datetime) -> datetime:
+    """Within the years above; without an offset, the platform's local time (as a phone
+    would mean it)."""
+    _in_range(value)
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+def _bounded_date(value: date) -> date:
+    _in_range(value)
+    return value
+
+
+LocalDatetime = Annotated[datetime, AfterValidator(_local_datetime)]
+LocalDate = Annotated[date, AfterValidator(_bounded_date)]
+
+
+def _storable(value):
+    """Text that can be stored: no NUL (PostgreSQL refuses it), no lone surrogate (UTF-8
+    cannot encode it); lists of text item by item. Nested schemas check their own fields."""
+    if isinstance(value, str):
+        if unstorable(value):
+            raise ValueError(_("含有不能保存的字符（空字符或无效的 Unicode 字符）"))
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _storable(item)
+    return value
 
 
 class StrictSchema(Schema):
-    """Input schemas refuse fields they do not know (422 naming the field)."""
+    """Input schemas refuse fields they do not know, and text that cannot be stored (422
+    naming the field)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _only_storable_text(cls, value):
+        return _storable(value)
+
+
+MAX_LIMIT = ninja_settings.PAGINATION_MAX_LIMIT  # NINJA_PAGINATION_MAX_LIMIT in settings
+MAX_OFFSET = 10**9
+
+
+class Pagination(LimitOffsetPagination):
+    """Every list's ``limit`` and ``offset``, bounded (an offset past a 64-bit integer
+    would reach the database)."""
+
+    class Input(Schema):
+        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
+        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class OutSchema(Schema):

@@ -18,3 +18,12 @@ def clean_text(value: str, field: str, *, limit: int, required: bool = True) -> 
     if len(text) > limit:
         raise ActionError(_("不能超过 %(n)s 个字") % {"n": limit}, field)
     return text
+
+
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def unstorable(value: str) -> bool:
+    """Whether ``value`` holds a character no database column can keep: NUL, which
+    PostgreSQL refuses, or a lone surrogate, which UTF-8 cannot encode."""
+    return _UNSTORABLE.search(value) is not None

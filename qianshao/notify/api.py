@@ -1,9 +1,9 @@
 from datetime import datetime
 
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from qianshao.lib.schemas import Error, OutSchema
+from qianshao.lib.schemas import Error, OutSchema, Pagination
 from qianshao.notify.access import access_inbox_item, visible_inbox
 from qianshao.notify.actions import mark_read
 
@@ -20,7 +20,7 @@ class InboxItemOut(OutSchema):
 
 
 @router.get("", response=list[InboxItemOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_inbox(request, unread: bool = False):
     """Your in-app messages, newest first."""
     items = visible_inbox(request.user)

@@ -4,13 +4,13 @@ and who has not answered; my deliveries and 叫应. Every warning comes through 
 
 from django.utils.translation import gettext as _
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
-from qianshao.lib.schemas import Error
+from qianshao.lib.schemas import Error, Pagination
 from qianshao.warnings import actions, board
 from qianshao.warnings.access import (
     access_my_delivery,
@@ -70,7 +70,7 @@ def detail(user, warning_id: int):
 
 
 @router.get("", response={200: list[WarningOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_warnings(
     request,
     status: Status | None = None,
@@ -119,7 +119,7 @@ def draft_warning(request, payload: WarningIn):
 
 
 @router.get("/deliveries", response={200: list[DeliveryOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_my_deliveries(request, waiting: bool | None = None, warning: int | None = None):
     """Warnings sent to you, the latest first (``waiting`` for the unanswered ones,
     ``warning`` for one warning's)."""
@@ -236,7 +236,7 @@ def warning_board(request, warning_id: int, cell: str | None = None):
 
 
 @router.get("/{int:warning_id}/unanswered", response={200: list[DeliveryOut], 404: Error})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def warning_unanswered(request, warning_id: int, cell: str | None = None):
     """Who has not answered yet, with their phone numbers, the longest late first."""
     user = request.user

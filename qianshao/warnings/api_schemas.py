@@ -5,8 +5,7 @@ from uuid import UUID
 
 from ninja import Field
 
-from qianshao.hazards.api_schemas import LocalDatetime
-from qianshao.lib.schemas import OutSchema, StrictSchema
+from qianshao.lib.schemas import LocalDatetime, OutSchema, StrictSchema
 from qianshao.warnings.models import Answer, Level
 
 # --- input ------------------------------------------------------------------------------
