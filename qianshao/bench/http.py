@@ -315,6 +315,8 @@ def _start_server(port: int, log: Path) -> subprocess.Popen:
         "gthread",
         "--timeout",
         "60",
+        "--control-socket",  # this instance's own, not the one in the home directory
+        str(settings.DATA_DIR / "bench-gunicorn.ctl"),
     ]
     with open(log, "wb") as sink:
         return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)

@@ -26,7 +26,6 @@ from qianshao.grid.models import (
     Person,
     Role,
     RoleAssignment,
-    RosterImport,
 )
 from qianshao.grid.permissions import can_manage, can_place_under
 from qianshao.grid.signals import cell_moved
@@ -382,92 +381,6 @@ def find_or_create_person(actor, *, name: str, phone: str, cell: Cell) -> Person
     if person.name != name.strip():
         raise Conflict(_("手机号 %(phone)s 已登记在另一人名下") % {"phone": phone}, "phone")
     return person
-
-
-def import_roster(actor, rows, *, source: str, digest: str = "") -> RosterImport:
-    """Appoint every row of a parsed roster, all or nothing.
-
-    Each row goes through ``find_or_create_person`` and ``assign_role`` (so each appointment
-    is audited as usual); every row's problem is collected, and if there is any, the whole
-    import is rolled back and ``ImportFailed`` lists them. Appointees are not messaged.
-    Side effects: the appointments' audit records and one for the import.
-    """
-    from qianshao.grid.importers.divisions import ImportFailed, RowError
-
-    column_of = {
-        "cell": "网格编码",
-        "name": "姓名",
-        "phone": "手机号",
-        "role": "角色",
-        "duties": "兼任职责",
-        "department": "部门编码",
-        "end": "任期结束",
-        "title": "职务",
-        "person": "手机号",
-    }
-    errors, created_people, assignments = [], 0, 0
-    with transaction.atomic():
-        cells = {c.code: c for c in Cell.objects.filter(code__in={r.cell_code for r in rows})}
-        for row in rows:
-            try:
-                cell = cells.get(row.cell_code)
-                if cell is None or not can_manage(actor, cell):
-                    raise NotAllowed(
-                        _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code},
-                        "cell",
-                    )
-                department = None
-                if row.department_code:
-                    department = Department.objects.filter(
-                        cell=cell, code=row.department_code
-                    ).first()
-                    if department is None:
-                        raise ActionError(
-                            _("该网格没有编码为 %(c)s 的部门") % {"c": row.department_code},
-                            "department",
-                        )
-                existed = Person.objects.filter(phone=row.phone).exists()
-                person = find_or_create_person(actor, name=row.name, phone=row.phone, cell=cell)
-                created_people += not existed
-                assign_role(
-                    actor,
-                    person=person,
-                    cell=cell,
-                    role=row.role,
-                    duties=row.duties,
-                    department=department,
-                    title=row.title,
-                    start=row.start,
-                    end=row.end,
-                    notify=False,
-                )
-                assignments += 1
-            except ActionError as exc:
-                errors.append(RowError(source, row.line, column_of.get(exc.field, ""), exc.message))
-        if errors:
-            transaction.set_rollback(True)
-        else:
-            record = RosterImport.objects.create(
-                user=actor,
-                filename=source[:200],
-                digest=digest,
-                people=created_people,
-                assignments=assignments,
-            )
-            audit(
-                actor=actor,
-                action="grid.import_roster",
-                obj=record,
-                after={
-                    "file": source,
-                    "sha256": digest,
-                    "people": created_people,
-                    "assignments": assignments,
-                },
-            )
-    if errors:
-        raise ImportFailed(errors)
-    return record
 
 
 def create_department(

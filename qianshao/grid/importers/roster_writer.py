@@ -92,7 +92,7 @@ def check_rows(actor, rows: list[RosterRow], source: str) -> list[RowError]:
 
 
 def _check_row(actor, row: RosterRow, grid: _Grid) -> None:
-    """Raise what ``actions.import_roster`` would raise for ``row``, in the same order."""
+    """Raise what appointing ``row`` through the grid actions would raise, in the same order."""
     cell = grid.cells.get(row.cell_code)
     if cell is None or not can_manage(actor, cell):
         raise NotAllowed(

@@ -14,8 +14,8 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from qianshao.grid import demo
-from qianshao.grid.actions import import_roster
 from qianshao.grid.importers.roster import parse_roster, template_xlsx
+from qianshao.grid.importers.roster_writer import import_rows as import_roster
 from qianshao.grid.models import Cell, CellKind, Department, Duty, Role, RoleAssignment
 
 VILLAGE_KINDS = (CellKind.VILLAGE, CellKind.COMMUNITY)
