@@ -330,6 +330,8 @@ class ImportJob(models.Model):
         RosterImport, models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # moved on at every batch: a running job whose worker died stops moving (roster_jobs.sweep)
+    heartbeat_at = models.DateTimeField(_("最近进展"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     class Meta:

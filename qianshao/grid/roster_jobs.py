@@ -10,6 +10,7 @@ is deleted when the job ends, whatever the outcome.
 import dataclasses
 import hashlib
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,8 @@ from qianshao.lib.errors import NotAllowed
 log = logging.getLogger(__name__)
 
 ERRORS_KEPT = 200
+# A running job that has not moved for this long lost its worker (killed, restarted).
+STALLED_AFTER = timedelta(minutes=10)
 
 
 def may_import(user) -> bool:
@@ -55,7 +58,7 @@ def start(user, upload) -> ImportJob:
 def run(job_id: int) -> None:
     """Run a queued job to its end; a job already taken (a task delivered twice) is left."""
     taken = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING
+        status=ImportJob.Status.RUNNING, heartbeat_at=timezone.now()
     )
     if not taken:
         return
@@ -83,7 +86,7 @@ def _run(job: ImportJob) -> None:
         return
 
     def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=done, heartbeat_at=timezone.now())
 
     try:
         record = write_rows(job.user, rows, source=job.filename, digest=digest, progress=progress)
@@ -93,6 +96,24 @@ def _run(job: ImportJob) -> None:
     ImportJob.objects.filter(pk=job.pk).update(
         status=ImportJob.Status.DONE, result=record, finished_at=timezone.now()
     )
+
+
+def sweep_stalled() -> int:
+    """End every running job whose worker died: failed, saying how many rows were written
+    (each batch is its own transaction, so those rows stand). Returns how many."""
+    stalled = ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALLED_AFTER
+    )
+    ended = 0
+    for job in stalled:
+        message = _(
+            "导入中断（后台任务进程停止）：已写入前 %(done)s 行，其余未写入。"
+            "请从第 %(next)s 行起另存为新文件再上传。"
+        ) % {"done": job.rows_done, "next": job.rows_done + 1}
+        _fail(job, [RowError(job.filename, 0, "", message)])
+        job.upload.delete(save=False)
+        ended += 1
+    return ended
 
 
 def _fail(job: ImportJob, errors: list[RowError]) -> None:

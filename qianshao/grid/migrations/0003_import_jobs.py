@@ -51,6 +51,10 @@ class Migration(migrations.Migration):
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="上传时间")),
                 (
+                    "heartbeat_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="最近进展"),
+                ),
+                (
                     "finished_at",
                     models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
                 ),

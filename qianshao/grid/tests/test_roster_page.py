@@ -218,3 +218,29 @@ def test_the_csv_template_filled_in_imports_cleanly(cast, client_for):
 
     assert 'data-testid="roster-ok"' in page
     assert RosterImport.objects.get().assignments == len(GOOD)
+
+
+def test_a_job_whose_worker_died_is_ended_saying_how_far_it_got(cast, client_for, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    client = client_for(cast.users["township"])
+    upload(client, "名册.csv", csv_bytes([GOOD]))
+    job = ImportJob.objects.get()
+    # the worker took it, wrote 120 rows, then was killed: nothing moves any more
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.RUNNING, rows_done=120, heartbeat_at=timezone.now()
+    )
+    time_machine.shift(timedelta(minutes=9))
+    tasks.sweep_stalled_roster_jobs.call_local()
+    assert ImportJob.objects.get().status == ImportJob.Status.RUNNING
+    time_machine.shift(timedelta(minutes=2))
+    tasks.sweep_stalled_roster_jobs.call_local()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.finished_at is not None
+    assert "已写入前 120 行" in job.errors[0]["reason"]
+    page = client.get(f"/grid/roster/jobs/{job.pk}/").content.decode()
+    assert "第 121 行起" in page
