@@ -2,6 +2,12 @@
 import htmx from "htmx.org";
 
 window.htmx = htmx;
+// The Content-Security-Policy allows no inline script or style (docs/adr/0016): htmx must not
+// evaluate attributes (hx-on, js: values, trigger filters), run scripts that a response
+// brings, or insert its indicator <style> (the indicator rules are in app.css).
+htmx.config.allowEval = false;
+htmx.config.allowScriptTags = false;
+htmx.config.includeIndicatorStyles = false;
 
 // Django's CSRF token travels with every htmx request.
 document.addEventListener("htmx:configRequest", (event) => {
@@ -23,6 +29,14 @@ document.addEventListener("click", (event) => {
   }
   toggle.setAttribute("aria-expanded", String(!box.hidden));
   toggle.textContent = box.hidden ? "＋" : "－";
+});
+
+// Links that go back a page (error pages) when there is one to go back to.
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-back]") && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
 });
 
 // Buttons that print the page (grid card).

@@ -20,4 +20,12 @@ export function drawMap(element, geojsonOptions, fit = { padding: [8, 8] }) {
   return map;
 }
 
+// A tooltip's content as text: Leaflet treats a string as HTML, and names come from users
+// and imported files.
+export function textTip(text) {
+  const span = document.createElement("span");
+  span.textContent = text;
+  return span;
+}
+
 export { L };

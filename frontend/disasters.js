@@ -1,6 +1,6 @@
 // The zero report board: child cells coloured by reported, late, missing or pending (a reporting
 // cell) or by the share reported (a larger one), redrawn as htmx brings the fresh board.
-import { drawMap } from "./basemap.js";
+import { drawMap, textTip } from "./basemap.js";
 
 const STATUS = { on_time: "#1a7f37", late: "#d29922", missing: "#b3261e", pending: "#8b949e" };
 
@@ -19,7 +19,7 @@ function draw(element) {
     style: (feature) => ({ color: "#fff", weight: 1.5, fillColor: colour(feature.properties), fillOpacity: 0.75 }),
     onEachFeature: (feature, shape) => {
       const p = feature.properties;
-      shape.bindTooltip(`${p.name}：未报 ${p.missing}`, { sticky: true });
+      shape.bindTooltip(textTip(`${p.name}：未报 ${p.missing}`), { sticky: true });
     },
   });
 }

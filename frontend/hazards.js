@@ -1,6 +1,6 @@
 // Hazard pages: the hazard's point on its cell's boundary, the phone's location on the
 // report form, and forms that cannot be sent twice by a double tap.
-import { drawMap, L } from "./basemap.js";
+import { drawMap, L, textTip } from "./basemap.js";
 
 function drawHazard(element) {
   drawMap(
@@ -10,7 +10,7 @@ function drawHazard(element) {
       // A drawn circle, not an image marker: no icon files to serve.
       pointToLayer: (feature, latlng) =>
         L.circleMarker(latlng, { radius: 8, color: "#fff", weight: 2, fillColor: "#b3261e", fillOpacity: 1 }),
-      onEachFeature: (feature, shape) => shape.bindTooltip(feature.properties.name),
+      onEachFeature: (feature, shape) => shape.bindTooltip(textTip(feature.properties.name)),
     },
     { padding: [12, 12], maxZoom: 15 },
   );

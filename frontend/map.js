@@ -1,5 +1,5 @@
 // Cell pages: the cell's boundary and its children's, each child a link.
-import { drawMap } from "./basemap.js";
+import { drawMap, textTip } from "./basemap.js";
 
 function draw(element) {
   drawMap(element, {
@@ -10,7 +10,7 @@ function draw(element) {
     onEachFeature: (feature, shape) => {
       const p = feature.properties;
       if (p.self) return;
-      shape.bindTooltip(p.name, { sticky: true });
+      shape.bindTooltip(textTip(p.name), { sticky: true });
       shape.on("click", () => { window.location.href = p.url; });
     },
   });

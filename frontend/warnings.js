@@ -1,6 +1,6 @@
 // The 叫应 board: target cells coloured by answer rate, redrawn each time htmx brings the
 // board's fresh partial (every few seconds while the warning is in force).
-import { drawMap } from "./basemap.js";
+import { drawMap, textTip } from "./basemap.js";
 
 function colour(rate) {
   if (rate === null || rate === undefined) return "#8b949e";
@@ -21,7 +21,8 @@ function draw(element) {
     onEachFeature: (feature, shape) => {
       const p = feature.properties;
       const rate = p.rate === null ? "—" : `${p.rate}%`;
-      shape.bindTooltip(`${p.name}：叫应率 ${rate}，未叫应 ${p.waiting}，超时 ${p.overdue}`, { sticky: true });
+      const tip = `${p.name}：叫应率 ${rate}，未叫应 ${p.waiting}，超时 ${p.overdue}`;
+      shape.bindTooltip(textTip(tip), { sticky: true });
       shape.on("click", () => {
         const url = new URL(window.location.href);
         url.searchParams.set("cell", p.code);

@@ -100,6 +100,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy on every response (docs/adr/0016)
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -220,6 +223,52 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_SECURE = env_bool("QIANSHAO_SECURE_COOKIES", BASE_URL.startswith("https://"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
+
+# Browser-side defences (docs/adr/0016). Content-Security-Policy (django-csp): scripts and
+# stylesheets from this site only, no inline script, no eval; style attributes are allowed
+# (style-src-attr), <style> elements are not. Images also from the map tile server.
+# HSTS only when cookies are secure, i.e. the site is served over HTTPS.
+
+
+def _tile_origin(url: str) -> str:
+    """The origin of a Leaflet tile URL template, '{s}.host' as '*.host' ('' when unset)."""
+    scheme, _sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0]
+    if not scheme or not host:
+        return ""
+    labels = ["*" if "{" in label else label for label in host.split(".")]
+    return f"{scheme}://{'.'.join(labels)}"
+
+
+_TILES = _tile_origin(env_str("QIANSHAO_MAP_TILE_URL"))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *([_TILES] if _TILES else [])],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# Geolocation for the phone's locate button; every other powerful feature off. (A photo
+# taken through <input type=file capture> needs no camera permission.)
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "autoplay", "bluetooth", "browsing-topics", "camera",
+        "display-capture", "encrypted-media", "gyroscope", "hid", "idle-detection",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get",
+        "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
+    ]
+} | {"geolocation": ["self"]}  # fmt: skip
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("QIANSHAO_HSTS_INCLUDE_SUBDOMAINS", False)
 
 # Cache, shared by all web processes (rate limits): the database, or Redis when configured.
 CACHE_URL = env_str("QIANSHAO_CACHE_URL")

@@ -1,10 +1,11 @@
-import json
+"""The GeoJSON of a cell's map: its boundary and its visible children's."""
 
 from qianshao.grid.access import visible_cells
 
 
-def cell_map(user, cell) -> str:
-    """GeoJSON of ``cell`` and its visible children, for the Leaflet map ('' if none)."""
+def cell_map(user, cell) -> dict | None:
+    """GeoJSON of ``cell`` and its visible children, for the Leaflet map (None if none).
+    A dict: the template hands it to the script through ``json_script``, which escapes it."""
     features = []
     for item in [cell, *visible_cells(user).children_of(cell)]:
         if item.boundary:
@@ -21,5 +22,5 @@ def cell_map(user, cell) -> str:
                 }
             )
     if not features:
-        return ""
-    return json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+        return None
+    return {"type": "FeatureCollection", "features": features}

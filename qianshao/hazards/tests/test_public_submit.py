@@ -58,7 +58,8 @@ def test_the_report_page_offers_the_townships_of_the_county_and_works_without_a_
     for code in ["450901", "450901100201", "450902"]:
         assert f'value="{code}"' not in html
     assert 'label="A县"' in html and 'name="photos"' in html and "multiple" in html
-    assert 'name="viewport"' in html and "navigator.geolocation" in html
+    # the locate button's script is the public bundle's (no inline script: docs/adr/0016)
+    assert 'name="viewport"' in html and "/static/dist/public.js" in html
 
 
 @pytest.mark.django_db
