@@ -1,8 +1,10 @@
 """A busy database is a 503 with Retry-After, never a 500, and a long roster import no longer
 makes it busy: reports sent while it runs go through between its batches.
 
-Real locks, no mocks: another SQLite connection holds the write lock (BEGIN IMMEDIATE), and
-every connection of the test waits at most a short busy timeout for it.
+Real locks, no mocks. On SQLite another connection holds the write lock (BEGIN IMMEDIATE)
+and every connection of the test waits at most a short busy timeout for it; on PostgreSQL
+another connection holds the audit chain's head row (which every action locks to append)
+and the test's connections wait at most a short ``lock_timeout``.
 """
 
 import sqlite3
@@ -11,10 +13,12 @@ import time
 import uuid
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from qianshao.audit.models import AuditHead
 from qianshao.grid import tasks
 from qianshao.grid.models import ImportJob, RoleAssignment
 from qianshao.grid.tests.test_roster import HUANG, csv_bytes, with_
@@ -26,16 +30,17 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 @pytest.fixture
 def busy_timeout(monkeypatch):
-    """Every connection opened from now on waits at most ``seconds`` for the write lock."""
-    if connection.vendor != "sqlite":
-        pytest.skip("holds SQLite's write lock")
+    """Every connection opened from now on waits at most ``seconds`` for a lock."""
 
     def set_to(seconds: float) -> None:
-        options = dict(connection.settings_dict["OPTIONS"])
-        options["init_command"] = options["init_command"].replace(
-            "busy_timeout=20000", f"busy_timeout={int(seconds * 1000)}"
-        )
-        options["timeout"] = seconds
+        options = dict(connection.settings_dict.get("OPTIONS") or {})
+        if connection.vendor == "sqlite":
+            options["init_command"] = options["init_command"].replace(
+                "busy_timeout=20000", f"busy_timeout={int(seconds * 1000)}"
+            )
+            options["timeout"] = seconds
+        else:
+            options["options"] = f"-c lock_timeout={int(seconds * 1000)}"
         monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
         connection.close()
 
@@ -44,14 +49,24 @@ def busy_timeout(monkeypatch):
 
 @contextmanager
 def write_lock_held():
-    """Another connection holds SQLite's write lock until the block ends."""
-    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
+    """Another connection holds what every write needs until the block ends."""
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        return
+    AuditHead.objects.get_or_create(pk=1)
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    with psycopg.connect(**params) as other:
+        other.execute(f"SELECT 1 FROM {AuditHead._meta.db_table} WHERE id = 1 FOR UPDATE")
         yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+        other.rollback()
 
 
 def report(**extra) -> dict:
