@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import BeforeValidator
 
-from qianshao.disasters import actions, schedule, stats
+from qianshao.disasters import actions, permissions, schedule, stats
 from qianshao.disasters.access import (
     access_disaster,
     access_photo,
@@ -36,7 +36,7 @@ from qianshao.hazards.api_schemas import HazardPhotoIn
 from qianshao.intake.idempotent import submit
 from qianshao.lib import photos
 from qianshao.lib.body import BadBody, TooDeep, loads
-from qianshao.lib.errors import ActionError
+from qianshao.lib.errors import ActionError, NotAllowed
 from qianshao.lib.photos import jpeg_response
 from qianshao.lib.schemas import (
     JPEG_ANSWER,
@@ -289,6 +289,13 @@ def _cell(user, code: str | None, field: str = "cell"):
         raise NotFound(_("您没有可查看的网格"), field) from None
 
 
+def _may_report(user, cell) -> None:
+    """403 before a report's photos are read, for someone who may not report for ``cell``
+    (the action checks again)."""
+    if not permissions.reports_for(user, cell):
+        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+
+
 def _period(day, first, last) -> tuple[date, date]:
     """The days asked for, up to today: a day to come has no report to miss."""
     today = schedule.today()
@@ -404,15 +411,17 @@ def report_disaster(request):
     """初报: a disaster in a cell, with the indicators of the basic form and photos (JSON
     with base64 photos, or multipart/form-data). Idempotent on ``client_uuid``."""
     payload, photo_files = read_body(request, DisasterIn)
-    cleaned = photos.clean_all(photo_files)
     user = request.user
+    cell = _cell(user, payload.cell)  # the refusal before the photos are looked at
+    _may_report(user, cell)
+    cleaned = photos.clean_all(photo_files)
 
     def file():
         return actions.report(
             user,
             type=payload.type,
             started_at=payload.started_at,
-            cell=_cell(user, payload.cell),
+            cell=cell,
             place=payload.place,
             figures=payload.figures.dict(),
             note=payload.note,
@@ -500,6 +509,7 @@ def get_disaster(request, number: str):
 def follow_up_disaster(request, number: str):
     """续报: the figures as they stand now (JSON or multipart, with photos)."""
     d = access_disaster(request.user, number)
+    _may_report(request.user, d.cell)  # the refusal before anything of the body is read
     payload, photo_files = read_body(request, FollowUpIn)
     cleaned = photos.clean_all(photo_files)
     user = request.user

@@ -48,7 +48,7 @@ from qianshao.hazards.api_schemas import (
     SupervisionOut,
 )
 from qianshao.hazards.models import Grade, Hazard, Source, Step
-from qianshao.hazards.permissions import allowed_steps, task_q
+from qianshao.hazards.permissions import allowed_steps, check_may_take, task_q
 from qianshao.hazards.views import child_summaries, filtered
 from qianshao.hazards.views_detail import timeline
 from qianshao.intake.idempotent import submit
@@ -214,18 +214,14 @@ def report_hazard(request):
     Idempotent on ``client_uuid``: a resend returns the first hazard with 200.
     """
     payload, photo_files = read_body(request, HazardReportIn)
-    cleaned = photos.clean_all(photo_files)  # before the transaction: re-encoding holds no lock
     user = request.user
+    cell = _reported_cell(user, payload.cell)  # the refusal before the photos are looked at
+    cleaned = photos.clean_all(photo_files)  # before the transaction: re-encoding holds no lock
 
     def file_report():
         category = Domain.objects.filter(code=payload.category).first()
         if category is None:
             raise ActionError(_("未知的隐患类别 %(c)s") % {"c": payload.category}, "category")
-        cell = None
-        if payload.cell:
-            cell = visible_cells(user).filter(code=payload.cell.strip().upper()).first()
-            if cell is None:
-                raise NotFound(_("您的辖区内没有编码为 %(c)s 的网格") % {"c": payload.cell}, "cell")
         return actions.report(
             user,
             title=payload.title,
@@ -243,6 +239,17 @@ def report_hazard(request):
 
     hazard, created = submit(payload.client_uuid, "hazards.report", user, file_report)
     return Status(201 if created else 200, detail(user, hazard.number))
+
+
+def _reported_cell(user, code: str | None):
+    """The cell named in a report, within the reporter's scope (404 naming it otherwise);
+    None when the report gives a point instead."""
+    if not code:
+        return None
+    cell = visible_cells(user).filter(code=code.strip().upper()).first()
+    if cell is None:
+        raise NotFound(_("您的辖区内没有编码为 %(c)s 的网格") % {"c": code}, "cell")
+    return cell
 
 
 @router.get("", response={200: list[HazardOut], 400: Error, 404: Error})
@@ -350,6 +357,9 @@ def take_step(request, number: str, step: StepName):
     variants). 403 when you may not take it, 409 when the hazard's state does not allow it
     (a second click included)."""
     hazard = access_hazard(request.user, number)
+    check_may_take(
+        request.user, hazard, step.value
+    )  # the refusal before anything of the body is read
     payload, photo_files = read_body(request, STEP_INPUTS[step.value])
     cleaned = photos.clean_all(photo_files)  # before the step's transaction, as for a report
     user = request.user

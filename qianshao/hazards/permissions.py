@@ -19,6 +19,7 @@ from qianshao.grid import tree
 from qianshao.grid.models import CellKind, RoleAssignment
 from qianshao.grid.permissions import MANAGING_ROLES
 from qianshao.hazards.models import TRANSITIONS, Grade, Hazard, Status, Step
+from qianshao.lib.errors import NotAllowed
 
 FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
 TRIAGE_STEPS = {Step.ACCEPT, Step.RETURN, Step.MERGE, Step.ESCALATE}
@@ -167,6 +168,16 @@ def refusal(user, hazard: Hazard, step: str) -> str | None:
             return _("核查人不能是整改人")
         return None
     return _("未知环节")
+
+
+def check_may_take(user, hazard: Hazard, step: str) -> None:
+    """403 before any input of ``step`` (photos above all) is read, when the hazard's state
+    allows the step but ``user`` may not take it. A step the state does not allow is left
+    to the action (its 409; a resend of a step taken gets its first answer)."""
+    if step in TRANSITIONS[hazard.status]:
+        reason = refusal(user, hazard, step)
+        if reason is not None:
+            raise NotAllowed(reason, "step")
 
 
 def allowed_steps(user, hazard: Hazard) -> list[str]:

@@ -25,6 +25,7 @@ from qianshao.hazards.forms import (
     SubmitForm,
 )
 from qianshao.hazards.models import Step
+from qianshao.hazards.permissions import check_may_take
 from qianshao.hazards.views_detail import Failed, hazard_page
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
@@ -107,9 +108,13 @@ def take_step(request, number, step):
     if step not in STEPS:
         raise Http404(step)
     act = STEPS[step][1]
-    form = step_form(
-        step, request.POST, request.FILES, hazard=hazard, choices=Choices(request.user, hazard)
-    )
+    choices = Choices(request.user, hazard)
+    try:
+        check_may_take(request.user, hazard, step)  # the refusal before the form and its photos
+    except ActionError as exc:
+        blank = step_form(step, hazard=hazard, choices=choices)
+        return hazard_page(request, number, Failed(step, blank, exc.message), exc.status)
+    form = step_form(step, request.POST, request.FILES, hazard=hazard, choices=choices)
     if not form.is_valid():
         return hazard_page(request, number, Failed(step, form, _("请检查填写的内容")), 400)
     data = form.cleaned_data
