@@ -43,7 +43,8 @@ def browser():
 def new_page(browser, live_server):
     """``new_page(**context_options)``: a page in a fresh browser context on the live server.
 
-    Every page fails its test on a JavaScript error or a failed request for a static asset.
+    Every page fails its test on a JavaScript error, a failed request for a static asset, or
+    anything the Content-Security-Policy refused (Chromium reports it on the console).
     """
     contexts, problems = [], []
 
@@ -53,6 +54,14 @@ def new_page(browser, live_server):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+        page.on(
+            "console",
+            lambda m: (
+                problems.append(f"refused: {m.text}")
+                if "Content Security Policy" in m.text
+                else None
+            ),
+        )
         page.on(
             "response",
             lambda r: (

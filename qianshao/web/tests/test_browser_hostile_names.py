@@ -251,19 +251,24 @@ def test_hostile_names_and_titles_never_run_as_script(world, new_page, log_in):
 
 
 @pytest.mark.browser
-def test_the_watch_catches_a_script_that_runs(world, new_page, live_server):
-    """The checks above can fail: a page that does run an injected handler is caught."""
-    page = new_page()
-    seen = watch(page)
-    page.goto("/login/")
-    page.evaluate(
-        "() => { const i = document.createElement('img');"
-        " i.setAttribute('onerror', 'window.__xss=1'); i.src = 'x';"
-        " document.body.append(i); }"
-    )
-    page.wait_for_timeout(300)
-    state = page.evaluate("() => ({xss: window.__xss ?? null, csp: window.__csp})")
-    # the policy stops the inline handler and reports it
+def test_the_watch_catches_a_script_that_runs(transactional_db, browser, live_server):
+    """The checks above can fail: a page that does run an injected handler is caught. (Its own
+    browser context: the shared page fixture would fail the test on the refusal it wants.)"""
+    context = browser.new_context(base_url=live_server.url)
+    try:
+        page = context.new_page()
+        seen = watch(page)
+        page.goto("/login/")
+        page.evaluate(
+            "() => { const i = document.createElement('img');"
+            " i.setAttribute('onerror', 'window.__xss=1'); i.src = 'x';"
+            " document.body.append(i); }"
+        )
+        page.wait_for_timeout(300)
+        state = page.evaluate("() => ({xss: window.__xss ?? null, csp: window.__csp})")
+    finally:
+        context.close()
+    # the policy stops the inline handler and reports it, as an event and on the console
     assert state["xss"] is None
     assert any("script-src" in v for v in state["csp"]), state
     assert any("Content Security Policy" in s for s in seen), seen
