@@ -170,7 +170,22 @@ def test_real_answers_of_every_operation_match_the_document(cast, conformance):
         {"username": "village", "password": PASSWORD},
         content_type="application/json",
     ).json()["token"]
-    c.call(Client(headers={"Authorization": f"Bearer {token}"}), "DELETE", "/api/v1/auth/token")
+    bearer = Client(headers={"Authorization": f"Bearer {token}"})
+    listed = c.call(bearer, "GET", "/api/v1/auth/tokens").json()
+    other = anonymous.post(
+        "/api/v1/auth/token",
+        {"username": "village", "password": PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
+    other_id = next(
+        t["id"]
+        for t in c.call(bearer, "GET", "/api/v1/auth/tokens").json()
+        if t["prefix"] == other[3:11]
+    )
+    c.call(bearer, "DELETE", f"/api/v1/auth/tokens/{other_id}")  # 204
+    c.call(bearer, "DELETE", f"/api/v1/auth/tokens/{other_id}")  # 409: revoked already
+    c.call(bearer, "DELETE", f"/api/v1/auth/tokens/{listed[0]['id'] + 1000}")  # 404
+    c.call(bearer, "DELETE", "/api/v1/auth/token")
     c.call(client_for(cast.users["village"]), "DELETE", "/api/v1/auth/token")  # a session: 400
 
     # Every operation refuses the anonymous caller.

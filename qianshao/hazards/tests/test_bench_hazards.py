@@ -27,9 +27,11 @@ def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_togethe
     plain = re.search(r"one by one with the ORM.*: ([\d.]+) s  \(([\d,]+) rows/s\)", out)
     ratio = re.search(r"ratio actions / one-by-one insert: ([\d.]+)x  \(target <= 10x\)", out)
     assert ingest and plain and ratio, out
-    took, base = number(ingest.group(1)), number(plain.group(1))
+    took = number(ingest.group(1))
     assert number(ingest.group(2)) == pytest.approx(300 / took, rel=0.02), out
-    assert number(ratio.group(1)) == pytest.approx(took / base, rel=0.05), out
+    # the rates are printed to more places than the seconds (0.10 s may be 0.095 or 0.105)
+    rates = number(plain.group(2)) / number(ingest.group(2))
+    assert number(ratio.group(1)) == pytest.approx(rates, rel=0.02), out
     for step in ["accept: 60 ", "return: 6 ", "assign: 30 ", "start: 15 "]:
         assert step in out, out
     assert "tally kept by the actions equals a recount: True" in out
