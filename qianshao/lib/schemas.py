@@ -18,7 +18,8 @@ from qianshao.lib.text import unstorable
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
-def _in_range(value: date) -> None:
+def check_date_range(value: date) -> None:
+    """ValueError (naming the years) for a date or time outside FIRST_YEAR..LAST_YEAR."""
     if not FIRST_YEAR <= value.year <= LAST_YEAR:
         raise ValueError(_("日期须在 %(a)s 年至 %(b)s 年之间") % {"a": FIRST_YEAR, "b": LAST_YEAR})
 
@@ -26,12 +27,12 @@ def _in_range(value: date) -> None:
 def _local_datetime(value: datetime) -> datetime:
     """Within the years above; without an offset, the platform's local time (as a phone
     would mean it)."""
-    _in_range(value)
+    check_date_range(value)
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 
 def _bounded_date(value: date) -> date:
-    _in_range(value)
+    check_date_range(value)
     return value
 
 

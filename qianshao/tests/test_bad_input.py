@@ -294,3 +294,20 @@ def test_a_broken_content_type_is_a_400_naming_it_on_every_write(
             if response.status_code != 400 or not names(response, "Content-Type"):
                 wrong.append(f"{method} {path}: {response.status_code} {response.content[:80]}")
     assert wrong == []
+
+
+@pytest.mark.parametrize("far", ["9999-12-31T23:59:59-10:00", "0001-01-01T00:00:00+08:00"])
+@pytest.mark.parametrize("element", ["sent", "expires"])
+def test_a_cap_alert_with_a_time_out_of_range_is_refused_naming_it(cast, far, element):
+    from qianshao.warnings.cap import cap_time
+    from qianshao.warnings.tests.access_rules_cap import alert_xml
+
+    expires = timezone.now() + timedelta(hours=6)
+    document = alert_xml(expires=expires).decode()
+    if element == "sent":
+        document = re.sub(r"<sent>[^<]+</sent>", f"<sent>{far}</sent>", document)
+    else:
+        document = document.replace(cap_time(expires), far)
+    county = bearer(cast.users["county"])
+    response = county.post("/api/v1/warnings/cap", document, content_type="application/xml")
+    assert response.status_code == 400, response.content

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.lib.errors import ActionError
+from qianshao.lib.schemas import check_date_range
 from qianshao.warnings.models import SEVERITY, Level, Status, Warning
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -259,12 +260,17 @@ def _time(el: ET.Element, name: str, *, required: bool = True) -> datetime | Non
     try:
         if not TIME_RE.match(value):
             raise ValueError(value)
-        return datetime.fromisoformat(value)
+        found = datetime.fromisoformat(value)
     except ValueError:
         raise CapError(
             _("<%(name)s> 的时间“%(value)s”格式不对，应如 2026-08-26T16:09:13+08:00")
             % {"name": name, "value": value[:40]}
         ) from None
+    try:
+        check_date_range(found)  # the far ends overflow when converted between time zones
+    except ValueError as exc:
+        raise CapError(f"<{name}> {value[:40]}: {exc}") from None
+    return found
 
 
 def _references(text: str) -> list[Reference]:
