@@ -80,3 +80,61 @@ def test_a_page_post_with_a_broken_content_type_is_a_400_naming_it(cast, client_
         "POST", f"/grid/{cast.village.code}/assign/", b"role=member", content_type=content_type
     )
     assert refused(response, "Content-Type"), (response.status_code, response.text[:300])
+
+
+FAR = ["0001-01-01T00:00", "9999-12-31T23:59", "0001-01-01", "9999-12-31"]
+
+
+@pytest.mark.parametrize("far", FAR)
+def test_a_date_far_out_in_a_page_form_or_query_is_no_500_and_writes_nothing(cast, client_for, far):
+    from qianshao.disasters.models import DisasterReport
+    from qianshao.warnings.models import Warning
+
+    county = client_for(cast.users["county"])
+    village = client_for(cast.users["village"])
+    answers = [
+        county.get(f"/disasters/board/?day={far}"),
+        county.get(f"/disasters/calendar/?day={far}"),
+        county.post(
+            "/warnings/new/",
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "type": "1",
+                "level": "yellow",
+                "headline": "暴雨",
+                "text": "暴雨",
+                "targets": [cast.village.pk],
+                "valid_from": far,
+                "valid_until": far,
+            },
+        ),
+        village.post(
+            "/disasters/new/",
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "type": "flood",
+                "started_at": far,
+                "cell": cast.village.pk,
+                "affected": "1",
+            },
+        ),
+        village.post(
+            "/m/report/",
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "title": "护栏",
+                "description": "桥头",
+                "category": "fire",
+                "cell": cast.village.code,
+                "found_at": far,
+            },
+        ),
+        county.post(
+            f"/grid/{cast.village.code}/assign/",
+            {"role": "member", "name": "张三", "phone": "13900000002", "start": far, "end": far},
+        ),
+    ]
+    assert [a.status_code for a in answers if a.status_code >= 500] == []
+    assert not Warning.objects.exists()
+    assert not DisasterReport.objects.exists()
+    assert not Hazard.objects.exists()
