@@ -42,8 +42,9 @@ def document_framework_errors(schema):
     """Document the answers django-ninja gives before an endpoint runs.
 
     401 when the operation needs authentication and has none, 403 when a write through the
-    login session lacks its CSRF token, 400 for a body that is not JSON, 422 (naming each
-    field in ``loc``) for input that does not validate.
+    login session lacks its CSRF token, 400 (naming the field) for a body that is not JSON
+    or nests too deep, a Content-Type that cannot be parsed or a NUL in a query parameter —
+    any operation —, 422 (naming each field in ``loc``) for input that does not validate.
     """
     components = schema["components"].setdefault("schemas", {})
     components.setdefault("Error", Error.model_json_schema())
@@ -63,8 +64,7 @@ def document_framework_errors(schema):
                 responses.setdefault(401, answer("Error", "Unauthorized"))
             if method != "get" and any("SessionAuth" in s for s in security):
                 responses.setdefault(403, answer("Error", "Forbidden"))
-            if "requestBody" in operation:
-                responses.setdefault(400, answer("Error", "Bad Request"))
+            responses.setdefault(400, answer("Error", "Bad Request"))  # lib.input_guard
             if "requestBody" in operation or operation.get("parameters"):
                 responses.setdefault(422, answer("ValidationErrors", "Unprocessable Entity"))
     return schema
