@@ -311,3 +311,21 @@ def test_a_cap_alert_with_a_time_out_of_range_is_refused_naming_it(cast, far, el
     county = bearer(cast.users["county"])
     response = county.post("/api/v1/warnings/cap", document, content_type="application/xml")
     assert response.status_code == 400, response.content
+
+
+def test_a_lone_surrogate_as_a_field_name_is_a_422(db):
+    response = send(Client(), "POST", "/api/v1/auth/token", '{"\\ud800": 1, "username": "a"}')
+    assert response.status_code == 422, response.content
+
+
+def test_a_nul_in_a_multipart_field_is_a_422_naming_it(cast, objects):
+    village = bearer(cast.users["village"])
+    body = {
+        "client_uuid": "1d1f4a4e-1b55-4a38-9d2e-3f0f2f4d3c11",
+        "title": "护栏\x00缺失",
+        "description": "桥头",
+        "category": "fire",
+        "cell": objects["cell"],
+    }
+    response = village.post("/api/v1/hazards", body)
+    assert response.status_code == 422 and names(response, "title"), response.content
