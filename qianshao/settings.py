@@ -188,6 +188,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("QIANSHAO_LOGIN_COOLOFF_MINUTES", 
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "qianshao.accounts.logins.lockout_key"
 AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not prolong it: else anyone could keep an account locked.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "qianshao.accounts.views.locked_out"
 AXES_VERBOSE = False
 

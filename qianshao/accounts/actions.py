@@ -69,7 +69,7 @@ def create_login(actor, person: Person, *, username: str, password: str):
         person = Person.objects.select_for_update().get(pk=person.pk)
         if person.user_id:
             raise Conflict(_("该人员已有账号"), "person")
-        if model.objects.filter(username=username).exists():
+        if model.objects.filter(username__iexact=username).exists():  # no "COUNTY" for county
             raise Conflict(_("用户名 %(u)s 已被使用") % {"u": username}, "username")
         user = model.objects.create_user(username=username, password=password)
         person.user = user

@@ -77,3 +77,18 @@ def test_a_locked_account_is_locked_from_that_address_only(cast, client):
         page(client, "village", WRONG)
     assert page(client, cast.people["village"].phone, PASSWORD) == 429
     assert page(Client(REMOTE_ADDR="10.9.8.7"), cast.people["village"].phone, PASSWORD) == 302
+
+
+def test_attempts_during_a_lockout_do_not_prolong_it(cast, client, time_machine):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    time_machine.move_to(timezone.now(), tick=False)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page(client, "village", WRONG)
+    for _ in range(3):  # someone keeps trying during the cool-off
+        time_machine.shift(settings.AXES_COOLOFF_TIME / 4)
+        assert page(client, "village", WRONG) == 429
+    time_machine.shift(settings.AXES_COOLOFF_TIME / 4 + timedelta(seconds=1))
+    assert page(client, "village", PASSWORD) == 302

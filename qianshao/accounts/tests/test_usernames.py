@@ -77,3 +77,13 @@ def test_the_admin_refuses_renaming_a_user_to_someone_elses_phone(cast):
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.username == "township"
+
+
+@pytest.mark.parametrize("username", ["COUNTY", "County", "cOuNtY"])
+def test_a_username_differing_from_anothers_only_in_case_is_refused(cast, member, username):
+    from qianshao.lib.errors import Conflict
+
+    with pytest.raises(Conflict) as refused:
+        create_login(cast.users["township"], member, username=username, password=GOOD_PASSWORD)
+    assert refused.value.field == "username"
+    assert not get_user_model().objects.filter(username=username).exists()
