@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.utils.translation import gettext as _
 
 from qianshao.accounts.logins import check_username
 from qianshao.accounts.models import ApiToken, User
@@ -20,9 +21,13 @@ class UsernameRule:
         except ObjectDoesNotExist:
             person = None
         try:
-            return check_username(username, person=person)
+            username = check_username(username, person=person)
         except ActionError as exc:
             raise ValidationError(exc.message) from exc
+        others = User.objects.exclude(pk=self.instance.pk).filter(username__iexact=username)
+        if others.exists():
+            raise ValidationError(_("用户名 %(u)s 已被使用") % {"u": username})
+        return username
 
 
 class AddUserForm(UsernameRule, AdminUserCreationForm):

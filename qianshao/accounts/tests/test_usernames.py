@@ -87,3 +87,19 @@ def test_a_username_differing_from_anothers_only_in_case_is_refused(cast, member
         create_login(cast.users["township"], member, username=username, password=GOOD_PASSWORD)
     assert refused.value.field == "username"
     assert not get_user_model().objects.filter(username=username).exists()
+
+
+def test_the_admin_refuses_renaming_a_user_to_anothers_name_in_other_case(cast):
+    from qianshao.accounts.tests.conftest import _form_data
+
+    admin = Client()
+    admin.force_login(cast.users["admin"])
+    user = cast.users["township"]
+    url = f"/admin/accounts/user/{user.pk}/change/"
+    data = _form_data(admin.get(url).context["adminform"].form)
+    data["username"] = "COUNTY"
+    response = admin.post(url, data)
+    assert response.status_code == 200
+    assert "已被使用" in response.content.decode()
+    user.refresh_from_db()
+    assert user.username == "township"
