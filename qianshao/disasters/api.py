@@ -31,12 +31,11 @@ from qianshao.disasters.models import (
 )
 from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
-from qianshao.hazards.api import body_doc, inline_schema, read_body
-from qianshao.hazards.api_schemas import HazardPhotoIn
 from qianshao.intake.idempotent import submit
 from qianshao.lib import photos
+from qianshao.lib.apibody import body_doc, inline_schema, read_body
 from qianshao.lib.body import BadBody, TooDeep, loads
-from qianshao.lib.errors import ActionError, NotAllowed
+from qianshao.lib.errors import ActionError, NotAllowed, NotFound
 from qianshao.lib.photos import jpeg_response
 from qianshao.lib.schemas import (
     JPEG_ANSWER,
@@ -45,6 +44,7 @@ from qianshao.lib.schemas import (
     LocalDatetime,
     OutSchema,
     Pagination,
+    PhotoIn,
     StrictSchema,
 )
 
@@ -54,10 +54,6 @@ ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
 MAX_DAYS = 92
 From = Annotated[LocalDate | None, Query(alias="from", description="first day")]
 To = Annotated[LocalDate | None, Query(alias="to", description="last day")]
-
-
-class NotFound(ActionError):
-    status = 404
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -164,14 +160,14 @@ class DisasterIn(StrictSchema):
     place: str = Field("", max_length=200)
     figures: FiguresPart
     note: str = Field("", max_length=4000)
-    photos: list[HazardPhotoIn] = Field([], max_length=photos.MAX_PHOTOS)
+    photos: list[PhotoIn] = Field([], max_length=photos.MAX_PHOTOS)
 
 
 class FollowUpIn(StrictSchema):
     client_uuid: UUID | None = None
     figures: FiguresPart
     note: str = Field("", max_length=4000)
-    photos: list[HazardPhotoIn] = Field([], max_length=photos.MAX_PHOTOS)
+    photos: list[PhotoIn] = Field([], max_length=photos.MAX_PHOTOS)
 
 
 class VerifyIn(StrictSchema):

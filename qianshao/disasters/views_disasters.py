@@ -25,10 +25,9 @@ from qianshao.disasters.forms import (
 from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus, Stage
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
-from qianshao.hazards.views_steps import read_photos
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
-from qianshao.lib.photos import jpeg_response
+from qianshao.lib.photos import jpeg_response, read_photos
 
 PAGE_SIZE = 20
 MAX_CELLS = 500

@@ -11,14 +11,9 @@ from ninja import Field
 from qianshao.hazards.models import Grade, Step
 from qianshao.hazards.models import Status as HazardStatus
 from qianshao.hazards.photos import MAX_PHOTOS
-from qianshao.lib.schemas import LocalDatetime, OutSchema, StrictSchema
+from qianshao.lib.schemas import LocalDatetime, OutSchema, PhotoIn, StrictSchema
 
 # --- input ------------------------------------------------------------------------------
-
-
-class HazardPhotoIn(StrictSchema):
-    name: str = Field("", max_length=100)
-    data: str = Field(..., description="JPEG, PNG or WebP, base64 (a data: URL prefix is allowed)")
 
 
 class HazardReportIn(StrictSchema):
@@ -33,7 +28,7 @@ class HazardReportIn(StrictSchema):
     address: str = Field("", max_length=200)
     found_at: LocalDatetime | None = None
     stopped_on_spot: bool = False
-    photos: list[HazardPhotoIn] = Field([], max_length=MAX_PHOTOS)
+    photos: list[PhotoIn] = Field([], max_length=MAX_PHOTOS)
 
 
 class HazardStepIn(StrictSchema):
@@ -78,11 +73,11 @@ class HazardAssignIn(HazardNoteIn):
 
 class HazardProgressIn(HazardStepIn):
     note: str = Field(..., max_length=4000)
-    photos: list[HazardPhotoIn] = Field([], max_length=MAX_PHOTOS)
+    photos: list[PhotoIn] = Field([], max_length=MAX_PHOTOS)
 
 
 class HazardSubmitIn(HazardNoteIn):
-    photos: list[HazardPhotoIn] = Field([], max_length=MAX_PHOTOS)
+    photos: list[PhotoIn] = Field([], max_length=MAX_PHOTOS)
 
 
 class SupervisionAnswerIn(StrictSchema):

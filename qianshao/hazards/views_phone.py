@@ -11,9 +11,9 @@ from qianshao.hazards import actions
 from qianshao.hazards.access import MAX_CHOICES, visible_hazards
 from qianshao.hazards.forms import ReportForm
 from qianshao.hazards.permissions import allowed_steps, task_q
-from qianshao.hazards.views_steps import read_photos
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
+from qianshao.lib.photos import read_photos
 
 PAGE_SIZE = 20
 

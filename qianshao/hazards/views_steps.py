@@ -5,7 +5,6 @@ of the same form (a double click, a flaky phone) takes the step once and shows i
 a second, separate submission of a step already taken meets the action's 409.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -29,17 +28,7 @@ from qianshao.hazards.permissions import check_may_take
 from qianshao.hazards.views_detail import Failed, hazard_page
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
-
-
-def read_photos(files, field: str = "photos") -> list[tuple[str, bytes]]:
-    """(name, bytes) of uploaded files; an oversize file is refused before it is read."""
-    limit = settings.UPLOAD_MAX_BYTES
-    for upload in files:
-        if upload.size > limit:
-            raise ActionError(
-                _("%(f)s 超过 %(m)s MB") % {"f": upload.name, "m": limit // (1024 * 1024)}, field
-            )
-    return [(upload.name, upload.read()) for upload in files]
+from qianshao.lib.photos import read_photos
 
 
 def _merge(user, hazard, data):

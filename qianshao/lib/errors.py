@@ -24,6 +24,12 @@ class NotAllowed(ActionError):
     status = 403
 
 
+class NotFound(ActionError):
+    """A code or id in the body names nothing the caller may see (or nothing at all)."""
+
+    status = 404
+
+
 class Conflict(ActionError):
     """The object is not in a state that allows this step (or someone was first)."""
 

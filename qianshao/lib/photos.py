@@ -50,6 +50,17 @@ def clean(data: bytes, name: str = "", field: str = "photos") -> CleanPhoto:
     return CleanPhoto(out.getvalue(), picture.width, picture.height)
 
 
+def read_photos(files, field: str = "photos") -> list[tuple[str, bytes]]:
+    """(name, bytes) of uploaded files; an oversize file is refused before it is read."""
+    limit = settings.UPLOAD_MAX_BYTES
+    for upload in files:
+        if upload.size > limit:
+            raise ActionError(
+                _("%(f)s 超过 %(m)s MB") % {"f": upload.name, "m": limit // (1024 * 1024)}, field
+            )
+    return [(upload.name, upload.read()) for upload in files]
+
+
 def jpeg_response(image, max_age: int = 86400) -> FileResponse:
     """A stored photo (``image``: its FileField value) for someone allowed to see it: private
     to their browser's cache, never a public media URL; 404 when its file is gone."""

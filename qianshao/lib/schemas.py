@@ -64,6 +64,15 @@ class StrictSchema(Schema):
         return _storable(value)
 
 
+# A photo in a JSON body (``lib.apibody.read_body`` decodes it). No docstring: it would
+# become the schema's description; the title is the one the OpenAPI document has published.
+class PhotoIn(StrictSchema):
+    model_config = ConfigDict(title="HazardPhotoIn")
+
+    name: str = Field("", max_length=100)
+    data: str = Field(..., description="JPEG, PNG or WebP, base64 (a data: URL prefix is allowed)")
+
+
 MAX_LIMIT = ninja_settings.PAGINATION_MAX_LIMIT  # NINJA_PAGINATION_MAX_LIMIT in settings
 MAX_OFFSET = 10**9
 

@@ -9,7 +9,7 @@ from ninja.responses import Status as HttpStatus
 
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.intake.idempotent import submit
-from qianshao.lib.errors import ActionError
+from qianshao.lib.errors import ActionError, NotFound
 from qianshao.lib.schemas import Error, Pagination
 from qianshao.warnings import actions, board
 from qianshao.warnings.access import (
@@ -36,10 +36,6 @@ from qianshao.warnings.permissions import allowed_steps, may_relay
 
 router = Router(tags=["warnings"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
-
-
-class NotFound(ActionError):
-    status = 404
 
 
 def _targets(user, codes: list[str]):
