@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from qianshao.accounts.models import ApiToken, hash_token
-from qianshao.accounts.scope import scope_of
+from qianshao.grid.scope import scope_of
 
 TOUCH_EVERY = timedelta(minutes=5)
 

@@ -258,8 +258,8 @@ def _places(users: set[str]) -> dict[str, list[tuple[str, float, float]]]:
     from django.contrib.auth import get_user_model
     from shapely.geometry import shape
 
-    from qianshao.accounts.scope import restrict
     from qianshao.grid.models import Cell, CellKind
+    from qianshao.grid.scope import restrict
     from qianshao.hazards.locate import locate
 
     places = {}

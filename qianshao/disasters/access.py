@@ -3,8 +3,8 @@ missing and not yours."""
 
 from django.http import Http404
 
-from qianshao.accounts.scope import restrict
 from qianshao.disasters.models import DisasterReport, Photo, ReliefApplication, ZeroReport
+from qianshao.grid.scope import restrict
 
 
 def visible_zero_reports(user):

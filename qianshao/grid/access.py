@@ -2,8 +2,8 @@
 
 from django.http import Http404
 
-from qianshao.accounts.scope import restrict, scope_of
 from qianshao.grid.models import Cell, Department, Person, RoleAssignment
+from qianshao.grid.scope import restrict, scope_of
 
 
 def visible_cells(user):

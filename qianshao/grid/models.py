@@ -167,7 +167,7 @@ class Person(models.Model):
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # A person is seen through any of their role assignments (see accounts.scope).
+    # A person is seen through any of their role assignments (see grid.scope).
     SCOPE_FIELD = "assignments__cell__path"
 
     class Meta:

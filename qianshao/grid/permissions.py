@@ -1,4 +1,4 @@
-"""Who may change the grid. Seeing is ``accounts.scope``; changing is decided here.
+"""Who may change the grid. Seeing is ``grid.scope``; changing is decided here.
 
 Managing roles are 网格长, 副网格长, 调度员 and a 网格管理员 who is not a department's.
 A manager changes the cells strictly below their own (the county appoints township roles,
@@ -6,9 +6,9 @@ the township appoints village roles); at the top of the tree, the root's manager
 manage the root itself.
 """
 
-from qianshao.accounts.scope import Scope
 from qianshao.grid import tree
 from qianshao.grid.models import Cell, Role, RoleAssignment
+from qianshao.grid.scope import Scope
 
 MANAGING_ROLES = (Role.HEAD, Role.DEPUTY, Role.DISPATCHER, Role.MANAGER)
 

@@ -3,7 +3,7 @@ not yours. (The public follows a report by its tracking code: ``public.find_repo
 
 from django.http import Http404
 
-from qianshao.accounts.scope import restrict
+from qianshao.grid.scope import restrict
 from qianshao.hazards.models import PublicReport, Reward
 
 

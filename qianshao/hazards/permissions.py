@@ -14,10 +14,10 @@
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from qianshao.accounts.scope import scope_of
 from qianshao.grid import tree
 from qianshao.grid.models import CellKind, RoleAssignment
 from qianshao.grid.permissions import MANAGING_ROLES
+from qianshao.grid.scope import scope_of
 from qianshao.hazards.models import TRANSITIONS, Grade, Hazard, Status, Step
 from qianshao.lib.errors import NotAllowed
 

@@ -7,9 +7,9 @@ board in ``views_supervision`` and the phone pages in ``views_phone``.
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
-from qianshao.accounts.scope import scope_of
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, scope_roots, visible_ancestors, visible_cells
+from qianshao.grid.scope import scope_of
 from qianshao.hazards import tally
 from qianshao.hazards.access import access_photo, visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE, FilterForm

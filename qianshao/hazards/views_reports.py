@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from qianshao.accounts.scope import restrict
 from qianshao.grid.access import cell_or_own, scope_roots, visible_ancestors, visible_cells
+from qianshao.grid.scope import restrict
 from qianshao.hazards import xlsx
 from qianshao.hazards.models import Hazard
 from qianshao.hazards.reports import monthly_report, parse_month, stats_table

@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from qianshao.accounts.scope import restrict, scope_of
 from qianshao.grid import tree
+from qianshao.grid.scope import restrict, scope_of
 from qianshao.warnings.models import Delivery, Status, Warning
 
 UNPUBLISHED = [Status.DRAFT, Status.APPROVED]

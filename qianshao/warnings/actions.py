@@ -15,10 +15,10 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianshao.accounts.scope import scope_of
 from qianshao.audit.chain import append as audit
 from qianshao.grid import tree
 from qianshao.grid.models import Cell, RoleAssignment, active_on
+from qianshao.grid.scope import scope_of
 from qianshao.lib.dbsql import insert_rows, reserve_ids
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.numbers import numbered

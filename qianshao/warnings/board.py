@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from qianshao.accounts.scope import scope_of
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
 from qianshao.grid.models import Cell
+from qianshao.grid.scope import scope_of
 from qianshao.warnings.access import visible_deliveries
 from qianshao.warnings.models import Answer, Warning
 

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from qianshao.accounts.scope import scope_of
 from qianshao.grid.models import Domain
+from qianshao.grid.scope import scope_of
 from qianshao.hazards import actions
 from qianshao.hazards.models import Hazard, Photo, Stage, Status
 from qianshao.hazards.permissions import allowed_steps

@@ -10,8 +10,8 @@ import time_machine
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from qianshao.accounts.scope import restrict
 from qianshao.grid.models import Domain
+from qianshao.grid.scope import restrict
 from qianshao.hazards import actions, supervision
 from qianshao.hazards.models import Grade, Hazard, Status
 from qianshao.hazards.reports import monthly_report, parse_month
