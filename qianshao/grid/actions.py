@@ -31,6 +31,7 @@ from qianshao.grid.permissions import can_manage, can_place_under
 from qianshao.grid.signals import cell_moved
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.snapshot import snapshot
+from qianshao.lib.tabular import ImportFailed, RowError
 from qianshao.notify.outbox import enqueue
 
 ASSIGNMENT_FIELDS = ["person", "cell", "role", "duties", "department", "title", "start", "end"]
@@ -255,7 +256,6 @@ def create_cells(actor, rows, *, source: str, under: Cell | None = None) -> dict
     then. Returns the new cells' ids by code. Side effects: one audit record for the import.
     """
     from qianshao.grid.bulk import insert_cells
-    from qianshao.grid.importers.divisions import ImportFailed, RowError
 
     if under is not None and not can_place_under(actor, under):
         raise NotAllowed(_("您无权在该网格下导入"), "parent")

@@ -16,12 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianshao.grid.importers.divisions import ImportFailed, RowError
 from qianshao.grid.importers.roster import parse_roster
 from qianshao.grid.importers.roster_writer import check_rows, write_rows
 from qianshao.grid.models import ImportJob
 from qianshao.grid.permissions import management_scope
 from qianshao.lib.errors import NotAllowed
+from qianshao.lib.tabular import ImportFailed, RowError
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,15 @@
 
 The file is read as a stream (openpyxl's read-only mode, the csv module over a decoding
 reader) and reading stops at ``max_rows`` data rows plus one: a file too long is refused
-naming the limit before the rest of it is looked at.
+naming the limit before the rest of it is looked at. What is wrong with the rows is told by
+file, row and column (``RowError``), all of it at once (``ImportFailed``).
 """
 
 import codecs
 import csv
 import io
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
 
@@ -17,6 +19,23 @@ from django.utils.translation import gettext as _
 
 class TableError(Exception):
     pass
+
+
+@dataclass
+class RowError:
+    file: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file} 第 {self.row} 行 {self.column}：{self.reason}"
+
+
+class ImportFailed(Exception):
+    def __init__(self, errors: list[RowError]):
+        super().__init__(f"{len(errors)} errors")
+        self.errors = errors
 
 
 Rows = list[tuple[int, dict[str, str]]]

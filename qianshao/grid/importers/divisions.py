@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from qianshao.grid.models import CellKind
 from qianshao.grid.names import village_names
+from qianshao.lib.tabular import ImportFailed, RowError
 
 
 @dataclass
@@ -23,23 +24,6 @@ class CellRow:
     kind: str
     parent_code: str | None
     extra: dict = field(default_factory=dict)
-
-
-@dataclass
-class RowError:
-    file: str
-    row: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.file} 第 {self.row} 行 {self.column}：{self.reason}"
-
-
-class ImportFailed(Exception):
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} errors")
-        self.errors = errors
 
 
 FILES = {

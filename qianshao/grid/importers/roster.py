@@ -14,9 +14,8 @@ from typing import BinaryIO
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from qianshao.grid.importers.divisions import RowError
 from qianshao.grid.models import Duty, Role
-from qianshao.lib.tabular import TableError, read_table
+from qianshao.lib.tabular import RowError, TableError, read_table
 
 REQUIRED = ["网格编码", "姓名", "手机号", "角色"]
 OPTIONAL = ["兼任职责", "部门编码", "职务", "任期开始", "任期结束"]

@@ -26,11 +26,11 @@ from qianshao.grid.actions import (
     assign_role,
     find_or_create_person,
 )
-from qianshao.grid.importers.divisions import ImportFailed, RowError
 from qianshao.grid.importers.roster import RosterRow
 from qianshao.grid.models import Cell, Department, Person, Role, RoleAssignment, RosterImport
 from qianshao.grid.permissions import can_manage
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.tabular import ImportFailed, RowError
 
 BATCH_SIZE = 250
 # ... and at most this long: every other writer waits for a batch (the audit chain's head is

@@ -4,9 +4,10 @@ import pytest
 
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import actions
-from qianshao.grid.importers.divisions import CellRow, ImportFailed
+from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.errors import NotAllowed
+from qianshao.lib.tabular import ImportFailed
 
 SQUARE = {
     "type": "Polygon",

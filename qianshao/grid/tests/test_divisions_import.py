@@ -11,8 +11,9 @@ from django.core.management import CommandError, call_command
 import qianshao
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import actions
-from qianshao.grid.importers.divisions import CellRow, ImportFailed, import_divisions
+from qianshao.grid.importers.divisions import CellRow, import_divisions
 from qianshao.grid.models import Cell, CellKind
+from qianshao.lib.tabular import ImportFailed
 
 PACKAGED = Path(qianshao.__file__).parent / "grid" / "data" / "451027"
 # The full dataset sits next to the repository (CI checks it out at ../shared).

@@ -10,11 +10,11 @@ from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
 from qianshao.audit.models import AuditRecord
-from qianshao.grid.importers.divisions import ImportFailed
 from qianshao.grid.importers.roster import COLUMNS, parse_roster
 from qianshao.grid.importers.roster_writer import import_rows as import_roster
 from qianshao.grid.importers.roster_writer import write_rows
 from qianshao.grid.models import Person, RoleAssignment, RosterImport
+from qianshao.lib.tabular import ImportFailed
 from qianshao.notify.models import Message
 
 # 网格编码, 姓名, 手机号, 角色, 兼任职责, 部门编码, 职务, 任期开始, 任期结束

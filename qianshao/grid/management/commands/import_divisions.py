@@ -3,8 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from qianshao.grid.importers.divisions import ImportFailed, import_divisions
+from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
+from qianshao.lib.tabular import ImportFailed
 
 
 class Command(BaseCommand):

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from qianshao.grid.importers.divisions import ImportFailed
 from qianshao.grid.importers.roster import parse_roster
 from qianshao.grid.importers.roster_writer import import_rows
+from qianshao.lib.tabular import ImportFailed
 
 
 class Command(BaseCommand):
