@@ -11,7 +11,6 @@ from qianshao.disasters import reports, schedule, stats
 from qianshao.disasters.access import visible_disasters, visible_zero_reports
 from qianshao.disasters.forms import CorrectForm
 from qianshao.disasters.models import ReportStatus
-from qianshao.disasters.reports import local_bounds
 from qianshao.grid import tree
 from qianshao.grid.access import (
     cell_or_own,
@@ -19,8 +18,8 @@ from qianshao.grid.access import (
     visible_cells,
 )
 from qianshao.grid.models import Cell
-from qianshao.hazards.reports import parse_month
 from qianshao.lib.errors import ActionError
+from qianshao.lib.periods import local_bounds, parse_month
 
 REFRESH_SECONDS = 30
 BOARD_DISASTERS = 20

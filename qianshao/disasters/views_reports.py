@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from qianshao.disasters import reports, xlsx
 from qianshao.grid.access import cell_or_own, scope_roots, visible_ancestors
 from qianshao.lib.errors import ActionError
+from qianshao.lib.xlsx import download
 
 PAGE_ROWS = 500  # rows of a list shown on the page; the download holds them all
 COMPLETENESS = "disasters/reports/completeness.html"
@@ -75,7 +76,7 @@ def completeness_download(request):
         "n": cell.name,
         "p": reports.period_slug(*period),
     }
-    return xlsx.download(xlsx.completeness_workbook(table), name)
+    return download(xlsx.completeness_workbook(table), name)
 
 
 @require_safe
@@ -102,4 +103,4 @@ def statistics_download(request):
         "n": cell.name,
         "p": reports.period_slug(*period),
     }
-    return xlsx.download(xlsx.statistics_workbook(table), name)
+    return download(xlsx.statistics_workbook(table), name)

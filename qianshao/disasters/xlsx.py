@@ -1,5 +1,5 @@
-"""The reports of 灾情报送 as .xlsx workbooks laid out like the paper forms, in the hazards'
-form layout (``hazards.xlsx.Form``): a merged title, the reporting unit and period, a
+"""The reports of 灾情报送 as .xlsx workbooks laid out like the paper forms, in the shared
+form layout (``lib.xlsx.Form``): a merged title, the reporting unit and period, a
 bordered table under a frozen two-row header, notes and the signature line; A4 landscape,
 one page wide. Numbers are written as numbers: counts as integers, areas and money with
 two decimals, rates as percentages.
@@ -20,9 +20,7 @@ from qianshao.disasters.reports import (
     indicator_head,
 )
 from qianshao.disasters.stats import Completeness
-from qianshao.hazards.xlsx import CENTRE, CONTENT_TYPE, PERCENT, Form, download, save
-
-__all__ = ["CONTENT_TYPE", "completeness_workbook", "download", "save", "statistics_workbook"]
+from qianshao.lib.xlsx import CENTRE, PERCENT, Form
 
 COUNT = "0"
 DECIMAL = "0.00"

@@ -16,6 +16,7 @@ from qianshao.grid import roster_jobs
 from qianshao.grid.forms import RosterForm
 from qianshao.grid.importers.roster import template_csv, template_xlsx
 from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.lib.xlsx import CONTENT_TYPE
 
 RECENT_JOBS = 5
 
@@ -74,10 +75,7 @@ def _job(request, job_id):
 
 def roster_template(request, fmt):
     if fmt == "xlsx":
-        response = HttpResponse(
-            template_xlsx(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        response = HttpResponse(template_xlsx(), content_type=CONTENT_TYPE)
     else:
         response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="roster-template.{fmt}"'

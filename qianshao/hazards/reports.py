@@ -33,7 +33,6 @@ hazards come from the user's ``restrict``-ed queryset; audit records and respons
 are read only by the ids of those hazards.
 """
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -48,6 +47,7 @@ from qianshao.grid import tree
 from qianshao.grid.models import Cell, Person
 from qianshao.hazards import tally
 from qianshao.hazards.models import OPEN, UNDER_RECTIFICATION, Grade, Hazard, Status
+from qianshao.lib.periods import month_bounds
 
 NOT_COUNTED = frozenset({Status.MERGED, Status.RETURNED})
 CHUNK = 500  # ids per IN (...) query, well below SQLite's limit on parameters
@@ -128,44 +128,6 @@ def stats_table(cell: Cell, children: list[Cell], now: datetime | None = None) -
         below = below.plus(f)
     own = total.minus(below)
     return StatsTable(cell, now or timezone.now(), rows, None if own.empty else own, total)
-
-
-# --- the month ---------------------------------------------------------------------------
-
-MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
-def parse_month(text: str | None, now: datetime | None = None) -> date:
-    """The first day of the month written ``YYYY-MM``; empty means the current month.
-
-    Raises ActionError (field ``month``) for a malformed, impossible or future month.
-    """
-    from qianshao.lib.errors import ActionError
-
-    today = timezone.localdate(now or timezone.now())
-    text = (text or "").strip()
-    if not text:
-        return today.replace(day=1)
-    match = MONTH_RE.match(text)
-    if match is None:
-        raise ActionError(_("报送月份应写作 YYYY-MM，例如 2026-11"), "month")
-    year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12:
-        raise ActionError(_("报送月份的月应在 01 到 12 之间"), "month")
-    if year < 2000:
-        raise ActionError(_("报送月份不能早于 2000 年"), "month")
-    first = date(year, month, 1)
-    if first > today:
-        raise ActionError(_("报送月份不能晚于本月"), "month")
-    return first
-
-
-def month_bounds(first: date) -> tuple[datetime, datetime]:
-    """[start, end) of the calendar month beginning ``first``, in the site's time zone."""
-    zone = timezone.get_default_timezone()
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    start = datetime(first.year, first.month, 1, tzinfo=zone)
-    return start, datetime(following.year, following.month, 1, tzinfo=zone)
 
 
 # --- a hazard as it stood at a moment ----------------------------------------------------

@@ -13,8 +13,10 @@ from qianshao.grid.access import cell_or_own, scope_roots, visible_ancestors, vi
 from qianshao.grid.scope import restrict
 from qianshao.hazards import xlsx
 from qianshao.hazards.models import Hazard
-from qianshao.hazards.reports import monthly_report, parse_month, stats_table
+from qianshao.hazards.reports import monthly_report, stats_table
 from qianshao.lib.errors import ActionError
+from qianshao.lib.periods import parse_month
+from qianshao.lib.xlsx import download
 
 PAGE_ROWS = 500  # rows of a list shown on the page; the download holds them all
 
@@ -48,7 +50,7 @@ def stats_download(request):
         "n": cell.name,
         "d": timezone.localdate(table.at).isoformat(),
     }
-    return xlsx.download(xlsx.stats_workbook(table), name)
+    return download(xlsx.stats_workbook(table), name)
 
 
 def _month_or_error(request, cell):
@@ -85,4 +87,4 @@ def monthly_download(request):
         return refused
     report = monthly_report(restrict(Hazard.objects.all(), request.user), cell, first)
     name = _("隐患月报表-%(n)s-%(m)s.xlsx") % {"n": cell.name, "m": f"{first:%Y-%m}"}
-    return xlsx.download(xlsx.monthly_workbook(report), name)
+    return download(xlsx.monthly_workbook(report), name)

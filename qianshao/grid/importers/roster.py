@@ -13,9 +13,12 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
 from qianshao.grid.models import Duty, Role
 from qianshao.lib.tabular import RowError, TableError, read_table
+from qianshao.lib.xlsx import save
 
 REQUIRED = ["网格编码", "姓名", "手机号", "角色"]
 OPTIONAL = ["兼任职责", "部门编码", "职务", "任期开始", "任期结束"]
@@ -155,9 +158,6 @@ def _date(text: str, column: str, fail) -> date | None:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
     sheet = book.active
     sheet.title = "人员名册"
@@ -175,9 +175,7 @@ def template_xlsx() -> bytes:
     notes.append(["兼任职责", "、".join(str(label) for _v, label in Duty.choices)])
     notes.append(["部门编码", _("县级部门人员填写所属部门编码，其他留空")])
     notes.append(["任期开始/结束", _("日期写作 2024-01-31；开始留空为今天，结束留空为长期")])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return save(book)
 
 
 def template_csv() -> bytes:

@@ -14,9 +14,10 @@ from qianshao.grid.models import Domain
 from qianshao.grid.scope import restrict
 from qianshao.hazards import actions, supervision
 from qianshao.hazards.models import Grade, Hazard, Status
-from qianshao.hazards.reports import monthly_report, parse_month
+from qianshao.hazards.reports import monthly_report
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.lib.errors import ActionError
+from qianshao.lib.periods import parse_month
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
