@@ -19,6 +19,7 @@ from qianshao.grid.access import (
 )
 from qianshao.grid.models import Cell
 from qianshao.lib.errors import ActionError
+from qianshao.lib.geojson import collection, feature
 from qianshao.lib.periods import local_bounds, parse_month
 
 REFRESH_SECONDS = 30
@@ -98,10 +99,9 @@ def _map(user, cell, children, colour, pending: bool) -> dict:
     for c, tally in children:
         if shapes.get(c.pk):
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": shapes[c.pk],
-                    "properties": {
+                feature(
+                    shapes[c.pk],
+                    {
                         "code": c.code,
                         "name": c.name,
                         "status": colour.get(c.code, ""),
@@ -109,9 +109,9 @@ def _map(user, cell, children, colour, pending: bool) -> dict:
                         "missing": tally.missing,
                         "pending": pending,
                     },
-                }
+                )
             )
-    return {"type": "FeatureCollection", "features": features}
+    return collection(features)
 
 
 def calendar_page(request, error: str = "", status: int = 200):

@@ -1,6 +1,7 @@
 """The GeoJSON of a cell's map: its boundary and its visible children's."""
 
 from qianshao.grid.access import visible_cells
+from qianshao.lib.geojson import collection, feature
 
 
 def cell_map(user, cell) -> dict | None:
@@ -10,17 +11,16 @@ def cell_map(user, cell) -> dict | None:
     for item in [cell, *visible_cells(user).children_of(cell)]:
         if item.boundary:
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": item.boundary,
-                    "properties": {
+                feature(
+                    item.boundary,
+                    {
                         "code": item.code,
                         "name": item.name,
                         "self": item.pk == cell.pk,
                         "url": f"/grid/{item.code}/",
                     },
-                }
+                )
             )
     if not features:
         return None
-    return {"type": "FeatureCollection", "features": features}
+    return collection(features)

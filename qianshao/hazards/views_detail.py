@@ -18,6 +18,7 @@ from qianshao.hazards.access import (
 from qianshao.hazards.forms import StepForm
 from qianshao.hazards.models import Stage, Status, Step
 from qianshao.hazards.permissions import allowed_steps
+from qianshao.lib.geojson import collection, feature, point
 
 
 @dataclass
@@ -116,19 +117,9 @@ def hazard_map(hazard) -> dict | None:
     """GeoJSON of the hazard's cell boundary and its point (None when it has neither)."""
     features = []
     if hazard.cell.boundary:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": hazard.cell.boundary,
-                "properties": {"name": hazard.cell.name, "self": True},
-            }
-        )
+        features.append(feature(hazard.cell.boundary, {"name": hazard.cell.name, "self": True}))
     if hazard.lon is not None and hazard.lat is not None:
         features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [hazard.lon, hazard.lat]},
-                "properties": {"name": hazard.title, "point": True},
-            }
+            feature(point(hazard.lon, hazard.lat), {"name": hazard.title, "point": True})
         )
-    return {"type": "FeatureCollection", "features": features} if features else None
+    return collection(features) if features else None

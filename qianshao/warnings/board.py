@@ -15,6 +15,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
 from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
+from qianshao.lib.geojson import collection, feature
 from qianshao.warnings.access import visible_deliveries
 from qianshao.warnings.models import Answer, Warning
 
@@ -156,16 +157,15 @@ def geojson(user, b: Board) -> dict:
     for c, tally in b.children:
         if shapes.get(c.pk):
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": shapes[c.pk],
-                    "properties": {
+                feature(
+                    shapes[c.pk],
+                    {
                         "code": c.code,
                         "name": c.name,
                         "rate": tally.rate,
                         "overdue": tally.overdue,
                         "waiting": tally.waiting,
                     },
-                }
+                )
             )
-    return {"type": "FeatureCollection", "features": features}
+    return collection(features)

@@ -1,0 +1,16 @@
+"""GeoJSON (RFC 7946) as plain dicts for the maps: a feature, a point, a collection. What a
+feature stands for and which properties it carries is the caller's business."""
+
+from typing import Any
+
+
+def feature(geometry: dict, properties: dict[str, Any]) -> dict:
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def point(lon: float, lat: float) -> dict:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def collection(features: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": features}
