@@ -29,9 +29,8 @@ from qianshao.disasters.models import (
     ZeroReport,
 )
 from qianshao.disasters.photos import attach
-from qianshao.grid import tree
+from qianshao.grid import routing, tree
 from qianshao.grid.models import Cell
-from qianshao.hazards import routing
 from qianshao.lib import photos
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.moments import check_reported

@@ -11,30 +11,14 @@
 
 from qianshao.disasters import schedule
 from qianshao.grid import tree
-from qianshao.grid.models import CellKind, RoleAssignment
-from qianshao.grid.permissions import MANAGING_ROLES
-
-FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
-
-
-def posts(user) -> list[RoleAssignment]:
-    """The user's active posts not of a department (read once per user object)."""
-    cached = getattr(user, "_qianshao_disaster_posts", None)
-    if cached is None:
-        cached = list(
-            RoleAssignment.objects.active()
-            .filter(person__user=user, department__isnull=True)
-            .select_related("cell")
-        )
-        user._qianshao_disaster_posts = cached
-    return cached
+from qianshao.grid.posts import cell_posts, overseeing_posts
 
 
 def filing_cells(user) -> list:
     """The reporting cells where ``user`` holds a post: those whose zero report they file."""
     kinds = schedule.rule().kinds
     seen, found = set(), []
-    for post in posts(user):
+    for post in cell_posts(user):
         if post.cell.kind in kinds and post.cell_id not in seen:
             seen.add(post.cell_id)
             found.append(post.cell)
@@ -43,12 +27,14 @@ def filing_cells(user) -> list:
 
 def files_for(user, cell) -> bool:
     """May ``user`` file ``cell``'s zero report?"""
-    return user.is_superuser or any(p.cell_id == cell.pk for p in posts(user))
+    return user.is_superuser or any(p.cell_id == cell.pk for p in cell_posts(user))
 
 
 def reports_for(user, cell) -> bool:
     """May ``user`` report a disaster in ``cell`` (a post at it or above)?"""
-    return user.is_superuser or any(tree.is_within(cell.path, p.cell.path) for p in posts(user))
+    return user.is_superuser or any(
+        tree.is_within(cell.path, p.cell.path) for p in cell_posts(user)
+    )
 
 
 def verifies_for(user, cell) -> bool:
@@ -57,9 +43,6 @@ def verifies_for(user, cell) -> bool:
     if user.is_superuser:
         return True
     return any(
-        p.role in MANAGING_ROLES
-        and p.cell.kind not in FIELD_KINDS
-        and p.cell.path != cell.path
-        and tree.is_within(cell.path, p.cell.path)
-        for p in posts(user)
+        p.cell.path != cell.path and tree.is_within(cell.path, p.cell.path)
+        for p in overseeing_posts(user)
     )

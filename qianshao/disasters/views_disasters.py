@@ -25,6 +25,7 @@ from qianshao.disasters.forms import (
 from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus, Stage
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
+from qianshao.grid.posts import cell_posts
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
 from qianshao.lib.photos import jpeg_response, read_photos
@@ -58,7 +59,7 @@ def disaster_list(request):
 
 def _reporting_cells(user):
     """The cells ``user`` may report a disaster in: their posts' cells and below."""
-    posts = permissions.posts(user)
+    posts = cell_posts(user)
     if user.is_superuser:
         return visible_cells(user).defer("boundary")
     within = None

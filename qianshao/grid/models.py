@@ -28,6 +28,15 @@ class CellKind(models.TextChoices):
     GROUP = "group", _("组")
 
 
+# The groups of kinds the rest of the platform asks about, defined here and only here.
+# Field cells (村, 社区, 企业, 组): where the grid members watch; nobody there manages above.
+FIELD_KINDS = frozenset({CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP})
+# Township-level cells (乡镇, 园区): where what happens in a field cell is triaged.
+TOWNSHIP_KINDS = frozenset({CellKind.TOWNSHIP, CellKind.PARK})
+# The cells above townships (省, 市, 县).
+ABOVE_TOWNSHIP_KINDS = frozenset({CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY})
+
+
 # Which kinds of cell may sit directly under which (the grid's shape, DOMAIN §1).
 ALLOWED_CHILDREN: dict[str, set[str]] = {
     CellKind.PROVINCE: {CellKind.CITY, CellKind.COUNTY},
@@ -202,6 +211,8 @@ class Duty(models.TextChoices):
 
 # The order in which a cell's people are listed: as the seeds name the roles.
 ROLE_RANK = [Role.HEAD, Role.DEPUTY, Role.DISPATCHER, Role.MANAGER, Role.INFORMANT, Role.MEMBER]
+# The roles that manage (a 网格管理员 only when not a department's: see grid.posts).
+MANAGING_ROLES = (Role.HEAD, Role.DEPUTY, Role.DISPATCHER, Role.MANAGER)
 
 
 def active_on(on: date | None = None) -> Q:

@@ -6,30 +6,17 @@ the township appoints village roles); at the top of the tree, the root's manager
 manage the root itself.
 """
 
-from qianshao.grid import tree
-from qianshao.grid.models import Cell, Role, RoleAssignment
+from qianshao.grid.models import Cell
+from qianshao.grid.posts import managing_cells
 from qianshao.grid.scope import Scope
-
-MANAGING_ROLES = (Role.HEAD, Role.DEPUTY, Role.DISPATCHER, Role.MANAGER)
 
 
 def management_scope(user) -> Scope:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope(everything=False, paths=())
-    cached = getattr(user, "_qianshao_manage", None)
-    if cached is not None:
-        return cached
     if user.is_superuser:
-        scope = Scope(everything=True, paths=())
-    else:
-        paths = (
-            RoleAssignment.objects.active()
-            .filter(person__user=user, role__in=MANAGING_ROLES, department__isnull=True)
-            .values_list("cell__path", flat=True)
-        )
-        scope = Scope(everything=False, paths=tuple(tree.outermost(paths)))
-    user._qianshao_manage = scope
-    return scope
+        return Scope(everything=True, paths=())
+    return Scope(everything=False, paths=tuple(managing_cells(user)))
 
 
 def can_manage(user, cell: Cell) -> bool:

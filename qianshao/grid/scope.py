@@ -8,12 +8,10 @@ a many-valued relation is filtered through a subquery so that rows are never rep
 
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from qianshao.grid import tree
-from qianshao.grid.models import Person, RoleAssignment, active_on
-
-_login_field = Person._meta.get_field("user")
+from qianshao.grid.posts import post_cells
 
 
 @dataclass(frozen=True)
@@ -44,27 +42,12 @@ NOTHING = Scope(everything=False, paths=())
 
 
 def scope_of(user) -> Scope:
-    """The user's scope, computed once per user object (one request)."""
+    """The user's scope, from their posts (``grid.posts``: read once per user object)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
-    cached = getattr(user, "_qianshao_scope", None)
-    if cached is not None:
-        return cached
     if user.is_superuser:
-        scope = Scope(everything=True, paths=())
-    else:
-        assignments = list(
-            RoleAssignment.objects.filter(active_on(), person__user=user)
-            .select_related("person")
-            .annotate(cell_path=F("cell__path"))
-        )
-        paths = [a.cell_path for a in assignments]
-        scope = Scope(everything=False, paths=tuple(tree.outermost(paths)))
-        known = _login_field.remote_field
-        if assignments and not known.is_cached(user):  # the same read gave ``user.person``
-            known.set_cached_value(user, assignments[0].person)
-    user._qianshao_scope = scope
-    return scope
+        return Scope(everything=True, paths=())
+    return Scope(everything=False, paths=tuple(post_cells(user)))
 
 
 def restrict(queryset: QuerySet, user, *, reaching: bool = False) -> QuerySet:

@@ -5,10 +5,10 @@ from functools import cached_property
 from django.db.models import Q
 from django.http import Http404
 
+from qianshao.grid import routing
 from qianshao.grid.access import visible_assignments
 from qianshao.grid.models import Department
 from qianshao.grid.scope import restrict, scope_of
-from qianshao.hazards import routing
 from qianshao.hazards.models import Hazard, Photo, Supervision
 from qianshao.hazards.permissions import responsible_posts_q
 

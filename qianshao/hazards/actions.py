@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
+from qianshao.grid import routing
 from qianshao.grid.access import scope_roots
 from qianshao.grid.models import Cell, Department, Domain, Person
 from qianshao.grid.scope import scope_of
-from qianshao.hazards import deadlines, locate, photos, routing, tally
+from qianshao.hazards import deadlines, locate, photos, tally
 from qianshao.hazards.models import (
     ON_SPOT_ACCEPTED,
     OPEN,

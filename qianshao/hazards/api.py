@@ -15,10 +15,10 @@ from ninja import Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from qianshao.grid import tree
+from qianshao.grid import routing, tree
 from qianshao.grid.access import access_cell, visible_cells, visible_people
 from qianshao.grid.models import Department, Domain
-from qianshao.hazards import actions, photos, routing, supervision
+from qianshao.hazards import actions, photos, supervision
 from qianshao.hazards.access import (
     access_hazard,
     access_photo,

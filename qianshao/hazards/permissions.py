@@ -15,45 +15,22 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from qianshao.grid import tree
-from qianshao.grid.models import CellKind, RoleAssignment
-from qianshao.grid.permissions import MANAGING_ROLES
+from qianshao.grid.models import RoleAssignment
+from qianshao.grid.posts import cell_posts, department_ids, overseeing_posts
 from qianshao.grid.scope import scope_of
 from qianshao.hazards.models import TRANSITIONS, Grade, Hazard, Status, Step
 from qianshao.lib.errors import NotAllowed
 
-FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
 TRIAGE_STEPS = {Step.ACCEPT, Step.RETURN, Step.MERGE, Step.ESCALATE}
 RECTIFY_STEPS = {Step.START, Step.PROGRESS, Step.SUBMIT}
 CHECK_STEPS = {Step.VERIFY, Step.REJECT, Step.CLOSE}
-
-
-def _posts(user) -> list[RoleAssignment]:
-    cached = getattr(user, "_qianshao_hazard_posts", None)
-    if cached is None:
-        cached = list(
-            RoleAssignment.objects.active()
-            .filter(person__user=user)
-            .select_related("cell", "department")
-        )
-        user._qianshao_hazard_posts = cached
-    return cached
-
-
-def _triage_posts(user) -> list[RoleAssignment]:
-    return [
-        post
-        for post in _posts(user)
-        if post.role in MANAGING_ROLES
-        and post.department_id is None
-        and post.cell.kind not in FIELD_KINDS
-    ]
 
 
 def triages(user, hazard: Hazard) -> bool:
     """Does ``user`` hold a managing post over the hazard's township (or above)?"""
     if user.is_superuser:
         return True
-    return any(hazard.cell_path.startswith(post.cell.path) for post in _triage_posts(user))
+    return any(hazard.cell_path.startswith(post.cell.path) for post in overseeing_posts(user))
 
 
 def triages_q(user) -> Q:
@@ -61,22 +38,13 @@ def triages_q(user) -> Q:
     if user.is_superuser:
         return Q(pk__isnull=False)
     condition = Q(pk__in=[])
-    for post in _triage_posts(user):
+    for post in overseeing_posts(user):
         condition |= tree.subtree_q(post.cell.path, "cell_path")
     return condition
 
 
-def _departments(user) -> set[int]:
-    return {post.department_id for post in _posts(user) if post.department_id}
-
-
 def in_department(user, department_id: int | None) -> bool:
-    return department_id is not None and department_id in _departments(user)
-
-
-def in_cell(user, cell_id: int | None) -> bool:
-    """Does ``user`` hold any active post in the cell (read from the per-user cache)?"""
-    return cell_id is not None and any(post.cell_id == cell_id for post in _posts(user))
+    return department_id is not None and department_id in department_ids(user)
 
 
 def department_handles(user, hazard: Hazard) -> bool:
@@ -93,11 +61,11 @@ def department_handles(user, hazard: Hazard) -> bool:
 def department_handles_q(user) -> Q:
     """``department_handles`` as a condition on hazards."""
     held = Q(status=Status.ESCALATED) | Q(escalated_by__isnull=False) | Q(grade=Grade.MAJOR)
-    return held & Q(owner__in=_departments(user))
+    return held & Q(owner__in=department_ids(user))
 
 
 def _station_cells(user) -> set[int]:
-    return {post.cell_id for post in _posts(user) if post.department_id is None}
+    return {post.cell_id for post in cell_posts(user)}
 
 
 def rectifies(user, hazard: Hazard) -> bool:
@@ -113,7 +81,7 @@ def rectifies_q(user) -> Q:
     """``rectifies`` as a condition on hazards."""
     return (
         Q(responsible__user=user)
-        | Q(assignee_department__in=_departments(user))
+        | Q(assignee_department__in=department_ids(user))
         | Q(assignee_department__isnull=True, assignee_cell__in=_station_cells(user))
     )
 

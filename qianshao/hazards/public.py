@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qianshao.audit.chain import append as audit
+from qianshao.grid import routing
 from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
-from qianshao.hazards import locate, photos, routing
+from qianshao.hazards import locate, photos
 from qianshao.hazards.actions import accept, report
 from qianshao.hazards.models import (
     Grade,

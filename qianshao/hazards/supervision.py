@@ -18,9 +18,11 @@ from django.utils.translation import gettext as _
 from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append as audit
 from qianshao.audit.chain import append_all as audit_all
-from qianshao.hazards import deadlines, routing, tally
+from qianshao.grid import routing
+from qianshao.grid.posts import holds_post_in
+from qianshao.hazards import deadlines, tally
 from qianshao.hazards.models import OPEN, Hazard, Level, Status, Supervision
-from qianshao.hazards.permissions import in_cell, in_department
+from qianshao.hazards.permissions import in_department
 from qianshao.lib.dbsql import update_rows
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.text import clean_text
@@ -231,7 +233,7 @@ def may_answer(user, supervision: Supervision) -> bool:
         return True
     if supervision.target_department_id:
         return in_department(user, supervision.target_department_id)
-    return in_cell(user, supervision.target_cell_id)
+    return holds_post_in(user, supervision.target_cell_id)
 
 
 @transaction.atomic

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qianshao.grid import routing
 from qianshao.grid.access import visible_cells
-from qianshao.grid.models import Cell, CellKind
+from qianshao.grid.models import TOWNSHIP_KINDS, Cell
 from qianshao.hazards import public as actions
-from qianshao.hazards import routing
 from qianshao.hazards.access_public import (
     access_public_report,
     visible_public_reports,
@@ -60,11 +60,7 @@ def _too_many(request, exc):
 
 
 def _townships():
-    return (
-        Cell.objects.filter(kind__in=[CellKind.TOWNSHIP, CellKind.PARK])
-        .select_related("parent")
-        .order_by("path")
-    )
+    return Cell.objects.filter(kind__in=TOWNSHIP_KINDS).select_related("parent").order_by("path")
 
 
 @login_not_required

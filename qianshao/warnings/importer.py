@@ -49,7 +49,7 @@ from shapely.geometry import Point, Polygon, shape
 from shapely.ops import unary_union
 
 from qianshao.grid import tree
-from qianshao.grid.models import Cell, CellKind
+from qianshao.grid.models import ABOVE_TOWNSHIP_KINDS, Cell
 from qianshao.lib.errors import Conflict, NotAllowed
 from qianshao.warnings import actions, cap
 from qianshao.warnings.access import visible_warnings
@@ -362,8 +362,8 @@ def _inside_division(code: str) -> list[Cell]:
     if len(code) != 6 or not code.endswith("00"):
         return []
     prefix = code[:2] if code.endswith("0000") else code[:4]
-    wide = [CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY]
-    cells = {c.path: c for c in Cell.objects.filter(code__startswith=prefix, kind__in=wide)}
+    wide = Cell.objects.filter(code__startswith=prefix, kind__in=ABOVE_TOWNSHIP_KINDS)
+    cells = {c.path: c for c in wide}
     return [cells[p] for p in tree.outermost(cells)]
 
 

@@ -17,13 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qianshao.grid import tree
-from qianshao.grid.models import Cell, CellKind, RoleAssignment
-from qianshao.grid.permissions import MANAGING_ROLES
+from qianshao.grid.models import Cell
+from qianshao.grid.posts import overseeing_posts
 from qianshao.warnings import reach, rules
 from qianshao.warnings.models import TRANSITIONS, Status, Step, Warning
-
-FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
-
 
 # what a user who may use no issuing page lacks: a 403 that says so, not a 404
 NO_ISSUING_POST = gettext_lazy(
@@ -31,31 +28,16 @@ NO_ISSUING_POST = gettext_lazy(
 )
 
 
-def issuing_posts(user) -> list[RoleAssignment]:
-    """The user's active posts that may issue warnings (read once per user object)."""
-    cached = getattr(user, "_qianshao_warning_posts", None)
-    if cached is None:
-        cached = [
-            post
-            for post in RoleAssignment.objects.active()
-            .filter(person__user=user, role__in=MANAGING_ROLES, department__isnull=True)
-            .select_related("cell")
-            if post.cell.kind not in FIELD_KINDS
-        ]
-        user._qianshao_warning_posts = cached
-    return cached
-
-
 def lacks_issuing_post(user) -> bool:
     """Does ``user`` (signed in) hold no post that may issue warnings at all?"""
-    return not user.is_superuser and not issuing_posts(user)
+    return not user.is_superuser and not overseeing_posts(user)
 
 
 def issuer_cell(user, targets: list[Cell]) -> Cell | None:
     """The lowest cell of the user's issuing posts that covers every target, or None."""
     covering = [
         post.cell
-        for post in issuing_posts(user)
+        for post in overseeing_posts(user)
         if all(tree.is_within(t.path, post.cell.path) for t in targets)
     ]
     return max(covering, key=lambda c: len(c.path), default=None)
@@ -65,7 +47,7 @@ def may_issue_for(user, warning: Warning) -> bool:
     """Does ``user`` hold an issuing post at the warning's cell or above it?"""
     if user.is_superuser:
         return True
-    return any(tree.is_within(warning.cell_path, p.cell.path) for p in issuing_posts(user))
+    return any(tree.is_within(warning.cell_path, p.cell.path) for p in overseeing_posts(user))
 
 
 def approval_share(w: Warning) -> reach.Share | None:
@@ -143,7 +125,7 @@ def relay_cells(user, warning: Warning) -> list[Cell]:
     targets = [t.cell_path for t in warning.targets.all()]
     return [
         post.cell
-        for post in issuing_posts(user)
+        for post in overseeing_posts(user)
         if post.cell.path != warning.cell_path
         and any(tree.is_within(post.cell.path, t) for t in targets)
     ]

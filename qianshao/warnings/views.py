@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
+from qianshao.grid.posts import overseeing_posts
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError, Conflict
 from qianshao.warnings import actions, board
@@ -26,7 +27,6 @@ from qianshao.warnings.permissions import (
     allowed_steps,
     approval_reason,
     approval_share,
-    issuing_posts,
     lacks_issuing_post,
     refusal,
     relay_cells,
@@ -68,7 +68,7 @@ def warning_list(request):
 
 def issuing_cells(user) -> list:
     """The cells a user may target: under each of their issuing posts, two levels deep."""
-    roots = [p.cell for p in issuing_posts(user)]
+    roots = [p.cell for p in overseeing_posts(user)]
     if user.is_superuser:
         roots = list(visible_cells(user).filter(parent=None))
     within = Q(pk__in=[])

@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from qianshao.grid.permissions import management_scope
-from qianshao.warnings.permissions import issuing_posts
+from qianshao.grid.posts import overseeing_posts
 
 
 def site(request):
@@ -24,4 +24,4 @@ def site(request):
 def _may_issue(user) -> bool:
     if user is None or not user.is_authenticated:
         return False
-    return user.is_superuser or bool(issuing_posts(user))
+    return user.is_superuser or bool(overseeing_posts(user))

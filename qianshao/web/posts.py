@@ -1,21 +1,6 @@
-"""A user's post: the role assignment that decides their home page."""
+"""Which home page a user's primary post (``grid.posts.primary_post``) gives them."""
 
-from qianshao.grid.models import CellKind, RoleAssignment
-
-FIELD_KINDS = {CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP}
-ROLE_WEIGHT = {"dispatcher": 0, "head": 1, "deputy": 2, "manager": 3, "member": 4, "informant": 5}
-
-
-def primary_assignment(user) -> RoleAssignment | None:
-    """The user's highest active assignment (top level first, dispatchers before others)."""
-    assignments = list(
-        RoleAssignment.objects.active()
-        .filter(person__user=user)
-        .select_related("cell", "department", "person")
-    )
-    if not assignments:
-        return None
-    return min(assignments, key=lambda a: (a.cell.level, ROLE_WEIGHT.get(a.role, 9), a.pk))
+from qianshao.grid.models import FIELD_KINDS, RoleAssignment
 
 
 def home_kind(assignment: RoleAssignment | None) -> str:

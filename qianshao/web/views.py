@@ -5,15 +5,16 @@ from django.shortcuts import render
 from qianshao.disasters.stats import zero_today, zero_waiting
 from qianshao.grid.access import scope_roots, visible_assignments, visible_cells
 from qianshao.grid.maps import cell_map
+from qianshao.grid.posts import primary_post
 from qianshao.grid.stats import child_counts, subtree_counts
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.queries import hazard_summary, task_q
 from qianshao.warnings.access import active_warnings, waiting_for
-from qianshao.web.posts import home_kind, primary_assignment
+from qianshao.web.posts import home_kind
 
 
 def home(request):
-    assignment = primary_assignment(request.user)
+    assignment = primary_post(request.user)
     kind = home_kind(assignment)
     cell = assignment.cell if assignment else None
     if cell is None and request.user.is_superuser:

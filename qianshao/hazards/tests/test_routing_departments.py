@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import pytest
 
 from qianshao.accounts.actions import create_login
+from qianshao.grid import routing
 from qianshao.grid.actions import create_department
 from qianshao.grid.models import Department, Domain, Role
-from qianshao.hazards import actions, routing
+from qianshao.hazards import actions
 from qianshao.hazards.models import Grade, Status, Step
 from qianshao.hazards.permissions import allowed_steps
 from qianshao.hazards.tests.conftest import jpeg, nothing_changes, told

@@ -49,10 +49,11 @@ from qianshao.audit import chain
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import actions as grid_actions
 from qianshao.grid import demo as grid_demo
+from qianshao.grid import routing
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import Cell, CellKind, Department, Domain, Person, Role, RoleAssignment
 from qianshao.grid.scope import scope_of
-from qianshao.hazards import actions, deadlines, locate, public, routing, supervision
+from qianshao.hazards import actions, deadlines, locate, public, supervision
 from qianshao.hazards import demo as hazards_demo
 from qianshao.hazards.models import (
     ON_SPOT_ACCEPTED,

@@ -1,5 +1,7 @@
-"""Where a hazard goes: 属地 (the township or park it lies in), 谁主管 (the county
-department owning its category), and who is told at each step."""
+"""Who answers for a cell: 属地 (the township or park it lies in, or the cell above townships
+that triages it), 谁主管 (the county department owning a domain), its county's emergency
+office, and the people holding posts there. What happens in a cell — a hazard, a disaster —
+is routed by these answers."""
 
 from collections import defaultdict
 
@@ -7,9 +9,12 @@ from django.db.models import Q
 
 from qianshao.grid import tree
 from qianshao.grid.models import (
+    ABOVE_TOWNSHIP_KINDS,
+    TOWNSHIP_KINDS,
     Cell,
     CellKind,
     Department,
+    Domain,
     Person,
     Role,
     RoleAssignment,
@@ -18,9 +23,7 @@ from qianshao.grid.models import (
 from qianshao.grid.signals import cell_moved
 from qianshao.lib.settled import Settled
 
-TRIAGE_KINDS = {CellKind.TOWNSHIP, CellKind.PARK}
 COUNTY_KINDS = {CellKind.COUNTY}
-ABOVE_TOWNSHIP_KINDS = {CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY}
 SUPERVISING_ROLES = [Role.HEAD, Role.DEPUTY, Role.DISPATCHER]
 
 
@@ -54,7 +57,7 @@ def territory(cell: Cell, kinds: set[str]) -> Cell | None:
 
 
 def township_of(cell: Cell) -> Cell | None:
-    return territory(cell, TRIAGE_KINDS)
+    return territory(cell, TOWNSHIP_KINDS)
 
 
 def triaging_cell(cell: Cell) -> Cell | None:
@@ -93,12 +96,12 @@ _departments = Settled(_county_departments).forget_on(
 cell_moved.connect(_departments.forget, weak=False)  # a move rewrites paths without saves
 
 
-def owner_department(cell: Cell, category) -> int | None:
+def owner_department(cell: Cell, domain: Domain) -> int | None:
     """谁主管、谁负责: the id of the department of ``cell``'s county whose domains include
-    ``category`` (no query: the cell's path names its county)."""
+    ``domain`` (a hazard's category; no query: the cell's path names its county)."""
     owners = _departments.get()["owners"]
     return next(
-        (owners[(p, category.pk)] for p in tree.lineage(cell.path) if (p, category.pk) in owners),
+        (owners[(p, domain.pk)] for p in tree.lineage(cell.path) if (p, domain.pk) in owners),
         None,
     )
 
@@ -118,7 +121,7 @@ def township_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
             # rather than by the far less selective department index
             ~Q(department__isnull=False),
             cell__path__in=tree.lineage(cell.path),
-            cell__kind__in=TRIAGE_KINDS,
+            cell__kind__in=TOWNSHIP_KINDS,
             role__in=roles,
         )
     )

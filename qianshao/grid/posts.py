@@ -1,0 +1,76 @@
+"""A user's posts: the role assignments in their term today, read once per user object (one
+request) and kept in one attribute, and the named questions asked of them — by scope, by
+who may change the grid, and by the permissions of hazards, warnings and disasters."""
+
+from qianshao.grid import tree
+from qianshao.grid.models import FIELD_KINDS, MANAGING_ROLES, Person, RoleAssignment
+
+# the order of a user's posts for their home page: dispatchers before heads, and so on
+ROLE_WEIGHT = {"dispatcher": 0, "head": 1, "deputy": 2, "manager": 3, "member": 4, "informant": 5}
+
+_login = Person._meta.get_field("user").remote_field
+
+
+def posts_of(user) -> list[RoleAssignment]:
+    """The user's active posts with their cell, department and person: one query, kept on
+    the user object, which the same read gives its ``person``."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    kept = getattr(user, "_qianshao_posts", None)
+    if kept is None:
+        kept = list(
+            RoleAssignment.objects.active()
+            .filter(person__user=user)
+            .select_related("cell", "department", "person")
+        )
+        if kept and not _login.is_cached(user):
+            _login.set_cached_value(user, kept[0].person)
+        user._qianshao_posts = kept
+    return kept
+
+
+def cell_posts(user) -> list[RoleAssignment]:
+    """The user's posts that are not a department's."""
+    return [post for post in posts_of(user) if post.department_id is None]
+
+
+def managing_posts(user) -> list[RoleAssignment]:
+    """The user's posts of a managing role (网格长, 副网格长, 调度员, 网格管理员), not a
+    department's."""
+    return [post for post in cell_posts(user) if post.role in MANAGING_ROLES]
+
+
+def overseeing_posts(user) -> list[RoleAssignment]:
+    """The user's managing posts at a township, park, county or above — not at a village,
+    community, enterprise or group: those that triage hazards, issue warnings and verify
+    disasters."""
+    return [post for post in managing_posts(user) if post.cell.kind not in FIELD_KINDS]
+
+
+def managing_cells(user) -> list[str]:
+    """The paths of the cells of the user's managing posts, none inside another."""
+    return tree.outermost(post.cell.path for post in managing_posts(user))
+
+
+def post_cells(user) -> list[str]:
+    """The paths of the cells of all the user's posts, none inside another."""
+    return tree.outermost(post.cell.path for post in posts_of(user))
+
+
+def department_ids(user) -> set[int]:
+    """The departments the user holds a post in."""
+    return {post.department_id for post in posts_of(user) if post.department_id}
+
+
+def holds_post_in(user, cell_id: int | None) -> bool:
+    """Does the user hold any post (a department's included) in the cell?"""
+    return cell_id is not None and any(post.cell_id == cell_id for post in posts_of(user))
+
+
+def primary_post(user) -> RoleAssignment | None:
+    """The user's highest post (top level first, dispatchers before others): their home."""
+    return min(
+        posts_of(user),
+        key=lambda a: (a.cell.level, ROLE_WEIGHT.get(a.role, 9), a.pk),
+        default=None,
+    )
