@@ -43,8 +43,9 @@ def browser():
 def new_page(browser, live_server):
     """``new_page(**context_options)``: a page in a fresh browser context on the live server.
 
-    Every page fails its test on a JavaScript error, a failed request for a static asset, or
-    anything the Content-Security-Policy refused (Chromium reports it on the console).
+    Every page fails its test on a JavaScript error, a failed request for a static asset,
+    anything the Content-Security-Policy refused, or a Permissions-Policy header Chromium
+    cannot read (it reports both on the console).
     """
     contexts, problems = [], []
 
@@ -58,7 +59,7 @@ def new_page(browser, live_server):
             "console",
             lambda m: (
                 problems.append(f"refused: {m.text}")
-                if "Content Security Policy" in m.text
+                if "Content Security Policy" in m.text or "Permissions-Policy" in m.text
                 else None
             ),
         )

@@ -76,3 +76,15 @@ def test_a_village_member_uses_it_on_a_phone_without_sideways_scrolling(demo, ph
     phone.wait_for_url("**/inbox/")
     expect(phone.get_by_test_id("inbox")).to_be_visible()
     assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+def test_a_village_member_reaches_their_account_from_the_phones_top_bar(demo, phone, log_in):
+    """To change the password or revoke a lost phone's token, on the phone itself."""
+    log_in(phone, "village", demo.PASSWORD)
+    link = phone.locator(".who a.name")
+    expect(link).to_be_visible()
+    link.click()
+    expect(phone.locator("h1")).to_have_text("我的账号")
+    expect(phone.get_by_role("link", name="修改密码")).to_be_visible()
+    assert_fits_the_phone(phone)
