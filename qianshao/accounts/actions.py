@@ -14,7 +14,7 @@ from qianshao.accounts.logins import check_username
 from qianshao.accounts.models import ApiToken, hash_token
 from qianshao.audit.chain import append as audit
 from qianshao.grid.models import Person
-from qianshao.grid.permissions import can_manage
+from qianshao.grid.permissions import may_give_login
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 
 
@@ -40,18 +40,6 @@ def issue_token(user, *, name: str = "") -> tuple[str, ApiToken]:
             after={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
         )
     return raw, token
-
-
-def may_give_login(actor, cells) -> bool:
-    """May ``actor`` give a login to the person holding roles in ``cells``?
-
-    The login carries every role the person holds, so only someone who manages the cells
-    of all of them may set its password (else a village's manager who appoints a county's
-    head to the village could log in as that head).
-    """
-    if actor is None or actor.is_superuser:  # the system, or an administrator
-        return True
-    return bool(cells) and all(can_manage(actor, cell) for cell in cells)
 
 
 def create_login(actor, person: Person, *, username: str, password: str):

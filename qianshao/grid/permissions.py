@@ -36,6 +36,18 @@ def can_place_under(user, parent: Cell) -> bool:
     return management_scope(user).covers(parent.path)
 
 
+def may_give_login(actor, cells) -> bool:
+    """May ``actor`` give a login to the person holding roles in ``cells``?
+
+    The login carries every role the person holds, so only someone who manages the cells
+    of all of them may set its password (else a village's manager who appoints a county's
+    head to the village could log in as that head).
+    """
+    if actor is None or actor.is_superuser:  # the system, or an administrator
+        return True
+    return bool(cells) and all(can_manage(actor, cell) for cell in cells)
+
+
 def _manages(root: str, cell: Cell) -> bool:
     if cell.path == root:
         return cell.parent_id is None

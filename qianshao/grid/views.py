@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qianshao.accounts.actions import create_login as create_login_action
-from qianshao.accounts.actions import may_give_login
 from qianshao.grid import actions
 from qianshao.grid.access import (
     access_assignment,
@@ -22,7 +21,7 @@ from qianshao.grid.access import (
 from qianshao.grid.card import card_rows, qr_svg
 from qianshao.grid.forms import AssignForm, CreateLoginForm, EndTermForm, MoveForm
 from qianshao.grid.maps import cell_map
-from qianshao.grid.permissions import can_manage
+from qianshao.grid.permissions import can_manage, may_give_login
 from qianshao.grid.stats import child_counts, subtree_counts
 from qianshao.intake.idempotent import IntakeConflict, submit
 from qianshao.lib.errors import ActionError
