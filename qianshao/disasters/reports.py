@@ -16,7 +16,7 @@ reports; a disaster reported at a township). Dates are the site's local dates.
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
@@ -30,8 +30,9 @@ from qianshao.disasters.models import INDICATORS, DisasterReport
 from qianshao.disasters.stats import Completeness
 from qianshao.grid import tree
 from qianshao.grid.access import visible_assignments, visible_cells
-from qianshao.grid.models import Cell, CellKind, Person, Role
+from qianshao.grid.models import TOWNSHIP_KINDS, Cell, Person, Role
 from qianshao.lib.errors import ActionError
+from qianshao.lib.periods import local_bounds
 
 MAX_DAYS = 92  # a quarter: the longest period of the completeness table
 MAX_STATISTICS_DAYS = 366  # a year: the longest period of the disaster statistics
@@ -42,7 +43,6 @@ FIELD_LABELS = {
     "from": gettext_lazy("开始日期"),
     "to": gettext_lazy("结束日期"),
 }
-TOWNSHIP_KINDS = (CellKind.TOWNSHIP, CellKind.PARK)
 
 
 # --- dates -------------------------------------------------------------------------------
@@ -117,12 +117,6 @@ def period_slug(first: date, last: date) -> str:
     if first == last:
         return first.isoformat()
     return _("%(a)s至%(b)s") % {"a": first.isoformat(), "b": last.isoformat()}
-
-
-def local_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """[start, end) of the local days ``first`` to ``last``."""
-    start = timezone.make_aware(datetime.combine(first, time.min))
-    return start, timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min))
 
 
 # --- 零报告报送情况统计表 ------------------------------------------------------------------
