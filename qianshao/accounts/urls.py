@@ -9,4 +9,5 @@ urlpatterns = [
     path("account/", views_account.account, name="account"),
     path("account/password/", views_account.PasswordChange.as_view(), name="password-change"),
     path("account/tokens/<int:token_id>/revoke/", views_account.revoke, name="token-revoke"),
+    path("people/<int:person_id>/login/", views.create_login, name="person-login"),
 ]

@@ -24,5 +24,4 @@ urlpatterns = [
     path("grid/<str:code>/move/", views.move, name="cell-move"),
     path("assignments/<int:assignment_id>/end/", views.end_term, name="assignment-end"),
     path("people/<int:person_id>/", views.person_page, name="person"),
-    path("people/<int:person_id>/login/", views.create_login, name="person-login"),
 ]

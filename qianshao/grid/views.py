@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qianshao.accounts.actions import create_login as create_login_action
 from qianshao.grid import actions
 from qianshao.grid.access import (
     access_assignment,
@@ -180,18 +179,3 @@ def person_page(request, person_id):
             "login_form": CreateLoginForm() if manage and not person.user_id else None,
         },
     )
-
-
-@require_POST
-def create_login(request, person_id):
-    person = access_person(request.user, person_id)
-    form = CreateLoginForm(request.POST)
-    if form.is_valid():
-        try:
-            create_login_action(request.user, person, **form.cleaned_data)
-            messages.success(request, _("已为 %(n)s 开通账号") % {"n": person.name})
-        except ActionError as exc:
-            messages.error(request, exc.message)
-    else:
-        messages.error(request, form.errors.as_text())
-    return redirect("person", person_id=person.pk)
