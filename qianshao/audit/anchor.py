@@ -1,18 +1,12 @@
 """Anchoring the audit chain outside the database (docs/adr/0017): the head's
-``SEQ:HASH`` written to the log and sent to the webhooks, and checked against the chain
-later (`qianshao audit verify --anchor SEQ:HASH`)."""
+``SEQ:HASH``, checked against the chain later (`qianshao audit verify --anchor SEQ:HASH`).
+Writing it to the log and the webhooks every day is notify's job (notify/anchor.py)."""
 
 import re
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.utils.translation import gettext as _
-
-from qianshao.audit.chain import log
 from qianshao.audit.models import AuditHead, AuditRecord
-from qianshao.notify.outbox import enqueue
 
-EVENT = "audit.anchor"
 _FORM = re.compile(r"(?:(\d+):)?([0-9a-f]{64})")
 
 
@@ -38,22 +32,6 @@ class Anchor:
 def current() -> Anchor:
     head = AuditHead.objects.filter(pk=1).values_list("last_seq", "last_hash").first()
     return Anchor(*head) if head else Anchor(0, "0" * 64)
-
-
-def publish() -> Anchor:
-    """Log the head's anchor and queue it to every webhook that takes ``audit.anchor``
-    (one message per head: a head that has not moved is not sent again)."""
-    anchor = current()
-    log.info("audit anchor %s", anchor)
-    with transaction.atomic():
-        enqueue(
-            EVENT,
-            subject=_("审计链锚点 #%(seq)s") % {"seq": anchor.seq},
-            body=str(anchor),
-            payload={"seq": anchor.seq, "hash": anchor.hash},
-            dedupe_key=f"{EVENT}:{anchor.seq}",
-        )
-    return anchor
 
 
 def problem(anchor: Anchor) -> str:

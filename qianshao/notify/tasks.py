@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from qianshao.notify import delivery
+from qianshao.notify import anchor, delivery
 
 
 @db_task()
@@ -14,3 +14,9 @@ def deliver_messages(ids: list[int]) -> None:
 def sweep_outbox() -> int:
     """Every minute: retry what is due and catch up on anything queued while down."""
     return delivery.deliver_due()
+
+
+@db_periodic_task(crontab(hour="16", minute="5"))  # UTC (settings.HUEY): 00:05 in China
+def anchor_daily() -> str:
+    """Every day: write the audit chain head's anchor to the log and the webhooks."""
+    return str(anchor.publish())

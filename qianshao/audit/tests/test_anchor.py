@@ -11,13 +11,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from qianshao.audit import anchor, tasks
+from qianshao.audit import anchor
 from qianshao.audit.models import AuditHead, AuditRecord
 from qianshao.audit.tests.test_chain import raw_delete
 from qianshao.grid import actions
 from qianshao.grid.models import Person
 from qianshao.lib.fakegateway import FakeGateway
-from qianshao.notify import delivery
+from qianshao.notify import delivery, tasks
 from qianshao.notify.models import Channel, Message, Status, Webhook
 
 
