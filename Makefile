@@ -15,6 +15,7 @@ test: $(VENV)/.installed-test $(DIST)/.built
 		(echo "Debian's chromium is needed for the browser tests: apt-get install -y chromium" && exit 1)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	rm -rf var/test
 	QIANSHAO_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1,18 +1,38 @@
-"""The demo county, whole: the grid (qianshao.grid.demo), its hazards' history, its
-warnings with their 叫应 history, and a month of zero reports and disasters."""
+"""The demo county, whole, above every area: the grid and its people (qianshao.grid.demo),
+the demo logins, the hazards' history, the warnings with their 叫应 history, and a month of
+zero reports and disasters. Nothing below imports it; the `demo` and `run` commands do."""
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from qianshao.accounts.actions import create_login
+from qianshao.audit.chain import append as audit
 from qianshao.disasters import demo as disasters_demo
 from qianshao.grid import demo as grid_demo
+from qianshao.grid.models import Cell, Role, RoleAssignment
 from qianshao.hazards import demo as hazards_demo
 from qianshao.warnings import demo as warnings_demo
 
 COUNTY = grid_demo.COUNTY
-PASSWORD = grid_demo.PASSWORD
-DEMO_USERS = grid_demo.DEMO_USERS
+PASSWORD = "qianshao-demo"
+DEMO_USERS = {
+    "county": "县应急办调度员（一级网格调度员）",
+    "township": "泗城镇分管应急工作领导（二级网格调度员）",
+    "village": "泗城镇一个村的网格员",
+    "department": "县自然资源局网格员",
+    "admin": "系统管理员（Django 管理后台）",
+}
+
+
+def build_grid() -> grid_demo.Built:
+    """The demo county's grid and people, and the demo logins."""
+    built = grid_demo.build()
+    _logins(Cell.objects.get(code=COUNTY))
+    return built
 
 
 def build() -> dict:
-    grid = grid_demo.build()
+    grid = build_grid()
     hazards = hazards_demo.build()
     warnings = warnings_demo.build()
     zero_reports = disasters_demo.build()
@@ -23,3 +43,20 @@ def build() -> dict:
         "warnings": warnings,
         "zero_reports": zero_reports,
     }
+
+
+def _logins(county: Cell) -> None:
+    """A login for one person of each kind, and the administrator."""
+    active = RoleAssignment.objects.select_related("person")
+    picks = {
+        "county": active.filter(cell=county, role=Role.DISPATCHER, department__isnull=True),
+        "township": active.filter(cell__code="451027100", role=Role.DISPATCHER),
+        "village": active.filter(cell__code="451027100201", role=Role.MEMBER),
+        "department": active.filter(cell=county, role=Role.MEMBER, department__code="ZRZYJ"),
+    }
+    for username, assignments in picks.items():
+        person = assignments.order_by("pk").first().person
+        create_login(None, person, username=username, password=PASSWORD)
+    with transaction.atomic():
+        admin = get_user_model().objects.create_superuser("admin", password=PASSWORD)
+        audit(actor=None, action="accounts.create_superuser", obj=admin, label="admin")

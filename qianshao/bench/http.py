@@ -77,10 +77,10 @@ def run(out, *, seconds: float = 20, clients: int = 8, **_):
 
 def _reporters(out, clients: int) -> list["_Reporter"]:
     """The demo county, and one reporter per client with a demo user's token and places."""
-    from qianshao.grid import demo
+    from qianshao import demo
 
     built = time.perf_counter()
-    demo.build()
+    demo.build_grid()
     out.write(f"  demo county built in {time.perf_counter() - built:.1f} s")
     users = [USERS[i % len(USERS)] for i in range(clients)]
     places, tokens, photo = _places(set(users)), _tokens(set(users)), _photo()

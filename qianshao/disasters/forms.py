@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.disasters.models import INDICATORS, DisasterType, ReliefKind, ZeroKind
-from qianshao.hazards.forms import PhotosField
+from qianshao.lib.forms import PhotosField
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -14,20 +14,15 @@ from datetime import date
 from pathlib import Path
 
 import shapely
-from django.contrib.auth import get_user_model
-from django.db import transaction
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 
-from qianshao.accounts.actions import create_login
-from qianshao.audit.chain import append as audit
 from qianshao.grid import actions
 from qianshao.grid.importers.divisions import CellRow, read_divisions
-from qianshao.grid.models import Cell, CellKind, Domain, Duty, Role, RoleAssignment
+from qianshao.grid.models import Cell, CellKind, Domain, Duty, Role
 from qianshao.grid.names import enterprise_name, mobile, person_name, village_names
 
 COUNTY = "451027"
 DATA = Path(__file__).parent / "data" / COUNTY
-PASSWORD = "qianshao-demo"
 CENTRE = (106.565, 24.347)  # 泗城镇, the county seat
 TERM = date(2024, 1, 1)
 OFFICER_TERM_END = date(2028, 12, 31)  # the five-year term of a village emergency officer
@@ -58,13 +53,6 @@ DEPARTMENTS = [
     ("JTYSJ", "县交通运输局", ["roads_traffic"], False),
     ("QXJ", "县气象局", ["weather"], False),
 ]
-DEMO_USERS = {
-    "county": "县应急办调度员（一级网格调度员）",
-    "township": "泗城镇分管应急工作领导（二级网格调度员）",
-    "village": "泗城镇一个村的网格员",
-    "department": "县自然资源局网格员",
-    "admin": "系统管理员（Django 管理后台）",
-}
 _TUN = "那弄陇板百坡岩果磨伏平上下"
 _RISKS_VILLAGE = [
     "地质灾害：{t}屯后山滑坡隐患点",
@@ -90,7 +78,6 @@ _RISKS_ENTERPRISE = [
 class Built:
     cells: int
     people: int
-    users: list[str]
 
 
 def build(stdout=None) -> Built:
@@ -108,8 +95,7 @@ def build(stdout=None) -> Built:
     people = _People(rng)
     for cell in cells:
         people.staff(cell, departments)
-    users = _demo_users(county)
-    return Built(cells=len(cells), people=people.count, users=users)
+    return Built(cells=len(cells), people=people.count)
 
 
 def _generated_cells(rows: list[CellRow], rng: random.Random) -> list[CellRow]:
@@ -345,21 +331,3 @@ class _People:
             [Duty.EMERGENCY_OFFICER],
             end=OFFICER_TERM_END,
         )
-
-
-def _demo_users(county: Cell) -> list[str]:
-    active = RoleAssignment.objects.select_related("person")
-    picks = {
-        "county": active.filter(cell=county, role=Role.DISPATCHER, department__isnull=True),
-        "township": active.filter(cell__code="451027100", role=Role.DISPATCHER),
-        "village": active.filter(cell__code="451027100201", role=Role.MEMBER),
-        "department": active.filter(cell=county, role=Role.MEMBER, department__code="ZRZYJ"),
-    }
-    for username, assignments in picks.items():
-        create_login(
-            None, assignments.order_by("pk").first().person, username=username, password=PASSWORD
-        )
-    with transaction.atomic():
-        admin = get_user_model().objects.create_superuser("admin", password=PASSWORD)
-        audit(actor=None, action="accounts.create_superuser", obj=admin, label="admin")
-    return list(DEMO_USERS)

@@ -4,45 +4,12 @@ Forms check the shape of the input (numbers, dates, choices offered to the user)
 actions check everything else (deadlines, scope, who may take the step) and name the field.
 """
 
-import uuid
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Domain
 from qianshao.hazards.models import Grade, Source, Status
-
-
-class Form(forms.Form):
-    """Labels without Django's trailing colon: the pages are Chinese and set them apart."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("label_suffix", "")
-        super().__init__(*args, **kwargs)
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos; each is checked and re-encoded by the action (hazards.photos)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        attrs = {"accept": "image/*", "multiple": True}
-        if kwargs.pop("capture", False):
-            attrs["capture"] = "environment"
-        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(PhotosField, self).clean(f, initial) for f in files]
-
-
-def uuid_field():
-    return forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+from qianshao.lib.forms import Form, PhotosField, uuid_field
 
 
 def note_field(label=None, required=False):

@@ -4,36 +4,13 @@ import uuid
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Domain
 from qianshao.hazards import photos
 from qianshao.hazards.models import Grade, PublicStatus
 from qianshao.hazards.public import CODE_RE, MAX_REWARD, MOBILE, normalise_code
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class PhotosField(forms.FileField):
-    """Several photos from one file input; each checked for size before it is read."""
-
-    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
-
-    def clean(self, data, initial=None):
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > photos.MAX_PHOTOS:
-            raise forms.ValidationError(_("最多上传 %(n)s 张照片") % {"n": photos.MAX_PHOTOS})
-        limit = settings.UPLOAD_MAX_BYTES
-        for f in files:
-            if f.size > limit:
-                raise forms.ValidationError(
-                    _("%(f)s 超过 %(m)s MB") % {"f": f.name, "m": limit // (1024 * 1024)}
-                )
-        return [super(PhotosField, self).clean(f, initial) for f in files]
-
+from qianshao.lib.forms import PhotosField
 
 ANONYMOUS_CHOICES = [("1", _("匿名举报")), ("0", _("实名举报"))]
 
@@ -59,7 +36,12 @@ class PublicReportForm(forms.Form):
             attrs={"rows": 5, "placeholder": _("请描述发现的安全隐患：是什么、在哪里、有多严重")}
         ),
     )
-    photos = PhotosField(label=_("照片（可多张）"), required=False)
+    photos = PhotosField(
+        label=_("照片（可多张）"),
+        accept="image/jpeg,image/png,image/webp",
+        max_count=photos.MAX_PHOTOS,
+        check_size=True,
+    )
     anonymous = forms.ChoiceField(
         label=_("举报方式"), choices=ANONYMOUS_CHOICES, initial="1", widget=forms.RadioSelect
     )

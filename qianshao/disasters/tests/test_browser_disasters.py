@@ -10,9 +10,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from qianshao import demo
 from qianshao.disasters import permissions, schedule
 from qianshao.disasters.models import DisasterReport, ReportStatus, Stage, ZeroKind, ZeroReport
-from qianshao.grid import demo
 from qianshao.testing_browser import PHONE, assert_map_styled
 from qianshao.web.tests.test_browser_phone import assert_fits_the_phone
 
@@ -26,7 +26,7 @@ def demo_grid(transactional_db):
     import_module("qianshao.grid.migrations.0002_domains").seed(apps, None)
     import_module("qianshao.warnings.migrations.0002_defaults").seed(apps, None)
     schedule.forget()
-    return demo.build()
+    return demo.build_grid()
 
 
 @pytest.mark.browser

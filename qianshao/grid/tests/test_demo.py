@@ -13,7 +13,8 @@ from django.test import RequestFactory
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from qianshao.grid import demo
+from qianshao import demo
+from qianshao.grid import demo as grid_demo
 from qianshao.grid.importers.roster import parse_roster, template_xlsx
 from qianshao.grid.importers.roster_writer import import_rows as import_roster
 from qianshao.grid.models import Cell, CellKind, Department, Duty, Role, RoleAssignment
@@ -34,7 +35,7 @@ def build() -> str:
 
 
 def real_townships() -> dict[str, str]:
-    with (demo.DATA / "streets.csv").open(encoding="utf-8-sig", newline="") as handle:
+    with (grid_demo.DATA / "streets.csv").open(encoding="utf-8-sig", newline="") as handle:
         return {row["code"]: row["name"] for row in csv.DictReader(handle)}
 
 
@@ -80,7 +81,7 @@ def test_the_demo_county_is_staffed_as_the_plan_says_and_can_be_built_only_once(
         ) - timedelta(days=1)
 
     departments = Department.objects.filter(cell=county).prefetch_related("domains")
-    assert departments.count() == len(demo.DEPARTMENTS)
+    assert departments.count() == len(grid_demo.DEPARTMENTS)
     for department in departments:
         assert department.domains.exists(), department
         members = RoleAssignment.objects.filter(department=department, cell=county)

@@ -19,8 +19,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
 
+from qianshao import demo
 from qianshao.audit.models import AuditRecord
-from qianshao.grid import actions, demo
+from qianshao.grid import actions
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import Cell, CellKind, Person, Role, RoleAssignment
 from qianshao.testing import appoint
@@ -105,7 +106,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
-        demo.build()
+        demo.build_grid()
         actions.create_cells(None, NEIGHBOUR, source="test:neighbour")
         cells = Cell.objects.filter(code__in=[row.code for row in NEIGHBOUR]).order_by("path")
         for cell, role in zip(cells, [Role.DISPATCHER, Role.DISPATCHER, Role.MEMBER], strict=True):

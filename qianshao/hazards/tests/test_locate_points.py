@@ -4,7 +4,7 @@ reporter's own cells; a point outside them is refused naming ``lon``."""
 import pytest
 from shapely.geometry import shape
 
-from qianshao.grid import demo
+from qianshao import demo
 from qianshao.grid.models import Cell, CellKind
 from qianshao.hazards import actions, locate
 from qianshao.hazards.tests.conftest import nothing_changes
@@ -49,7 +49,7 @@ def test_a_report_by_a_point_outside_the_county_is_refused_naming_lon(cast, cate
 def test_on_the_demo_county_a_point_inside_each_place_lands_in_that_place():
     """The demo's boundaries are Voronoi tiles, not boxes: a point inside each village,
     community and enterprise lands there, searched from the county."""
-    demo.build()
+    demo.build_grid()
     county = Cell.objects.get(code=demo.COUNTY)
     places = Cell.objects.filter(
         kind__in=[CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE]

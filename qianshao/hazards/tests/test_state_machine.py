@@ -44,11 +44,11 @@ from hypothesis.stateful import (
 )
 from shapely.geometry import box, mapping, shape
 
+from qianshao import demo as qianshao_demo
 from qianshao.accounts.actions import create_login
 from qianshao.audit import chain
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import actions as grid_actions
-from qianshao.grid import demo as grid_demo
 from qianshao.grid import routing
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import Cell, CellKind, Department, Domain, Person, Role, RoleAssignment
@@ -178,7 +178,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
         override_settings(MEDIA_ROOT=media, SMS_GATEWAY_URL="http://127.0.0.1:9/sms"),
         transaction.atomic(),
     ):
-        grid_demo.build()
+        qianshao_demo.build_grid()
         hazards_demo.build(count=24)
         users = _logins()
         cells = {c.code: c for c in Cell.objects.filter(code__in=CELLS)}

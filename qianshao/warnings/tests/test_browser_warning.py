@@ -9,7 +9,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from qianshao.grid import demo
+from qianshao import demo
 from qianshao.testing_browser import PHONE, assert_map_styled
 from qianshao.warnings.models import Delivery, Status, Warning
 from qianshao.web.tests.test_browser_phone import assert_fits_the_phone
@@ -23,7 +23,7 @@ def demo_grid(transactional_db):
     the previous transactional test removed (hazard domains, warning types and rules)."""
     import_module("qianshao.grid.migrations.0002_domains").seed(apps, None)
     import_module("qianshao.warnings.migrations.0002_defaults").seed(apps, None)
-    return demo.build()
+    return demo.build_grid()
 
 
 @pytest.mark.browser

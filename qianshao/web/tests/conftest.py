@@ -16,8 +16,8 @@ def demo(transactional_db):
     """
     from django.apps import apps
 
-    from qianshao.grid import demo
+    from qianshao import demo
 
     import_module("qianshao.grid.migrations.0002_domains").seed(apps, None)
-    demo.build()
+    demo.build_grid()
     return demo
