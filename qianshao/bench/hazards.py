@@ -27,12 +27,21 @@ from qianshao.bench.timing import median_ms, seconds
 from qianshao.grid import actions as grid_actions
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
-from qianshao.grid.models import Cell, CellKind, Department, Domain, Person, Role, RoleAssignment
+from qianshao.grid.models import (
+    BASE_KINDS,
+    Cell,
+    CellKind,
+    Department,
+    Domain,
+    Person,
+    Role,
+    RoleAssignment,
+)
 from qianshao.hazards import actions, deadlines, supervision, tally
 from qianshao.hazards.models import OPEN, Grade, Hazard, Source, Status
 from qianshao.lib.dbsql import insert_rows
 
-LEAVES = (CellKind.VILLAGE, CellKind.COMMUNITY)
+LEAVES = BASE_KINDS
 # Departments of each county and the domains they own (as the demo county has them).
 DEPARTMENTS = [
     ("YJGLJ", "应急管理局", "hazardous_chemicals mines fireworks industry_trade earthquake other"),

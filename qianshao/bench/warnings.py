@@ -28,13 +28,13 @@ from qianshao.audit.models import AuditRecord
 from qianshao.bench.timing import seconds
 from qianshao.grid import actions as grid_actions
 from qianshao.grid.importers.divisions import import_divisions
-from qianshao.grid.models import Cell, CellKind, Person, Role, RoleAssignment
+from qianshao.grid.models import BASE_KINDS, Cell, CellKind, Person, Role, RoleAssignment
 from qianshao.lib.dbsql import insert_rows
 from qianshao.notify.models import Message
 from qianshao.warnings import actions, chase, rules
 from qianshao.warnings.models import Delivery, Level, WarningType
 
-LEAVES = (CellKind.VILLAGE, CellKind.COMMUNITY)
+LEAVES = BASE_KINDS
 LEAF_ROLES = [Role.HEAD, Role.MEMBER, Role.INFORMANT]
 UPPER_ROLES = [Role.HEAD, Role.DISPATCHER, Role.INFORMANT]
 TERM = date(2024, 1, 1)

@@ -8,10 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from qianshao.grid.models import Cell, CellKind, Person
+from qianshao.grid.models import BASE_KINDS, Cell, Person
 
 # The cells that report every day unless the rule says otherwise: villages and communities.
-REPORTING_KINDS = [CellKind.VILLAGE, CellKind.COMMUNITY]
+REPORTING_KINDS = list(BASE_KINDS)
 
 
 class ReportingRule(models.Model):

@@ -33,6 +33,9 @@ class CellKind(models.TextChoices):
 FIELD_KINDS = frozenset({CellKind.VILLAGE, CellKind.COMMUNITY, CellKind.ENTERPRISE, CellKind.GROUP})
 # Township-level cells (乡镇, 园区): where what happens in a field cell is triaged.
 TOWNSHIP_KINDS = frozenset({CellKind.TOWNSHIP, CellKind.PARK})
+# Villages and communities (村, 社区): the base cells townships are made of, which file the
+# daily zero report and answer warnings (by default), and by which a county's share is told.
+BASE_KINDS = (CellKind.VILLAGE, CellKind.COMMUNITY)
 # The cells above townships (省, 市, 县).
 ABOVE_TOWNSHIP_KINDS = frozenset({CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY})
 

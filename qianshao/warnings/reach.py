@@ -9,9 +9,8 @@ from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat, Left, Length
 
 from qianshao.grid import tree
-from qianshao.grid.models import Cell, CellKind
+from qianshao.grid.models import BASE_KINDS, Cell, CellKind
 
-BASE_KINDS = [CellKind.VILLAGE, CellKind.COMMUNITY]
 ABOVE_COUNTY = {CellKind.PROVINCE, CellKind.CITY}
 # the end of a subtree's path range, written in SQL: the path with its last separator
 # replaced by the character after it (grid.tree.subtree_bounds)
