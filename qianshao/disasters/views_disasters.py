@@ -26,8 +26,7 @@ from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus, St
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.grid.posts import cell_posts
-from qianshao.intake.idempotent import IntakeConflict, submit
-from qianshao.lib.errors import ActionError, Conflict
+from qianshao.intake.pages import take
 from qianshao.lib.photos import jpeg_response, read_photos
 
 PAGE_SIZE = 20
@@ -93,14 +92,9 @@ def disaster_new(request):
             photo_files=read_photos(data["photos"]),
         )
 
-    try:
-        d, _created = submit(data["client_uuid"], "disasters.report", request.user, file)
-    except IntakeConflict:
-        form.add_error(None, _("该表单已提交过，请刷新页面"))
-        return render(request, "disasters/new.html", {"form": form}, status=409)
-    except ActionError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return render(request, "disasters/new.html", {"form": form}, status=exc.status)
+    d, refusal = take(form, "disasters.report", request.user, file)
+    if refusal:
+        return render(request, "disasters/new.html", {"form": form}, status=refusal.status)
     messages.success(request, _("灾情已初报，编号 %(n)s") % {"n": d.number})
     return redirect("disaster", disaster_number=d.number)
 
@@ -187,14 +181,10 @@ def take_step(request, disaster_number, step):
             note=data["note"],
         ),
     }[step]
-    try:
-        submit(data["client_uuid"], f"disasters.{step}", request.user, act, on=d)
-    except IntakeConflict:
-        form.add_error(None, _("该表单已提交过，请刷新页面"))
-        return disaster_page(request, disaster_number, (step, form, _("该表单已提交过")), 409)
-    except ActionError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return disaster_page(request, disaster_number, (step, form, exc.message), exc.status)
+    _done, refusal = take(form, f"disasters.{step}", request.user, act, on=d)
+    if refusal:
+        failed = (step, form, refusal.message)
+        return disaster_page(request, disaster_number, failed, refusal.status)
     messages.success(request, _("已提交"))
     return redirect("disaster", disaster_number=disaster_number)
 
@@ -214,14 +204,9 @@ def decide(request, relief_id):
             request.user, relief, approve=data["approve"], note=data["note"]
         )
 
-    try:
-        submit(data["client_uuid"], "disasters.decide_relief", request.user, act, on=relief)
-    except IntakeConflict:
-        messages.error(request, Conflict(_("该表单已提交过，请刷新页面")).message)
-    except ActionError as exc:
-        failed = DecisionForm(request.POST)
-        failed.add_error(None, exc.message)
-        return disaster_page(request, number, ("decide", failed, exc.message), exc.status)
-    else:
-        messages.success(request, _("已审批"))
+    _done, refusal = take(form, "disasters.decide_relief", request.user, act, on=relief)
+    if refusal:
+        failed = ("decide", form, refusal.message)
+        return disaster_page(request, number, failed, refusal.status)
+    messages.success(request, _("已审批"))
     return redirect("disaster", disaster_number=number)

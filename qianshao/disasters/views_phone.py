@@ -13,8 +13,7 @@ from qianshao.disasters.forms import CorrectForm, ZeroForm
 from qianshao.disasters.models import ZeroKind
 from qianshao.disasters.views import calendar_page
 from qianshao.grid.access import access_cell
-from qianshao.intake.idempotent import IntakeConflict, submit
-from qianshao.lib.errors import ActionError
+from qianshao.intake.pages import take
 
 
 def zero(request, error: str = "", status: int = 200):
@@ -53,12 +52,9 @@ def file_zero(request):
     def act():
         return actions.file_zero(request.user, cell=cell, kind=data["kind"], disaster=disaster)
 
-    try:
-        submit(data["client_uuid"], "disasters.zero", request.user, act)
-    except IntakeConflict:
-        return zero(request, _("该表单已提交过，请刷新页面"), 409)
-    except ActionError as exc:
-        return zero(request, exc.message, exc.status)
+    _done, refusal = take(form, "disasters.zero", request.user, act)
+    if refusal:
+        return zero(request, refusal.message, refusal.status)
     messages.success(request, _("%(cell)s 今日零报告已报送") % {"cell": cell.name})
     return redirect("zero")
 
@@ -88,11 +84,8 @@ def correct(request, report_id):
             request.user, z, kind=data["kind"], disaster=disaster, reason=data["reason"]
         )
 
-    try:
-        submit(data["client_uuid"], "disasters.correct_zero", request.user, act)
-    except IntakeConflict:
-        return calendar_page(request, _("该表单已提交过，请刷新页面"), 409)
-    except ActionError as exc:
-        return calendar_page(request, exc.message, exc.status)
+    _done, refusal = take(form, "disasters.correct_zero", request.user, act)
+    if refusal:
+        return calendar_page(request, refusal.message, refusal.status)
     messages.success(request, _("零报告已更正"))
     return redirect(f"/disasters/calendar/?cell={z.cell.code}&month={z.day:%Y-%m}")

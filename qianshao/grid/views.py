@@ -22,7 +22,7 @@ from qianshao.grid.forms import AssignForm, CreateLoginForm, EndTermForm, MoveFo
 from qianshao.grid.maps import cell_map
 from qianshao.grid.permissions import can_manage, may_give_login
 from qianshao.grid.stats import child_counts, subtree_counts
-from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
 
 
@@ -94,14 +94,9 @@ def assign(request, code):
             end=data["end"],
         )
 
-    try:
-        submit(data["client_uuid"], "grid.assign_role", request.user, appoint)
-    except (ActionError, IntakeConflict) as exc:
-        form.add_error(
-            getattr(exc, "field", None) if getattr(exc, "field", None) in form.fields else None,
-            str(exc),
-        )
-        return cell_page(request, code, form=form, status=getattr(exc, "status", 409))
+    _done, refusal = take(form, "grid.assign_role", request.user, appoint)
+    if refusal:
+        return cell_page(request, code, form=form, status=refusal.status)
     messages.success(request, _("已任命 %(name)s") % {"name": data["name"]})
     return redirect("cell", code=cell.code)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from qianshao.grid import roster_jobs
 from qianshao.grid.forms import RosterForm
 from qianshao.grid.importers.roster import template_csv, template_xlsx
-from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.intake.pages import take
 from qianshao.lib.xlsx import CONTENT_TYPE
 
 RECENT_JOBS = 5
@@ -39,18 +39,15 @@ def roster(request):
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            try:
-                job, _created = submit(
-                    form.cleaned_data["client_uuid"],
-                    "grid.roster_job",
-                    request.user,
-                    lambda: roster_jobs.start(request.user, form.cleaned_data["file"]),
-                )
-            except IntakeConflict:
-                form.add_error(None, _("该表单已用于另一项提交，请刷新页面后重试"))
-                status = 409
-            else:
+            job, refusal = take(
+                form,
+                "grid.roster_job",
+                request.user,
+                lambda: roster_jobs.start(request.user, form.cleaned_data["file"]),
+            )
+            if not refusal:
                 return redirect("roster-job", job_id=job.pk)
+            status = refusal.status
         else:
             status = 400
     jobs = roster_jobs.visible_jobs(request.user).filter(user=request.user)[:RECENT_JOBS]

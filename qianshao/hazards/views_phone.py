@@ -11,8 +11,7 @@ from qianshao.hazards import actions
 from qianshao.hazards.access import MAX_CHOICES, visible_hazards
 from qianshao.hazards.forms import ReportForm
 from qianshao.hazards.permissions import allowed_steps, task_q
-from qianshao.intake.idempotent import IntakeConflict, submit
-from qianshao.lib.errors import ActionError, Conflict
+from qianshao.intake.pages import take
 from qianshao.lib.photos import read_photos
 
 PAGE_SIZE = 20
@@ -43,19 +42,11 @@ def report(request):
             photo_files=read_photos(data["photos"]),
         )
 
-    try:
-        hazard, _created = submit(data["client_uuid"], "hazards.report", request.user, report_it)
-    except IntakeConflict:
-        return refused(request, form, Conflict(_("该表单已提交过，请刷新页面")))
-    except ActionError as exc:
-        return refused(request, form, exc)
+    hazard, refusal = take(form, "hazards.report", request.user, report_it)
+    if refusal:
+        return render(request, "hazards/m_report.html", {"form": form}, status=refusal.status)
     messages.success(request, _("已上报，编号 %(n)s") % {"n": hazard.number})
     return redirect("hazard", number=hazard.number)
-
-
-def refused(request, form, exc: ActionError):
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return render(request, "hazards/m_report.html", {"form": form}, status=exc.status)
 
 
 def mine(request):

@@ -29,7 +29,7 @@ from qianshao.hazards.forms_public import (
     TrackForm,
 )
 from qianshao.hazards.models import PublicStatus, RewardStatus
-from qianshao.intake.idempotent import IntakeConflict, submit
+from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
 
@@ -89,14 +89,12 @@ def report_page(request):
             client_address=client_address(request),
         )
 
-    try:
-        public, _created = submit(data["client_uuid"], "hazards.public_report", None, send)
-    except actions.TooMany as exc:
-        return _too_many(request, exc)
-    except (ActionError, IntakeConflict) as exc:
-        _add_error(form, exc)
-        status = getattr(exc, "status", 409)
-        return render(request, "hazards/public/report.html", {"form": form}, status=status)
+    public, refusal = take(form, "hazards.public_report", None, send)
+    if isinstance(refusal, actions.TooMany):
+        return _too_many(request, refusal)
+    if refusal:
+        context = {"form": form}
+        return render(request, "hazards/public/report.html", context, status=refusal.status)
     return redirect(reverse("public-track-code", args=[public.tracking_code]) + "?sent=1")
 
 

@@ -26,8 +26,8 @@ from qianshao.hazards.forms import (
 from qianshao.hazards.models import Step
 from qianshao.hazards.permissions import check_may_take
 from qianshao.hazards.views_detail import Failed, hazard_page
-from qianshao.intake.idempotent import IntakeConflict, submit
-from qianshao.lib.errors import ActionError, Conflict
+from qianshao.intake.pages import take
+from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import read_photos
 
 
@@ -107,23 +107,10 @@ def take_step(request, number, step):
     if not form.is_valid():
         return hazard_page(request, number, Failed(step, form, _("请检查填写的内容")), 400)
     data = form.cleaned_data
-    try:
-        done, _created = submit(
-            data["client_uuid"],
-            f"hazards.{step}",
-            request.user,
-            lambda: act(request.user, hazard, data),
-            on=hazard,
-        )
-    except IntakeConflict:
-        return refused(request, number, step, form, Conflict(_("该表单已提交过，请刷新页面")))
-    except ActionError as exc:
-        return refused(request, number, step, form, exc)
+    done, refusal = take(
+        form, f"hazards.{step}", request.user, lambda: act(request.user, hazard, data), on=hazard
+    )
+    if refusal:
+        return hazard_page(request, number, Failed(step, form, refusal.message), refusal.status)
     messages.success(request, _("已%(step)s") % {"step": Step(step).label})
     return redirect("hazard", number=number)
-
-
-def refused(request, number, step, form, exc: ActionError):
-    """The page again, the reason next to its field; nothing was changed."""
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return hazard_page(request, number, Failed(step, form, exc.message), exc.status)

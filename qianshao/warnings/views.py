@@ -16,8 +16,7 @@ from qianshao.audit.models import AuditRecord
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
 from qianshao.grid.posts import overseeing_posts
-from qianshao.intake.idempotent import IntakeConflict, submit
-from qianshao.lib.errors import ActionError, Conflict
+from qianshao.intake.pages import take
 from qianshao.warnings import actions, board
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
 from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
@@ -106,14 +105,9 @@ def warning_new(request):
             sender_name=data["sender_name"],
         )
 
-    try:
-        w, _created = submit(data["client_uuid"], "warnings.draft", request.user, make)
-    except IntakeConflict:
-        form.add_error(None, _("该表单已提交过，请刷新页面"))
-        return render(request, "warnings/new.html", {"form": form}, status=409)
-    except ActionError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return render(request, "warnings/new.html", {"form": form}, status=exc.status)
+    w, refused = take(form, "warnings.draft", request.user, make)
+    if refused:
+        return render(request, "warnings/new.html", {"form": form}, status=refused.status)
     messages.success(request, _("预警已存为草稿，编号 %(n)s") % {"n": w.number})
     return redirect("warning", warning_number=w.number)
 
@@ -121,10 +115,6 @@ def warning_new(request):
 # --- a warning's page -------------------------------------------------------------------
 
 STEP_FORMS = {Step.APPROVE: NoteForm, Step.ISSUE: IntakeForm, Step.CANCEL: ReasonForm}
-
-
-def _again() -> Conflict:
-    return Conflict(_("该表单已提交过，请刷新页面"))
 
 
 @dataclass
@@ -228,19 +218,12 @@ def take_step(request, warning_number, step):
         Step.ISSUE: lambda: actions.issue(request.user, w),
         Step.CANCEL: lambda: actions.cancel(request.user, w, reason=data["reason"]),
     }[step]
-    try:
-        submit(data["client_uuid"], f"warnings.{step}", request.user, act, on=w)
-    except IntakeConflict:
-        return _refused(request, warning_number, step, form, _again())
-    except ActionError as exc:
-        return _refused(request, warning_number, step, form, exc)
+    _done, refused = take(form, f"warnings.{step}", request.user, act, on=w)
+    if refused:
+        failed = Failed(step, form, refused.message)
+        return warning_page(request, warning_number, failed, refused.status)
     messages.success(request, _("已%(step)s") % {"step": Step(step).label})
     return redirect("warning", warning_number=warning_number)
-
-
-def _refused(request, warning_number, step, form, exc: ActionError):
-    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    return warning_page(request, warning_number, Failed(step, form, exc.message), exc.status)
 
 
 @require_POST
@@ -261,12 +244,10 @@ def relay(request, warning_number):
             request.user, w, targets=list(data["targets"]), instruction=data["instruction"]
         )
 
-    try:
-        new, _created = submit(data["client_uuid"], "warnings.relay", request.user, act, on=w)
-    except IntakeConflict:
-        return _refused(request, warning_number, "relay", form, _again())
-    except ActionError as exc:
-        return _refused(request, warning_number, "relay", form, exc)
+    new, refused = take(form, "warnings.relay", request.user, act, on=w)
+    if refused:
+        failed = Failed("relay", form, refused.message)
+        return warning_page(request, warning_number, failed, refused.status)
     messages.success(request, _("已转发，编号 %(n)s") % {"n": new.number})
     return redirect("warning", warning_number=new.number)
 
@@ -302,13 +283,8 @@ def revise(request, warning_number):
     def make():
         return actions.revise(request.user, w, **fields)
 
-    try:
-        new, _created = submit(data["client_uuid"], "warnings.revise", request.user, make, on=w)
-    except IntakeConflict:
-        form.add_error(None, _("该表单已提交过，请刷新页面"))
-        return render(request, "warnings/new.html", context, status=409)
-    except ActionError as exc:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        return render(request, "warnings/new.html", context, status=exc.status)
+    new, refused = take(form, "warnings.revise", request.user, make, on=w)
+    if refused:
+        return render(request, "warnings/new.html", context, status=refused.status)
     messages.success(request, _("更新已存为草稿，发布后原预警即标记为已更新"))
     return redirect("warning", warning_number=new.number)

@@ -12,8 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianshao.intake.idempotent import IntakeConflict, submit
-from qianshao.lib.errors import ActionError, Conflict
+from qianshao.intake.pages import take
 from qianshao.warnings import actions, links
 from qianshao.warnings.access import my_deliveries
 from qianshao.warnings.forms import AnswerForm
@@ -88,23 +87,15 @@ def _answer(request, delivery, user, via, template, token=""):
             evacuated=data["evacuated"],
         )
 
-    try:
-        kind = f"warnings.answer.{data['answer']}"
-        submit(data["client_uuid"], kind, user, act, on=delivery)
-    except IntakeConflict:
-        error = Conflict(_("该表单已提交过，请刷新页面"))
-        return _refused(request, delivery, template, error, token)
-    except ActionError as exc:
-        return _refused(request, delivery, template, exc, token)
+    _done, refusal = take(form, f"warnings.answer.{data['answer']}", user, act, on=delivery)
+    if refusal:
+        delivery.refresh_from_db()
+        error, status = refusal.message, refusal.status
+        return _page(request, delivery, template, error=error, status=status, token=token)
     messages.success(request, _("已回复：%(a)s") % {"a": Answer(data["answer"]).label})
     if token:
         return redirect("warning-link", answer_token=token)
     return redirect("warning-answer", warning_number=delivery.warning.number)
-
-
-def _refused(request, delivery, template, exc: ActionError, token):
-    delivery.refresh_from_db()
-    return _page(request, delivery, template, error=exc.message, status=exc.status, token=token)
 
 
 def _by_token(token: str) -> Delivery | None:
