@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +10,7 @@ class WebConfig(AppConfig):
     verbose_name = _("页面")
 
     def ready(self):
+        autodiscover_modules("panels")  # each area registers what it adds to the pages
         # not sender=self: migrate signals only the apps that have models, and this has none
         post_migrate.connect(_cache_table, dispatch_uid="qianshao.web.cache_table")
 

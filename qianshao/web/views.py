@@ -2,14 +2,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from qianshao.disasters.stats import zero_today, zero_waiting
 from qianshao.grid.access import scope_roots, visible_assignments, visible_cells
 from qianshao.grid.maps import cell_map
 from qianshao.grid.posts import primary_post
 from qianshao.grid.stats import child_counts, subtree_counts
-from qianshao.hazards.access import visible_hazards
-from qianshao.hazards.queries import hazard_summary, task_q
-from qianshao.warnings.access import active_warnings, waiting_for
+from qianshao.lib import panels
 from qianshao.web.posts import home_kind
 
 
@@ -31,13 +28,9 @@ def home(request):
             "my_assignments": visible_assignments(request.user)
             .active()
             .filter(person__user=request.user),
-            "hazards": hazard_summary(cell),
-            "task_count": visible_hazards(request.user).filter(task_q(request.user)).count(),
-            "warnings_waiting": waiting_for(request.user).count(),
-            "active_warnings": active_warnings(request.user),
-            "zero_waiting": zero_waiting(request.user),
-            "zero_today": zero_today(cell),
         }
+        for panel in panels.registered():  # each area's part (its panels.py)
+            context |= panel.home(request.user, cell)
     if kind == "department":
         context["department"] = assignment.department
         context["members"] = (
