@@ -1,9 +1,12 @@
-"""What hazards contribute to the home page: the cell's hazard summary and how many steps
-wait for the user (``lib.panels``)."""
+"""What hazards contribute to the home page (the cell's hazard summary, how many steps wait
+for the user) and to the top bar (隐患, 督办, 统计, and 举报 for those who manage cells)."""
 
+from django.utils.translation import gettext_lazy as _
+
+from qianshao.grid.permissions import management_scope
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.queries import hazard_summary, task_q
-from qianshao.lib.panels import Panel, register
+from qianshao.lib.panels import NavEntry, Panel, register
 
 
 def home(user, cell) -> dict:
@@ -13,4 +16,16 @@ def home(user, cell) -> dict:
     }
 
 
-register(Panel("hazards", home=home))
+def manages_cells(user) -> bool:
+    scope = management_scope(user)
+    return scope.everything or bool(scope.paths)
+
+
+NAV = (
+    NavEntry(_("隐患"), "hazards", 30, frozenset({"hazards", "hazard"})),
+    NavEntry(_("督办"), "hazard-supervision", 60, frozenset({"hazard-supervision"})),
+    NavEntry(_("统计"), "hazard-stats", 70, frozenset({"hazard-stats", "hazard-monthly"})),
+    NavEntry(_("举报"), "public-list", 80, frozenset({"public-list"}), shown=manages_cells),
+)
+
+register(Panel("hazards", home=home, nav=NAV))

@@ -1,7 +1,9 @@
-"""What warnings contribute to the home page: the warnings in force that reach the user and
-how many wait for their answer (``lib.panels``)."""
+"""What warnings contribute to the home page (the warnings in force that reach the user, how
+many wait for their answer) and to the top bar (预警, lit on every warning page)."""
 
-from qianshao.lib.panels import Panel, register
+from django.utils.translation import gettext_lazy as _
+
+from qianshao.lib.panels import NavEntry, Panel, register
 from qianshao.warnings.access import active_warnings, waiting_for
 
 
@@ -12,4 +14,4 @@ def home(user, cell) -> dict:
     }
 
 
-register(Panel("warnings", home=home))
+register(Panel("warnings", home=home, nav=(NavEntry(_("预警"), "warnings", 40, prefix="warning"),)))
