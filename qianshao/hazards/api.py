@@ -18,7 +18,7 @@ from ninja.responses import Status
 from qianshao.grid import routing, tree
 from qianshao.grid.access import access_cell, visible_cells, visible_people
 from qianshao.grid.models import Department, Domain
-from qianshao.hazards import actions, photos, supervision
+from qianshao.hazards import actions, photos, steps, supervision
 from qianshao.hazards.access import (
     access_hazard,
     access_photo,
@@ -38,7 +38,7 @@ from qianshao.hazards.api_schemas import (
     SupervisionAnswerIn,
     SupervisionOut,
 )
-from qianshao.hazards.models import Grade, Hazard, Source, Step
+from qianshao.hazards.models import Grade, Hazard, Source
 from qianshao.hazards.permissions import allowed_steps, check_may_take, task_q
 from qianshao.hazards.views import child_summaries, filtered
 from qianshao.hazards.views_detail import timeline
@@ -227,7 +227,7 @@ def take_step(request, number: str, step: StepName):
     user = request.user
 
     def act():
-        return STEP_ACTIONS[step.value](user, hazard, payload, cleaned)
+        return steps.take(user, hazard, step.value, _fields(user, hazard, payload, cleaned))
 
     if payload.client_uuid is not None:
         submit(payload.client_uuid, f"hazards.{step.value}", user, act, on=hazard)
@@ -239,45 +239,32 @@ def take_step(request, number: str, step: StepName):
 # --- the steps --------------------------------------------------------------------------
 
 
-def _note(fn):
-    return lambda user, h, p, files: fn(user, h, note=p.note)
-
-
-def _merge(user, h, p, files):
-    into = visible_hazards(user).filter(number=p.into.strip().upper()).first()
-    if into is None:
-        raise NotFound(_("找不到编号为 %(n)s 的隐患") % {"n": p.into}, "into")
-    return actions.merge(user, h, into=into, note=p.note)
-
-
-def _escalate(user, h, p, files):
-    department = _department(h, p.department, "department") if p.department else None
-    return actions.escalate(user, h, department=department, note=p.note)
-
-
-def _assign(user, h, p, files):
-    cell = None
-    if p.assignee_cell:
-        cell = visible_cells(user).filter(code=p.assignee_cell.strip().upper()).first()
-        if cell is None:
-            raise NotFound(
-                _("您的辖区内没有编码为 %(c)s 的网格") % {"c": p.assignee_cell}, "assignee_cell"
-            )
-    department = None
-    if p.assignee_department:
-        department = _department(h, p.assignee_department, "assignee_department")
-    return actions.assign(
-        user,
-        h,
-        measures=p.measures,
-        responsible=_responsible(user, p.responsible, department),
-        deadline=p.deadline,
-        contingency=p.contingency,
-        funds=p.funds,
-        assignee_cell=cell,
-        assignee_department=department,
-        note=p.note,
-    )
+def _fields(user, h: Hazard, p, files) -> dict:
+    """The body as the step table takes it (``steps.STEPS``): codes and ids resolved to
+    what they name in the user's scope (404 naming the field when they name nothing)."""
+    fields = p.model_dump() | {"photos": files}
+    if "into" in fields:
+        fields["into"] = visible_hazards(user).filter(number=p.into.strip().upper()).first()
+        if fields["into"] is None:
+            raise NotFound(_("找不到编号为 %(n)s 的隐患") % {"n": p.into}, "into")
+    if "department" in fields:
+        code = p.department
+        fields["department"] = _department(h, code, "department") if code else None
+    if "responsible" in fields:
+        cell = None
+        if p.assignee_cell:
+            cell = visible_cells(user).filter(code=p.assignee_cell.strip().upper()).first()
+            if cell is None:
+                raise NotFound(
+                    _("您的辖区内没有编码为 %(c)s 的网格") % {"c": p.assignee_cell},
+                    "assignee_cell",
+                )
+        department = None
+        if p.assignee_department:
+            department = _department(h, p.assignee_department, "assignee_department")
+        fields["assignee_cell"], fields["assignee_department"] = cell, department
+        fields["responsible"] = _responsible(user, p.responsible, department)
+    return fields
 
 
 def _department(h: Hazard, code: str, field: str) -> Department:
@@ -299,26 +286,6 @@ def _responsible(user, person_id: int, department: Department | None):
     if person is None:
         raise NotFound(_("找不到该整改责任人"), "responsible")
     return person
-
-
-STEP_ACTIONS = {
-    Step.ACCEPT: _note(actions.accept),
-    Step.RETURN: lambda user, h, p, files: actions.return_report(user, h, reason=p.reason),
-    Step.RESUBMIT: lambda user, h, p, files: actions.resubmit(
-        user, h, description=p.description, note=p.note
-    ),
-    Step.MERGE: _merge,
-    Step.ESCALATE: _escalate,
-    Step.ASSIGN: _assign,
-    Step.START: _note(actions.start),
-    Step.PROGRESS: lambda user, h, p, files: actions.progress(
-        user, h, note=p.note, photo_files=files
-    ),
-    Step.SUBMIT: lambda user, h, p, files: actions.submit(user, h, note=p.note, photo_files=files),
-    Step.VERIFY: _note(actions.verify),
-    Step.REJECT: lambda user, h, p, files: actions.reject(user, h, reason=p.reason),
-    Step.CLOSE: _note(actions.close),
-}
 
 
 # --- the detail -------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Domain
-from qianshao.hazards.models import Grade, Source, Status
+from qianshao.hazards.models import Grade, Source, Status, Step
 from qianshao.lib.forms import Form, PhotosField, uuid_field
 
 
@@ -193,6 +193,28 @@ class ProgressForm(StepForm):
 class SubmitForm(StepForm):
     note = note_field(_("整改情况"))
     photos = PhotosField(label=_("整改后照片"), capture=True)
+
+
+# each step's form on the hazard's page (what the step's action is given: hazards/steps.py)
+STEP_FORMS = {
+    Step.ACCEPT: NoteForm,
+    Step.RETURN: ReasonForm,
+    Step.RESUBMIT: ResubmitForm,
+    Step.MERGE: MergeForm,
+    Step.ESCALATE: EscalateForm,
+    Step.ASSIGN: AssignForm,
+    Step.START: NoteForm,
+    Step.PROGRESS: ProgressForm,
+    Step.SUBMIT: SubmitForm,
+    Step.VERIFY: NoteForm,
+    Step.REJECT: ReasonForm,
+    Step.CLOSE: NoteForm,
+}
+
+
+def step_form(step: str, *args, hazard, choices) -> StepForm:
+    """The form of ``step``; its element ids are the step's own (several share a page)."""
+    return STEP_FORMS[step](*args, hazard=hazard, choices=choices, auto_id=f"{step}-%s")
 
 
 class AnswerForm(Form):

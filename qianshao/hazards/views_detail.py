@@ -15,7 +15,7 @@ from qianshao.hazards.access import (
     visible_merge_target,
     visible_supervisions,
 )
-from qianshao.hazards.forms import StepForm
+from qianshao.hazards.forms import StepForm, step_form
 from qianshao.hazards.models import Stage, Status, Step
 from qianshao.hazards.permissions import allowed_steps
 from qianshao.lib.geojson import collection, feature, point
@@ -31,8 +31,6 @@ class Failed:
 
 
 def hazard_page(request, number, failed: Failed | None = None, status: int = 200):
-    from qianshao.hazards.views_steps import step_form
-
     hazard = access_hazard(request.user, number)
     choices = Choices(request.user, hazard)
     forms = []
