@@ -493,7 +493,7 @@ def _time_counts(out, world: World, repeat: int) -> None:
     per-child counts (``views.child_summaries``, from the tally) and the paginator's count of
     the unfiltered list (``views.filtered``), for the largest county and the province."""
     from qianshao.hazards.access import visible_hazards
-    from qianshao.hazards.views import child_summaries, filtered
+    from qianshao.hazards.queries import child_summaries, filtered
 
     county = max(world.counties, key=lambda c: Cell.objects.subtree(c.path).count())
     for cell in dict.fromkeys([county, world.province]):  # once if the root is a county

@@ -40,7 +40,7 @@ from qianshao.hazards.api_schemas import (
 )
 from qianshao.hazards.models import Grade, Hazard, Source
 from qianshao.hazards.permissions import allowed_steps, check_may_take, task_q
-from qianshao.hazards.views import child_summaries, filtered
+from qianshao.hazards.queries import child_summaries, filtered
 from qianshao.hazards.views_detail import timeline
 from qianshao.intake.idempotent import submit
 from qianshao.lib.apibody import body_doc, inline_schema, read_body
