@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from qianshao.disasters import actions, schedule, sweep
 from qianshao.disasters.models import DisasterType, ZeroKind
+from qianshao.grid.demo import COUNTY
 from qianshao.grid.models import Cell, RoleAssignment
 
 DAYS = 30
@@ -27,8 +28,6 @@ DEMO_VILLAGE = "451027100201"
 
 def build() -> int:
     """Play the month; returns how many zero reports were filed."""
-    from qianshao.grid.demo import COUNTY
-
     rng = random.Random("disasters:" + COUNTY)
     county = Cell.objects.get(code=COUNTY)
     cells = list(

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from qianshao.audit.chain import append as audit
 from qianshao.grid import tree
 from qianshao.grid.access import visible_people
+from qianshao.grid.bulk import insert_cells
 from qianshao.grid.models import (
     ALLOWED_CHILDREN,
     MOBILE_RE,
@@ -255,8 +256,6 @@ def create_cells(actor, rows, *, source: str, under: Cell | None = None) -> dict
     problem is collected first and raised together as ``ImportFailed``; nothing is written
     then. Returns the new cells' ids by code. Side effects: one audit record for the import.
     """
-    from qianshao.grid.bulk import insert_cells
-
     if under is not None and not can_place_under(actor, under):
         raise NotAllowed(_("您无权在该网格下导入"), "parent")
     if under is None and actor is not None and not getattr(actor, "is_superuser", False):

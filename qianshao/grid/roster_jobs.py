@@ -12,7 +12,6 @@ import hashlib
 import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,16 +41,13 @@ def visible_jobs(user):
     return jobs if user.is_superuser else jobs.filter(user=user)
 
 
-def start(user, upload) -> ImportJob:
-    """Store ``upload`` as a queued job and hand it to the worker once committed."""
-    from qianshao.grid.tasks import run_roster_job
-
+def create(user, upload) -> ImportJob:
+    """Store ``upload`` as a queued job (``tasks.start_roster_job`` hands it to the worker)."""
     if not may_import(user):
         raise NotAllowed(_("您不管理任何网格，不能导入名册"))
     job = ImportJob(user=user, filename=upload.name[:200])
     job.upload.save("roster", upload, save=False)
     job.save()
-    transaction.on_commit(lambda: run_roster_job(job.pk))
     return job
 
 

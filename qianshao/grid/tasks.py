@@ -1,14 +1,23 @@
 """The grid's worker tasks: running a roster import job, ending those whose worker died."""
 
+from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from qianshao.grid import roster_jobs
+from qianshao.grid.models import ImportJob
 
 
 @db_task()
 def run_roster_job(job_id: int) -> None:
     roster_jobs.run(job_id)
+
+
+def start_roster_job(user, upload) -> ImportJob:
+    """Store ``upload`` as a queued job and hand it to the worker once committed."""
+    job = roster_jobs.create(user, upload)
+    transaction.on_commit(lambda: run_roster_job(job.pk))
+    return job
 
 
 @db_periodic_task(crontab(minute="*"))

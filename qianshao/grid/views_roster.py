@@ -12,7 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from qianshao.grid import roster_jobs
+from qianshao.grid import roster_jobs, tasks
 from qianshao.grid.forms import RosterForm
 from qianshao.grid.importers.roster import template_csv, template_xlsx
 from qianshao.intake.pages import take
@@ -43,7 +43,7 @@ def roster(request):
                 form,
                 "grid.roster_job",
                 request.user,
-                lambda: roster_jobs.start(request.user, form.cleaned_data["file"]),
+                lambda: tasks.start_roster_job(request.user, form.cleaned_data["file"]),
             )
             if not refusal:
                 return redirect("roster-job", job_id=job.pk)

@@ -17,7 +17,7 @@ from qianshao.grid import routing
 from qianshao.grid.access import scope_roots
 from qianshao.grid.models import Cell, Department, Domain, Person
 from qianshao.grid.scope import scope_of
-from qianshao.hazards import deadlines, locate, photos, tally
+from qianshao.hazards import deadlines, locate, photos, rewards, tally
 from qianshao.hazards.models import (
     ON_SPOT_ACCEPTED,
     OPEN,
@@ -432,9 +432,7 @@ def close(actor, hazard: Hazard, *, note: str = "") -> Hazard:
         tell=tell,
         subject=_("隐患已销号：%(t)s"),
     )
-    from qianshao.hazards.public import propose_reward
-
-    propose_reward(result)
+    rewards.propose_reward(result)
     return result
 
 

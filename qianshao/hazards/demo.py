@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from qianshao.grid.demo import COUNTY
 from qianshao.grid.models import Cell, CellKind, Department, Domain, Role, RoleAssignment
 from qianshao.hazards import actions, supervision
 from qianshao.hazards.models import Grade, Hazard, Status
@@ -91,8 +92,6 @@ FATES = [
 
 def build(stdout=None, count: int = 72) -> int:
     """Play ``count`` hazards over the last 60 days in the demo county; returns how many."""
-    from qianshao.grid.demo import COUNTY
-
     rng = random.Random("hazards:" + COUNTY)
     county = Cell.objects.get(code=COUNTY)
     users = {

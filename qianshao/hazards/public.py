@@ -321,33 +321,6 @@ def reject_report(actor, public: PublicReport, *, reply: str) -> PublicReport:
 # --- rewards ----------------------------------------------------------------------------
 
 
-def propose_reward(hazard: Hazard) -> Reward | None:
-    """Inside ``close``: a real-name public report of a major hazard earns a reward record.
-
-    Side effects (once per report): the reward, one audit record; the county is told.
-    """
-    public = PublicReport.objects.filter(hazard=hazard).first()
-    if public is None or public.anonymous or hazard.grade != Grade.MAJOR:
-        return None
-    reward, created = Reward.objects.get_or_create(public_report=public)
-    if created:
-        audit(
-            actor=None,
-            action="hazards.propose_reward",
-            obj=reward,
-            cell_path=public.cell_path,
-            after={"hazard": hazard.number},
-        )
-        county = routing.county_of(hazard.cell)
-        enqueue(
-            "hazards.propose_reward",
-            subject=_("举报奖励待审批：%(t)s") % {"t": hazard.title},
-            link=f"/hazards/public/{public.tracking_code}/",
-            people=routing.people_of_cell(county, [routing.Role.DISPATCHER]),
-        )
-    return reward
-
-
 def may_decide_reward(user, public: PublicReport) -> bool:
     """Rewards are the county's: a managing post over the report's county (or above)."""
     county = routing.county_of(public.cell)

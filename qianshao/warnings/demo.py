@@ -19,6 +19,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from qianshao.grid.demo import COUNTY
 from qianshao.grid.models import Cell
 from qianshao.warnings import actions, chase
 from qianshao.warnings.models import Answer, Channel, Delivery, Level, WarningType
@@ -27,8 +28,6 @@ TOWNSHIPS = ["451027100", "451027101", "451027102"]  # 泗城镇, 逻楼镇, 加
 
 
 def build() -> int:
-    from qianshao.grid.demo import COUNTY
-
     rng = random.Random("warnings:" + COUNTY)
     users = {
         u.username: u

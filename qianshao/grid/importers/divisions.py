@@ -12,7 +12,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from qianshao.grid.models import CellKind
+from qianshao.grid.actions import create_cells
+from qianshao.grid.models import Cell, CellKind
 from qianshao.grid.names import village_names
 from qianshao.lib.tabular import ImportFailed, RowError
 
@@ -162,9 +163,6 @@ def import_divisions(csv_dir: Path, root: str, villages_per_township: int = 0, a
     The root goes under its parent division when that is already in the grid. Returns the
     new cells' ids by code.
     """
-    from qianshao.grid.actions import create_cells
-    from qianshao.grid.models import Cell
-
     rows = read_divisions(csv_dir, root)
     root_row = next(r for r in rows if r.code == root)
     under = Cell.objects.filter(code=root_row.extra.get("division_parent") or "").first()

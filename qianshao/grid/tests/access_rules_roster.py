@@ -7,7 +7,7 @@ for it and for its progress, as for a job that does not exist.
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from qianshao.grid import roster_jobs
+from qianshao.grid import tasks
 from qianshao.grid.models import ImportJob
 
 PAGE_RULES = {
@@ -18,7 +18,7 @@ PAGE_RULES = {
 
 def a_job_of(user) -> ImportJob:
     csv = "网格编码,姓名,手机号,角色\n450901100201,任务人,13912340009,网格员\n".encode()
-    return roster_jobs.start(user, SimpleUploadedFile("roster.csv", csv))
+    return tasks.start_roster_job(user, SimpleUploadedFile("roster.csv", csv))
 
 
 def outsider_pages(cast) -> dict:
