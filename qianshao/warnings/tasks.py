@@ -1,7 +1,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from qianshao.warnings import chase
+from qianshao.warnings import chase, feeds
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -13,6 +13,4 @@ def sweep_warnings() -> int:
 @db_periodic_task(crontab(minute="*"))
 def poll_cap_feeds() -> int:
     """Every minute: poll each active CAP feed whose interval has passed (raises nothing)."""
-    from qianshao.warnings import feeds
-
     return feeds.poll_due()
