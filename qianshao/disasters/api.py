@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 from pydantic import BeforeValidator
 
-from qianshao.disasters import actions, permissions, schedule, stats
+from qianshao.disasters import actions, permissions, schedule, stats, steps
 from qianshao.disasters.access import (
     access_disaster,
     access_photo,
@@ -511,9 +511,8 @@ def follow_up_disaster(request, number: str):
     user = request.user
 
     def act():
-        return actions.follow_up(
-            user, d, figures=payload.figures.dict(), note=payload.note, photo_files=cleaned
-        )
+        fields = {"figures": payload.figures.dict(), "note": payload.note, "photos": cleaned}
+        return steps.take(user, d, steps.FOLLOW_UP, fields)
 
     if payload.client_uuid is not None:
         submit(payload.client_uuid, "disasters.follow_up", user, act, on=d)
@@ -527,7 +526,7 @@ def verify_disaster(request, number: str, payload: VerifyIn):
     """核报 by the level above, not by whoever reported the figures."""
     d = access_disaster(request.user, number)
     figures = payload.figures.dict() if payload.figures else None
-    actions.verify(request.user, d, figures=figures, note=payload.note)
+    steps.take(request.user, d, steps.VERIFY, {"figures": figures, "note": payload.note})
     return access_disaster(request.user, number)
 
 
@@ -535,7 +534,7 @@ def verify_disaster(request, number: str, payload: VerifyIn):
 def apply_relief(request, number: str, payload: ReliefIn):
     """救助申报 for the disaster."""
     d = access_disaster(request.user, number)
-    made = actions.apply_relief(request.user, d, **payload.dict())
+    made = steps.take(request.user, d, steps.RELIEF, payload.dict())
     return HttpStatus(201, made)
 
 

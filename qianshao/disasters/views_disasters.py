@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from qianshao.disasters import actions, permissions, stats
+from qianshao.disasters import actions, permissions, stats, steps
 from qianshao.disasters.access import (
     access_disaster,
     access_photo,
@@ -160,27 +160,16 @@ def take_step(request, disaster_number, step):
     if not form.is_valid():
         return disaster_page(request, disaster_number, (step, form, _("请检查填写的内容")), 400)
     data = form.cleaned_data
-    act = {
-        "follow-up": lambda: actions.follow_up(
-            request.user,
-            d,
-            figures=form.figures(),
-            note=data["note"],
-            photo_files=read_photos(data["photos"]),
-        ),
-        "verify": lambda: actions.verify(
-            request.user, d, figures=form.figures(), note=data["note"]
-        ),
-        "relief": lambda: actions.apply_relief(
-            request.user,
-            d,
-            kind=data["kind"],
-            households=data["households"],
-            people=data["people"],
-            amount=data["amount"],
-            note=data["note"],
-        ),
-    }[step]
+    user = request.user
+
+    def act():
+        fields = dict(data)
+        if step in (steps.FOLLOW_UP, steps.VERIFY):
+            fields["figures"] = form.figures()
+        if step == steps.FOLLOW_UP:
+            fields["photos"] = read_photos(data["photos"])
+        return steps.take(user, d, step, fields)
+
     _done, refusal = take(form, f"disasters.{step}", request.user, act, on=d)
     if refusal:
         failed = (step, form, refusal.message)

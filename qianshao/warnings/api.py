@@ -11,7 +11,7 @@ from qianshao.grid.access import access_cell, visible_cells
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
 from qianshao.lib.schemas import Error, Pagination
-from qianshao.warnings import actions, board
+from qianshao.warnings import actions, board, steps
 from qianshao.warnings.access import (
     access_my_delivery,
     access_warning_by_id,
@@ -31,7 +31,7 @@ from qianshao.warnings.api_schemas import (
     WarningOut,
     WarningReviseIn,
 )
-from qianshao.warnings.models import Channel, Level, Status, WarningType
+from qianshao.warnings.models import Channel, Level, Status, Step, WarningType
 from qianshao.warnings.permissions import allowed_steps, may_relay
 
 router = Router(tags=["warnings"])
@@ -160,23 +160,23 @@ def get_warning(request, warning_id: int):
 @router.post("/{int:warning_id}/approve", response={200: WarningDetailOut, **ERRORS})
 def approve_warning(request, warning_id: int, payload: NoteIn):
     """审核: by someone other than its author."""
-    actions.approve(request.user, access_warning_by_id(request.user, warning_id), note=payload.note)
+    w = access_warning_by_id(request.user, warning_id)
+    steps.take(request.user, w, Step.APPROVE, {"note": payload.note})
     return detail(request.user, warning_id)
 
 
 @router.post("/{int:warning_id}/issue", response={200: WarningDetailOut, **ERRORS})
 def issue_warning(request, warning_id: int):
     """发布: one delivery per responsible person in the targets, sent at once."""
-    actions.issue(request.user, access_warning_by_id(request.user, warning_id))
+    steps.take(request.user, access_warning_by_id(request.user, warning_id), Step.ISSUE, {})
     return detail(request.user, warning_id)
 
 
 @router.post("/{int:warning_id}/cancel", response={200: WarningDetailOut, **ERRORS})
 def cancel_warning(request, warning_id: int, payload: ReasonIn):
     """解除 an issued warning (every recipient is told), or withdraw a draft."""
-    actions.cancel(
-        request.user, access_warning_by_id(request.user, warning_id), reason=payload.reason
-    )
+    w = access_warning_by_id(request.user, warning_id)
+    steps.take(request.user, w, Step.CANCEL, {"reason": payload.reason})
     return detail(request.user, warning_id)
 
 

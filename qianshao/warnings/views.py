@@ -17,7 +17,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
 from qianshao.grid.posts import overseeing_posts
 from qianshao.intake.pages import take
-from qianshao.warnings import actions, board
+from qianshao.warnings import actions, board, steps
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
 from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
 from qianshao.warnings.models import Level, Status, Step
@@ -213,12 +213,12 @@ def take_step(request, warning_number, step):
     if not form.is_valid():
         return warning_page(request, warning_number, Failed(step, form, _("请检查填写的内容")), 400)
     data = form.cleaned_data
-    act = {
-        Step.APPROVE: lambda: actions.approve(request.user, w, note=data["note"]),
-        Step.ISSUE: lambda: actions.issue(request.user, w),
-        Step.CANCEL: lambda: actions.cancel(request.user, w, reason=data["reason"]),
-    }[step]
-    _done, refused = take(form, f"warnings.{step}", request.user, act, on=w)
+    user = request.user
+
+    def act():
+        return steps.take(user, w, step, data)
+
+    _done, refused = take(form, f"warnings.{step}", user, act, on=w)
     if refused:
         failed = Failed(step, form, refused.message)
         return warning_page(request, warning_number, failed, refused.status)
