@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "qianshao.intake",
     "qianshao.grid",
     "qianshao.notify",
+    "qianshao.workflow",
     "qianshao.hazards",
     "qianshao.warnings",
     "qianshao.disasters",
