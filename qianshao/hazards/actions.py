@@ -19,9 +19,10 @@ from qianshao.grid.models import Cell, Department, Domain, Person
 from qianshao.grid.scope import scope_of
 from qianshao.hazards import deadlines, locate, photos, rewards, tally
 from qianshao.hazards.models import (
+    AUDITED,
+    FLOW,
     ON_SPOT_ACCEPTED,
     OPEN,
-    TRANSITIONS,
     Grade,
     Hazard,
     Note,
@@ -31,33 +32,14 @@ from qianshao.hazards.models import (
     Supervision,
 )
 from qianshao.hazards.permissions import may_be_responsible, refusal
-from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.errors import ActionError, NotAllowed
 from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
-from qianshao.notify.outbox import enqueue
+from qianshao.notify.outbox import Notice, enqueue
 
-FIELDS = [
-    "status",
-    "grade",
-    "cell",
-    "assignee_cell",
-    "assignee_department",
-    "responsible",
-    "measures",
-    "funds",
-    "deadline",
-    "contingency",
-    "due_at",
-    "overdue",
-    "supervision_level",
-    "merged_into",
-    "escalated_by",
-    "owner",
-    "rectified_by",
-    "verified_by",
-]
+FIELDS = AUDITED
 
 
 # --- reporting --------------------------------------------------------------------------
@@ -117,6 +99,7 @@ def report(
             reported_by=actor,
             owner_id=routing.owner_department(cell, category),
         )
+        FLOW.begin(hazard, Step.REPORT)
         _set_clock(hazard, now)
         hazard.save(force_insert=True)
         photos.attach(cleaned, Stage.BEFORE, actor, hazard=hazard)
@@ -440,27 +423,16 @@ def close(actor, hazard: Hazard, *, note: str = "") -> Hazard:
 
 
 def _take(actor, hazard: Hazard, step: str) -> Hazard:
-    """Lock the hazard and check the step against the transition table and the user.
-
-    Runs inside the step's transaction (each step is ``transaction.atomic``), so a double
-    click waits for the first and then finds the status moved on: 409.
-    """
-    h = (
-        Hazard.objects.select_for_update(of=("self",))
-        .select_related("cell", "responsible")
-        .get(pk=hazard.pk)
+    """Lock the hazard for ``step``: 409 if its status does not allow it, 403 if
+    ``permissions.refusal`` refuses the user (``workflow.flow``). Runs inside the step's
+    transaction (each step is ``transaction.atomic``)."""
+    h = FLOW.take(
+        Hazard.objects.select_related("cell", "responsible"),
+        hazard.pk,
+        step,
+        actor=actor,
+        rule=refusal,
     )
-    if step not in TRANSITIONS[h.status]:
-        raise Conflict(
-            _("“%(status)s”状态下不能%(step)s")
-            % {"status": h.get_status_display(), "step": Step(step).label},
-            "step",
-        )
-    if actor is not None:
-        reason = refusal(actor, h, step)
-        if reason:
-            raise NotAllowed(reason, "step")
-    h._before = snapshot(h, FIELDS)
     h._key = tally.key_of(h)
     return h
 
@@ -483,26 +455,16 @@ def _finish(
     # before any write: an optional note of only spaces or markup is no note, a long one
     # is refused; the note kept and the one audited are the same text
     note = clean_text(note, "note", limit=4000, required=False)
-    old_status = h.status
-    h.status = status or TRANSITIONS[old_status][step]
+    old_status = FLOW.move(h, status)
     if h.status != old_status:
         _set_clock(h, timezone.now())
         _settle(h)
-    h.save(update_fields=[*_db_fields(), *extra_fields, "updated_at"])
     tally.move(h.cell_path, h._key, tally.key_of(h))
     if note:
         Note.objects.create(hazard=h, step=step, text=note, author=actor)
-    audit(
-        actor=actor,
-        action=f"hazards.{step}",
-        obj=h,
-        cell_path=h.cell_path,
-        before=h._before,
-        after=snapshot(h, FIELDS) | ({"photos": photos} if photos else {}),
-        note=note,
-    )
+    notice = None
     if tell and subject:
-        enqueue(
+        notice = Notice(
             f"hazards.{step}",
             subject=subject % {"t": h.title},
             body=note[:200],
@@ -511,7 +473,14 @@ def _finish(
             sms=sms,
             payload={"hazard": h.number, "step": step, "status": h.status},
         )
-    return h
+    return FLOW.finish(
+        actor,
+        h,
+        fields=[*_db_fields(), *extra_fields, "updated_at"],
+        note=note,
+        extra={"photos": photos} if photos else None,
+        notices=[notice],
+    )
 
 
 def _db_fields() -> list[str]:

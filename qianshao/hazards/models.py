@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Cell, Department, Domain, Person
+from qianshao.workflow.flow import Flow
 
 
 class Grade(models.TextChoices):
@@ -44,8 +45,8 @@ class Step(models.TextChoices):
     CLOSE = "close", _("销号")
 
 
-# The transition table: from each status, the steps allowed and where each leads.
-# Nothing else assigns a hazard's status (see hazards.actions.move).
+# The transition table: from each status, the steps allowed and where each leads; the
+# workflow mechanism (``FLOW`` below, qianshao.workflow.flow) is the only writer of a status.
 TRANSITIONS: dict[str, dict[str, str]] = {
     Status.SUBMITTED: {
         Step.ACCEPT: Status.ACCEPTED,
@@ -234,6 +235,39 @@ class Hazard(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN
+
+
+# The fields each step's audit record snapshots before and after.
+AUDITED = [
+    "status",
+    "grade",
+    "cell",
+    "assignee_cell",
+    "assignee_department",
+    "responsible",
+    "measures",
+    "funds",
+    "deadline",
+    "contingency",
+    "due_at",
+    "overdue",
+    "supervision_level",
+    "merged_into",
+    "escalated_by",
+    "owner",
+    "rectified_by",
+    "verified_by",
+]
+FLOW = Flow(
+    Hazard,
+    TRANSITIONS,
+    steps=Step,
+    statuses=Status,
+    area="hazards",
+    fields=AUDITED,
+    begins={Step.REPORT: Status.SUBMITTED},
+    branches={Step.ACCEPT: {ON_SPOT_ACCEPTED}},
+)
 
 
 class Stage(models.TextChoices):

@@ -18,7 +18,7 @@ from qianshao.grid import tree
 from qianshao.grid.models import RoleAssignment
 from qianshao.grid.posts import cell_posts, department_ids, overseeing_posts
 from qianshao.grid.scope import scope_of
-from qianshao.hazards.models import TRANSITIONS, Grade, Hazard, Status, Step
+from qianshao.hazards.models import FLOW, Grade, Hazard, Status, Step
 from qianshao.lib.errors import NotAllowed
 
 TRIAGE_STEPS = {Step.ACCEPT, Step.RETURN, Step.MERGE, Step.ESCALATE}
@@ -107,11 +107,9 @@ def may_be_responsible(person, hazard: Hazard) -> bool:
 
 def refusal(user, hazard: Hazard, step: str) -> str | None:
     """Why ``user`` may not take ``step`` on ``hazard`` now, or None if they may."""
-    if step not in TRANSITIONS[hazard.status]:
-        return _("“%(status)s”状态下不能%(step)s") % {
-            "status": hazard.get_status_display(),
-            "step": Step(step).label,
-        }
+    state = FLOW.state_refusal(hazard, step)
+    if state is not None:
+        return state
     if not getattr(user, "is_authenticated", False):
         return _("请先登录")
     if not scope_of(user).covers(hazard.cell_path):
@@ -142,7 +140,7 @@ def check_may_take(user, hazard: Hazard, step: str) -> None:
     """403 before any input of ``step`` (photos above all) is read, when the hazard's state
     allows the step but ``user`` may not take it. A step the state does not allow is left
     to the action (its 409; a resend of a step taken gets its first answer)."""
-    if step in TRANSITIONS[hazard.status]:
+    if FLOW.allows(hazard, step):
         reason = refusal(user, hazard, step)
         if reason is not None:
             raise NotAllowed(reason, "step")
@@ -150,7 +148,7 @@ def check_may_take(user, hazard: Hazard, step: str) -> None:
 
 def allowed_steps(user, hazard: Hazard) -> list[str]:
     """The steps ``user`` may take now: the buttons on the hazard's page."""
-    return [step for step in TRANSITIONS[hazard.status] if refusal(user, hazard, step) is None]
+    return FLOW.allowed_steps(user, hazard, refusal)
 
 
 def _may_q(user, step: str, status: str) -> Q:
@@ -175,7 +173,7 @@ def task_q(user) -> Q:
     if not getattr(user, "is_authenticated", False):
         return Q(pk__in=[])
     condition = Q(pk__in=[])
-    for status, steps in TRANSITIONS.items():
+    for status, steps in FLOW.table.items():
         if steps:
             anyone = Q(pk__in=[])
             for step in steps:
