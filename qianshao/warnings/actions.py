@@ -24,12 +24,13 @@ from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
-from qianshao.notify.outbox import enqueue, enqueue_query
+from qianshao.notify.outbox import Notice, enqueue, enqueue_query
 from qianshao.warnings import links, rules
 from qianshao.warnings.models import (
     ANSWER_ORDER,
+    AUDITED,
     ENDED,
-    TRANSITIONS,
+    FLOW,
     Answer,
     Channel,
     Delivery,
@@ -51,7 +52,7 @@ from qianshao.warnings.permissions import (
     relay_cells,
 )
 
-FIELDS = ["status", "level", "type", "headline", "valid_from", "valid_until", "recipients"]
+FIELDS = AUDITED
 MAX_EVACUATED = 1_000_000
 
 
@@ -103,7 +104,6 @@ def draft(
     def write(number: str) -> Warning:
         w = Warning(
             number=number,
-            status=Status.DRAFT,
             source=source,
             sender_name=clean_text(sender_name, "sender_name", limit=100, required=False)
             or cell.name,
@@ -118,6 +118,7 @@ def draft(
             cap_xml=cap.get("xml", ""),
             **fields,
         )
+        FLOW.begin(w, "draft")
         w.save(force_insert=True)
         Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
         audit(
@@ -185,7 +186,7 @@ def revise(actor, warning: Warning, **fields) -> Warning:
     """A new version of an issued warning, in draft (CAP Update): issuing it ends this one
     as 已更新. Takes ``draft``'s fields; what is not given is kept. Side effects: audit."""
     w = Warning.objects.select_for_update().get(pk=warning.pk)
-    if w.status != Status.ISSUED:
+    if not FLOW.allows(w, Step.UPDATE):
         raise Conflict(_("只能更新已发布的预警"), "step")
     reason = refusal(actor, w, Step.UPDATE) if actor is not None else None
     if reason:
@@ -210,21 +211,17 @@ def revise(actor, warning: Warning, **fields) -> Warning:
 
 
 def _take(actor, warning: Warning, step: str) -> Warning:
-    """Lock the warning and check the step against the table and the user."""
-    w = Warning.objects.select_for_update().select_related("type", "cell").get(pk=warning.pk)
-    if step not in TRANSITIONS[w.status]:
-        raise Conflict(
-            _("“%(status)s”状态下不能%(step)s")
-            % {"status": w.get_status_display(), "step": Step(step).label},
-            "step",
-        )
-    if actor is not None:
-        approval = approval_share(w) if step == Step.ISSUE else None  # judged now, not drafted
-        reason = refusal(actor, w, step, approval=approval)
-        if reason:
-            raise NotAllowed(reason, "step")
-    w._before = snapshot(w, FIELDS)
-    return w
+    """Lock the warning for ``step``: 409 if its status does not allow it, 403 if
+    ``permissions.refusal`` refuses the user — issuing judged by the targets' reach now,
+    not when drafted (``workflow.flow``)."""
+
+    def rule(user, w: Warning, step: str):
+        approval = approval_share(w) if step == Step.ISSUE else None
+        return refusal(user, w, step, approval=approval)
+
+    return FLOW.take(
+        Warning.objects.select_related("type", "cell"), warning.pk, step, actor=actor, rule=rule
+    )
 
 
 def _audit(actor, w: Warning, step: str, note: str = "", **extra) -> None:
@@ -244,17 +241,16 @@ def approve(actor, warning: Warning, *, note: str = "") -> Warning:
     """审核 by someone other than its author. Side effects: audit; the author is told."""
     note = clean_text(note, "note", limit=1000, required=False)
     w = _take(actor, warning, Step.APPROVE)
-    w.status, w.approved_by = Status.APPROVED, actor
-    w.save(update_fields=["status", "approved_by"])
-    _audit(actor, w, Step.APPROVE, note)
+    w.approved_by = actor
+    told = None
     if w.created_by_id:
-        enqueue(
+        told = Notice(
             "warnings.approve",
             subject=_("预警已审核，可以发布：%(h)s") % {"h": w.headline},
             link=f"/warnings/{w.number}/",
             users=[w.created_by],
         )
-    return w
+    return FLOW.finish(actor, w, fields=["approved_by"], note=note, notices=[told])
 
 
 @transaction.atomic
@@ -267,7 +263,8 @@ def issue(actor, warning: Warning) -> Warning:
     now = timezone.now()
     if w.valid_until <= now:
         raise Conflict(_("预警已过失效时间，不能发布"), "valid_until")
-    w.status, w.issued_by, w.issued_at = Status.ISSUED, actor, now
+    FLOW.move(w)
+    w.issued_by, w.issued_at = actor, now
     w.recipients = _fan_out(w, now)
     if not w.recipients:  # nothing is written: the fan-out found no one to write
         raise ActionError(
@@ -280,8 +277,12 @@ def issue(actor, warning: Warning) -> Warning:
         )
     if w.replaces_id and w.replaces.status == Status.ISSUED:
         _end(actor, w.replaces, Step.UPDATE, _("已发布更新：%(n)s") % {"n": w.number}, now)
-    w.save(update_fields=[*ISSUED_FIELDS, "issued_by", "issued_at"])
-    _audit(actor, w, Step.ISSUE, targets=[t.cell.code for t in w.targets.select_related("cell")])
+    FLOW.finish(
+        actor,
+        w,
+        fields=[*ISSUED_FIELDS, "issued_by", "issued_at"],
+        extra={"targets": [t.cell.code for t in w.targets.select_related("cell")]},
+    )
     _tell_webhooks(w, "warnings.issue")
     return w
 
@@ -430,10 +431,8 @@ def expire(warning: Warning) -> Warning:
 def _end(actor, warning: Warning, step: str, reason: str, now, taken: bool = False) -> Warning:
     """End ``warning`` by ``step``: status, nobody chased any more, its relays ended too."""
     w = warning if taken else _take(None, warning, step)
-    w.status = TRANSITIONS[w.status][step]
     w.ended_at, w.end_reason, w.chase_at = now, reason[:500], None  # nobody chased any more
-    w.save(update_fields=["status", "ended_at", "end_reason", "chase_at"])
-    _audit(actor, w, step, reason)
+    FLOW.finish(actor, w, fields=["ended_at", "end_reason", "chase_at"], note=reason)
     for relay in Warning.objects.filter(parent=w, status=Status.ISSUED):
         relay_step = step if step != Step.UPDATE else Step.CANCEL
         _end(None, relay, relay_step, _("上级预警已结束"), now)
@@ -494,7 +493,6 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
             headline=p.headline,
             text=p.text,
             instruction=instruction,
-            status=Status.ISSUED,
             source=Source.RELAY,
             sender_name=cell.name,
             cell=cell,
@@ -509,11 +507,11 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
             cap_identifier=f"{cell.code}_{number}",
             cap_sender=settings.CAP_SENDER,
         )
+        FLOW.begin(w, "relay")
         w.save(force_insert=True)
         Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
         w.recipients = _fan_out(w, now)
         w.save(update_fields=ISSUED_FIELDS)
-        w._before = None
         _audit(actor, w, "relay", parent=p.number, targets=[t.code for t in targets])
         return w
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Cell, Person, Role
+from qianshao.workflow.flow import Flow
 
 
 class Level(models.TextChoices):
@@ -47,7 +48,8 @@ class Step(models.TextChoices):
     EXPIRE = "expire", _("到期")
 
 
-# The transition table; nothing else assigns a warning's status (see warnings.actions).
+# The transition table; the workflow mechanism (``FLOW`` below, qianshao.workflow.flow) is
+# the only writer of a status.
 TRANSITIONS: dict[str, dict[str, str]] = {
     Status.DRAFT: {
         Step.APPROVE: Status.APPROVED,
@@ -225,6 +227,20 @@ class Warning(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == Status.ISSUED
+
+
+# The fields each step's audit record snapshots before and after.
+AUDITED = ["status", "level", "type", "headline", "valid_from", "valid_until", "recipients"]
+FLOW = Flow(
+    Warning,
+    TRANSITIONS,
+    steps=Step,
+    statuses=Status,
+    area="warnings",
+    fields=AUDITED,
+    # a draft starts as one; a relay (转发) is issued as it is written
+    begins={"draft": Status.DRAFT, "relay": Status.ISSUED},
+)
 
 
 class Target(models.Model):

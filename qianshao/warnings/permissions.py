@@ -20,7 +20,7 @@ from qianshao.grid import tree
 from qianshao.grid.models import Cell
 from qianshao.grid.posts import overseeing_posts
 from qianshao.warnings import reach, rules
-from qianshao.warnings.models import TRANSITIONS, Status, Step, Warning
+from qianshao.warnings.models import FLOW, Status, Step, Warning
 
 # what a user who may use no issuing page lacks: a 403 that says so, not a 404
 NO_ISSUING_POST = gettext_lazy(
@@ -87,11 +87,9 @@ def refusal(
 ) -> str | None:
     """Why ``user`` may not take ``step`` on ``warning`` now, or None if they may;
     ``approval`` is the draft's ``approval_share`` (read once by the caller)."""
-    if step not in TRANSITIONS[warning.status]:
-        return _("“%(status)s”状态下不能%(step)s") % {
-            "status": warning.get_status_display(),
-            "step": Step(step).label,
-        }
+    state = FLOW.state_refusal(warning, step)
+    if state is not None:
+        return state
     if not getattr(user, "is_authenticated", False):
         return _("请先登录")
     if step == Step.EXPIRE:
@@ -110,9 +108,7 @@ def refusal(
 def allowed_steps(user, w: Warning) -> list[str]:
     """The steps ``user`` may take now: the buttons on the warning's page."""
     share = approval_share(w) if w.status == Status.DRAFT else None
-    return [
-        step for step in TRANSITIONS[w.status] if refusal(user, w, step, approval=share) is None
-    ]
+    return FLOW.allowed_steps(user, w, lambda u, w, s: refusal(u, w, s, approval=share))
 
 
 def may_relay(user, warning: Warning) -> bool:
