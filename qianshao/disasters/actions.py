@@ -17,12 +17,14 @@ from qianshao.audit.chain import append as audit
 from qianshao.disasters import permissions, schedule, tally
 from qianshao.disasters.models import (
     INDICATORS,
+    RELIEF_FLOW,
+    REPORT_FLOW,
     DisasterReport,
     DisasterType,
     ReliefApplication,
     ReliefKind,
-    ReliefStatus,
-    ReportStatus,
+    ReliefStep,
+    ReportStep,
     Stage,
     Version,
     ZeroKind,
@@ -36,7 +38,7 @@ from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
 from qianshao.lib.text import clean_text
-from qianshao.notify.outbox import enqueue
+from qianshao.notify.outbox import Notice, enqueue
 
 INITIAL_WITHIN = timedelta(hours=2)  # 初报 within two hours of the event
 MAX_COUNT = 100_000_000
@@ -239,7 +241,6 @@ def report(
             cell=cell,
             cell_path=cell.path,
             place=place,
-            status=ReportStatus.REPORTED,
             reported_at=now,
             initial_on_time=now - started_at <= INITIAL_WITHIN,
             reporter=_person_of(actor),
@@ -247,6 +248,7 @@ def report(
             updated_at=now,
             **figures,
         )
+        REPORT_FLOW.begin(d, ReportStep.REPORT)
         d.save(force_insert=True)
         _version(d, Stage.INITIAL, figures, note, actor, now, cleaned)
         audit(
@@ -271,22 +273,11 @@ def follow_up(actor, disaster: DisasterReport, *, figures: dict, note: str = "",
     note = clean_text(note, "note", limit=4000, required=False)
     figures = checked_figures(figures)
     cleaned = photos.clean_all(photo_files)
-    d = _take(disaster)
-    if actor is not None and not permissions.reports_for(actor, d.cell):
-        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    d = _take(actor, disaster, ReportStep.FOLLOW_UP)
     before = _plain(d.figures())
     now = timezone.now()
     _version(d, Stage.FOLLOW_UP, figures, note, actor, now, cleaned)
-    _set(d, figures, ReportStatus.FOLLOWING, now)
-    audit(
-        actor=actor,
-        action="disasters.follow_up",
-        obj=d,
-        cell_path=d.cell_path,
-        before=before,
-        after=_plain(figures),
-        note=note,
-    )
+    _set(actor, d, figures, now, note, before)
     _tell(d, _("【灾情续报】%(cell)s%(type)s") % _names(d), figures)
     return d
 
@@ -296,39 +287,26 @@ def verify(actor, disaster: DisasterReport, *, figures: dict | None = None, note
     """核报 by the level above — not by anyone who reported its figures — with the verified
     figures (the latest, unless given). Side effects: a version, one audit record."""
     note = clean_text(note, "note", limit=4000, required=False)
-    d = _take(disaster)
-    if actor is not None:
-        if not permissions.verifies_for(actor, d.cell):
-            raise NotAllowed(_("核报须由上级（乡镇以上）办理"), "step")
-        if d.versions.filter(author=actor).exists():
-            raise NotAllowed(_("核报人不能是报告人"), "step")
+    d = _take(actor, disaster, ReportStep.VERIFY)
     figures = checked_figures(figures if figures is not None else _plain(d.figures()))
     before = _plain(d.figures())
     now = timezone.now()
     _version(d, Stage.VERIFIED, figures, note, actor, now, [])
     d.verified_by, d.verified_at = actor, now
-    _set(d, figures, ReportStatus.VERIFIED, now, ["verified_by", "verified_at"])
-    audit(
+    _set(actor, d, figures, now, note, before, ["verified_by", "verified_at"])
+    return d
+
+
+def _take(actor, disaster: DisasterReport, step: str) -> DisasterReport:
+    """Lock the report for ``step`` through its workflow (``models.REPORT_FLOW``): 409
+    once verified, 403 when ``permissions.report_refusal`` refuses the user."""
+    return REPORT_FLOW.take(
+        DisasterReport.objects.select_related("cell"),
+        disaster.pk,
+        step,
         actor=actor,
-        action="disasters.verify",
-        obj=d,
-        cell_path=d.cell_path,
-        before=before,
-        after=_plain(figures),
-        note=note,
+        rule=permissions.report_refusal,
     )
-    return d
-
-
-def _take(disaster: DisasterReport) -> DisasterReport:
-    d = (
-        DisasterReport.objects.select_for_update(of=("self",))
-        .select_related("cell")
-        .get(pk=disaster.pk)
-    )
-    if d.status == ReportStatus.VERIFIED:
-        raise Conflict(_("该灾情已核报，不能再续报或核报"), "step")
-    return d
 
 
 def _version(d, stage, figures, note, actor, now, cleaned) -> Version:
@@ -345,12 +323,19 @@ def _version(d, stage, figures, note, actor, now, cleaned) -> Version:
     return v
 
 
-def _set(d: DisasterReport, figures: dict, status: str, now, extra=()) -> None:
+def _set(actor, d: DisasterReport, figures: dict, now, note: str, before: dict, extra=()):
+    """The step's figures become the report's; status, save and audit by its workflow."""
     for name, value in figures.items():
         setattr(d, name, value)
-    d.status, d.updated_at = status, now
+    d.updated_at = now
     d.versions_count = d.versions.count()
-    d.save(update_fields=[*figures, "status", "updated_at", "versions_count", *extra])
+    REPORT_FLOW.finish(
+        actor,
+        d,
+        fields=[*figures, "updated_at", "versions_count", *extra],
+        note=note,
+        record={"before": before, "after": _plain(figures)},
+    )
 
 
 def _plain(figures: dict) -> dict:
@@ -414,7 +399,7 @@ def apply_relief(
         raise ActionError(
             _("救助人数不能大于该灾情的受灾人口（%(n)s 人）") % {"n": d.affected}, "people"
         )
-    relief = ReliefApplication.objects.create(
+    relief = ReliefApplication(
         report=d,
         kind=kind,
         households=households,
@@ -424,6 +409,8 @@ def apply_relief(
         applied_by=actor,
         applied_at=timezone.now(),
     )
+    RELIEF_FLOW.begin(relief, ReliefStep.APPLY)
+    relief.save(force_insert=True)
     audit(
         actor=actor,
         action="disasters.apply_relief",
@@ -447,36 +434,34 @@ def decide_relief(actor, relief: ReliefApplication, *, approve: bool, note: str 
     """批准 or 不批准 a relief application: by the level above the disaster's cell, once.
     Side effects: one audit record; the applicant is told."""
     note = clean_text(note, "note", limit=500, required=not approve)
-    r = (
-        ReliefApplication.objects.select_for_update()
-        .select_related("report__cell")
-        .get(pk=relief.pk)
-    )
-    if r.status != ReliefStatus.SUBMITTED:
-        raise Conflict(_("该申报已审批"), "step")
-    if actor is not None:
-        if not permissions.verifies_for(actor, r.report.cell):
-            raise NotAllowed(_("救助申报须由上级审批"), "step")
-        reported = r.report.versions.exclude(stage=Stage.VERIFIED).filter(author=actor)
-        if r.applied_by_id == actor.pk or reported.exists():
-            raise NotAllowed(_("审批人不能是申报人或灾情报告人"), "step")
-    r.status = ReliefStatus.APPROVED if approve else ReliefStatus.REJECTED
-    r.decided_by, r.decided_at, r.decision_note = actor, timezone.now(), note
-    r.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    audit(
+    r = RELIEF_FLOW.take(
+        ReliefApplication.objects.select_related("report__cell"),
+        relief.pk,
+        ReliefStep.APPROVE if approve else ReliefStep.REJECT,
         actor=actor,
-        action="disasters.decide_relief",
-        obj=r.report,
-        cell_path=r.report.cell_path,
-        after={"relief": r.pk, "status": r.status},
-        note=note,
+        rule=permissions.relief_refusal,
     )
+    RELIEF_FLOW.move(r)
+    r.decided_by, r.decided_at, r.decision_note = actor, timezone.now(), note
+    told = None
     if r.applied_by_id:
-        enqueue(
+        told = Notice(
             "disasters.decide_relief",
             subject=_("救助申报%(s)s") % {"s": r.get_status_display()},
             body=note[:200],
             link=f"/disasters/{r.report.number}/",
             users=[r.applied_by],
         )
-    return r
+    return RELIEF_FLOW.finish(
+        actor,
+        r,
+        fields=["decided_by", "decided_at", "decision_note"],
+        note=note,
+        record={
+            "action": "disasters.decide_relief",
+            "obj": r.report,
+            "cell_path": r.report.cell_path,
+            "after": {"relief": r.pk, "status": r.status},
+        },
+        notices=[told],
+    )

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import BASE_KINDS, Cell, Person
+from qianshao.workflow.flow import Flow
 
 # The cells that report every day unless the rule says otherwise: villages and communities.
 REPORTING_KINDS = list(BASE_KINDS)
@@ -221,6 +222,34 @@ class DisasterReport(Figures):
         return f"{self.number} {self.get_type_display()}"
 
 
+class ReportStep(models.TextChoices):
+    REPORT = "report", _("初报")
+    FOLLOW_UP = "follow_up", _("续报")
+    VERIFY = "verify", _("核报")
+
+
+# A report is followed up as often as its figures change, until it is verified.
+REPORT_FLOW = Flow(
+    DisasterReport,
+    {
+        ReportStatus.REPORTED: {
+            ReportStep.FOLLOW_UP: ReportStatus.FOLLOWING,
+            ReportStep.VERIFY: ReportStatus.VERIFIED,
+        },
+        ReportStatus.FOLLOWING: {
+            ReportStep.FOLLOW_UP: ReportStatus.FOLLOWING,
+            ReportStep.VERIFY: ReportStatus.VERIFIED,
+        },
+        ReportStatus.VERIFIED: {},
+    },
+    steps=ReportStep,
+    statuses=ReportStatus,
+    area="disasters",
+    begins={ReportStep.REPORT: ReportStatus.REPORTED},
+    refused=_("该灾情已核报，不能再续报或核报"),
+)
+
+
 class Version(Figures):
     """One version of a disaster report's figures: the 初报, each 续报, the 核报."""
 
@@ -305,6 +334,31 @@ class ReliefApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id} {self.kind}"
+
+
+class ReliefStep(models.TextChoices):
+    APPLY = "apply", _("申报")
+    APPROVE = "approve", _("批准")
+    REJECT = "reject", _("不批准")
+
+
+# An application is decided once.
+RELIEF_FLOW = Flow(
+    ReliefApplication,
+    {
+        ReliefStatus.SUBMITTED: {
+            ReliefStep.APPROVE: ReliefStatus.APPROVED,
+            ReliefStep.REJECT: ReliefStatus.REJECTED,
+        },
+        ReliefStatus.APPROVED: {},
+        ReliefStatus.REJECTED: {},
+    },
+    steps=ReliefStep,
+    statuses=ReliefStatus,
+    area="disasters",
+    begins={ReliefStep.APPLY: ReliefStatus.SUBMITTED},
+    refused=_("该申报已审批"),
+)
 
 
 class DayChase(models.Model):

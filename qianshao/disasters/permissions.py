@@ -9,7 +9,10 @@
   and never to whoever reported its figures.
 """
 
+from django.utils.translation import gettext as _
+
 from qianshao.disasters import schedule
+from qianshao.disasters.models import ReportStep, Stage
 from qianshao.grid import tree
 from qianshao.grid.posts import cell_posts, overseeing_posts
 
@@ -46,3 +49,26 @@ def verifies_for(user, cell) -> bool:
         p.cell.path != cell.path and tree.is_within(cell.path, p.cell.path)
         for p in overseeing_posts(user)
     )
+
+
+def report_refusal(user, disaster, step: str):
+    """Why ``user`` may not take ``step`` (续报, 核报) on ``disaster``, or None if they
+    may: the rule its workflow (``models.REPORT_FLOW``) applies after the table."""
+    if step == ReportStep.FOLLOW_UP:
+        return None if reports_for(user, disaster.cell) else (_("该网格不在您的辖区内"), "cell")
+    if not verifies_for(user, disaster.cell):
+        return _("核报须由上级（乡镇以上）办理")
+    if disaster.versions.filter(author=user).exists():
+        return _("核报人不能是报告人")
+    return None
+
+
+def relief_refusal(user, relief, step: str):
+    """Why ``user`` may not decide ``relief``, or None: the level above the disaster's
+    cell, neither its applicant nor one who reported the disaster's figures."""
+    if not verifies_for(user, relief.report.cell):
+        return _("救助申报须由上级审批")
+    reported = relief.report.versions.exclude(stage=Stage.VERIFIED).filter(author=user)
+    if relief.applied_by_id == user.pk or reported.exists():
+        return _("审批人不能是申报人或灾情报告人")
+    return None
