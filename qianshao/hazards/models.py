@@ -494,6 +494,32 @@ class PublicReport(models.Model):
         return self.tracking_code
 
 
+class PublicStep(models.TextChoices):
+    SUBMIT = "submit", _("举报")
+    ACCEPT = "accept", _("转为隐患")
+    REJECT = "reject", _("不予受理")
+
+
+# A public report is triaged once: it becomes a hazard, or is not taken up.
+PUBLIC_FLOW = Flow(
+    PublicReport,
+    {
+        PublicStatus.RECEIVED: {
+            PublicStep.ACCEPT: PublicStatus.ACCEPTED,
+            PublicStep.REJECT: PublicStatus.REJECTED,
+        },
+        PublicStatus.ACCEPTED: {},
+        PublicStatus.REJECTED: {},
+    },
+    steps=PublicStep,
+    statuses=PublicStatus,
+    area="hazards",
+    begins={PublicStep.SUBMIT: PublicStatus.RECEIVED},
+    refused=_("该举报已处理"),
+    refused_field="report",
+)
+
+
 class RewardStatus(models.TextChoices):
     PROPOSED = "proposed", _("待审批")
     APPROVED = "approved", _("已批准")
@@ -524,3 +550,26 @@ class Reward(models.Model):
 
     def __str__(self) -> str:
         return f"{self.public_report} {self.get_status_display()}"
+
+
+class RewardStep(models.TextChoices):
+    PROPOSE = "propose", _("提出")
+    APPROVE = "approve", _("批准")
+    PAY = "pay", _("发放")
+
+
+# A reward is proposed when its hazard is closed, approved with its amount, then paid.
+REWARD_FLOW = Flow(
+    Reward,
+    {
+        RewardStatus.PROPOSED: {RewardStep.APPROVE: RewardStatus.APPROVED},
+        RewardStatus.APPROVED: {RewardStep.PAY: RewardStatus.PAID},
+        RewardStatus.PAID: {},
+    },
+    steps=RewardStep,
+    statuses=RewardStatus,
+    area="hazards",
+    begins={RewardStep.PROPOSE: RewardStatus.PROPOSED},
+    refused=_("奖励状态不能从“%(status)s”改为该状态"),
+    refused_field="status",
+)

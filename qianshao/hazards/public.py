@@ -25,18 +25,21 @@ from qianshao.grid.scope import scope_of
 from qianshao.hazards import locate, photos
 from qianshao.hazards.actions import accept, report
 from qianshao.hazards.models import (
+    PUBLIC_FLOW,
+    REWARD_FLOW,
     Grade,
     Hazard,
     PublicReport,
-    PublicStatus,
+    PublicStep,
     Reward,
     RewardStatus,
+    RewardStep,
     Source,
     Stage,
     Status,
 )
 from qianshao.hazards.permissions import triages
-from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.errors import ActionError, NotAllowed
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import enqueue
 
@@ -96,7 +99,7 @@ def submit_report(
             raise ActionError(_("实名举报请填写 11 位手机号码"), "phone")
     cell = place(cell, lon, lat)
     cleaned = photos.clean_all(photo_files)
-    public = PublicReport.objects.create(
+    public = PublicReport(
         tracking_code=_code(),
         anonymous=anonymous,
         name=name,
@@ -109,6 +112,7 @@ def submit_report(
         cell_path=cell.path,
         client_address=client_address[:64],
     )
+    PUBLIC_FLOW.begin(public, PublicStep.SUBMIT).save(force_insert=True)
     photos.attach(cleaned, Stage.PUBLIC, None, public_report=public)
     audit(
         actor=None,
@@ -227,10 +231,13 @@ def may_triage(user, public: PublicReport) -> bool:
     )
 
 
+NO_TRIAGE = gettext_lazy("只有属地乡镇（园区）或上级可以处理举报")
+
+
 def check_triage(actor, public: PublicReport) -> None:
     """NotAllowed (403) unless ``actor`` may triage ``public``."""
     if not may_triage(actor, public):
-        raise NotAllowed(_("只有属地乡镇（园区）或上级可以处理举报"), "report")
+        raise NotAllowed(NO_TRIAGE, "report")
 
 
 @transaction.atomic
@@ -251,14 +258,7 @@ def accept_report(
     Side effects: the hazard (through ``report`` and ``accept``; a major one reaches the
     county at once), the report's photos moved to it, one audit record for the triage.
     """
-    p = (
-        PublicReport.objects.select_for_update(of=("self",))
-        .select_related("cell")
-        .get(pk=public.pk)
-    )
-    check_triage(actor, p)
-    if p.status != PublicStatus.RECEIVED:
-        raise Conflict(_("该举报已处理"), "report")
+    p = _take(actor, public, PublicStep.ACCEPT)
     reply = clean_text(reply, "reply", limit=2000, required=False) or _("已受理，正在核查处理。")
     cell = cell or p.cell
     township = routing.township_of(p.cell) or p.cell
@@ -281,19 +281,15 @@ def accept_report(
     )
     hazard = accept(actor, hazard, note=_("群众举报转为隐患：%(c)s") % {"c": p.tracking_code})
     p.photos.update(hazard=hazard)
-    p.status, p.hazard, p.triaged_at, p.reply = (
-        PublicStatus.ACCEPTED,
-        hazard,
-        timezone.now(),
-        reply,
-    )
-    p.save(update_fields=["status", "hazard", "triaged_at", "reply"])
-    audit(
-        actor=actor,
-        action="hazards.accept_public_report",
-        obj=p,
-        cell_path=p.cell_path,
-        after={"hazard": hazard.number, "reply": reply},
+    p.hazard, p.triaged_at, p.reply = hazard, timezone.now(), reply
+    PUBLIC_FLOW.finish(
+        actor,
+        p,
+        fields=["hazard", "triaged_at", "reply"],
+        record={
+            "action": "hazards.accept_public_report",
+            "after": {"hazard": hazard.number, "reply": reply},
+        },
     )
     return hazard
 
@@ -301,21 +297,27 @@ def accept_report(
 @transaction.atomic
 def reject_report(actor, public: PublicReport, *, reply: str) -> PublicReport:
     """不予受理 with a reply the reporter reads by the tracking code. Side effects: audit."""
-    p = PublicReport.objects.select_for_update().get(pk=public.pk)
-    check_triage(actor, p)
-    if p.status != PublicStatus.RECEIVED:
-        raise Conflict(_("该举报已处理"), "report")
+    p = _take(actor, public, PublicStep.REJECT)
     reply = clean_text(reply, "reply", limit=2000)
-    p.status, p.reply, p.triaged_at = PublicStatus.REJECTED, reply, timezone.now()
-    p.save(update_fields=["status", "reply", "triaged_at"])
-    audit(
-        actor=actor,
-        action="hazards.reject_public_report",
-        obj=p,
-        cell_path=p.cell_path,
-        after={"reply": reply},
+    p.reply, p.triaged_at = reply, timezone.now()
+    return PUBLIC_FLOW.finish(
+        actor,
+        p,
+        fields=["reply", "triaged_at"],
+        record={"action": "hazards.reject_public_report", "after": {"reply": reply}},
     )
-    return p
+
+
+def _take(actor, public: PublicReport, step: str) -> PublicReport:
+    """Lock the report for its triage (``models.PUBLIC_FLOW``): 409 once triaged, 403
+    unless ``actor`` may triage it."""
+
+    def rule(user, p: PublicReport, step: str):
+        return None if may_triage(user, p) else (NO_TRIAGE, "report")
+
+    return PUBLIC_FLOW.take(
+        PublicReport.objects.select_related("cell"), public.pk, step, actor=actor, rule=rule
+    )
 
 
 # --- rewards ----------------------------------------------------------------------------
@@ -327,16 +329,17 @@ def may_decide_reward(user, public: PublicReport) -> bool:
     return county is not None and triages(user, Hazard(cell_path=county.path))
 
 
+NO_REWARD = (gettext_lazy("举报奖励由县级审批"), "reward")
+
+
 def check_reward(actor, public: PublicReport) -> None:
     """NotAllowed (403) unless ``actor`` may decide the rewards of ``public``."""
     if not may_decide_reward(actor, public):
-        raise NotAllowed(_("举报奖励由县级审批"), "reward")
+        raise NotAllowed(*NO_REWARD)
 
 
-REWARD_STEPS = {
-    RewardStatus.APPROVED: RewardStatus.PROPOSED,
-    RewardStatus.PAID: RewardStatus.APPROVED,
-}
+# 批准 leads to 已批准, 发放 to 已发放: the status asked for names the step.
+REWARD_STEP_TO = {RewardStatus.APPROVED: RewardStep.APPROVE, RewardStatus.PAID: RewardStep.PAY}
 
 
 def _amount(value) -> Decimal:
@@ -356,25 +359,23 @@ def decide_reward(actor, reward: Reward, *, status: str, amount=None) -> Reward:
 
     Side effects: audit.
     """
-    r = (
-        Reward.objects.select_for_update(of=("self",))
-        .select_related("public_report__cell")
-        .get(pk=reward.pk)
+    r = REWARD_FLOW.take(
+        Reward.objects.select_related("public_report__cell"),
+        reward.pk,
+        REWARD_STEP_TO.get(status, status),
+        actor=actor,
+        rule=lambda user, r, step: None if may_decide_reward(user, r.public_report) else NO_REWARD,
     )
-    check_reward(actor, r.public_report)
-    if REWARD_STEPS.get(status) != r.status:
-        raise Conflict(
-            _("奖励状态不能从“%(s)s”改为该状态") % {"s": r.get_status_display()}, "status"
-        )
     if status == RewardStatus.APPROVED:
         r.amount = _amount(amount)
-    r.status, r.decided_by = status, actor
-    r.save(update_fields=["status", "amount", "decided_by", "updated_at"])
-    audit(
-        actor=actor,
-        action="hazards.decide_reward",
-        obj=r,
-        cell_path=r.public_report.cell_path,
-        after={"status": status, "amount": str(r.amount) if r.amount else None},
+    r.decided_by = actor
+    return REWARD_FLOW.finish(
+        actor,
+        r,
+        fields=["amount", "decided_by", "updated_at"],
+        record={
+            "action": "hazards.decide_reward",
+            "cell_path": r.public_report.cell_path,
+            "after": {"status": status, "amount": str(r.amount) if r.amount else None},
+        },
     )
-    return r

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid import routing
-from qianshao.hazards.models import Grade, Hazard, PublicReport, Reward
+from qianshao.hazards.models import REWARD_FLOW, Grade, Hazard, PublicReport, Reward, RewardStep
 from qianshao.notify.outbox import enqueue
 
 
@@ -17,8 +17,10 @@ def propose_reward(hazard: Hazard) -> Reward | None:
     public = PublicReport.objects.filter(hazard=hazard).first()
     if public is None or public.anonymous or hazard.grade != Grade.MAJOR:
         return None
-    reward, created = Reward.objects.get_or_create(public_report=public)
-    if created:
+    reward = Reward.objects.filter(public_report=public).first()
+    if reward is None:  # the hazard is locked by its 销号: nobody proposes it meanwhile
+        reward = REWARD_FLOW.begin(Reward(public_report=public), RewardStep.PROPOSE)
+        reward.save(force_insert=True)
         audit(
             actor=None,
             action="hazards.propose_reward",

@@ -15,7 +15,7 @@ from qianshao.hazards.tests.access_rules_public import (
     send,
     to_hazard,
 )
-from qianshao.lib.errors import NotAllowed
+from qianshao.lib.errors import Conflict, NotAllowed
 
 
 @pytest.fixture(autouse=True)
@@ -220,10 +220,10 @@ def test_a_reward_is_approved_once_and_paid_once(cast):
     rewarded(cast)
     county = cast.users["county"]
     reward = public.decide_reward(county, Reward.objects.get(), status="approved", amount=300)
-    with pytest.raises(public.Conflict):
+    with pytest.raises(Conflict):
         public.decide_reward(county, reward, status="approved", amount=500)
     reward = public.decide_reward(county, reward, status="paid")
-    with pytest.raises(public.Conflict):
+    with pytest.raises(Conflict):
         public.decide_reward(county, reward, status="paid")
     reward.refresh_from_db()
     assert (reward.status, str(reward.amount)) == (RewardStatus.PAID, "300.00")
