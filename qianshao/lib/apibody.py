@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja.errors import HttpError, ValidationError
 
 from qianshao.lib.body import loads
-from qianshao.lib.errors import ActionError
+from qianshao.lib.errors import ActionError, TooLarge
 from qianshao.lib.photos import MAX_PHOTOS
 from qianshao.lib.schemas import PhotoIn, StrictSchema
 
@@ -90,14 +90,12 @@ def _max_mb() -> int:
     return settings.UPLOAD_MAX_BYTES // (1024 * 1024)
 
 
-def _too_big() -> ActionError:
-    error = ActionError(
+def _too_big() -> TooLarge:
+    return TooLarge(
         _("请求超过 %(m)s MB；照片较大时请用 multipart/form-data 上传")
         % {"m": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)},
         "photos",
     )
-    error.status = 413
-    return error
 
 
 def inline_schema(model: type[pydantic.BaseModel]) -> dict:

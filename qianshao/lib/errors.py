@@ -18,6 +18,12 @@ class ActionError(Exception):
         return detail
 
 
+class TooLarge(ActionError):
+    """The request or a file in it is larger than the limit."""
+
+    status = 413
+
+
 class NotAllowed(ActionError):
     """The user may see the object but may not take this step."""
 

@@ -15,7 +15,7 @@ from ninja import Router
 from ninja.errors import HttpError
 from ninja.responses import Status as HttpStatus
 
-from qianshao.lib.errors import ActionError, NotAllowed
+from qianshao.lib.errors import NotAllowed, TooLarge
 from qianshao.lib.schemas import Error, OutSchema
 from qianshao.warnings import cap, feeds, importer
 from qianshao.warnings.models import Status, Warning
@@ -155,9 +155,7 @@ def _document(request) -> bytes:
         raise HttpError(400, "Cannot parse request body") from None
 
 
-def _too_big() -> ActionError:
-    error = ActionError(
+def _too_big() -> TooLarge:
+    return TooLarge(
         _("文件超过 %(m)s MB") % {"m": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}, "file"
     )
-    error.status = 413
-    return error

@@ -33,6 +33,10 @@ STATE_REFUSED = _("“%(status)s”状态下不能%(step)s")
 Refusal = str | tuple[str, str] | None
 Rule = Callable[[Any, models.Model, str], Refusal]
 
+# Every flow, as the areas' models declare them (read by the check that nothing else
+# writes a status).
+FLOWS: list["Flow"] = []
+
 
 class Flow:
     """The transition table of ``field`` on ``model``.
@@ -74,6 +78,7 @@ class Flow:
         self.begins = dict(begins or {})
         self.branches = {step: frozenset(to) for step, to in (branches or {}).items()}
         self.refused, self.refused_field = refused, refused_field
+        FLOWS.append(self)
 
     # --- the table ------------------------------------------------------------------
 
