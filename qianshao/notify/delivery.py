@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from huey.contrib.djhuey import db_task
 
 from qianshao.notify.channels import ADAPTERS, DeliveryError
 from qianshao.notify.models import Delivery, Message, Status
@@ -25,6 +26,13 @@ def stale_claim() -> timedelta:
 
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=30 * 2 ** (attempts - 1)), MAX_BACKOFF)
+
+
+@db_task()
+def deliver_messages(ids: list[int]) -> None:
+    """The worker's task for messages just queued (``outbox`` hands them over on commit)."""
+    for message_id in ids:
+        deliver(message_id)
 
 
 def deliver(message_id: int) -> str | None:

@@ -1,6 +1,6 @@
 """Writing notifications into the outbox, inside the action's transaction.
 
-The worker delivers them after the transaction commits (``tasks.deliver_messages``) and a
+The worker delivers them after the transaction commits (``delivery.deliver_messages``) and a
 periodic sweep retries whatever is still due, so a stopped worker loses nothing.
 """
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from qianshao.lib.dbsql import insert_rows, json_sql, new_uuid_sql, reserve_ids
 from qianshao.lib.settled import Settled
+from qianshao.notify.delivery import deliver_messages
 from qianshao.notify.models import Channel, Message, Status, Webhook
 
 
@@ -244,7 +245,5 @@ TASK_SIZE = 2000  # messages handed to one delivery task
 
 
 def _schedule(ids: list[int]) -> None:
-    from qianshao.notify.tasks import deliver_messages
-
     for first in range(0, len(ids), TASK_SIZE):
         deliver_messages(ids[first : first + TASK_SIZE])

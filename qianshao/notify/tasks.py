@@ -1,13 +1,13 @@
+"""The notification worker's periodic tasks; the task that delivers what was just queued
+is ``delivery.deliver_messages``, which the outbox calls without importing this module."""
+
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 from qianshao.notify import anchor, delivery
+from qianshao.notify.delivery import deliver_messages
 
-
-@db_task()
-def deliver_messages(ids: list[int]) -> None:
-    for message_id in ids:
-        delivery.deliver(message_id)
+__all__ = ["anchor_daily", "deliver_messages", "sweep_outbox"]
 
 
 @db_periodic_task(crontab(minute="*"))
