@@ -5,13 +5,12 @@ import secrets
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from qianshao.disasters.models import Photo
 from qianshao.lib.photos import CleanPhoto
 
 
 def attach(photos: list[CleanPhoto], version) -> list:
     """Store ``photos`` with ``version`` (inside the action's transaction)."""
-    from qianshao.disasters.models import Photo
-
     now = timezone.now()
     made = []
     for photo in photos:

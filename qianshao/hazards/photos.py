@@ -5,6 +5,7 @@ import secrets
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from qianshao.hazards.models import Photo
 from qianshao.lib.photos import MAX_PHOTOS, CleanPhoto, clean, clean_all
 
 __all__ = ["MAX_PHOTOS", "CleanPhoto", "attach", "clean", "clean_all"]
@@ -12,8 +13,6 @@ __all__ = ["MAX_PHOTOS", "CleanPhoto", "attach", "clean", "clean_all"]
 
 def attach(photos: list[CleanPhoto], stage: str, user, *, hazard=None, public_report=None):
     """Store ``photos`` for a hazard or a public report (inside the action's transaction)."""
-    from qianshao.hazards.models import Photo
-
     now = timezone.now()
     made = []
     for photo in photos:
