@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qianshao.audit.models import AuditRecord
+from qianshao.audit.timeline import Event
+from qianshao.audit.timeline import timeline as audit_timeline
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
 from qianshao.grid.posts import overseeing_posts
@@ -159,15 +160,6 @@ def _approval_note(w) -> str:
     return approval_reason(w, share) if share else ""
 
 
-@dataclass
-class Event:
-    at: object
-    label: str
-    actor: str
-    note: str
-    action: str
-
-
 def timeline(w) -> list[Event]:
     """The warning's life from the audit chain, oldest first (answers are on the board)."""
     labels = {
@@ -180,21 +172,20 @@ def timeline(w) -> list[Event]:
         "warnings.relay": _("转发"),
         "warnings.chase": _("催办未叫应人员"),
     }
-    events = []
-    for record in AuditRecord.objects.for_object(w).filter(action__in=LIFE).order_by("seq"):
-        after = record.after or {}
-        note = record.note
+
+    def describe(record, after: dict) -> dict:
         if record.action == "warnings.issue":
-            note = _("%(n)s 人应叫应") % {"n": after.get("recipients", 0)}
-        elif record.action == "warnings.chase":
+            return {"note": _("%(n)s 人应叫应") % {"n": after.get("recipients", 0)}}
+        if record.action == "warnings.chase":
             note = _("第 %(level)s 级，%(n)s 人，通知 %(cells)s") % {
                 "level": after.get("level"),
                 "n": after.get("late", 0),
                 "cells": "、".join(after.get("told") or []),
             }
-        label = labels.get(record.action, record.action)
-        events.append(Event(record.at, label, record.actor_label, note, record.action))
-    return events
+            return {"note": note}
+        return {}
+
+    return audit_timeline(w, labels, actions=LIFE, describe=describe)
 
 
 def _relay_choices(user, roots) -> list:

@@ -1,0 +1,51 @@
+"""An object's life read from the audit chain, oldest first: one reader for every area's
+timeline (the hazard's page and API, the warning's page). The area names its steps and
+says what each record adds (``describe``); the records are the object's own, read because
+the object was reached through scope."""
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from qianshao.audit.models import AuditRecord
+
+
+@dataclass
+class Event:
+    at: object
+    label: str
+    actor: str
+    note: str = ""
+    action: str = ""
+    status: str = ""
+    photos: int = 0
+
+
+def timeline(
+    obj,
+    labels: Mapping[str, str],
+    *,
+    actions: Iterable[str] | None = None,
+    describe: Callable[[AuditRecord, dict], dict[str, Any]] | None = None,
+    action_of: Callable[[str], str] = lambda action: action,
+) -> list[Event]:
+    """``obj``'s audit records as events: labelled from ``labels`` (the action itself when
+    unnamed), only ``actions`` when given, each completed by ``describe(record, after)``
+    (any of ``Event``'s fields), its ``action`` as ``action_of`` spells it."""
+    records = AuditRecord.objects.for_object(obj)
+    if actions is not None:
+        records = records.filter(action__in=list(actions))
+    events = []
+    for record in records.order_by("seq"):
+        after = record.after or {}
+        event = Event(
+            at=record.at,
+            label=labels.get(record.action, record.action),
+            actor=record.actor_label,
+            note=record.note,
+            action=action_of(record.action),
+        )
+        for name, value in (describe(record, after) if describe else {}).items():
+            setattr(event, name, value)
+        events.append(event)
+    return events
