@@ -28,7 +28,14 @@ from qianshao.hazards.forms_public import (
     RewardForm,
     TrackForm,
 )
-from qianshao.hazards.models import PublicStatus, RewardStatus
+from qianshao.hazards.models import (
+    PUBLIC_FLOW,
+    REWARD_FLOW,
+    PublicStatus,
+    PublicStep,
+    RewardStatus,
+    RewardStep,
+)
 from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
@@ -157,7 +164,9 @@ def _hazard_cells(user, public):
 
 def _detail(request, public, bound=None, status=200):
     """The staff page of a report; ``bound`` a submitted form whose errors it shows."""
-    triage = public.status == PublicStatus.RECEIVED and actions.may_triage(request.user, public)
+    triage = PUBLIC_FLOW.allows(public, PublicStep.ACCEPT) and actions.may_triage(
+        request.user, public
+    )
     reward = getattr(public, "reward", None)
     decides = reward is not None and actions.may_decide_reward(request.user, public)
     context = {
@@ -174,8 +183,8 @@ def _detail(request, public, bound=None, status=200):
         ),
         "reject_form": RejectForm() if triage else None,
         "reward": reward,
-        "approve": decides and reward.status == RewardStatus.PROPOSED,
-        "pay": decides and reward.status == RewardStatus.APPROVED,
+        "approve": decides and REWARD_FLOW.allows(reward, RewardStep.APPROVE),
+        "pay": decides and REWARD_FLOW.allows(reward, RewardStep.PAY),
         "reward_form": RewardForm(),
         "bound": bound,
     }
