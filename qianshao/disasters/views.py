@@ -12,14 +12,11 @@ from qianshao.disasters.access import visible_disasters, visible_zero_reports
 from qianshao.disasters.forms import CorrectForm
 from qianshao.disasters.models import ReportStatus
 from qianshao.grid import tree
-from qianshao.grid.access import (
-    cell_or_own,
-    visible_ancestors,
-    visible_cells,
-)
+from qianshao.grid.access import cell_or_own, visible_ancestors
+from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import Cell
 from qianshao.lib.errors import ActionError
-from qianshao.lib.geojson import collection, feature
+from qianshao.lib.geojson import collection
 from qianshao.lib.periods import local_bounds, parse_month
 
 REFRESH_SECONDS = 30
@@ -90,17 +87,12 @@ def _disasters(user, cell, day) -> list:
 def _map(user, cell, children, colour, pending: bool) -> dict:
     """The children's boundaries: a reporting cell coloured by its own status, a larger
     one by the share of its cells that reported (``pending`` before the deadline)."""
-    shapes = dict(
-        visible_cells(user)
-        .filter(pk__in=[c.pk for c, _t in children])
-        .values_list("pk", "boundary")
-    )
-    features = []
-    for c, tally in children:
-        if shapes.get(c.pk):
-            features.append(
-                feature(
-                    shapes[c.pk],
+    return collection(
+        boundary_features(
+            user,
+            [
+                (
+                    c.pk,
                     {
                         "code": c.code,
                         "name": c.name,
@@ -110,8 +102,10 @@ def _map(user, cell, children, colour, pending: bool) -> dict:
                         "pending": pending,
                     },
                 )
-            )
-    return collection(features)
+                for c, tally in children
+            ],
+        )
+    )
 
 
 def calendar_page(request, error: str = "", status: int = 200):

@@ -1,12 +1,14 @@
 """What hazards contribute to the home page (the cell's hazard summary, how many steps wait
-for the user) and to the top bar (隐患, 督办, 统计, and 举报 for those who manage cells)."""
+for the user), to the top bar (隐患, 督办, 统计, and 举报 for those who manage cells) and to
+the map (the open hazards with a point: ``hazards.open``)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.permissions import management_scope
 from qianshao.hazards.access import visible_hazards
+from qianshao.hazards.maps import open_hazards
 from qianshao.hazards.queries import hazard_summary, task_q
-from qianshao.lib.panels import NavEntry, Panel, register
+from qianshao.lib.panels import MapLayer, NavEntry, Panel, register
 
 
 def home(user, cell) -> dict:
@@ -28,4 +30,6 @@ NAV = (
     NavEntry(_("举报"), "public-list", 80, frozenset({"public-list"}), shown=manages_cells),
 )
 
-register(Panel("hazards", home=home, nav=NAV))
+LAYERS = (MapLayer("hazards.open", _("未销号隐患"), open_hazards),)
+
+register(Panel("hazards", home=home, nav=NAV, layers=LAYERS))

@@ -12,5 +12,10 @@ def point(lon: float, lat: float) -> dict:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
-def collection(features: list[dict]) -> dict:
-    return {"type": "FeatureCollection", "features": features}
+def collection(features: list[dict], properties: dict[str, Any] | None = None) -> dict:
+    """A FeatureCollection; ``properties``, when given, say what the collection is (a
+    foreign member, RFC 7946 §6.1: a map layer's name, the cell, whether it was cut)."""
+    found = {"type": "FeatureCollection", "features": features}
+    if properties is not None:
+        found["properties"] = properties
+    return found

@@ -1,11 +1,13 @@
-"""What each area contributes to the pages that show everything at once (the home pages
-and the navigation now; the map to come): areas register a ``Panel`` in their
-``panels.py``, and ``web`` reads the registry, importing nothing else of the areas.
-``web``'s app config imports every installed app's ``panels`` module at start."""
+"""What each area contributes to the pages that show everything at once (the home pages,
+the navigation and the map's layers): areas register a ``Panel`` in their ``panels.py``,
+and ``web`` reads the registry, importing nothing else of the areas. ``web``'s app config
+imports every installed app's ``panels`` module at start."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from qianshao.lib.geojson import collection
 
 
 def _everyone(user) -> bool:
@@ -29,15 +31,55 @@ class NavEntry:
         return name in self.names or bool(self.prefix and name.startswith(self.prefix))
 
 
+class Features(list):
+    """What a layer's ``features`` gives: the GeoJSON features (a list), and whether the
+    layer drew only the first ``limit`` records of more (``truncated``)."""
+
+    def __init__(self, features=(), *, limit: int | None = None, truncated: bool = False):
+        super().__init__(features)
+        self.limit = limit
+        self.truncated = truncated
+
+
+def first(rows, limit: int) -> tuple[list, bool]:
+    """The first ``limit`` of ``rows`` (a query is read with ``limit + 1``, no count) and
+    whether there were more."""
+    found = list(rows[: limit + 1])
+    return found[:limit], len(found) > limit
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """A named layer of the map: ``features(user, cell)`` gives the GeoJSON features of
+    what ``user`` may see in ``cell``'s subtree (a list, or ``Features`` saying it was cut at
+    its limit); shown to whom ``shown(user)`` says. ``name`` is a slug, ``area.what``."""
+
+    name: str
+    label: str
+    features: Callable[[Any, Any], list[dict]]
+    shown: Callable[[Any], bool] = _everyone
+
+    def collection(self, user, cell, about: dict | None = None) -> dict:
+        """The layer for ``cell`` as a FeatureCollection whose ``properties`` name the
+        layer, say whether it was cut (and at how many records) and add ``about``."""
+        found = self.features(user, cell)
+        properties = {"layer": self.name, "label": str(self.label)}
+        properties["truncated"] = bool(getattr(found, "truncated", False))
+        if getattr(found, "limit", None) is not None:
+            properties["limit"] = found.limit
+        return collection(list(found), properties | (about or {}))
+
+
 @dataclass(frozen=True)
 class Panel:
     """One area's contribution. ``home(user, cell)`` returns the context its parts of the
     home page read (the user's cell, or the top of an administrator's scope); ``nav`` its
-    links in the top bar."""
+    links in the top bar; ``layers`` its layers of the map."""
 
     area: str
     home: Callable[[Any, Any], dict] = field(default=lambda user, cell: {})
     nav: tuple[NavEntry, ...] = ()
+    layers: tuple[MapLayer, ...] = ()
 
 
 _registry: dict[str, Panel] = {}
@@ -52,3 +94,17 @@ def register(panel: Panel) -> Panel:
 def registered() -> list[Panel]:
     """Every registered panel, in the order the areas were installed."""
     return list(_registry.values())
+
+
+def layers_for(user) -> list[MapLayer]:
+    """The map layers ``user`` may see, in the order of the areas and of each one's."""
+    return [layer for panel in registered() for layer in panel.layers if layer.shown(user)]
+
+
+def layer(name: str) -> MapLayer | None:
+    """The layer called ``name`` (None when no area registered one)."""
+    for panel in registered():
+        for found in panel.layers:
+            if found.name == name:
+                return found
+    return None

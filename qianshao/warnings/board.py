@@ -13,9 +13,10 @@ from django.utils import timezone
 
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
+from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
-from qianshao.lib.geojson import collection, feature
+from qianshao.lib.geojson import collection
 from qianshao.warnings.access import visible_deliveries
 from qianshao.warnings.models import Answer, Warning
 
@@ -151,14 +152,12 @@ def answered(user, warning: Warning, cell: Cell):
 
 def geojson(user, b: Board) -> dict:
     """The board's children with their boundaries, coloured by answer rate (properties)."""
-    ids = [c.pk for c, _t in b.children]
-    shapes = dict(visible_cells(user).filter(pk__in=ids).values_list("pk", "boundary"))
-    features = []
-    for c, tally in b.children:
-        if shapes.get(c.pk):
-            features.append(
-                feature(
-                    shapes[c.pk],
+    return collection(
+        boundary_features(
+            user,
+            [
+                (
+                    c.pk,
                     {
                         "code": c.code,
                         "name": c.name,
@@ -167,5 +166,7 @@ def geojson(user, b: Board) -> dict:
                         "waiting": tally.waiting,
                     },
                 )
-            )
-    return collection(features)
+                for c, tally in b.children
+            ],
+        )
+    )

@@ -1,10 +1,12 @@
 """What warnings contribute to the home page (the warnings in force that reach the user, how
-many wait for their answer) and to the top bar (预警, lit on every warning page)."""
+many wait for their answer), to the top bar (预警, lit on every warning page) and to the map
+(the warnings in force with their answered share: ``warnings.active``)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qianshao.lib.panels import NavEntry, Panel, register
+from qianshao.lib.panels import MapLayer, NavEntry, Panel, register
 from qianshao.warnings.access import active_warnings, waiting_for
+from qianshao.warnings.maps import in_force
 
 
 def home(user, cell) -> dict:
@@ -14,4 +16,7 @@ def home(user, cell) -> dict:
     }
 
 
-register(Panel("warnings", home=home, nav=(NavEntry(_("预警"), "warnings", 40, prefix="warning"),)))
+NAV = (NavEntry(_("预警"), "warnings", 40, prefix="warning"),)
+LAYERS = (MapLayer("warnings.active", _("生效预警"), in_force),)
+
+register(Panel("warnings", home=home, nav=NAV, layers=LAYERS))

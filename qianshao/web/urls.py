@@ -1,8 +1,10 @@
 from django.urls import path
 
-from qianshao.web import views
+from qianshao.web import maps, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("map/layers/", maps.layer_list, name="map-layers"),
+    path("map/layers/<str:name>.geojson", maps.layer_geojson, name="map-layer"),
 ]

@@ -13,18 +13,24 @@ names all of them.
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from qianshao import demo
 from qianshao.audit.models import AuditRecord
+from qianshao.disasters import actions as disaster_actions
 from qianshao.grid import actions
 from qianshao.grid.importers.divisions import CellRow
-from qianshao.grid.models import Cell, CellKind, Person, Role, RoleAssignment
+from qianshao.grid.models import Cell, CellKind, Domain, Person, Role, RoleAssignment
+from qianshao.hazards import actions as hazard_actions
 from qianshao.testing import appoint
+from qianshao.warnings import actions as warning_actions
+from qianshao.warnings.models import Level, WarningType
 
 BACKEND = "qianshao.accounts.backends.UsernameOrPhoneBackend"
 # The cell whose subtree each demo user sees.
@@ -395,4 +401,84 @@ def test_each_demo_user_sees_their_own_roster_jobs_and_no_one_elses(world):
             for page in [url, f"{url}progress/"]:
                 expected = 200 if owner == username else 404
                 wrong.check(f"{username} GET {page}", client.get(page).status_code, expected)
+    assert not wrong, wrong.report()
+
+
+# The map's layers (web/maps.py): what each probed cell holds, and warnings in force to the
+# whole county, to another township, and to the neighbouring county.
+LAYERS = ["hazards.open", "warnings.active", "disasters.recent"]
+WARNED = ["451027", "451027101", "451028"]
+
+
+def something_on_every_layer() -> None:
+    """An open hazard with a point and a disaster of today in each probed cell, and the
+    warnings of ``WARNED`` in force, through the actions (as the system)."""
+    category = Domain.objects.get(code="industry_trade")
+    for code in PROBES:
+        cell = Cell.objects.get(code=code)
+        hazard_actions.report(
+            None,
+            title=f"{cell.name}隐患",
+            description="通道堵塞",
+            category=category,
+            cell=cell,
+            lon=cell.centre_lon or 106.5,
+            lat=cell.centre_lat or 24.5,
+        )
+        disaster_actions.report(
+            None,
+            type="flood",
+            started_at=timezone.now() - timedelta(hours=1),
+            cell=cell,
+            figures={"affected": 1},
+        )
+    for code in WARNED:
+        cell = Cell.objects.get(code=code)
+        draft = warning_actions.draft(
+            None,
+            type=WarningType.objects.get(code="rainstorm"),
+            level=Level.YELLOW,
+            headline=f"{cell.name}暴雨预警",
+            text="预计未来6小时内降雨量将达50毫米以上。",
+            targets=[cell],
+            valid_until=timezone.now() + timedelta(hours=6),
+            cell=Cell.objects.get(code=code[:6]),
+        )
+        warning_actions.issue(None, draft)
+
+
+def layer_cells(name: str, code: str) -> set[str]:
+    """The cells whose features a layer of ``code`` should hold, worked out from codes: the
+    probed cells inside it, or for warnings each warned cell inside it and the cell itself
+    when a warned cell lies at or above it."""
+    if name != "warnings.active":
+        return {probe for probe in PROBES if probe.startswith(code)}
+    inside = {warned for warned in WARNED if warned.startswith(code)}
+    return inside | ({code} if any(code.startswith(warned) for warned in WARNED) else set())
+
+
+@pytest.mark.django_db
+def test_each_demo_user_gets_the_map_layers_of_the_cells_inside_their_scope_only(world):
+    something_on_every_layer()
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        names = [layer["name"] for layer in client.get("/map/layers/").json()]
+        wrong.check(f"{username} GET /map/layers/", names, LAYERS)
+        for name in LAYERS:
+            url = f"/map/layers/{name}.geojson"
+            response = client.get(url)
+            cells = {f["properties"]["cell"] for f in response.json()["features"]}
+            wrong.check(f"{username} GET {url}", cells, layer_cells(name, ROOTS[username]))
+            for code in PROBES:
+                label = f"{username} GET {url}?cell={code}"
+                response = client.get(url, {"cell": code})
+                inside = world.inside(username, code)
+                wrong.check(label, response.status_code, 200 if inside else 404)
+                if response.status_code != 200:
+                    continue
+                cells = {f["properties"]["cell"] for f in response.json()["features"]}
+                outside = sorted(c for c in cells if not world.inside(username, c))
+                wrong.check(f"{label} features outside", outside, [])
+                wrong.check(f"{label} features' cells", cells, layer_cells(name, code))
     assert not wrong, wrong.report()
