@@ -37,7 +37,7 @@ from qianshao.grid.models import (
     Role,
     RoleAssignment,
 )
-from qianshao.hazards import actions, deadlines, supervision, tally
+from qianshao.hazards import actions, deadlines, sweep, tally
 from qianshao.hazards.models import OPEN, Grade, Hazard, Source, Status
 from qianshao.lib.dbsql import insert_rows
 
@@ -517,10 +517,10 @@ def _time_sweep(out, start, repeat: int) -> None:
     for k in range(1, repeat + 1):
         now = start + timedelta(minutes=k)
         t0 = time.perf_counter()
-        handled.append(supervision.sweep(now))
+        handled.append(sweep.sweep(now))
         busy.append((time.perf_counter() - t0) * 1000)
         t0 = time.perf_counter()
-        supervision.sweep(now)
+        sweep.sweep(now)
         idle.append((time.perf_counter() - t0) * 1000)
     out.write(
         f"  overdue sweep of one minute ({statistics.mean(handled):.0f} hazards due on "

@@ -31,7 +31,7 @@ from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import BASE_KINDS, Cell, CellKind, Person, Role, RoleAssignment
 from qianshao.lib.dbsql import insert_rows
 from qianshao.notify.models import Message
-from qianshao.warnings import actions, chase, rules
+from qianshao.warnings import actions, rules, sweep
 from qianshao.warnings.models import Delivery, Level, WarningType
 
 LEAVES = BASE_KINDS
@@ -71,13 +71,13 @@ def run(out, *, csv_dir: Path, root: str, villages: int, **_):
     first = w.issued_at + rule.answer
     for label, at in [("at the answer time", first), ("one period later", first + rule.escalate)]:
         before = Message.objects.count()
-        took, handled = seconds(lambda at=at: chase.sweep(at))
+        took, handled = seconds(lambda at=at: sweep.sweep(at))
         told = Message.objects.count() - before
         out.write(
             f"  chase sweep {label}: {took:.3f} s for {handled:,} unanswered deliveries, "
             f"{told:,} messages queued (target < 1 s)"
         )
-    took, handled = seconds(lambda: chase.sweep(first + rule.escalate + timedelta(minutes=1)))
+    took, handled = seconds(lambda: sweep.sweep(first + rule.escalate + timedelta(minutes=1)))
     out.write(f"  chase sweep with nothing due: {took * 1000:.1f} ms ({handled} handled)")
     out.write(f"  audit records written: {AuditRecord.objects.count():,}")
 

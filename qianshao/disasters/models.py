@@ -359,19 +359,3 @@ RELIEF_FLOW = Flow(
     begins={ReliefStep.APPLY: ReliefStatus.SUBMITTED},
     refused=_("该申报已审批"),
 )
-
-
-class DayChase(models.Model):
-    """A step of the deadline sweep taken for a day: level 1 told the dispatchers of the
-    cells that had not reported, level 2 the level above. Once per day and level."""
-
-    day = models.DateField()
-    level = models.PositiveSmallIntegerField()
-    at = models.DateTimeField()
-    missing = models.PositiveIntegerField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["day", "level"], name="one_chase_a_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.level}"

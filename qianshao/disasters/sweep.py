@@ -1,8 +1,9 @@
 """The zero report's deadline sweep: at the day's deadline the dispatchers over the cells
 that have not reported are told which; ``escalate`` later, the level above is told of
-those still missing. Once per day and step (``DayChase``), whatever runs twice; after
-downtime it takes every step that fell due, yesterday's included. Days before a county
-began reporting (the rule's start, or the county's first zero report) are not chased.
+those still missing. Once per day and step (``workflow.once``: the day's "chase:<level>"),
+whatever runs twice; after downtime it takes every step that fell due, yesterday's
+included. Days before a county began reporting (the rule's start, or the county's first
+zero report) are not chased.
 
 Who is told is the dispatcher ladder of ``grid.dispatchers`` (docs/adr/0013): for a
 village, its township's dispatchers first, then the county's.
@@ -11,16 +12,17 @@ village, its township's dispatchers first, then the county's.
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
 from qianshao.disasters import schedule
-from qianshao.disasters.models import DayChase, ZeroReport
+from qianshao.disasters.models import ZeroReport
 from qianshao.grid.dispatchers import Dispatchers
 from qianshao.grid.models import Cell
 from qianshao.notify.outbox import Notice, enqueue_all
+from qianshao.workflow import once
 
 NAMES_IN_NOTICE = 20
 LOOK_BACK_DAYS = 1  # after downtime, yesterday's steps are still taken
@@ -50,10 +52,7 @@ def sweep(now: datetime | None = None) -> int:
 def chase_day(day: date, level: int, now: datetime, starts: dict[str, date | None]) -> int:
     """Tell the dispatchers at ``level`` of the cells missing ``day``'s report, once: those
     in the counties that had begun reporting by then (``starts``)."""
-    try:
-        with transaction.atomic():
-            step = DayChase.objects.create(day=day, level=level, at=now, missing=0)
-    except IntegrityError:
+    if not once.claim(once.subject("disasters.day", day), f"chase:{level}", now):
         return 0  # taken before (or by another worker now)
     reported = ZeroReport.objects.filter(day=day).values("cell_id")
     unreported = (
@@ -75,13 +74,11 @@ def chase_day(day: date, level: int, now: datetime, starts: dict[str, date | Non
         if len(ladder) >= level:
             late[ladder[level - 1]].append(name)
     enqueue_all([_notice(day, level, cell, names, dispatchers) for cell, names in late.items()])
-    step.missing = len(missing)
-    step.save(update_fields=["missing"])
     audit(
         actor=None,
         action="disasters.chase_zero",
-        object_type="disasters.daychase",
-        object_id=str(step.pk),
+        object_type="disasters.day",
+        object_id=day.isoformat(),
         label=f"{day} {level}",
         after={
             "day": day,

@@ -18,7 +18,7 @@ from ninja.responses import Status
 from qianshao.grid import routing, tree
 from qianshao.grid.access import access_cell, visible_cells, visible_people
 from qianshao.grid.models import Department, Domain
-from qianshao.hazards import actions, photos, steps, supervision
+from qianshao.hazards import actions, photos, steps, sweep
 from qianshao.hazards.access import (
     access_hazard,
     access_photo,
@@ -177,20 +177,20 @@ def list_supervisions(
     if answered is True:
         found = found.filter(answered_at__isnull=False)
     if answered is False:
-        found = supervision.awaiting_answer(found)
+        found = sweep.awaiting_answer(found)
     if cell:
         where = access_cell(request.user, cell.strip().upper())
         found = found.filter(tree.subtree_q(where.path, "hazard__cell_path"))
     if hazard:
         found = found.filter(hazard=access_hazard(request.user, hazard.strip().upper()))
-    return supervision.open_first(found, "id")
+    return sweep.open_first(found, "id")
 
 
 @router.post("/supervisions/{int:supervision_id}/answer", response={200: SupervisionOut, **ERRORS})
 def answer_supervision(request, supervision_id: int, payload: SupervisionAnswerIn):
     """答复督办: the supervised cell or department says what it has done."""
     found = access_supervision(request.user, supervision_id)
-    return supervision.answer(request.user, found, text=payload.answer)
+    return sweep.answer(request.user, found, text=payload.answer)
 
 
 @router.get(

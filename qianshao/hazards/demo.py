@@ -18,7 +18,7 @@ from PIL import Image, ImageDraw
 
 from qianshao.grid.demo import COUNTY
 from qianshao.grid.models import Cell, CellKind, Department, Domain, Role, RoleAssignment
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions, sweep
 from qianshao.hazards.models import Grade, Hazard, Status
 
 DAYS = 60
@@ -155,9 +155,9 @@ def _play(made, rng, users, clock, start) -> None:
             if h.reported_at <= now - timedelta(hours=rng.uniform(6, 60)):
                 _advance(h, fate, rng, users, now)
         clock.move_to(now + timedelta(hours=8))
-        supervision.sweep(timezone.now())
+        sweep.sweep(timezone.now())
     clock.move_to(real_now - timedelta(minutes=5))
-    supervision.sweep(timezone.now())
+    sweep.sweep(timezone.now())
 
 
 def _actor(h: Hazard, users, role: str):

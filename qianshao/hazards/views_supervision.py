@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qianshao.hazards import supervision as supervising
+from qianshao.hazards import sweep as supervising
 from qianshao.hazards.access import access_supervision, visible_hazards, visible_supervisions
 from qianshao.hazards.forms import AnswerForm
 from qianshao.hazards.models import OPEN

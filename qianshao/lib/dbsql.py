@@ -132,6 +132,34 @@ def insert_rows(
             cursor.executemany(sql, rows)
 
 
+def insert_new(
+    connection, table: str, columns: list[str], keys: list[str], rows: list[list]
+) -> list[tuple]:
+    """Insert the ``rows`` whose ``keys`` (a unique constraint's columns, among
+    ``columns``) are not in ``table`` yet; returns the keys of those this statement
+    inserted. ``INSERT … ON CONFLICT (keys) DO NOTHING RETURNING keys``: the same statement
+    on SQLite (3.35+) and PostgreSQL, safe under concurrency (a row another transaction
+    inserted first is not returned, once that one commits). Values must already be
+    prepared for the database."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    conflict = ", ".join(quote(k) for k in keys)
+    inserted = []
+    with connection.cursor() as cursor:
+        for at in range(0, len(rows), 500):  # within SQLite's limit on parameters
+            chunk = rows[at : at + 500]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([one] * len(chunk))} "
+                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {conflict}",
+                [value for row in chunk for value in row],
+            )
+            inserted += [tuple(row) for row in cursor.fetchall()]
+    return inserted
+
+
 def reserve_ids(connection, table: str, count: int) -> list[int]:
     """``count`` new ids of ``table``'s ``id`` column, to insert rows with (so that bulk
     writes know their ids without reading them back). Runs in the writing transaction.

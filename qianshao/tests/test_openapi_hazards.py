@@ -12,7 +12,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from qianshao.hazards import supervision
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Supervision
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.tests.test_openapi import Conformance, client_for

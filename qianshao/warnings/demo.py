@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from qianshao.grid.demo import COUNTY
 from qianshao.grid.models import Cell
-from qianshao.warnings import actions, chase
+from qianshao.warnings import actions, sweep
 from qianshao.warnings.models import Answer, Channel, Delivery, Level, WarningType
 
 TOWNSHIPS = ["451027100", "451027101", "451027102"]  # 泗城镇, 逻楼镇, 加尤镇
@@ -59,12 +59,12 @@ def _forest_fire(users, county, types, rng, at) -> None:
         late = _answer_most(w, rng, clock, at, share=0.9)
         for hours in (2, 4):
             clock.move_to(at + timedelta(hours=hours, minutes=1))
-            chase.sweep(timezone.now())
+            sweep.sweep(timezone.now())
         for d in late[: len(late) // 2]:
             clock.move_to(at + timedelta(hours=rng.uniform(2.1, 3.9)))
             _answer(d, Answer.RECEIVED, Channel.LINK)
         clock.move_to(at + timedelta(days=3, minutes=1))
-        chase.sweep(timezone.now())  # expires it
+        sweep.sweep(timezone.now())  # expires it
 
 
 def _rainstorm(users, types, rng, at) -> None:
@@ -94,12 +94,12 @@ def _rainstorm(users, types, rng, at) -> None:
         )
         late = _answer_most(w, rng, clock, at, share=0.8)
         clock.move_to(at + timedelta(minutes=31))
-        chase.sweep(timezone.now())  # the township's dispatchers are told who is late
+        sweep.sweep(timezone.now())  # the township's dispatchers are told who is late
         for d in late[: len(late) // 2]:
             clock.move_to(at + timedelta(minutes=rng.uniform(32, 58)))
             _answer(d, Answer.RECEIVED, Channel.LINK)
         clock.move_to(at + timedelta(minutes=61))
-        chase.sweep(timezone.now())  # the rest: the county is told
+        sweep.sweep(timezone.now())  # the rest: the county is told
         _acting_and_done(w, rng, clock, at)
         clock.move_to(at + timedelta(hours=18))
         actions.cancel(users["county"], w, reason="降雨明显减弱，解除暴雨橙色预警。")

@@ -1,13 +1,13 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from qianshao.warnings import chase, feeds
+from qianshao.warnings import feeds, sweep
 
 
 @db_periodic_task(crontab(minute="*"))
 def sweep_warnings() -> int:
     """Every minute: end what has run out, chase who has not answered (catches up)."""
-    return chase.sweep()
+    return sweep.sweep()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -16,10 +16,12 @@ import time_machine
 from qianshao.audit.chain import verify
 from qianshao.audit.models import AuditRecord
 from qianshao.disasters import actions, schedule, sweep
-from qianshao.disasters.models import DayChase, ReportingRule
+from qianshao.disasters.models import ReportingRule
 from qianshao.grid.models import Role
 from qianshao.notify.models import Message
 from qianshao.testing import appoint
+from qianshao.workflow.models import StepTaken
+from qianshao.workflow.once import claim, subject
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 7, 1, 8, 0, tzinfo=SHANGHAI)
@@ -87,9 +89,15 @@ def state() -> tuple:
     """What a sweep could change: a sweep that should do nothing leaves it equal."""
     return (
         list(Message.objects.order_by("pk").values_list("pk", flat=True)),
-        list(DayChase.objects.order_by("pk").values_list("day", "level", "at", "missing")),
+        list(StepTaken.objects.order_by("pk").values_list("subject", "step", "at")),
         AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first(),
     )
+
+
+def steps(day: date = TODAY) -> list[tuple[str, datetime]]:
+    """The chase steps taken for ``day`` (the once-per-step record): (step, when)."""
+    found = StepTaken.objects.filter(subject=f"disasters.day:{day.isoformat()}")
+    return list(found.order_by("step").values_list("step", "at"))
 
 
 def chases(day: date = TODAY) -> list[dict]:
@@ -106,7 +114,7 @@ def test_nobody_is_told_before_the_deadline(cast, sweep_at, who):
     for hour, minute, second in [(8, 0, 0), (12, 0, 0), (15, 59, 0), (15, 59, 59)]:
         assert sweep_at(hour, minute, second) == 0
     assert told(1) == told(2) == []
-    assert not DayChase.objects.filter(day=TODAY).exists()
+    assert steps() == []
     assert chases() == []
 
 
@@ -121,8 +129,7 @@ def test_at_the_deadline_each_missing_cell_is_told_to_its_own_levels_dispatchers
     assert told(1) == expected
     assert told(1, "sms") == expected
     assert told(2) == []
-    step = DayChase.objects.get(day=TODAY, level=1)
-    assert (step.at, step.missing) == (local(16), 3)
+    assert steps() == [("chase:1", local(16))]
     assert chases() == [
         {
             "day": TODAY.isoformat(),
@@ -182,10 +189,8 @@ def test_when_every_cell_reported_nobody_is_told_but_the_steps_are_recorded(
     assert sweep_at(16) == 0
     assert sweep_at(17) == 0
     assert told(1) == told(2) == []
-    assert list(DayChase.objects.filter(day=TODAY).values_list("level", "missing")) == [
-        (1, 0),
-        (2, 0),
-    ]
+    assert [step for step, _ in steps()] == ["chase:1", "chase:2"]
+    assert [(c["level"], c["missing"]) for c in chases()] == [(1, 0), (2, 0)]
 
 
 def test_sweeps_run_again_or_later_tell_nobody_twice(cast, sweep_at, who):
@@ -208,6 +213,16 @@ def test_sweeps_run_again_or_later_tell_nobody_twice(cast, sweep_at, who):
     assert told(2, day=TOMORROW) == []
 
 
+def test_a_step_the_once_per_step_record_holds_is_not_taken_again(cast, sweep_at, who):
+    """The record decides: a day's step it holds as taken is not taken again."""
+    assert claim(subject("disasters.day", TODAY), "chase:1", local(8))
+    assert sweep_at(16) == 0
+    assert told(1) == [] and chases() == []
+    assert sweep_at(17) == 4
+    assert told(2) == [(who["county"], "一村、二村")]
+    assert [step for step, _ in steps()] == ["chase:1", "chase:2"]
+
+
 def test_the_first_sweep_the_next_morning_takes_both_steps_of_the_day_before(
     cast, sweep_at, file_at, who
 ):
@@ -217,11 +232,11 @@ def test_the_first_sweep_the_next_morning_takes_both_steps_of_the_day_before(
     assert told(1) == sorted([(who["township"], "一村、二村"), (who["outsider"], "四村")])
     assert told(2) == [(who["county"], "一村、二村")]
     assert told(1, day=TOMORROW) == told(2, day=TOMORROW) == []
-    steps = DayChase.objects.filter(day=TODAY).order_by("level")
-    assert [(s.level, s.at, s.missing) for s in steps] == [
-        (1, local(7, 30, day=TOMORROW), 3),
-        (2, local(7, 30, day=TOMORROW), 3),
+    assert steps() == [
+        ("chase:1", local(7, 30, day=TOMORROW)),
+        ("chase:2", local(7, 30, day=TOMORROW)),
     ]
+    assert [(c["level"], c["missing"]) for c in chases()] == [(1, 3), (2, 3)]
     done = state()
     assert sweep_at(7, 31, day=TOMORROW) == 0
     assert state() == done
@@ -308,7 +323,7 @@ def test_nobody_is_chased_before_reporting_began(cast):
         assert sweep.sweep() == 0
     with time_machine.travel(local(8, day=TOMORROW), tick=False):
         assert sweep.sweep() == 0
-    assert not DayChase.objects.exists()
+    assert not StepTaken.objects.exists()
     assert not Message.objects.filter(event="disasters.zero_missing").exists()
 
 

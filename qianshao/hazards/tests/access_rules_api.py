@@ -11,7 +11,8 @@ import uuid
 from datetime import timedelta
 
 from qianshao.grid.models import Domain
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Hazard, Photo, Supervision, Tally
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.intake.models import Submission

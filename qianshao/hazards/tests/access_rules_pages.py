@@ -10,7 +10,8 @@ checked by their own tests (test_pages_supervision, test_pages_phone).
 import uuid
 from datetime import timedelta
 
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Hazard, Note, Photo, Supervision
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.intake.models import Submission

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from qianshao.audit.chain import verify
 from qianshao.audit.models import AuditRecord
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Hazard, Status
 from qianshao.hazards.tests.conftest import tally_recount, tally_stored
 from qianshao.lib.errors import Conflict

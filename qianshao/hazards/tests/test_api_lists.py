@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from qianshao.audit.models import AuditRecord
 from qianshao.grid.models import Domain
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Supervision
 from qianshao.hazards.tests.conftest import jpeg
 from qianshao.hazards.tests.test_api_steps import api_client

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from qianshao.grid import actions as grid_actions
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import CellKind, Domain
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Source
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 

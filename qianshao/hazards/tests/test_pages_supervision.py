@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Hazard, Supervision
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 from qianshao.hazards.tests.test_api_steps import api_client

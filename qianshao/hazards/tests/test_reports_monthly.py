@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from qianshao.grid.models import Domain
 from qianshao.grid.scope import restrict
-from qianshao.hazards import actions, supervision
+from qianshao.hazards import actions
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Grade, Hazard, Status
 from qianshao.hazards.reports import monthly_report
 from qianshao.hazards.tests.conftest import jpeg

@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from qianshao.grid import actions as grid_actions
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import CellKind, Domain
-from qianshao.hazards import actions, supervision, views_reports
+from qianshao.hazards import actions, views_reports
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Grade
 from qianshao.hazards.tests.conftest import jpeg
 

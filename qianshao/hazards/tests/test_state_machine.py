@@ -53,8 +53,9 @@ from qianshao.grid import routing
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import Cell, CellKind, Department, Domain, Person, Role, RoleAssignment
 from qianshao.grid.scope import scope_of
-from qianshao.hazards import actions, deadlines, locate, public, supervision
+from qianshao.hazards import actions, deadlines, locate, public
 from qianshao.hazards import demo as hazards_demo
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import (
     ON_SPOT_ACCEPTED,
     OPEN,

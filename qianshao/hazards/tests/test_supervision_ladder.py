@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from qianshao.audit.models import AuditRecord
 from qianshao.grid.models import Role
-from qianshao.hazards import actions, deadlines, supervision
+from qianshao.hazards import actions, deadlines
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import (
     Grade,
     Hazard,
@@ -28,6 +29,7 @@ from qianshao.hazards.tests.conftest import nothing_changes, tally_recount, tall
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.notify.models import Message
 from qianshao.testing import appoint
+from qianshao.workflow.once import claim, subject, taken
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 # The ladder this module configures for general hazards: level → (after hours, answer hours)
@@ -138,6 +140,21 @@ def test_the_sweep_is_idempotent(cast, clock, hazard_in):
         assert supervision.sweep(timezone.now()) == 0
         assert supervision.supervise(h.pk, timezone.now()) is False  # a second worker
         assert sweep_at(clock, 34.9) == 0
+
+
+def test_a_rung_the_once_per_step_record_holds_is_not_raised(cast, clock, hazard_in):
+    """The record decides: a rung it holds as raised for this step is not raised again;
+    each rung raised is recorded."""
+    h = hazard_in(Status.SUBMITTED)
+    sweep_at(clock, 5)
+    assert claim(subject(h), supervision.rung_step(Level.LETTER, Status.SUBMITTED, at(5)), at(5))
+    assert sweep_at(clock, 25) == 1
+    assert rungs(h) == [1, 3]
+    h.refresh_from_db()
+    assert h.supervision_level == 3
+    assert taken(subject(h)) == {
+        supervision.rung_step(level, Status.SUBMITTED, at(5)) for level in [1, 2, 3]
+    }
 
 
 def test_a_rung_is_told_once_however_often_it_is_told(cast, clock, hazard_in):

@@ -9,7 +9,8 @@ import time_machine
 from django.db import transaction
 from django.utils import timezone
 
-from qianshao.hazards import actions, supervision, tally
+from qianshao.hazards import actions, tally
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Grade, Status, Tally
 from qianshao.hazards.tests.conftest import nothing_changes, tally_recount, tally_stored
 from qianshao.lib.errors import NotAllowed

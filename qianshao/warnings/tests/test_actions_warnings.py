@@ -19,7 +19,8 @@ from qianshao.grid.models import Role
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.notify.models import Message
 from qianshao.testing import appoint
-from qianshao.warnings import actions, chase, links
+from qianshao.warnings import actions, links
+from qianshao.warnings import sweep as chase
 from qianshao.warnings.access import visible_warnings
 from qianshao.warnings.models import (
     Answer,

@@ -22,8 +22,10 @@ from qianshao.audit.models import AuditRecord
 from qianshao.grid.models import Role
 from qianshao.notify.models import Message
 from qianshao.testing import appoint
-from qianshao.warnings import actions, chase, rules
+from qianshao.warnings import actions, rules
+from qianshao.warnings import sweep as chase
 from qianshao.warnings.models import Answer, Channel, Delivery, Level, LevelRule, Status, Warning
+from qianshao.workflow.once import claim, subject, taken
 
 START = datetime(2026, 7, 1, 14, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 ANSWER, ESCALATE = 60, 60  # minutes, configured below for yellow
@@ -156,6 +158,18 @@ def test_repeated_sweeps_tell_nobody_again(cast, issued_at_start, sweep_at):
     for minutes in [ANSWER + ESCALATE, ANSWER + ESCALATE + 1, 11 * 60]:
         assert sweep_at(minutes) == 0
         assert state() == twice, minutes
+
+
+def test_a_step_the_once_per_step_record_holds_is_not_taken_again(cast, issued_at_start, sweep_at):
+    """The record decides: a step it holds as taken (by another worker, say) is not taken
+    again; the next step is, and is recorded."""
+    w = issued_at_start(answered=["township"])
+    assert claim(subject(w), "chase:1", at(0))
+    assert sweep_at(ANSWER) == 0
+    assert resent() == chased() == [] and chase_records(w) == []
+    assert sweep_at(ANSWER + ESCALATE) == 1
+    assert resent() == [] and chased() == chased(2) == [cast.people["county"].pk]
+    assert taken(subject(w)) == {"chase:1", "chase:2"}
 
 
 def test_an_answered_delivery_is_never_chased(cast, issued_at_start, sweep_at):

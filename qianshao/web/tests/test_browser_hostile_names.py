@@ -20,7 +20,8 @@ from qianshao.disasters import actions as disaster_actions
 from qianshao.disasters.models import DisasterReport, DisasterType, Version
 from qianshao.grid.models import Cell, Department, Domain, Person
 from qianshao.hazards import actions as hazard_actions
-from qianshao.hazards import public, supervision
+from qianshao.hazards import public
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.models import Hazard, Note, PublicReport
 from qianshao.notify.models import InboxItem, Message
 from qianshao.testing import PASSWORD, build_cast

@@ -4,11 +4,13 @@ and a notification that reaches further up the grid at each rung.
 
 Every hazard carries ``watch_at``: when the sweep must next look at it (its step's due time,
 then each next rung's time). The sweep reads only hazards whose ``watch_at`` has come (one
-index range), handles them a batch to a transaction, and is idempotent: a rung already raised
-for this step is never raised again; after a stop it raises every rung missed, at once.
+index range), handles them a batch to a transaction, and is idempotent: each rung raised is
+claimed, the batch's in one statement, in the once-per-step record (``workflow.once``: the
+hazard's "rung:<level>@<status>@<step's due time>"), so a rung already raised for this step
+is never raised again; after a stop it raises every rung missed, at once.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -27,6 +29,7 @@ from qianshao.lib.dbsql import update_rows
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice, enqueue, enqueue_all
+from qianshao.workflow import once
 
 RECTIFYING_SIDE = {Status.ASSIGNED, Status.RECTIFYING}
 
@@ -74,13 +77,12 @@ def supervise_all(ids: list[int], now: datetime) -> int:
     if not live:
         return 0
     routing.prefetch_ancestors([h.cell for h in live])
-    raised_before = set(
-        Supervision.objects.filter(hazard__in=live).values_list(
-            "hazard_id", "status", "step_due_at", "level"
-        )
-    )
     keys = {h.pk: tally.key_of(h) for h in live}
-    made = {h.pk: _climb(h, now, raised_before) for h in live}
+    due = {h.pk: _climb(h, now) for h in live}
+    claimed = once.claim_all([_step(s) for rungs in due.values() for s in rungs], now)
+    made = {pk: [s for s in rungs if _step(s) in claimed] for pk, rungs in due.items()}
+    for h in live:
+        h.supervision_level = max([h.supervision_level, *[s.level for s in made[h.pk]]])
     Supervision.objects.bulk_create([s for raised in made.values() for s in raised])
     _save_clocks(live)
     tally.move_all([(h.cell_path, keys[h.pk], tally.key_of(h)) for h in live])
@@ -109,19 +111,20 @@ def supervise_all(ids: list[int], now: datetime) -> int:
     return len(live)
 
 
-def _climb(h: Hazard, now: datetime, raised_before: set) -> list[Supervision]:
-    """Raise on ``h`` each rung due by ``now`` not raised for this step before; move its
-    overdue mark, level and next watch time. Returns the new (unsaved) records."""
-    made, next_at, answerer = [], None, None
+def _climb(h: Hazard, now: datetime) -> list[Supervision]:
+    """The rungs due on ``h`` by ``now`` above its level, as new (unsaved) records, to be
+    claimed (those the record says were raised for this step are not raised again); move
+    its overdue mark and next watch time."""
+    due, next_at, answerer = [], None, None
     for level, after, answer in deadlines.rungs(h.grade):
         at = h.due_at + timedelta(hours=after)
         if at > now:
             next_at = at
             break
-        if level <= h.supervision_level or (h.pk, h.status, h.due_at, level) in raised_before:
+        if level <= h.supervision_level:
             continue  # raised already for this step: the sweep ran before
         cell, department = answerer = answerer or target(h)
-        made.append(
+        due.append(
             Supervision(
                 hazard=h,
                 level=level,
@@ -134,9 +137,18 @@ def _climb(h: Hazard, now: datetime, raised_before: set) -> list[Supervision]:
             )
         )
     h.overdue = True
-    h.supervision_level = max([h.supervision_level, *[s.level for s in made]])
     h.watch_at = next_at
-    return made
+    return due
+
+
+def rung_step(level: int, status: str, step_due_at: datetime) -> str:
+    """The once-per-step name of a rung raised for one overdue step (a status and its due
+    time): "rung:<level>@<status>@<due time, UTC ISO>"."""
+    return f"rung:{level}@{status}@{step_due_at.astimezone(UTC).isoformat()}"
+
+
+def _step(s: Supervision) -> once.Pair:
+    return (once.subject(s.hazard), rung_step(s.level, s.status, s.step_due_at))
 
 
 def _save_clocks(hazards: list[Hazard]) -> None:

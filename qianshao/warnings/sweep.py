@@ -10,9 +10,10 @@ still silent. The warning ending, or everyone answering, ends the chase.
 
 "Their own level" is the nearest cell at or above the recipient's with a dispatcher (调度员)
 other than the recipient — for a village member, usually the township; "the level above"
-is the next such cell above that one (docs/adr/0013). Each step is taken once, the warning
-locked: a sweep that runs twice, or after the worker was down, never tells anyone twice,
-and one that comes late takes every step that fell due meanwhile.
+is the next such cell above that one (docs/adr/0013). Each step is taken once — claimed in
+the once-per-step record (``workflow.once``: the warning's "chase:1", "chase:2"), the
+warning locked: a sweep that runs twice, or after the worker was down, never tells anyone
+twice, and one that comes late takes every step that fell due meanwhile.
 
 The sweep works on sets, not rows: the database writes the resent messages from the
 unanswered deliveries (``notify.outbox.enqueue_query``), and one count grouped by cell tells
@@ -37,6 +38,7 @@ from qianshao.notify.outbox import Notice, enqueue_all, enqueue_query
 from qianshao.warnings import actions, rules
 from qianshao.warnings.actions import inbox_link, recipients
 from qianshao.warnings.models import Delivery, Status, Warning
+from qianshao.workflow import once
 
 NAMES_IN_NOTICE = 10  # up to this many late, a dispatcher's notice names them and their phones
 
@@ -72,10 +74,14 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     escalate = rules.rule(w.level).escalate
     first, second = w.answer_due_at, w.answer_due_at + escalate
     reached = max(w.chase_level, 1 if now >= first else 0, 2 if now >= second else 0)
+    # every step due so far is claimed: the record decides which this sweep takes
+    steps = {f"chase:{step}": step for step in range(1, reached + 1)}
+    claimed = once.claim_all([(once.subject(w), name) for name in steps], now)
+    taken = sorted(steps[name] for _, name in claimed)
     chasers, told = Dispatchers(w.targets.values_list("cell_path", flat=True)), {}
-    if w.chase_level < 1 <= reached:
+    if 1 in taken:
         _resend(w, late)
-    for step in range(w.chase_level + 1, reached + 1):
+    for step in taken:
         told[step] = {}
         _count_late(told[step], step, late, chasers)
     enqueue_all(_notices(w, told, chasers))
