@@ -22,7 +22,13 @@ from qianshao.disasters.forms import (
     ReliefForm,
     VerifyForm,
 )
-from qianshao.disasters.models import INDICATORS, DisasterType, ReportStatus, Stage
+from qianshao.disasters.models import (
+    INDICATORS,
+    RELIEF_FLOW,
+    REPORT_FLOW,
+    DisasterType,
+    ReportStep,
+)
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.grid.posts import cell_posts
@@ -115,20 +121,20 @@ def photo(request, photo_token):
 def disaster_page(request, disaster_number, failed=None, status: int = 200):
     d = access_disaster(request.user, disaster_number)
     versions = list(d.versions.select_related("author__person").prefetch_related("photos"))
-    open_ = d.status != ReportStatus.VERIFIED
     user = request.user
+    # the buttons are the steps the workflow's table and rule leave this user
+    steps = REPORT_FLOW.allowed_steps(user, d, permissions.report_refusal)
     forms = {}
-    if open_ and permissions.reports_for(user, d.cell):
+    if ReportStep.FOLLOW_UP in steps:
         forms["follow-up"] = FollowUpForm(initial=d.figures(), auto_id="follow-%s")
         forms["relief"] = ReliefForm(auto_id="relief-%s")
-    authored = any(v.author_id == user.pk for v in versions)
-    if open_ and permissions.verifies_for(user, d.cell) and not authored:
+    if ReportStep.VERIFY in steps:
         forms["verify"] = VerifyForm(initial=d.figures(), auto_id="verify-%s")
     if failed:
         forms[failed[0]] = failed[1]
-    # relief is decided above, by no one who applied for it or reported the figures
-    reported = any(v.author_id == user.pk and v.stage != Stage.VERIFIED for v in versions)
-    deciding = permissions.verifies_for(user, d.cell) and not reported
+    relief = list(d.relief.all())
+    for r in relief:
+        r.report = d
     context = {
         "disaster": d,
         "versions": versions,
@@ -141,10 +147,10 @@ def disaster_page(request, disaster_number, failed=None, status: int = 200):
             (
                 r,
                 DecisionForm(auto_id=f"decide-{r.pk}-%s")
-                if deciding and r.applied_by_id != user.pk
+                if RELIEF_FLOW.allowed_steps(user, r, permissions.relief_refusal)
                 else None,
             )
-            for r in d.relief.all()
+            for r in relief
         ],
         "failed": failed,
     }
