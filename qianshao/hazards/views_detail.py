@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from qianshao.audit.models import AuditRecord
+from qianshao.audit.timeline import Event
+from qianshao.audit.timeline import timeline as audit_timeline
 from qianshao.hazards.access import (
     Choices,
     access_hazard,
@@ -16,9 +17,9 @@ from qianshao.hazards.access import (
     visible_supervisions,
 )
 from qianshao.hazards.forms import StepForm, step_form
+from qianshao.hazards.maps import hazard_map
 from qianshao.hazards.models import Stage, Status, Step
 from qianshao.hazards.permissions import allowed_steps
-from qianshao.lib.geojson import collection, feature, point
 
 
 @dataclass
@@ -62,18 +63,7 @@ def photo_groups(hazard) -> list[tuple[str, list]]:
     return [(Stage(stage).label, pictures) for stage, pictures in groups.items()]
 
 
-@dataclass
-class Entry:
-    at: object
-    label: str
-    actor: str
-    note: str = ""
-    status: str = ""
-    photos: int = 0
-    action: str = ""
-
-
-def timeline(hazard) -> list[Entry]:
+def timeline(hazard) -> list[Event]:
     """Every audit record of the hazard, oldest first, each with the note its step wrote.
 
     The records are the hazard's own, read because the hazard was reached through scope
@@ -87,9 +77,8 @@ def timeline(hazard) -> list[Entry]:
         "hazards.supervise": _("超时督办"),
         "hazards.answer_supervision": _("答复督办"),
     }
-    entries = []
-    for record in AuditRecord.objects.for_object(hazard).order_by("seq"):
-        after = record.after or {}
+
+    def describe(record, after: dict) -> dict:
         step = record.action.removeprefix("hazards.")
         note = notes[step].popleft() if record.note and notes[step] else record.note
         if record.action == "hazards.supervise":
@@ -97,27 +86,12 @@ def timeline(hazard) -> list[Entry]:
         elif record.action == "hazards.answer_supervision":
             note = after.get("answer", "")
         status = after.get("status") if after.get("status") in Status.values else ""
-        entries.append(
-            Entry(
-                at=record.at,
-                label=labels.get(record.action, record.action),
-                actor=record.actor_label,
-                note=note,
-                status=Status(status).label if status else "",
-                photos=after.get("photos") or 0,
-                action=step,
-            )
-        )
-    return entries
+        return {
+            "note": note,
+            "status": Status(status).label if status else "",
+            "photos": after.get("photos") or 0,
+        }
 
-
-def hazard_map(hazard) -> dict | None:
-    """GeoJSON of the hazard's cell boundary and its point (None when it has neither)."""
-    features = []
-    if hazard.cell.boundary:
-        features.append(feature(hazard.cell.boundary, {"name": hazard.cell.name, "self": True}))
-    if hazard.lon is not None and hazard.lat is not None:
-        features.append(
-            feature(point(hazard.lon, hazard.lat), {"name": hazard.title, "point": True})
-        )
-    return collection(features) if features else None
+    return audit_timeline(
+        hazard, labels, describe=describe, action_of=lambda a: a.removeprefix("hazards.")
+    )
