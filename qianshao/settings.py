@@ -331,7 +331,10 @@ LOGGING = {
     # The worker (run_huey) gives huey's logger a handler of its own; don't print twice.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # a 4xx is in the server's access log already: Django logs only the 5xx
+        "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
-        "huey": {"level": "INFO", "propagate": False},
+        # each task's start and end is noise at a county's scale; failures still show
+        "huey": {"level": env_str("QIANSHAO_WORKER_LOG_LEVEL", "WARNING"), "propagate": False},
     },
 }
