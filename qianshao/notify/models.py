@@ -35,8 +35,8 @@ class Webhook(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Webhook")
-        verbose_name_plural = _("Webhook")
+        verbose_name = _("推送接口（Webhook）")
+        verbose_name_plural = _("推送接口（Webhook）")
 
     def __str__(self) -> str:
         return self.name

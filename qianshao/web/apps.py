@@ -10,9 +10,35 @@ class WebConfig(AppConfig):
     verbose_name = _("页面")
 
     def ready(self):
+        from django.contrib import admin
+
+        admin.site.site_header = admin.site.site_title = _("前哨 管理后台")
+        admin.site.index_title = _("数据维护")
+        _name_models_in_chinese()
         autodiscover_modules("panels")  # each area registers what it adds to the pages
         # not sender=self: migrate signals only the apps that have models, and this has none
         post_migrate.connect(_cache_table, dispatch_uid="qianshao.web.cache_table")
+
+
+# django-axes ships no Chinese: its app and models are named here for the admin.
+AXES_NAMES = {
+    "accessattempt": (_("登录失败记录"), _("登录失败记录")),
+    "accesslog": (_("登录记录"), _("登录记录")),
+    "accessfailurelog": (_("登录失败日志"), _("登录失败日志")),
+}
+
+
+def _name_models_in_chinese():
+    from django.apps import apps
+
+    if not apps.is_installed("axes"):
+        return
+    config = apps.get_app_config("axes")
+    config.verbose_name = _("登录防护")
+    for model in config.get_models():
+        names = AXES_NAMES.get(model._meta.model_name)
+        if names:
+            model._meta.verbose_name, model._meta.verbose_name_plural = names
 
 
 def _cache_table(sender, using="default", verbosity=1, **kwargs):

@@ -1,6 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.http import require_GET
 
 from qianshao.grid.access import scope_roots, visible_assignments, visible_cells
 from qianshao.grid.maps import cell_map
@@ -47,3 +49,10 @@ def home(request):
 @login_not_required
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_GET
+def favicon(request):
+    """Browsers ask ``/favicon.ico`` whatever the page says: sent to the site's icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

@@ -27,6 +27,7 @@ PAGE_RULES = {
     "login/": PUBLIC,
     "logout/": LOGIN,
     "healthz": PUBLIC,
+    "favicon.ico": PUBLIC,
     "": LOGIN,
     "grid/": LOGIN,
     "grid/search/": SCOPED,
