@@ -18,10 +18,21 @@ PASSWORD = "qianshao-demo"
 DEMO_USERS = {
     "county": "县应急办调度员（一级网格调度员）",
     "township": "泗城镇分管应急工作领导（二级网格调度员）",
-    "village": "泗城镇一个村的网格员",
+    "village": "{village}网格员",
     "department": "县自然资源局网格员",
     "admin": "系统管理员（Django 管理后台）",
 }
+
+
+VILLAGE = "451027100201"  # the village login's cell
+
+
+def logins() -> list[tuple[str, str]]:
+    """Each demo login and who it is, the village's name read from the grid (for the start
+    banner and the demo command)."""
+    cells = {c.code: c.name for c in Cell.objects.filter(code__in=[VILLAGE, VILLAGE[:9]])}
+    village = cells.get(VILLAGE[:9], "") + cells.get(VILLAGE, "")
+    return [(user, what.format(village=village)) for user, what in DEMO_USERS.items()]
 
 
 def build_grid() -> grid_demo.Built:
@@ -51,7 +62,7 @@ def _logins(county: Cell) -> None:
     picks = {
         "county": active.filter(cell=county, role=Role.DISPATCHER, department__isnull=True),
         "township": active.filter(cell__code="451027100", role=Role.DISPATCHER),
-        "village": active.filter(cell__code="451027100201", role=Role.MEMBER),
+        "village": active.filter(cell__code=VILLAGE, role=Role.MEMBER),
         "department": active.filter(cell=county, role=Role.MEMBER, department__code="ZRZYJ"),
     }
     for username, assignments in picks.items():

@@ -94,6 +94,11 @@ def test_the_demo_county_is_staffed_as_the_plan_says_and_can_be_built_only_once(
         user = authenticate(request, username=username, password=demo.PASSWORD)
         assert user is not None and user.get_username() == username
     assert get_user_model().objects.get(username="admin").is_superuser
+    # the village login is named by its village, as the grid has it
+    village = get_user_model().objects.get(username="village").person
+    [post] = RoleAssignment.objects.filter(person=village)
+    named = f"{post.cell.parent.name}{post.cell.name}网格员"
+    assert f"village     / {demo.PASSWORD}   {named}" in output
     township_user = get_user_model().objects.get(username="township")
     assert township_user.person.assignments.get().cell.code in townships
 

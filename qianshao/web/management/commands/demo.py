@@ -19,5 +19,5 @@ class Command(BaseCommand):
             f"{built['hazards']} hazards, {built['warnings']} warnings, "
             f"{built['zero_reports']} zero reports"
         )
-        for username, what in demo.DEMO_USERS.items():
+        for username, what in demo.logins():
             self.stdout.write(f"  {username:<11} / {demo.PASSWORD}   {what}")

@@ -71,7 +71,7 @@ class Command(BaseCommand):
         ]
         if demo_logins and Cell.objects.filter(code=demo.COUNTY).exists():
             lines.append(f"  demo logins (password {demo.PASSWORD}):")
-            lines += [f"    {u:<11} {what}" for u, what in demo.DEMO_USERS.items()]
+            lines += [f"    {u:<11} {what}" for u, what in demo.logins()]
         lines.append("  stop with Ctrl-C")
         self.stdout.write("\n".join(lines) + "\n")
         self.stdout.flush()
