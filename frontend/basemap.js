@@ -1,13 +1,13 @@
-// The one way a page gets a Leaflet map: GeoJSON from a script tag named by the element's
-// data-geojson, drawn on a plain background unless a tile layer is configured (servers
-// may be offline), fitted to what it shows, and marked ready for the browser tests.
+// The one way a page gets a Leaflet map: GeoJSON from the element's data-geojson attribute
+// (not a script tag: htmx, allowed no scripts, drops those from what a board's refresh
+// swaps in), drawn on a plain background unless a tile layer is configured (servers may be
+// offline), fitted to what it shows, and marked ready for the browser tests.
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 
 export function drawMap(element, geojsonOptions, fit = { padding: [8, 8] }) {
-  const source = document.getElementById(element.dataset.geojson);
-  if (!source) return null;
-  const data = JSON.parse(source.textContent);
+  if (!element.dataset.geojson) return null;
+  const data = JSON.parse(element.dataset.geojson);
   const map = L.map(element, { attributionControl: Boolean(element.dataset.tiles) });
   if (element.dataset.tiles) {
     L.tileLayer(element.dataset.tiles, { attribution: element.dataset.attribution || "" }).addTo(map);

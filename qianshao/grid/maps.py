@@ -7,7 +7,7 @@ from qianshao.lib.geojson import collection, feature
 
 def cell_map(user, cell) -> dict | None:
     """GeoJSON of ``cell`` and its visible children, for the Leaflet map (None if none).
-    A dict: the template hands it to the script through ``json_script``, which escapes it."""
+    A dict: the template hands it to the script in an attribute (``as_json``), escaped."""
     features = []
     for item in [cell, *visible_cells(user).children_of(cell)]:
         if item.boundary:

@@ -3,6 +3,7 @@ audit chain, and exactly the buttons of the steps the viewer may take."""
 
 import json
 import re
+from html import unescape
 
 import pytest
 
@@ -55,8 +56,8 @@ def test_the_page_shows_the_report_the_plan_and_the_map_point(cast, client_for, 
     assert "山塘渗漏" in html and "<b>渗漏" not in html
     assert "坝体渗水<br>下游有民房" in html
     assert "一村水库" in html and "A县应急管理局" in html
-    found = re.search(r'<script id="hazard-map" type="application/json">(.*?)</script>', html)
-    features = json.loads(found.group(1))["features"]
+    found = re.search(r'data-hazard-map data-geojson="([^"]*)"', html)
+    features = json.loads(unescape(found.group(1)))["features"]
     assert [f["geometry"]["type"] for f in features] == ["Polygon", "Point"]
     assert features[1]["geometry"]["coordinates"] == [106.1, 24.1]
 

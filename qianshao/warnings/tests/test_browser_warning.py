@@ -78,5 +78,6 @@ def test_county_issues_village_answers_on_the_phone_and_the_board_shows_it(
     expect(board.locator("[data-count=answered]")).to_have_text("1", timeout=20_000)
     expect(board.get_by_test_id("answered")).to_contain_text(village_person.name)
     expect(board.get_by_test_id("waiting")).not_to_contain_text(village_person.phone)
+    assert_map_styled(desk.locator("[data-board-map]"))  # the refresh drew its map again
     delivery = recipients.get(person=village_person)
     assert (delivery.answer, delivery.answered_via) == ("received", "phone")

@@ -1,11 +1,22 @@
+import json
 from functools import cache
 
 from django import template
 from django.contrib.staticfiles import finders
+from django.core.serializers.json import DjangoJSONEncoder
 from django.templatetags.static import static
 from django.utils.html import format_html
 
 register = template.Library()
+
+
+@register.filter
+def as_json(value) -> str:
+    """``value`` as JSON text for an attribute (``data-geojson="{{ data|as_json }}"``): not
+    marked safe, so the template's escaping makes it an inert attribute value. Maps carry
+    their data this way rather than in a ``<script>``: htmx, allowed no scripts (ADR 16),
+    drops every script tag of what it swaps in, and a board's refresh is such a swap."""
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
 @register.filter

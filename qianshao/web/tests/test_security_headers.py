@@ -164,8 +164,8 @@ def test_no_template_holds_inline_script_style_or_handlers():
 
 
 def test_no_template_marks_a_value_safe():
-    """Values reach scripts through json_script, never ``|safe`` (the card's QR code is an
-    SVG the server draws from a link, kept as it is)."""
+    """Values reach scripts through an escaped attribute (``as_json``), never ``|safe``
+    (the card's QR code is an SVG the server draws from a link, kept as it is)."""
     allowed = {"grid/templates/grid/card.html": "{{ qr|safe }}"}
     found = {}
     for path in templates():
