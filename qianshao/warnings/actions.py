@@ -42,6 +42,7 @@ from qianshao.warnings.models import (
     Target,
     Warning,
     WarningType,
+    open_answers,
 )
 from qianshao.warnings.permissions import (
     NO_ISSUING_POST,
@@ -255,10 +256,11 @@ def approve(actor, warning: Warning, *, note: str = "") -> Warning:
 
 @transaction.atomic
 def issue(actor, warning: Warning) -> Warning:
-    """发布: one delivery per responsible person in the targets (the level's roles), each
-    told in-app and by SMS with a one-tap answer link, all in this transaction; a new
-    version ends the one it replaces. Refused when the targets hold nobody to tell (a
-    warning nobody receives, that no chase follows). Side effects: audit; webhooks."""
+    """发布: one delivery per responsible person in the targets (the level's roles) but
+    the warning's own author, approver and issuer, each told in-app and by SMS with a
+    one-tap answer link, all in this transaction; a new version ends the one it replaces.
+    Refused when the targets hold nobody to tell (a warning nobody receives, that no chase
+    follows). Side effects: audit; webhooks."""
     w = _take(actor, warning, Step.ISSUE)
     now = timezone.now()
     if w.valid_until <= now:
@@ -328,9 +330,11 @@ DELIVERY_COLUMNS = [
 
 
 def _fan_out(w: Warning, now: datetime) -> int:
-    """Write one delivery per recipient and queue their messages; returns how many."""
+    """Write one delivery per recipient and queue their messages; returns how many. The
+    warning's author, approver and issuer are not recipients: they answer for it already."""
     rule = rules.rule(w.level)
-    posts = _posts(w, rule.roles)
+    issuers = {w.created_by_id, w.approved_by_id, w.issued_by_id} - {None}
+    posts = [p for p in _posts(w, rule.roles) if p[5] is None or p[5] not in issuers]
     held = set(Delivery.objects.filter(warning_id=w.parent_id).values_list("person_id", flat=True))
     fresh = [p for p in posts if p[0] not in held]
     w.answer_due_at, w.chase_level = now + rule.answer, 0
@@ -459,7 +463,9 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
     """转发: a township passes a county warning to its villages with added instructions,
     as a warning of its own linked to the parent and issued at once. Those already holding
     a delivery of the parent get the instructions with their own answer link; anyone new
-    in the targets gets a delivery of the relay. Side effects: audit; recipients told."""
+    in the targets gets a delivery of the relay. Relaying answers the relayer's own
+    delivery of the parent, if still unanswered, as 已收到 (``answer``, via 转发). Side
+    effects: audit; recipients told."""
     instruction = clean_text(instruction, "instruction", limit=4000)
     p = Warning.objects.select_for_update().select_related("type").get(pk=parent.pk)
     if p.status != Status.ISSUED:
@@ -515,7 +521,11 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
         _audit(actor, w, "relay", parent=p.number, targets=[t.code for t in targets])
         return w
 
-    return numbered("YJ", now, Warning, write)
+    relayed = numbered("YJ", now, Warning, write)
+    own = Delivery.objects.filter(warning=p, person__user=actor, answer="").first()
+    if own is not None and p.valid_until > now:  # relaying is answering: once, received
+        answer(actor, own, answer=Answer.RECEIVED, via=Channel.RELAY)
+    return relayed
 
 
 # --- 叫应 --------------------------------------------------------------------------------
@@ -532,9 +542,10 @@ def answer(
     evacuated: int | None = None,
 ) -> Delivery:
     """叫应: the recipient answers — received, acting (with a note), done (with the number
-    of people evacuated). Each answer once and in that order; none after the warning ended.
-    ``actor`` None is a one-tap link, which names the delivery itself. Side effects: a
-    reply record, one audit record; the chase passes them by."""
+    of people evacuated). Each answer once and in that order, 已收到 first (409 otherwise,
+    naming the one due); none after the warning ended. ``actor`` None is a one-tap link, which
+    names the delivery itself. Side effects: a reply record, one audit record; the chase
+    passes them by."""
     if answer not in ANSWER_ORDER:
         raise ActionError(_("未知的答复"), "answer")
     if via not in Channel.values:
@@ -560,6 +571,8 @@ def answer(
             _("您已答复“%(a)s”") % {"a": Answer(d.answer).label},
             "answer",
         )
+    if answer not in open_answers(d.answer):  # 已收到 passed over: it comes first
+        raise Conflict(_("请先回复“%(a)s”") % {"a": Answer.RECEIVED.label}, "answer")
     before = {"answer": d.answer}
     if d.answered_at is None:
         d.answered_at, d.answered_via = now, via

@@ -3,7 +3,8 @@ answered, are overdue; who has not answered; the map coloured by answer rate.
 
 Counts are grouped by the recipients' cells in one query over the deliveries the user sees
 (the deliveries index on warning and cell path), then rolled up to the children of the
-cell the board is drawn for.
+cell the board is drawn for. A relay's board counts the deliveries it covers: its own and
+its parent's inside its targets (``warnings.relayed.covered``).
 """
 
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from qianshao.grid.scope import scope_of
 from qianshao.lib.geojson import collection
 from qianshao.warnings.access import visible_deliveries
 from qianshao.warnings.models import Answer, Warning
+from qianshao.warnings.relayed import covered
 
 
 @dataclass
@@ -84,7 +86,7 @@ def board(user, warning: Warning, cell: Cell) -> Board:
     now = timezone.now()
     rows = (
         visible_deliveries(user)
-        .filter(warning=warning)
+        .filter(covered(warning))
         .filter(tree.subtree_q(cell.path, "cell_path"))
         .values("cell_path")
         .annotate(
@@ -133,7 +135,7 @@ def unanswered(user, warning: Warning, cell: Cell):
     """The deliveries under ``cell`` still waiting for an answer, the longest late first."""
     return (
         visible_deliveries(user)
-        .filter(warning=warning, answered_at__isnull=True)
+        .filter(covered(warning), answered_at__isnull=True)
         .filter(tree.subtree_q(cell.path, "cell_path"))
         .select_related("person", "cell")
         .order_by("due_at", "cell_path", "id")
@@ -143,7 +145,7 @@ def unanswered(user, warning: Warning, cell: Cell):
 def answered(user, warning: Warning, cell: Cell):
     return (
         visible_deliveries(user)
-        .filter(warning=warning, answered_at__isnull=False)
+        .filter(covered(warning), answered_at__isnull=False)
         .filter(tree.subtree_q(cell.path, "cell_path"))
         .select_related("person", "cell")
         .order_by("-answered_at", "id")

@@ -127,8 +127,9 @@ def _geohazard(users, types, rng, at) -> None:
 
 
 def _answer_most(w, rng, clock, at, share: float) -> list[Delivery]:
-    """Most recipients answer within the first quarter hour; returns those who did not."""
-    deliveries = list(Delivery.objects.filter(warning=w).order_by("pk"))
+    """Most recipients answer within the first quarter hour; returns those who did not
+    (a township that relayed it has answered already)."""
+    deliveries = list(Delivery.objects.filter(warning=w, answer="").order_by("pk"))
     rng.shuffle(deliveries)
     quick = int(len(deliveries) * share)
     for d in sorted(deliveries[:quick], key=lambda d: d.pk):

@@ -13,7 +13,7 @@ from qianshao.grid.maps import boundary_features
 from qianshao.lib.panels import Features, first
 from qianshao.warnings.access import reaching, visible_deliveries, visible_warnings
 from qianshao.warnings.board import Tally
-from qianshao.warnings.models import Level, Status, Target
+from qianshao.warnings.models import Level, Status, Target, Warning
 
 LAYER_LIMIT = 200  # the newest warnings in force drawn; the layer says when there were more
 
@@ -84,20 +84,27 @@ def _parts(cell, warning_ids: list[int]) -> dict[int, list[tuple[int, str]]]:
 def _tallies(user, cell, parts) -> dict[tuple[int, str], Tally]:
     """Who was sent each warning and who answered, per part: one query over the
     deliveries ``user`` sees under ``cell`` (the deliveries' index on warning and path),
-    grouped by the recipients' cells and added up to the parts that hold them."""
+    grouped by the recipients' cells and added up to the parts that hold them. A relay's
+    parts count its parent's deliveries too, as its board does (``relayed.covered``): its
+    parts lie inside its targets."""
     tallies = {(w, path): Tally() for w, found in parts.items() for _id, path in found}
+    relays: dict[int, list[int]] = {}  # parent: its relays drawn here
+    for relay, parent in Warning.objects.filter(
+        pk__in=list(parts), parent__isnull=False
+    ).values_list("pk", "parent_id"):
+        relays.setdefault(parent, []).append(relay)
     rows = (
         visible_deliveries(user)
-        .filter(warning_id__in=list(parts))
+        .filter(warning_id__in=[*parts, *relays])
         .filter(tree.subtree_q(cell.path, "cell_path"))
         .values("warning_id", "cell_path")
         .annotate(sent=Count("id"), answered=Count("id", filter=Q(answered_at__isnull=False)))
         .order_by()
     )
     for row in rows:
-        for _id, path in parts[row["warning_id"]]:
-            if tree.is_within(row["cell_path"], path):
-                tallies[(row["warning_id"], path)].add(
-                    Tally(sent=row["sent"], answered=row["answered"])
-                )
+        drawn = [row["warning_id"]] if row["warning_id"] in parts else []
+        for w in [*drawn, *relays.get(row["warning_id"], [])]:
+            for _id, path in parts[w]:
+                if tree.is_within(row["cell_path"], path):
+                    tallies[(w, path)].add(Tally(sent=row["sent"], answered=row["answered"]))
     return tallies

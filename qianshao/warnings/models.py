@@ -273,6 +273,15 @@ class Answer(models.TextChoices):
 ANSWER_ORDER = [Answer.RECEIVED, Answer.ACTING, Answer.DONE]
 
 
+def open_answers(current: str) -> list[str]:
+    """The answers a recipient may give after ``current`` ("" before any), in order:
+    已收到 alone until it is given, then the later ones (正在处置 may be passed over); none
+    repeated, none backwards."""
+    if not current:
+        return [Answer.RECEIVED]
+    return ANSWER_ORDER[ANSWER_ORDER.index(current) + 1 :]
+
+
 class Channel(models.TextChoices):
     """Where an answer came from."""
 
@@ -280,6 +289,7 @@ class Channel(models.TextChoices):
     INBOX = "inbox", _("站内消息")
     LINK = "link", _("短信一键回复")
     API = "api", _("接口")
+    RELAY = "relay", _("转发")  # relaying a warning answers one's own delivery of it
 
 
 class Delivery(models.Model):

@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.intake.pages import take
-from qianshao.warnings import actions, links
+from qianshao.warnings import actions, links, relayed
 from qianshao.warnings.access import my_deliveries
 from qianshao.warnings.forms import AnswerForm
-from qianshao.warnings.models import ANSWER_ORDER, ENDED, Answer, Channel, Delivery
+from qianshao.warnings.models import ENDED, Answer, Channel, Delivery, open_answers
 
 PAGE_SIZE = 20
 
@@ -41,17 +41,19 @@ def _mine_for(user, number: str) -> Delivery:
 
 
 def next_answers(delivery: Delivery) -> list[str]:
-    """The answers still open to the recipient, in order (none once the warning ended)."""
+    """The answers still open to the recipient, in order: 已收到 alone until it is given
+    (none once the warning ended)."""
     if not delivery.warning.is_active:
         return []
-    done = ANSWER_ORDER.index(delivery.answer) if delivery.answer else -1
-    return ANSWER_ORDER[done + 1 :]
+    return open_answers(delivery.answer)
 
 
 def _page(request, delivery, template, *, error="", status=200, token=""):
     context = {
         "delivery": delivery,
         "warning": delivery.warning,
+        # the added instructions of the relays whose targets hold the recipient
+        "relays": relayed.reaching(delivery),
         # each button its own client UUID: a resend of one answer never stands for another
         "answers": [(Answer(a), uuid.uuid4()) for a in next_answers(delivery)],
         "error": error,
