@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from qianshao.audit.models import AuditRecord
 
 
@@ -28,20 +30,24 @@ def timeline(
     actions: Iterable[str] | None = None,
     describe: Callable[[AuditRecord, dict], dict[str, Any]] | None = None,
     action_of: Callable[[str], str] = lambda action: action,
+    actors: Callable[[set], Mapping[int, str]] | None = None,
 ) -> list[Event]:
     """``obj``'s audit records as events: labelled from ``labels`` (the action itself when
     unnamed), only ``actions`` when given, each completed by ``describe(record, after)``
-    (any of ``Event``'s fields), its ``action`` as ``action_of`` spells it."""
+    (any of ``Event``'s fields), its ``action`` as ``action_of`` spells it, and who took
+    it as ``actors`` names the users (one call for them all; the system is 系统)."""
     records = AuditRecord.objects.for_object(obj)
     if actions is not None:
         records = records.filter(action__in=list(actions))
+    records = list(records.order_by("seq"))
+    names = actors({r.actor_id for r in records if r.actor_id}) if actors else {}
     events = []
-    for record in records.order_by("seq"):
+    for record in records:
         after = record.after or {}
         event = Event(
             at=record.at,
             label=labels.get(record.action, record.action),
-            actor=record.actor_label,
+            actor=_who(record, names),
             note=record.note,
             action=action_of(record.action),
         )
@@ -49,3 +55,11 @@ def timeline(
             setattr(event, name, value)
         events.append(event)
     return events
+
+
+def _who(record: AuditRecord, names: Mapping[int, str]) -> str:
+    if record.actor_id is None and record.actor_label == "system":
+        return _("系统")
+    if record.actor_id in names:
+        return names[record.actor_id]
+    return record.actor_label  # a login gone since: as the record has it

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from qianshao.audit.timeline import Event
 from qianshao.audit.timeline import timeline as audit_timeline
+from qianshao.grid.posts import people_labels
 from qianshao.hazards.access import (
     Choices,
     access_hazard,
@@ -93,5 +94,9 @@ def timeline(hazard) -> list[Event]:
         }
 
     return audit_timeline(
-        hazard, labels, describe=describe, action_of=lambda a: a.removeprefix("hazards.")
+        hazard,
+        labels,
+        describe=describe,
+        action_of=lambda a: a.removeprefix("hazards."),
+        actors=people_labels,
     )

@@ -16,7 +16,7 @@ from qianshao.audit.timeline import Event
 from qianshao.audit.timeline import timeline as audit_timeline
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
-from qianshao.grid.posts import overseeing_posts
+from qianshao.grid.posts import overseeing_posts, people_labels
 from qianshao.intake.pages import take
 from qianshao.warnings import actions, board, steps
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
@@ -185,7 +185,7 @@ def timeline(w) -> list[Event]:
             return {"note": note}
         return {}
 
-    return audit_timeline(w, labels, actions=LIFE, describe=describe)
+    return audit_timeline(w, labels, actions=LIFE, describe=describe, actors=people_labels)
 
 
 def _relay_choices(user, roots) -> list:

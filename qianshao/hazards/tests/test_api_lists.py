@@ -168,7 +168,7 @@ def test_the_timeline_shows_supervision_from_the_audit_chain(cast, spread):
         ("accept", "受理"),
         ("supervise", "超时督办"),
     ]
-    assert (timeline[-1]["actor"], timeline[-1]["note"]) == ("system", "提醒、函告")
+    assert (timeline[-1]["actor"], timeline[-1]["note"]) == ("系统", "提醒、函告")
     assert timeline[1]["status_label"] == "已受理"
     assert len(timeline) == AuditRecord.objects.for_object(spread["major"]).count()
 

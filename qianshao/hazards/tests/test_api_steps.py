@@ -144,16 +144,18 @@ def test_a_hazard_travels_the_whole_loop_through_the_api(cast, client_for, hazar
         "核查通过",
         "销号",
     ]
-    assert [e["actor"].split()[0] for e in answer["timeline"]] == [
-        "village",
-        "township",
-        "township",
-        "village",
-        "village",
-        "village",
-        "county",
-        "township",
+    # each actor as the grid knows them: the person and their post
+    assert [e["actor"].split("（")[0] for e in answer["timeline"]] == [
+        "village人",
+        "township人",
+        "township人",
+        "village人",
+        "village人",
+        "village人",
+        "county人",
+        "township人",
     ]
+    assert answer["timeline"][0]["actor"] == "village人（一村 网格员）"
     assert [(p["stage"], p["width"]) for p in answer["photos"]] == [
         ("progress", 64),
         ("after", 64),
