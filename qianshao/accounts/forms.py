@@ -2,8 +2,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from qianshao.lib.forms import NoColon
 
-class LoginForm(AuthenticationForm):
+
+class LoginForm(NoColon, AuthenticationForm):
     username = forms.CharField(
         label=_("用户名或手机号"),
         max_length=150,

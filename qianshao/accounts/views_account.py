@@ -39,6 +39,9 @@ class PasswordChange(auth_views.PasswordChangeView):
     template_name = "accounts/password.html"
     success_url = reverse_lazy("account")
 
+    def get_form_kwargs(self):
+        return super().get_form_kwargs() | {"label_suffix": ""}  # as every page's form
+
     def form_valid(self, form):
         answer = super().form_valid(form)
         messages.success(self.request, _("密码已更改；此前发放的接口令牌已全部吊销。"))

@@ -4,9 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import MOBILE_RE, Duty, Role
+from qianshao.lib.forms import Form
 
 
-class AssignForm(forms.Form):
+class AssignForm(Form):
     name = forms.CharField(label=_("姓名"), max_length=32)
     phone = forms.RegexField(
         label=_("手机号"),
@@ -37,22 +38,22 @@ class AssignForm(forms.Form):
             del self.fields["department"]
 
 
-class EndTermForm(forms.Form):
+class EndTermForm(Form):
     end = forms.DateField(
         label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=_("原因"), max_length=500, required=False)
 
 
-class MoveForm(forms.Form):
+class MoveForm(Form):
     parent = forms.CharField(label=_("新的上级网格编码"), max_length=20)
 
 
-class CreateLoginForm(forms.Form):
+class CreateLoginForm(Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     password = forms.CharField(label=_("初始密码"), widget=forms.PasswordInput, min_length=8)
 
 
-class RosterForm(forms.Form):
+class RosterForm(Form):
     file = forms.FileField(label=_("名册文件（.xlsx 或 .csv）"))
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)

@@ -10,12 +10,12 @@ from qianshao.grid.models import Domain
 from qianshao.hazards import photos
 from qianshao.hazards.models import Grade, PublicStatus
 from qianshao.hazards.public import CODE_RE, MAX_REWARD, MOBILE, normalise_code
-from qianshao.lib.forms import PhotosField
+from qianshao.lib.forms import Form, PhotosField
 
 ANONYMOUS_CHOICES = [("1", _("匿名举报")), ("0", _("实名举报"))]
 
 
-class PublicReportForm(forms.Form):
+class PublicReportForm(Form):
     cell = forms.ChoiceField(label=_("所在乡镇（街道）"), required=False)
     lon = forms.FloatField(
         label=_("定位经度"), widget=forms.HiddenInput, required=False, min_value=-180, max_value=180
@@ -79,7 +79,7 @@ class PublicReportForm(forms.Form):
         return data
 
 
-class TrackForm(forms.Form):
+class TrackForm(Form):
     code = forms.CharField(
         label=_("查询码"),
         max_length=32,
@@ -95,7 +95,7 @@ class TrackForm(forms.Form):
         return code
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(Form):
     title = forms.CharField(label=_("隐患标题"), max_length=100)
     category = forms.ModelChoiceField(
         label=_("类别"), queryset=Domain.objects.filter(active=True), empty_label=_("请选择")
@@ -114,7 +114,7 @@ class AcceptForm(forms.Form):
         self.fields["cell"].choices = [(c.code, f"{c.name}（{c.code}）") for c in cells]
 
 
-class RejectForm(forms.Form):
+class RejectForm(Form):
     reply = forms.CharField(
         label=_("不予受理的理由（举报人凭查询码可见）"),
         max_length=2000,
@@ -122,7 +122,7 @@ class RejectForm(forms.Form):
     )
 
 
-class RewardForm(forms.Form):
+class RewardForm(Form):
     status = forms.ChoiceField(choices=[("approved", _("批准")), ("paid", _("发放"))])
     amount = forms.DecimalField(
         label=_("奖励金额（元）"),
@@ -141,7 +141,7 @@ class RewardForm(forms.Form):
         return data
 
 
-class ListForm(forms.Form):
+class ListForm(Form):
     status = forms.ChoiceField(
         label=_("状态"), choices=[("", _("全部"))] + PublicStatus.choices, required=False
     )

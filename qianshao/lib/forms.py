@@ -8,12 +8,17 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
-class Form(forms.Form):
-    """Labels without Django's trailing colon: the pages are Chinese and set them apart."""
+class NoColon:
+    """Labels without Django's trailing colon: the pages are Chinese and set them apart.
+    Mixed into every form the pages show, Django's own (login, password) included."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class Form(NoColon, forms.Form):
+    """The form every page's form is."""
 
 
 class MultipleFileInput(forms.ClearableFileInput):

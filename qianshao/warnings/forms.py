@@ -9,12 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Cell
+from qianshao.lib.forms import Form
 from qianshao.warnings.models import Answer, Level, WarningType
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
 

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qianshao.lib.errors import ActionError
+from qianshao.lib.forms import Form
 from qianshao.warnings import importer
 from qianshao.warnings.permissions import NO_ISSUING_POST, lacks_issuing_post
 
 
-class CapUploadForm(forms.Form):
+class CapUploadForm(Form):
     file = forms.FileField(label=gettext_lazy("CAP 1.2 文件（.xml）"))
 
     def clean_file(self):
