@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from qianshao.disasters import actions, permissions, stats, steps
@@ -157,6 +158,14 @@ def disaster_page(request, disaster_number, failed=None, status: int = 200):
     return render(request, "disasters/detail.html", context, status=status)
 
 
+# what each step's success says (the 初报 names its number too)
+DONE = {
+    steps.FOLLOW_UP: gettext_lazy("已续报：%(n)s"),
+    steps.VERIFY: gettext_lazy("已核报：%(n)s，核报数据为最终数据"),
+    steps.RELIEF: gettext_lazy("救助申报已提交，待上级审批：%(n)s"),
+}
+
+
 @require_POST
 def take_step(request, disaster_number, step):
     d = access_disaster(request.user, disaster_number)
@@ -180,7 +189,7 @@ def take_step(request, disaster_number, step):
     if refusal:
         failed = (step, form, refusal.message)
         return disaster_page(request, disaster_number, failed, refusal.status)
-    messages.success(request, _("已提交"))
+    messages.success(request, DONE[step] % {"n": disaster_number})
     return redirect("disaster", disaster_number=disaster_number)
 
 
@@ -203,5 +212,6 @@ def decide(request, relief_id):
     if refusal:
         failed = ("decide", form, refusal.message)
         return disaster_page(request, number, failed, refusal.status)
-    messages.success(request, _("已审批"))
+    relief.refresh_from_db(fields=["status"])
+    messages.success(request, _("救助申报已审批：%(s)s") % {"s": relief.get_status_display()})
     return redirect("disaster", disaster_number=number)

@@ -834,3 +834,33 @@ def test_an_unknown_step_is_a_404_and_a_step_is_a_post(cast, clock, disaster_in)
     assert step(client, d, "close").status_code == 404
     assert client.get(f"/disasters/{d.number}/verify/").status_code == 405
     assert d.versions.filter(stage=Stage.VERIFIED).count() == 0
+
+
+def test_each_step_says_what_it_did(cast, clock, disaster_in):
+    d = disaster_in(affected=10)
+    village = logged_in(cast.users["village"])
+    done = village.post(
+        f"/disasters/{d.number}/follow-up/",
+        {"client_uuid": uuid.uuid4(), "affected": "20", "note": "水位上涨"},
+        follow=True,
+    )
+    assert f"已续报：{d.number}" in html(done)
+    relief = {"kind": "living", "households": "2", "people": "7", "amount": "0.80"}
+    done = village.post(
+        f"/disasters/{d.number}/relief/", {"client_uuid": uuid.uuid4(), **relief}, follow=True
+    )
+    assert f"救助申报已提交，待上级审批：{d.number}" in html(done)
+    county = logged_in(cast.users["county"])
+    r = ReliefApplication.objects.get()
+    done = county.post(
+        f"/disasters/relief/{r.pk}/decide/",
+        {"client_uuid": uuid.uuid4(), "approve": "1", "note": "同意"},
+        follow=True,
+    )
+    assert "救助申报已审批：已批准" in html(done)
+    done = county.post(
+        f"/disasters/{d.number}/verify/",
+        {"client_uuid": uuid.uuid4(), "note": "经县核实"},
+        follow=True,
+    )
+    assert f"已核报：{d.number}" in html(done)
