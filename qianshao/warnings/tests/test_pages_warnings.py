@@ -1,6 +1,7 @@
 """The warning pages: what each user sees and may press, the forms' refusals, the board,
 the phone pages and the one-tap link."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -203,6 +204,17 @@ def test_the_board_drills_down_and_its_partial_is_the_fresh_board(cast, issued, 
     assert "<html" not in partial and 'data-count="answered">1<' in partial
     township = client_for(cast.users["township"])
     assert township.get(f"/warnings/{w.number}/board/?cell=450901").status_code == 404
+
+
+def test_the_board_counts_those_acting_apart_from_those_done(cast, issued, client_for):
+    w = issued()
+    village = Delivery.objects.get(warning=w, person=cast.people["village"])
+    actions.answer(cast.users["village"], village, answer="received", via="phone")
+    actions.answer(cast.users["village"], village, answer="acting", via="phone", note="正在转移")
+    page = client_for(cast.users["county"]).get(f"/warnings/{w.number}/board/").content.decode()
+    assert 'data-count="acting">1<' in page and 'data-count="done">0<' in page
+    row = re.search(r'<tr data-cell="450901100">.*?</tr>', page, re.S).group(0)
+    assert '<td class="num" data-acting>1</td>' in row
 
 
 def test_the_phone_lists_my_warnings_waiting_first_and_answers_from_the_inbox_link(
