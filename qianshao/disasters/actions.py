@@ -183,29 +183,50 @@ def _number(raw, name: str, label, places: int):
 
 def checked_figures(figures: dict) -> dict:
     """The indicators, each a non-negative number, and consistent with one another (no
-    more dead than affected, no more lost than damaged than affected crops …)."""
-    found = {}
+    more dead than affected, no more lost than damaged than affected crops …). Every
+    problem found is raised at once (``ActionError.every``), each naming its figure."""
+    found, errors = figure_errors(figures)
+    if errors:
+        raise ActionError.every(errors)
+    return found
+
+
+def figure_errors(figures: dict) -> tuple[dict, list[ActionError]]:
+    """The figures that are good numbers, and every problem of ``figures``: each bad number,
+    the unknown indicators, then each figure larger than the one it is part of."""
+    found, errors = {}, []
     for name, (label, places) in INDICATORS.items():
-        found[name] = _number(figures.get(name) or 0, name, label, places)
+        try:
+            found[name] = _number(figures.get(name) or 0, name, label, places)
+        except ActionError as exc:
+            errors.append(exc)
     unknown = set(figures) - set(INDICATORS)
     if unknown:
-        raise ActionError(_("未知的指标 %(f)s") % {"f": "、".join(sorted(unknown))}, "figures")
-    for part, whole in [
-        ("dead", "affected"),
-        ("missing", "affected"),
-        ("relocated", "affected"),
-        ("need_relief", "affected"),
-        ("crops_damaged_ha", "crops_affected_ha"),
-        ("crops_lost_ha", "crops_damaged_ha"),
-        ("collapsed_households", "collapsed_rooms"),
-    ]:
-        if found[part] > found[whole]:
-            raise ActionError(
-                _("%(part)s 不能大于 %(whole)s")
-                % {"part": INDICATORS[part][0], "whole": INDICATORS[whole][0]},
-                part,
+        errors.append(
+            ActionError(_("未知的指标 %(f)s") % {"f": "、".join(sorted(unknown))}, "figures")
+        )
+    for part, whole in FIGURE_PARTS:
+        if part in found and whole in found and found[part] > found[whole]:
+            errors.append(
+                ActionError(
+                    _("%(part)s 不能大于 %(whole)s")
+                    % {"part": INDICATORS[part][0], "whole": INDICATORS[whole][0]},
+                    part,
+                )
             )
-    return found
+    return found, errors
+
+
+# (part, whole): a figure that cannot exceed the one it is part of
+FIGURE_PARTS = [
+    ("dead", "affected"),
+    ("missing", "affected"),
+    ("relocated", "affected"),
+    ("need_relief", "affected"),
+    ("crops_damaged_ha", "crops_affected_ha"),
+    ("crops_lost_ha", "crops_damaged_ha"),
+    ("collapsed_households", "collapsed_rooms"),
+]
 
 
 def report(

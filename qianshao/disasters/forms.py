@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qianshao.disasters.actions import FIGURE_PARTS, figure_errors
 from qianshao.disasters.models import INDICATORS, DisasterType, ReliefKind, ZeroKind
 from qianshao.lib.forms import PhotosField
 
@@ -22,8 +23,9 @@ class IntakeForm(forms.Form):
 
 
 class FiguresForm(IntakeForm):
-    """The indicators of the basic disaster form, each ≥ 0 (their consistency is the
-    action's check, named by field)."""
+    """The indicators of the basic disaster form, each ≥ 0 and consistent with one another
+    (the action's check, ``figure_errors``, run here too so that every problem shows at once,
+    each on its field)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -35,6 +37,19 @@ class FiguresForm(IntakeForm):
             field.required, field.initial = False, 0
             field.widget.attrs.update({"inputmode": "decimal" if places else "numeric"})
             self.fields[name] = field
+
+    def clean(self):
+        """Every problem of the figures at once: those the action would find among the
+        figures that are numbers, next to the fields that failed on their own."""
+        cleaned = super().clean()
+        given = {name: cleaned[name] or 0 for name in INDICATORS if name in cleaned}
+        failed = set(INDICATORS) - set(given)
+        whole_of = dict(FIGURE_PARTS)
+        _found, errors = figure_errors(given)
+        for error in errors:
+            if error.field in given and whole_of.get(error.field) not in failed:
+                self.add_error(error.field, error.message)
+        return cleaned
 
     def figures(self) -> dict:
         return {name: self.cleaned_data.get(name) or 0 for name in INDICATORS}

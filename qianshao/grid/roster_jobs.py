@@ -2,7 +2,8 @@
 
 An upload is stored with an ``ImportJob`` and handed to the worker (``grid.tasks``). The
 job reads the file (at most ``settings.IMPORT_MAX_ROWS`` rows), checks every row against
-the grid, and only then writes in short batches, counting ``rows_done``; its page polls it.
+the grid (a refused file is told every problem at once, the file's and the grid's), and only
+then writes in short batches, counting ``rows_done``; its page polls it.
 A refused file keeps the first ``ERRORS_KEPT`` errors and their total. The stored upload
 is deleted when the job ends, whatever the outcome.
 """
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.grid.importers.roster import parse_roster
-from qianshao.grid.importers.roster_writer import check_rows, write_rows
+from qianshao.grid.importers.roster_writer import every_error, write_rows
 from qianshao.grid.models import ImportJob
 from qianshao.grid.permissions import management_scope
 from qianshao.lib.errors import NotAllowed
@@ -75,8 +76,7 @@ def _run(job: ImportJob) -> None:
         digest = _sha256(data)
         rows, errors = parse_roster(data, job.filename)
     ImportJob.objects.filter(pk=job.pk).update(rows_total=len(rows))
-    if not errors:
-        errors = check_rows(job.user, rows, job.filename)
+    errors = every_error(job.user, rows, errors, job.filename)  # the file's and the grid's
     if errors:
         _fail(job, errors)
         return

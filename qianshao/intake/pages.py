@@ -1,7 +1,8 @@
 """Taking a page form's submission once: the one wrapper of idempotent intake that page
 views use. It runs the action through ``submit`` with the form's client UUID and turns a
 refusal — the action's ``ActionError``, or a UUID already spent on something else — into an
-error on the form, next to the field it names."""
+error on the form, next to the field it names (every one of them, when the action found
+several)."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -31,5 +32,6 @@ def take(
         refusal = exc
     else:
         return result, None
-    form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+    for error in refusal.errors:  # each problem next to the field it names
+        form.add_error(error.field if error.field in form.fields else None, error.message)
     return None, refusal

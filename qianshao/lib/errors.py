@@ -2,7 +2,10 @@
 
 
 class ActionError(Exception):
-    """The request is wrong: ``field`` names what is wrong when one field is."""
+    """The request is wrong: ``field`` names what is wrong when one field is.
+
+    A check that finds several problems at once raises them together (``every``): the first
+    is the error's own message and field, ``errors`` lists them all."""
 
     status = 400
 
@@ -10,11 +13,24 @@ class ActionError(Exception):
         super().__init__(str(message))
         self.message = str(message)
         self.field = field
+        self.errors: list[ActionError] = [self]
+
+    @classmethod
+    def every(cls, errors: "list[ActionError]") -> "ActionError":
+        """One error carrying all of ``errors`` (at least one), the first in front."""
+        first = errors[0]
+        combined = type(first)(first.message, first.field)
+        combined.errors = list(errors)
+        return combined
 
     def as_dict(self) -> dict:
+        """``detail`` and ``field`` of the first problem; with several, ``errors`` lists
+        each as ``{field, detail}``."""
         detail = {"detail": self.message}
         if self.field:
             detail["field"] = self.field
+        if len(self.errors) > 1:
+            detail["errors"] = [{"field": e.field, "detail": e.message} for e in self.errors]
         return detail
 
 

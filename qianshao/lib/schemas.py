@@ -96,9 +96,20 @@ class OutSchema(Schema):
     model_config = ConfigDict(json_schema_extra={"additionalProperties": False})
 
 
+class FieldError(Schema):
+    """One problem of a refused request, and the field it is about."""
+
+    field: str | None = None
+    detail: str
+
+
 class Error(Schema):
+    """A refusal: its (first) problem, and with several found at once, ``errors`` lists
+    every one of them."""
+
     detail: str
     field: str | None = None
+    errors: list[FieldError] | None = None
 
 
 class ValidationIssue(Schema):

@@ -29,6 +29,8 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
+        if not self.row:  # the file as a whole
+            return f"{self.file}：{self.reason}"
         return f"{self.file} 第 {self.row} 行 {self.column}：{self.reason}"
 
 
@@ -92,7 +94,9 @@ def _xlsx(stream: BinaryIO) -> Iterator[list[str]]:
     try:
         book = load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not a workbook
-        raise TableError(_("无法读取 Excel 文件：%(e)s") % {"e": type(exc).__name__}) from exc
+        raise TableError(
+            _("不是有效的 Excel 文件（.xlsx）：请用 Excel 打开后另存为 .xlsx 再上传")
+        ) from exc
     rows = book.worksheets[0].iter_rows(values_only=True)
     try:
         while True:
@@ -100,7 +104,7 @@ def _xlsx(stream: BinaryIO) -> Iterator[list[str]]:
                 row = next(rows, None)
             except Exception as exc:  # a sheet broken further down is found while reading
                 raise TableError(
-                    _("无法读取 Excel 文件：%(e)s") % {"e": type(exc).__name__}
+                    _("Excel 文件已损坏，无法读完：请用 Excel 打开后另存为 .xlsx 再上传")
                 ) from exc
             if row is None:
                 return

@@ -2,7 +2,9 @@
 
 Columns (header row, in Chinese): 网格编码, 姓名, 手机号, 角色 are required; 兼任职责,
 部门编码, 职务, 任期开始, 任期结束 are optional. Unknown columns are refused so that a typo
-in a header never drops data silently.
+in a header never drops data silently. The .xlsx template's data sheet holds the header
+only; its sample rows sit in the "填写说明" sheet, and a sample row found in the data (an
+older template uploaded unchanged) is refused, never appointed.
 """
 
 import io
@@ -51,6 +53,26 @@ _ROLES = {str(label): value for value, label in Role.choices} | {v: v for v in R
 _DUTIES = {str(label): value for value, label in Duty.choices} | {v: v for v in Duty.values}
 
 
+_EXAMPLE_KEYS = {(row[0], row[1], row[2]) for row in EXAMPLE}
+
+
+def _no_rows() -> str:  # the message, translated when it is told
+    return _(
+        "表中没有要导入的数据行：请在表头下逐行填写人员"
+        "（模板的示例在“填写说明”工作表中，不会被导入）"
+    )
+
+
+def _example_row() -> str:
+    return _("这是模板中的示例行，不会被导入：请删除该行，填写实际人员后再上传")
+
+
+def _is_example(values: dict) -> bool:
+    """A sample row of the template (as an older template had them in its data sheet)."""
+    key = (values.get("网格编码", ""), values.get("姓名", ""), values.get("手机号", ""))
+    return key in _EXAMPLE_KEYS
+
+
 @dataclass
 class RosterRow:
     line: int
@@ -84,9 +106,12 @@ def parse_roster(
     if errors:
         return [], errors
     if not raw_rows:
-        return [], [RowError(filename, 2, "", _("没有数据行"))]
+        return [], [RowError(filename, 2, "", _no_rows())]
     rows = []
     for line, values in raw_rows:
+        if _is_example(values):
+            errors.append(RowError(filename, line, "", _example_row()))
+            continue
         row, row_errors = _parse_row(filename, line, values)
         errors += row_errors
         if row is not None:
@@ -158,31 +183,43 @@ def _date(text: str, column: str, fail) -> date | None:
 
 
 def template_xlsx() -> bytes:
+    """The roster's .xlsx template: the data sheet (first, the one imported) holds only the
+    header; the "填写说明" sheet explains the columns and shows sample rows, which are never
+    imported — a template uploaded unchanged appoints nobody."""
     book = Workbook()
     sheet = book.active
     sheet.title = "人员名册"
     sheet.append(COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in EXAMPLE:
-        sheet.append(row)
-    for column, width in zip("ABCDEFGHI", (16, 10, 14, 12, 28, 10, 20, 12, 12), strict=True):
+    widths = (16, 10, 14, 12, 28, 10, 20, 12, 12)
+    for column, width in zip("ABCDEFGHI", widths, strict=True):
         sheet.column_dimensions[column].width = width
     notes = book.create_sheet("填写说明")
     notes.append(["列", "说明"])
+    notes.append(["", _("在“人员名册”工作表的表头下逐行填写；本工作表不会被导入。")])
     notes.append(["网格编码", _("已有网格的编码（县 6 位、乡镇 9 位、村 12 位）")])
     notes.append(["角色", "、".join(str(label) for _v, label in Role.choices)])
     notes.append(["兼任职责", "、".join(str(label) for _v, label in Duty.choices)])
     notes.append(["部门编码", _("县级部门人员填写所属部门编码，其他留空")])
     notes.append(["任期开始/结束", _("日期写作 2024-01-31；开始留空为今天，结束留空为长期")])
+    notes.append([])
+    notes.append([_("示例（仅供参考，不会被导入）")])
+    notes[notes.max_row][0].font = Font(bold=True)
+    notes.append(COLUMNS)
+    for row in EXAMPLE:
+        notes.append(row)
+    for column, width in zip("ABCDEFGHI", widths, strict=True):
+        notes.column_dimensions[column].width = max(width, 16)
     return save(book)
 
 
 def template_csv() -> bytes:
+    """The roster's .csv template: the header alone (a CSV has no second sheet for samples;
+    the .xlsx template's "填写说明" shows them)."""
     import csv
 
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerows(EXAMPLE)
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -87,48 +87,80 @@ def check_rows(actor, rows: list[RosterRow], source: str) -> list[RowError]:
     grid = _read_grid(actor, rows)
     errors = []
     for row in rows:
-        try:
-            _check_row(actor, row, grid)
-        except ActionError as exc:
+        for exc in _check_row(actor, row, grid):
             errors.append(RowError(source, row.line, COLUMN_OF.get(exc.field, ""), exc.message))
     return errors
 
 
-def _check_row(actor, row: RosterRow, grid: _Grid) -> None:
-    """Raise what appointing ``row`` through the grid actions would raise, in the same order."""
+def every_error(actor, rows: list[RosterRow], found: list[RowError], source: str) -> list[RowError]:
+    """The file's own problems (``found``, from ``parse_roster``) and those its good rows
+    would meet in the grid, in one list by row: a file is refused with all of them at once,
+    not the file's first and the grid's after those are fixed."""
+    return sorted(found + check_rows(actor, rows, source), key=lambda e: e.row)
+
+
+def _check_row(actor, row: RosterRow, grid: _Grid) -> list[ActionError]:
+    """What appointing ``row`` through the grid actions would raise, in the same order —
+    each problem that does not follow from an earlier one, not the first alone."""
+    problems: list[ActionError] = []
     cell = grid.cells.get(row.cell_code)
     if cell is None or not can_manage(actor, cell):
-        raise NotAllowed(
-            _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code}, "cell"
+        problems.append(
+            NotAllowed(
+                _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code}, "cell"
+            )
         )
+        cell = None
     department = None
-    if row.department_code:
+    if cell is not None and row.department_code:
         department = grid.departments.get((cell.pk, row.department_code))
         if department is None:
-            raise ActionError(
-                _("该网格没有编码为 %(c)s 的部门") % {"c": row.department_code}, "department"
+            problems.append(
+                ActionError(
+                    _("该网格没有编码为 %(c)s 的部门") % {"c": row.department_code}, "department"
+                )
             )
-    if row.phone in grid.hidden:  # refused as any used number, confirming no name
-        raise Conflict(_("手机号 %(phone)s 已登记") % {"phone": row.phone}, "phone")
     known = grid.names.get(row.phone)
-    if known is None:
+    # a phone that is someone else's: its terms are not this row's person's to compare
+    taken = row.phone in grid.hidden or known not in (None, row.name.strip())
+    if row.phone in grid.hidden:  # refused as any used number, confirming no name
+        problems.append(Conflict(_("手机号 %(phone)s 已登记") % {"phone": row.phone}, "phone"))
+    elif known is None:
         name = row.name.strip()
         if not name or len(name) > 32:
-            raise ActionError(_("姓名不能为空，且不超过 32 个字"), "name")
-        _check_mobile(row.phone)
+            problems.append(ActionError(_("姓名不能为空，且不超过 32 个字"), "name"))
+        try:
+            _check_mobile(row.phone)
+        except ActionError as exc:
+            problems.append(exc)
     elif known != row.name.strip():
-        raise Conflict(_("手机号 %(phone)s 已登记在另一人名下") % {"phone": row.phone}, "phone")
-    start = row.start or timezone.localdate()
-    _check_assignment(cell, row.role, list(row.duties), department, row.title, start, row.end)
-    terms = grid.terms.setdefault((row.phone, cell.pk, row.role), [])
-    if any(_overlap(start, row.end, other) for other in terms):
-        raise Conflict(
-            _("%(name)s 在该任期内已担任%(cell)s的%(role)s")
-            % {"name": known or row.name.strip(), "cell": cell.name, "role": Role(row.role).label},
-            "role",
+        problems.append(
+            Conflict(_("手机号 %(phone)s 已登记在另一人名下") % {"phone": row.phone}, "phone")
         )
-    grid.names.setdefault(row.phone, row.name.strip())
-    terms.append((start, row.end))
+    if cell is None or (row.department_code and department is None):
+        return problems
+    start = row.start or timezone.localdate()
+    try:
+        _check_assignment(cell, row.role, list(row.duties), department, row.title, start, row.end)
+    except ActionError as exc:
+        return [*problems, exc]
+    terms = grid.terms.setdefault((row.phone, cell.pk, row.role), [])
+    if not taken and any(_overlap(start, row.end, other) for other in terms):
+        problems.append(
+            Conflict(
+                _("%(name)s 在该任期内已担任%(cell)s的%(role)s")
+                % {
+                    "name": known or row.name.strip(),
+                    "cell": cell.name,
+                    "role": Role(row.role).label,
+                },
+                "role",
+            )
+        )
+    if not problems:
+        grid.names.setdefault(row.phone, row.name.strip())
+        terms.append((start, row.end))
+    return problems
 
 
 def _overlap(start: date, end: date | None, other: tuple[date, date | None]) -> bool:

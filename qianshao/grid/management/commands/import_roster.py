@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from qianshao.grid.importers.roster import parse_roster
-from qianshao.grid.importers.roster_writer import import_rows
+from qianshao.grid.importers.roster_writer import every_error, import_rows
 from qianshao.lib.tabular import ImportFailed
 
 
@@ -33,6 +33,7 @@ class Command(BaseCommand):
             data.seek(0)
             rows, errors = parse_roster(data, file.name)
         progress = self._progress if options["verbosity"] > 1 else None
+        errors = every_error(actor, rows, errors, file.name)  # the file's and the grid's
         if not errors:
             try:
                 record = import_rows(
