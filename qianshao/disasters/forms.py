@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qianshao.disasters.actions import FIGURE_PARTS, figure_errors
 from qianshao.disasters.models import INDICATORS, DisasterType, ReliefKind, ZeroKind
-from qianshao.lib.forms import PhotosField
+from qianshao.lib.forms import Form, PhotosField
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -18,7 +18,7 @@ def note_field(label, rows: int = 2) -> forms.CharField:
     return forms.CharField(max_length=4000, required=False, widget=textarea, label=label)
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(Form):
     client_uuid = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
 
