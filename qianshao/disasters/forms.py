@@ -111,4 +111,10 @@ class DecisionForm(IntakeForm):
     approve = forms.TypedChoiceField(
         choices=[("1", _("批准")), ("0", _("不批准"))], coerce=lambda v: v == "1", label=_("审批")
     )
-    note = forms.CharField(max_length=500, required=False, label=_("审批意见"))
+    note = forms.CharField(
+        max_length=500,
+        required=False,
+        label=_("审批意见"),
+        # the page shows this form on one line without labels: the fields say what they are
+        widget=forms.TextInput(attrs={"placeholder": _("审批意见（不批准时必填）")}),
+    )

@@ -864,3 +864,18 @@ def test_each_step_says_what_it_did(cast, clock, disaster_in):
         follow=True,
     )
     assert f"已核报：{d.number}" in html(done)
+
+
+def test_the_relief_decision_names_its_fields(cast, clock, disaster_in):
+    d = disaster_in()
+    step(
+        logged_in(cast.users["village"]),
+        d,
+        "relief",
+        {"kind": "living", "households": "2", "people": "7", "amount": "0.80"},
+    )
+    r = ReliefApplication.objects.get()
+    page = html(logged_in(cast.users["county"]).get(f"/disasters/{d.number}/"))
+    assert f'<label class="sr-only" for="decide-{r.pk}-note">审批意见</label>' in page
+    assert f'<label class="sr-only" for="decide-{r.pk}-approve">审批</label>' in page
+    assert 'placeholder="审批意见（不批准时必填）"' in page
