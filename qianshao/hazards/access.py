@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from qianshao.grid import routing
-from qianshao.grid.access import visible_assignments
+from qianshao.grid.access import visible_assignments, visible_cells
 from qianshao.grid.models import Department
 from qianshao.grid.scope import restrict, scope_of
 from qianshao.hazards.models import Hazard, Photo, Supervision
@@ -129,3 +129,10 @@ class Choices:
             label = f"{post.person.name}（{unit} {post.get_role_display()}）"
             found.setdefault(post.person_id, (label, post.person))
         return found
+
+    def report_cells(self) -> list:
+        """The cells a report may be placed in (resubmission): those the user sees, as on
+        the report form, the hazard's own first."""
+        cells = list(visible_cells(self.user).defer("boundary").order_by("path")[:MAX_CHOICES])
+        others = [c for c in cells if c.pk != self.hazard.cell_id]
+        return [self.hazard.cell, *others] if len(others) < len(cells) else cells

@@ -177,21 +177,81 @@ def return_report(actor, hazard: Hazard, *, reason: str) -> Hazard:
     )
 
 
+# what a resubmission may amend beyond the audited fields (grade and cell are among those),
+# snapshot in its audit record
+AMENDED = ["title", "description", "category", "lon", "lat", "address"]
+
+
 @transaction.atomic
-def resubmit(actor, hazard: Hazard, *, description: str = "", note: str = "") -> Hazard:
-    """重新上报 a returned report, amended. Side effects: audit; the township is told."""
+def resubmit(
+    actor,
+    hazard: Hazard,
+    *,
+    description: str = "",
+    note: str = "",
+    title: str = "",
+    category: Domain | None = None,
+    grade: str = "",
+    cell: Cell | None = None,
+    lon: float | None = None,
+    lat: float | None = None,
+    address: str = "",
+    photo_files=(),
+) -> Hazard:
+    """重新上报 a returned report, amended: anything the report had may change — title,
+    description, category, grade, place (a cell in the reporter's scope or a point, as for
+    ``report``), address — and before-stage photos may be added; what is not given stays.
+    Everything is checked before anything is written. Side effects: the photos, audit (the
+    amended fields before and after, the number of photos added); the township is told."""
+    title = _amended_text(title, "title", 100)
+    description = _amended_text(description, "description", 4000)
+    address = _amended_text(address, "address", 200)
+    note = clean_text(note, "note", limit=4000, required=False)  # before the photos are stored
+    if grade and grade not in Grade.values:
+        raise ActionError(_("未知的隐患等级"), "grade")
+    if category is not None and not category.active:
+        raise ActionError(_("该类别已停用"), "category")
+    cleaned = photos.clean_all(photo_files)
     h = _take(actor, hazard, Step.RESUBMIT)
-    if description:
-        h.description = clean_text(description, "description", limit=4000)
+    h._before = (h._before or {}) | snapshot(h, AMENDED)
+    routed = (h.cell_id, h.category_id)
+    if cell is not None or lon is not None or lat is not None:
+        place = _place(actor, cell, lon, lat)
+        kept = h.lon is not None and (not place.boundary or locate.contains(place, h.lon, h.lat))
+        if lon is None and not kept:
+            h.lon = h.lat = None  # the first report's point is not in the cell chosen now
+        elif lon is not None:
+            h.lon, h.lat = lon, lat
+        if place.pk != h.cell_id:
+            tally.move(h.cell_path, h._key, None)  # counted under the new cell by _finish
+            h._key = None
+            h.cell, h.cell_path = place, place.path
+    h.title = title or h.title
+    h.description = description or h.description
+    h.address = address or h.address
+    h.grade = grade or h.grade
+    if category is not None:
+        h.category = category
+    if (h.cell_id, h.category_id) != routed:
+        h.owner_id = routing.owner_department(h.cell, h.category)
+    photos.attach(cleaned, Stage.BEFORE, actor, hazard=h)
     return _finish(
         actor,
         h,
         Step.RESUBMIT,
         note=note,
-        extra_fields=["description"],
+        extra_fields=[*AMENDED, "grade", "cell", "cell_path"],
         tell=_triage_people(h),
         subject=_("隐患重新上报：%(t)s"),
+        photos=len(cleaned),
+        amended=snapshot(h, AMENDED),
     )
+
+
+def _amended_text(value: str, field: str, limit: int) -> str:
+    """A text a resubmission may amend: blank leaves it as it was; one of only markup or
+    control characters is refused as empty, as in a report."""
+    return clean_text(value, field, limit=limit) if (value or "").strip() else ""
 
 
 @transaction.atomic
@@ -449,6 +509,7 @@ def _finish(
     sms: bool = False,
     extra_fields=(),
     photos: int = 0,
+    amended: dict | None = None,
 ) -> Hazard:
     """Apply ``step``: new status and clock, tally, note, audit record, notifications.
     Leaving a status settles the supervisions raised on the step left (``_settle``)."""
@@ -478,7 +539,7 @@ def _finish(
         h,
         fields=[*_db_fields(), *extra_fields, "updated_at"],
         note=note,
-        extra={"photos": photos} if photos else None,
+        extra=({"photos": photos} if photos else {}) | (amended or {}) or None,
         notices=[notice],
     )
 

@@ -33,6 +33,7 @@ from qianshao.hazards.api_schemas import (
     HazardDetailOut,
     HazardOut,
     HazardReportIn,
+    HazardResubmitIn,
     StatusFilter,
     StepName,
     SupervisionAnswerIn,
@@ -81,14 +82,11 @@ def report_hazard(request):
     cleaned = photos.clean_all(photo_files)  # before the transaction: re-encoding holds no lock
 
     def file_report():
-        category = Domain.objects.filter(code=payload.category).first()
-        if category is None:
-            raise ActionError(_("未知的隐患类别 %(c)s") % {"c": payload.category}, "category")
         return actions.report(
             user,
             title=payload.title,
             description=payload.description,
-            category=category,
+            category=_category(payload.category),
             grade=payload.grade,
             found_at=payload.found_at,
             cell=cell,
@@ -101,6 +99,14 @@ def report_hazard(request):
 
     hazard, created = submit(payload.client_uuid, "hazards.report", user, file_report)
     return Status(201 if created else 200, detail(user, hazard.number))
+
+
+def _category(code: str) -> Domain:
+    """The hazard category of ``code`` (400 naming it when there is none)."""
+    category = Domain.objects.filter(code=code).first()
+    if category is None:
+        raise ActionError(_("未知的隐患类别 %(c)s") % {"c": code}, "category")
+    return category
 
 
 def _reported_cell(user, code: str | None):
@@ -243,6 +249,9 @@ def _fields(user, h: Hazard, p, files) -> dict:
     """The body as the step table takes it (``steps.STEPS``): codes and ids resolved to
     what they name in the user's scope (404 naming the field when they name nothing)."""
     fields = p.model_dump() | {"photos": files}
+    if p.__class__ is HazardResubmitIn:
+        fields["cell"] = _reported_cell(user, p.cell)
+        fields["category"] = _category(p.category) if p.category else None
     if "into" in fields:
         fields["into"] = visible_hazards(user).filter(number=p.into.strip().upper()).first()
         if fields["into"] is None:

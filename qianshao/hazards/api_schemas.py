@@ -48,7 +48,20 @@ class HazardReasonIn(HazardStepIn):
 
 
 class HazardResubmitIn(HazardNoteIn):
+    """resubmit: every field optional; one not given (or blank) stays as first reported.
+    A cell or a point moves the hazard (the point must lie in the cell when both are given;
+    a point alone places it in the deepest cell of your scope holding it); photos are
+    added to the report's."""
+
+    title: str = Field("", max_length=100)
     description: str = Field("", max_length=4000)
+    category: str | None = Field(None, max_length=32, description="domain code, e.g. fire")
+    grade: Grade | None = None
+    cell: str | None = Field(None, max_length=20, description="code, within your scope")
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    address: str = Field("", max_length=200)
+    photos: list[PhotoIn] = Field([], max_length=MAX_PHOTOS)
 
 
 class HazardMergeIn(HazardNoteIn):

@@ -113,13 +113,50 @@ class ReasonForm(StepForm):
 
 
 class ResubmitForm(StepForm):
+    """重新上报: everything the report had, filled with what it has now; a blank text or
+    an unchosen place leaves it as it is, photos are added to the first ones."""
+
+    title = forms.CharField(label=_("标题"), max_length=100, required=False)
     description = forms.CharField(
         label=_("补充后的隐患描述"),
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    category = forms.ModelChoiceField(
+        label=_("类别"),
+        queryset=Domain.objects.filter(active=True),
+        to_field_name="code",
+        required=False,
+    )
+    grade = forms.ChoiceField(label=_("等级"), choices=Grade.choices, required=False)
+    cell = forms.ChoiceField(label=_("所在网格"), required=False)
+    address = forms.CharField(label=_("位置描述"), max_length=200, required=False)
+    lon = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(widget=forms.HiddenInput, required=False, min_value=-90, max_value=90)
+    photos = PhotosField(label=_("补充现场照片"), capture=True)
     note = note_field(_("说明"))
+
+    def __init__(self, *args, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        cells = choices.report_cells() if choices else []
+        self.cells = {c.code: c for c in cells}
+        self.fields["cell"].choices = [("", _("不变"))] + [(c.code, c.name) for c in cells]
+        self.fields["cell"].error_messages["invalid_choice"] = _("该网格不在您的辖区内")
+        h = self.hazard
+        if h is not None:
+            self.initial.update(
+                title=h.title,
+                description=h.description,
+                category=h.category.code,
+                grade=h.grade,
+                cell=h.cell.code if h.cell.code in self.cells else "",
+                address=h.address,
+            )
+
+    def clean_cell(self):
+        code = self.cleaned_data.get("cell")
+        return self.cells.get(code) if code else None
 
 
 class MergeForm(StepForm):

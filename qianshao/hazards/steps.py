@@ -35,12 +35,28 @@ def _assign(user, hazard: Hazard, f: Fields):
     )
 
 
+def _resubmit(user, hazard: Hazard, f: Fields):
+    """Every field but the note optional: what is not given stays as first reported."""
+    return actions.resubmit(
+        user,
+        hazard,
+        description=f.get("description") or "",
+        note=f.get("note") or "",
+        title=f.get("title") or "",
+        category=f.get("category"),
+        grade=f.get("grade") or "",
+        cell=f.get("cell"),
+        lon=f.get("lon"),
+        lat=f.get("lat"),
+        address=f.get("address") or "",
+        photo_files=f.get("photos") or (),
+    )
+
+
 STEPS: dict[str, Callable[[Any, Hazard, Fields], Hazard]] = {
     Step.ACCEPT: _note(actions.accept),
     Step.RETURN: lambda user, h, f: actions.return_report(user, h, reason=f["reason"]),
-    Step.RESUBMIT: lambda user, h, f: actions.resubmit(
-        user, h, description=f["description"], note=f["note"]
-    ),
+    Step.RESUBMIT: _resubmit,
     Step.MERGE: lambda user, h, f: actions.merge(user, h, into=f["into"], note=f["note"]),
     Step.ESCALATE: lambda user, h, f: actions.escalate(
         user, h, department=f["department"], note=f["note"]
