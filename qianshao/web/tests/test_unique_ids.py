@@ -1,0 +1,113 @@
+"""No element id appears twice on a page: a label's ``for``, a script's lookup and an
+accessibility tool each find one element. The public report's staff page (its accept and
+reject forms side by side) and, as a class, every page a quick crawl reaches from the main
+pages of a county dispatcher and of a township dispatcher."""
+
+from collections import Counter
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import pytest
+
+from qianshao.disasters.tests.access_rules_disasters import a_county_disaster
+from qianshao.hazards.tests.access_rules_pages import hazard_at
+from qianshao.hazards.tests.access_rules_public import rewarded, send
+from qianshao.warnings.tests.access_rules_warnings import county_warnings
+
+MAX_PAGES = 80
+SKIP = ("/api/", "/static/", "/media/", "/admin/", "/logout", "/w/")
+SKIP_ENDS = (".xlsx", ".csv", ".xml", ".geojson", ".json", ".jpg", ".png", ".svg", ".ico")
+
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids: Counter = Counter()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids[value] += 1
+            if tag == "a" and name == "href" and value:
+                self.links.append(value)
+
+
+def read(html: str) -> _Ids:
+    found = _Ids()
+    found.feed(html)
+    return found
+
+
+def repeated(html: str) -> dict[str, int]:
+    return {i: n for i, n in read(html).ids.items() if n > 1}
+
+
+@pytest.mark.django_db
+def test_the_public_reports_staff_page_has_each_id_once(cast, client_for):
+    waiting, paid = send(cast), rewarded(cast)
+    for who in ("township", "county"):
+        client = client_for(cast.users[who])
+        for report in (waiting, paid):
+            page = client.get(f"/hazards/public/{report.tracking_code}/")
+            assert page.status_code == 200
+            html = page.content.decode()
+            assert repeated(html) == {}, (who, report.status)
+    html = client_for(cast.users["township"]).get(f"/hazards/public/{waiting.tracking_code}/")
+    html = html.content.decode()
+    assert 'data-testid="accept-form"' in html and 'data-testid="reject-form"' in html
+
+
+def _crawl(client, start: list[str]) -> dict[str, dict[str, int]]:
+    """Every page reached from ``start`` by its links (within MAX_PAGES): {url: ids twice}."""
+    seen, todo, found = set(), list(start), {}
+    while todo and len(seen) < MAX_PAGES:
+        url = todo.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        page = read(response.content.decode())
+        found[url] = {i: n for i, n in page.ids.items() if n > 1}
+        for href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+                continue
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            if parts.path.startswith(SKIP) or parts.path.endswith(SKIP_ENDS):
+                continue
+            if path not in seen:
+                todo.append(path)
+    return found
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["county", "township"])
+def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
+    accepted = hazard_at(cast, "accepted")
+    returned = hazard_at(cast, "returned", cell=cast.cells["450901100202"])
+    issued, draft = county_warnings(cast)
+    _zero, disaster, _relief = a_county_disaster(cast)
+    report = send(cast)
+    start = [
+        "/",
+        "/hazards/",
+        f"/hazards/{accepted.number}/",
+        f"/hazards/{returned.number}/",
+        "/hazards/public/",
+        f"/hazards/public/{report.tracking_code}/",
+        "/warnings/",
+        f"/warnings/{issued.number}/",
+        f"/warnings/{issued.number}/board/",
+        f"/warnings/{draft.number}/",
+        "/disasters/",
+        f"/disasters/{disaster.number}/",
+        f"/grid/{cast.county.code}/",
+        f"/grid/{cast.township.code}/",
+        f"/grid/{cast.village.code}/",
+    ]
+    found = _crawl(client_for(cast.users[who]), start)
+    assert len(found) >= 20  # the main pages and the pages they link to were read
+    assert {url: ids for url, ids in found.items() if ids} == {}
