@@ -250,8 +250,9 @@ def report(
     place = clean_text(place, "place", limit=200, required=False)
     note = clean_text(note, "note", limit=4000, required=False)
     figures = checked_figures(figures)
-    if actor is not None and not permissions.reports_for(actor, cell):
-        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    refused = permissions.reporting_refusal(actor, cell) if actor is not None else None
+    if refused:
+        raise NotAllowed(refused, "cell")
     cleaned = photos.clean_all(photo_files)
 
     def write(number: str) -> DisasterReport:
@@ -414,8 +415,9 @@ def apply_relief(
     amount = _number(amount, "amount", _("申请金额（万元）"), 2)
     note = clean_text(note, "note", limit=2000, required=False)
     d = DisasterReport.objects.select_related("cell").get(pk=disaster.pk)
-    if actor is not None and not permissions.reports_for(actor, d.cell):
-        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    refused = permissions.reporting_refusal(actor, d.cell) if actor is not None else None
+    if refused:
+        raise NotAllowed(refused, "cell")
     if people > d.affected:
         raise ActionError(
             _("救助人数不能大于该灾情的受灾人口（%(n)s 人）") % {"n": d.affected}, "people"

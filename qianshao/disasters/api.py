@@ -288,8 +288,9 @@ def _cell(user, code: str | None, field: str = "cell"):
 def _may_report(user, cell) -> None:
     """403 before a report's photos are read, for someone who may not report for ``cell``
     (the action checks again)."""
-    if not permissions.reports_for(user, cell):
-        raise NotAllowed(_("该网格不在您的辖区内"), "cell")
+    refused = permissions.reporting_refusal(user, cell)
+    if refused:
+        raise NotAllowed(refused, "cell")
 
 
 def _period(day, first, last) -> tuple[date, date]:

@@ -15,6 +15,7 @@ from qianshao.disasters import schedule
 from qianshao.disasters.models import ReportStep, Stage
 from qianshao.grid import tree
 from qianshao.grid.posts import cell_posts, overseeing_posts
+from qianshao.grid.scope import scope_of
 
 
 def filing_cells(user) -> list:
@@ -40,6 +41,18 @@ def reports_for(user, cell) -> bool:
     )
 
 
+def reporting_refusal(user, cell) -> str | None:
+    """Why ``user`` may not report a disaster in ``cell`` (初报, 续报, 救助申报), or None if
+    they may. A cell they see without a post at it or above (a department's post, or a post
+    beside it) is a refusal of the right, said as one; only a cell outside what they see is
+    out of their area."""
+    if reports_for(user, cell):
+        return None
+    if scope_of(user).covers(cell.path):
+        return _("您无权为该网格报送灾情：须在该网格或其上级网格任职，部门岗位不报送灾情")
+    return _("该网格不在您的辖区内")
+
+
 def verifies_for(user, cell) -> bool:
     """May ``user`` verify (核报) what was reported in ``cell``: a managing post strictly
     above it, at a township or higher?"""
@@ -55,7 +68,8 @@ def report_refusal(user, disaster, step: str):
     """Why ``user`` may not take ``step`` (续报, 核报) on ``disaster``, or None if they
     may: the rule its workflow (``models.REPORT_FLOW``) applies after the table."""
     if step == ReportStep.FOLLOW_UP:
-        return None if reports_for(user, disaster.cell) else (_("该网格不在您的辖区内"), "cell")
+        refused = reporting_refusal(user, disaster.cell)
+        return None if refused is None else (refused, "cell")
     if not verifies_for(user, disaster.cell):
         return _("核报须由上级（乡镇以上）办理")
     if disaster.versions.filter(author=user).exists():

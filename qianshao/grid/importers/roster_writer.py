@@ -29,7 +29,9 @@ from qianshao.grid.actions import (
 from qianshao.grid.importers.roster import RosterRow
 from qianshao.grid.models import Cell, Department, Person, Role, RoleAssignment, RosterImport
 from qianshao.grid.permissions import can_manage
-from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.grid.posts import post_cells
+from qianshao.grid.scope import scope_of
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
 from qianshao.lib.tabular import ImportFailed, RowError
 
 BATCH_SIZE = 250
@@ -105,11 +107,7 @@ def _check_row(actor, row: RosterRow, grid: _Grid) -> list[ActionError]:
     problems: list[ActionError] = []
     cell = grid.cells.get(row.cell_code)
     if cell is None or not can_manage(actor, cell):
-        problems.append(
-            NotAllowed(
-                _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code}, "cell"
-            )
-        )
+        problems.append(_cell_refusal(actor, row.cell_code, cell))
         cell = None
     department = None
     if cell is not None and row.department_code:
@@ -199,6 +197,24 @@ def _read_grid(actor, rows: list[RosterRow]) -> _Grid:
     return grid
 
 
+def _cell_refusal(actor, code: str, cell: Cell | None) -> ActionError:
+    """Why a row may not appoint to ``cell``: one the importer knows (their own cell or one
+    above it — a county department's row uploaded by a township — or one seen through a
+    department's post) is a refusal of their right; only one that does not exist or that
+    they do not see is out of their area."""
+    known = cell is not None and (
+        scope_of(actor).covers(cell.path)
+        or any(path.startswith(cell.path) for path in post_cells(actor))
+    )
+    if known:
+        return NotAllowed(
+            _("您无权在网格 %(c)s（%(n)s）任命人员：只能任命您所管网格下级的人员")
+            % {"c": code, "n": cell.name},
+            "cell",
+        )
+    return NotFound(_("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": code}, "cell")
+
+
 def _cells(codes: list[str]):
     return Cell.objects.filter(code__in=codes)
 
@@ -265,7 +281,7 @@ def _write_batch(actor, batch: list[RosterRow], source: str, until: float) -> tu
         try:
             cell = cells.get(row.cell_code)
             if cell is None:
-                raise NotAllowed(
+                raise NotFound(
                     _("网格编码 %(c)s 不存在或不在您的管辖范围内") % {"c": row.cell_code}, "cell"
                 )
             department = None
