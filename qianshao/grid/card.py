@@ -1,7 +1,10 @@
-"""The grid card (应急管理明白卡): a QR code linking back to the cell."""
+"""The grid card (应急管理明白卡): its rows of people, and a QR code linking to the cell's
+public page (views_public.py)."""
 
 import qrcode
 import qrcode.image.svg
+
+from qianshao.grid.models import RoleAssignment
 
 
 def qr_svg(link: str) -> str:
@@ -19,3 +22,10 @@ def card_rows(assignments) -> list[dict]:
             if label not in row["duties"]:
                 row["duties"].append(str(label))
     return list(rows.values())
+
+
+def cell_rows(cell) -> list[dict]:
+    """The rows the printed card lists for ``cell``: its people in their term today, in
+    rank order (what the public page of the cell shows too, and nothing more)."""
+    posts = RoleAssignment.objects.active().filter(cell=cell).by_rank()
+    return card_rows(posts.select_related("person", "department"))

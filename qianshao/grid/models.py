@@ -186,6 +186,9 @@ class Person(models.Model):
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
         ordering = ["name", "id"]
+        # people are found and listed in name order (grid.people): the phone has its own
+        # unique index, which serves a phone prefix as a range
+        indexes = [models.Index(fields=["name", "id"], name="person_name")]
 
     def __str__(self) -> str:
         return self.name

@@ -1,4 +1,6 @@
-"""Grid pages: the tree, a cell, its grid card, a person (the roster: views_roster.py)."""
+"""Grid pages: the tree and its search (cells and people), a cell, its grid card, a person
+(the roster: views_roster.py; the contact book: views_people.py; the public cell page:
+views_public.py)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +22,7 @@ from qianshao.grid.access import (
 from qianshao.grid.card import card_rows, qr_svg
 from qianshao.grid.forms import AssignForm, CreateLoginForm, EndTermForm, MoveForm
 from qianshao.grid.maps import cell_map
+from qianshao.grid.people import find_people
 from qianshao.grid.permissions import can_manage, may_give_login
 from qianshao.grid.stats import child_counts, subtree_counts
 from qianshao.intake.pages import take
@@ -45,7 +48,8 @@ def search(request):
             request.user
         ).filter(code__startswith=q.upper())
         found = found.select_related("parent").order_by("path")[:50]
-    return render(request, "grid/_search.html", {"cells": found, "q": q})
+    people = find_people(request.user, q)
+    return render(request, "grid/_search.html", {"cells": found, "people": people, "q": q})
 
 
 def cell_page(request, code, form=None, status=200):
@@ -142,7 +146,9 @@ def _back_with_errors(request, code, message, status=400):
 
 def card(request, code):
     cell = access_cell(request.user, code)
-    path = reverse("cell", args=[cell.code])
+    # the QR code opens the cell's public page (no login): the people and risks the card
+    # shows, and the public report form for the cell
+    path = reverse("public-cell", args=[cell.code])
     link = f"{settings.BASE_URL}{path}" if settings.BASE_URL else request.build_absolute_uri(path)
     return render(
         request,

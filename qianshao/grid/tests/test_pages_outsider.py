@@ -52,6 +52,10 @@ def outsider_requests(cast) -> dict[str, list[tuple[str, str, dict | None, int]]
     assign = {"name": "越界", "phone": "13912340001", "role": "member"}
     return {
         "grid/search/": [],  # checked by its own test: results, not a status
+        "grid/contacts/": [
+            ("get", f"/grid/contacts/?cell={code}", None, 404)
+            for code in ["450901", "450901100201", "NOPE"]
+        ],
         "grid/roster/": [],  # a job: test_the_outsider_roster_upload_names_the_cell_…
         "grid/<str:code>/": [
             ("get", f"/grid/{code}/", None, 404)

@@ -106,7 +106,7 @@ def test_the_search_partial_takes_the_same_queries_for_few_and_many_results(
 def test_the_grid_card_has_the_qr_code_the_members_their_phones_and_the_risks(cast, client_for):
     html = client_for(cast.users["village"]).get("/grid/450901100201/card/").content.decode()
     assert "<svg" in html
-    assert "http://testserver/grid/450901100201/" in html
+    assert "http://testserver/c/450901100201/" in html  # the public page (issue 12, defect 12)
     assert "village人" in html
     assert cast.people["village"].phone in html
     assert "山洪" in html
@@ -124,7 +124,7 @@ def test_the_grid_card_leaves_out_ended_terms(cast, client_for):
 def test_the_grid_card_links_to_the_base_url_when_one_is_set(cast, client_for, settings):
     settings.BASE_URL = "https://qianshao.example.gov.cn"
     html = client_for(cast.users["village"]).get("/grid/450901100201/card/").content.decode()
-    assert "https://qianshao.example.gov.cn/grid/450901100201/" in html
+    assert "https://qianshao.example.gov.cn/c/450901100201/" in html  # the public page
 
 
 def test_the_grid_card_takes_the_same_queries_for_few_and_many_members(

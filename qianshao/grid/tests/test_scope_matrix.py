@@ -201,9 +201,10 @@ def test_each_demo_user_is_served_the_pages_inside_their_scope_and_refused_the_r
         for code in PROBES:
             for url in [f"/grid/{code}/", f"/grid/{code}/children/", f"/grid/{code}/card/"]:
                 urls[url] = world.inside(username, code)
+            urls[f"/grid/contacts/?cell={code}"] = world.inside(username, code)
         for person in world.people_sample(username):
             urls[f"/people/{person}/"] = person in world.people_of(username)
-        for url in ["/", "/grid/", "/inbox/"]:
+        for url in ["/", "/grid/", "/inbox/", "/grid/contacts/"]:
             urls[url] = True
         for url, inside in urls.items():
             response = client.get(url)
@@ -215,7 +216,7 @@ def test_each_demo_user_is_served_the_pages_inside_their_scope_and_refused_the_r
 
 
 @pytest.mark.django_db
-def test_the_tree_search_finds_only_cells_inside_the_scope(world):
+def test_the_tree_search_finds_only_cells_and_people_inside_the_scope(world):
     wrong = Mismatches()
     for username in ROOTS:
         client = page_client(username)
@@ -224,6 +225,23 @@ def test_the_tree_search_finds_only_cells_inside_the_scope(world):
             found = {key for kind, key in LINK_RE.findall(html) if kind == "grid"}
             outside = sorted(code for code in found if not world.inside(username, code))
             wrong.check(f"{username} search {q!r} outside results", outside, [])
+            people = {int(key) for kind, key in LINK_RE.findall(html) if kind == "people"}
+            outside = sorted(people - world.people_of(username))
+            wrong.check(f"{username} search {q!r} people outside", outside, [])
+        # people by name and by phone: the neighbouring county's are never found
+        for name, phone in Person.objects.filter(
+            assignments__cell__code__startswith="451028"
+        ).values_list("name", "phone"):
+            for q in [name, phone, phone[:7]]:
+                html = client.get("/grid/search/", {"q": q}).content.decode()
+                people = {int(key) for kind, key in LINK_RE.findall(html) if kind == "people"}
+                outside = sorted(people - world.people_of(username))
+                wrong.check(f"{username} search person {q!r} outside", outside, [])
+                shown = phone in html.replace(f"“{q}”", "")  # the search echoes the query
+                wrong.check(f"{username} search {q!r} shows the phone", shown, False)
+        mine = Person.objects.filter(assignments__cell__code=ROOTS[username]).first()
+        html = client.get("/grid/search/", {"q": mine.phone}).content.decode()
+        wrong.check(f"{username} finds {mine.phone}", f"/people/{mine.pk}/" in html, True)
         own = Cell.objects.get(code=ROOTS[username])
         html = client.get("/grid/search/", {"q": own.name}).content.decode()
         wrong.check(f"{username} search {own.name!r} finds it", f"/grid/{own.code}/" in html, True)

@@ -31,6 +31,7 @@ PAGE_RULES = {
     "": LOGIN,
     "grid/": LOGIN,
     "grid/search/": SCOPED,
+    "grid/contacts/": SCOPED,
     "grid/roster/": SCOPED,
     r"^grid/roster/template\.(?P<fmt>xlsx|csv)$": LOGIN,
     "grid/<str:code>/": SCOPED,
@@ -41,6 +42,7 @@ PAGE_RULES = {
     "assignments/<int:assignment_id>/end/": SCOPED,
     "people/<int:person_id>/": SCOPED,
     "people/<int:person_id>/login/": SCOPED,
+    "c/<str:code>/": PUBLIC,  # a cell's public page, opened from its card's QR code
     "inbox/": OWN,
     "inbox/<int:item_id>/read/": OWN,
     "inbox/read-all/": OWN,

@@ -8,7 +8,7 @@ import pytest
 NAV_RE = re.compile(r'<nav class="nav"[^>]*>(.*?)</nav>', re.S)
 LINK_RE = re.compile(r'<a href="([^"]+)"( class="active")?>([^<]+)')
 
-EVERYONE = ["首页", "网格", "隐患", "预警", "灾情", "督办", "统计"]
+EVERYONE = ["首页", "网格", "通讯录", "隐患", "预警", "灾情", "督办", "统计"]
 
 
 def nav(client, url="/"):
@@ -36,6 +36,7 @@ def test_each_user_gets_the_links_they_may_use_in_order(cast, client_for, who, l
         ("/", "首页"),
         ("/grid/", "网格"),
         ("/grid/450901/", "网格"),
+        ("/grid/contacts/", "通讯录"),
         ("/hazards/", "隐患"),
         ("/warnings/", "预警"),
         ("/warnings/new/", "预警"),
