@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid import tree
-from qianshao.grid.models import Cell, RoleAssignment, active_on
+from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
 from qianshao.lib.dbsql import insert_rows, reserve_ids
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
@@ -25,7 +25,7 @@ from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice, enqueue, enqueue_query
-from qianshao.warnings import links, rules
+from qianshao.warnings import audience, links, rules
 from qianshao.warnings.models import (
     ANSWER_ORDER,
     AUDITED,
@@ -260,13 +260,16 @@ def issue(actor, warning: Warning) -> Warning:
     the warning's own author, approver and issuer, each told in-app and by SMS with a
     one-tap answer link, all in this transaction; a new version ends the one it replaces.
     Refused when the targets hold nobody to tell (a warning nobody receives, that no chase
-    follows). Side effects: audit; webhooks."""
+    follows), and, for a user, when none of them can be told (no login and no SMS: 409).
+    Side effects: audit; webhooks."""
     w = _take(actor, warning, Step.ISSUE)
     now = timezone.now()
     if w.valid_until <= now:
         raise Conflict(_("预警已过失效时间，不能发布"), "valid_until")
     FLOW.move(w)
     w.issued_by, w.issued_at = actor, now
+    if actor is not None:  # the system (a CAP feed) has nobody to show the reach to
+        _refuse_unreachable(w)
     w.recipients = _fan_out(w, now)
     if not w.recipients:  # nothing is written: the fan-out found no one to write
         raise ActionError(
@@ -289,14 +292,28 @@ def issue(actor, warning: Warning) -> Warning:
     return w
 
 
+def _refuse_unreachable(w: Warning) -> None:
+    """409 when the targets hold recipients but none of them can be told: no login, and
+    no SMS (``audience``; the draft's page shows the reach). Nobody at all is refused after
+    the fan-out, naming the targets."""
+    found = audience.reach(w, named=False)
+    if found.people and not found.reached:
+        why = _("且没有手机号") if found.sms_on else _("且未配置短信网关（QIANSHAO_SMS_URL）")
+        raise Conflict(
+            _(
+                "预警范围内需叫应的 %(n)s 名责任人都无法收到预警：他们都没有登录账号，"
+                "%(why)s，不能发布。请先为他们开通登录账号，或配置短信网关"
+            )
+            % {"n": found.people, "why": why},
+            "targets",
+        )
+
+
 def _posts(w: Warning, roles) -> list[tuple]:
     """(person, cell, cell path, role, phone, user) of each responsible person in the
     targets, once, at their highest post."""
-    within = Q(pk__in=[])
-    for t in w.targets.all():
-        within |= tree.subtree_q(t.cell_path, "cell__path")
     rows = (
-        RoleAssignment.objects.filter(active_on(), within, role__in=roles)
+        audience.assignments(w, roles)
         .order_by("cell__path", "id")
         .values_list(
             "person_id", "cell_id", "cell__path", "role", "person__phone", "person__user_id"
@@ -333,7 +350,7 @@ def _fan_out(w: Warning, now: datetime) -> int:
     """Write one delivery per recipient and queue their messages; returns how many. The
     warning's author, approver and issuer are not recipients: they answer for it already."""
     rule = rules.rule(w.level)
-    issuers = {w.created_by_id, w.approved_by_id, w.issued_by_id} - {None}
+    issuers = audience.issuers(w)
     posts = [p for p in _posts(w, rule.roles) if p[5] is None or p[5] not in issuers]
     held = set(Delivery.objects.filter(warning_id=w.parent_id).values_list("person_id", flat=True))
     fresh = [p for p in posts if p[0] not in held]

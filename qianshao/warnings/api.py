@@ -11,7 +11,7 @@ from qianshao.grid.access import access_cell, visible_cells
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
 from qianshao.lib.schemas import Error, Pagination
-from qianshao.warnings import actions, board, steps
+from qianshao.warnings import actions, audience, board, steps
 from qianshao.warnings.access import (
     access_my_delivery,
     access_warning_by_id,
@@ -59,6 +59,10 @@ def detail(user, warning_id: int):
     w = access_warning_by_id(user, warning_id)
     w.allowed_steps = allowed_steps(user, w)
     w.may_relay = may_relay(user, w)
+    w.reach = None
+    if w.status in (Status.DRAFT, Status.APPROVED):
+        issuer = user if Step.ISSUE in w.allowed_steps else None
+        w.reach = audience.reach(w, issuer).as_dict()
     return w
 
 

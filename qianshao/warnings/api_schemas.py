@@ -91,6 +91,28 @@ class WarningOut(OutSchema):
         return str(w.get_status_display())
 
 
+class UnreachableOut(OutSchema):
+    name: str
+    phone: str
+    role: str
+    cell: str
+    cell_name: str
+
+
+class ReachOut(OutSchema):
+    """Who issuing the draft now would reach, by channel (in-app: a login; SMS: a gateway is
+    configured and a phone), and the first 50 nobody can reach."""
+
+    people: int
+    reached: int
+    inapp: int
+    sms: int
+    both: int
+    none: int
+    sms_on: bool
+    unreachable: list[UnreachableOut]
+
+
 class WarningDetailOut(WarningOut):
     text: str
     instruction: str
@@ -101,6 +123,7 @@ class WarningDetailOut(WarningOut):
     cap_identifier: str
     allowed_steps: list[str]
     may_relay: bool
+    reach: ReachOut | None = None  # before issue: drafts and approved ones
 
     @staticmethod
     def resolve_targets(w) -> list[str]:
@@ -110,6 +133,7 @@ class WarningDetailOut(WarningOut):
 class TallyOut(OutSchema):
     sent: int
     delivered: int
+    unreachable: int  # no login, and no SMS (none configured, or no phone)
     answered: int
     waiting: int
     overdue: int

@@ -1,5 +1,6 @@
-"""The 叫应 board of a warning: per child cell, how many were sent it, reached, have
-answered, are overdue; who has not answered; the map coloured by answer rate.
+"""The 叫应 board of a warning: per child cell, how many were sent it, reached, cannot
+be reached (无法送达: no login, no SMS), have answered, are overdue; who has not answered
+(marked when unreachable); the map coloured by answer rate.
 
 Counts are grouped by the recipients' cells in one query over the deliveries the user sees
 (the deliveries index on warning and cell path), then rolled up to the children of the
@@ -19,8 +20,12 @@ from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
 from qianshao.lib.geojson import collection
 from qianshao.warnings.access import visible_deliveries
+from qianshao.warnings.audience import unreachable_flag, unreachable_q
 from qianshao.warnings.models import Answer, Warning
 from qianshao.warnings.relayed import covered
+
+COUNTED = ("sent", "delivered", "unreachable", "answered", "overdue", "acting", "done")
+COUNTED += ("evacuated",)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Tally:
     acting: int = 0
     done: int = 0
     evacuated: int = 0
+    unreachable: int = 0  # nobody can tell them: no login, no SMS (warnings.audience)
 
     @property
     def waiting(self) -> int:
@@ -43,13 +49,14 @@ class Tally:
         return round(100 * self.answered / self.sent) if self.sent else None
 
     def add(self, other: "Tally") -> None:
-        for name in ("sent", "delivered", "answered", "overdue", "acting", "done", "evacuated"):
+        for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict:
         return {
             "sent": self.sent,
             "delivered": self.delivered,
+            "unreachable": self.unreachable,
             "answered": self.answered,
             "waiting": self.waiting,
             "overdue": self.overdue,
@@ -97,6 +104,7 @@ def board(user, warning: Warning, cell: Cell) -> Board:
             acting=Count("id", filter=Q(answer=Answer.ACTING)),
             done=Count("id", filter=Q(answer=Answer.DONE)),
             evacuated=Sum("evacuated"),
+            unreachable=Count("id", filter=unreachable_q("person__")),
         )
         .order_by()
     )
@@ -113,6 +121,7 @@ def board(user, warning: Warning, cell: Cell) -> Board:
             row["acting"],
             row["done"],
             row["evacuated"] or 0,
+            row["unreachable"],
         )
         total.add(tally)
         codes = tree.codes_of(row["cell_path"])
@@ -132,12 +141,14 @@ def board(user, warning: Warning, cell: Cell) -> Board:
 
 
 def unanswered(user, warning: Warning, cell: Cell):
-    """The deliveries under ``cell`` still waiting for an answer, the longest late first."""
+    """The deliveries under ``cell`` still waiting for an answer, the longest late first;
+    ``unreachable`` marks those nobody can tell (no login, no SMS)."""
     return (
         visible_deliveries(user)
         .filter(covered(warning), answered_at__isnull=True)
         .filter(tree.subtree_q(cell.path, "cell_path"))
         .select_related("person", "cell")
+        .annotate(unreachable=unreachable_flag("person__"))
         .order_by("due_at", "cell_path", "id")
     )
 

@@ -18,7 +18,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
 from qianshao.grid.posts import overseeing_posts, people_labels
 from qianshao.intake.pages import take
-from qianshao.warnings import actions, board, steps
+from qianshao.warnings import actions, audience, board, steps
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
 from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
 from qianshao.warnings.models import Level, Status, Step
@@ -150,8 +150,17 @@ def warning_page(request, warning_number, failed: Failed | None = None, status: 
         "relays": visible_warnings(request.user).filter(parent=w).select_related("cell"),
         "newer": visible_warnings(request.user).filter(replaces=w).order_by("-created_at").first(),
         "approval_note": _approval_note(w),
+        "reach": _reach(request.user, w),
     }
     return render(request, "warnings/detail.html", context, status=status)
+
+
+def _reach(user, w):
+    """Before issue: who issuing it now would reach, by channel (``audience``)."""
+    if w.status not in (Status.DRAFT, Status.APPROVED):
+        return None
+    issuer = user if Step.ISSUE in allowed_steps(user, w) else None
+    return audience.reach(w, issuer)
 
 
 def _approval_note(w) -> str:

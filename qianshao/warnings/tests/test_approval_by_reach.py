@@ -65,7 +65,8 @@ def login(cell_code: str, role: str, username: str):
 
 
 @pytest.fixture
-def grid(db):
+def grid(db, settings):
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"  # SMS on: who has no login is told
     grid_actions.create_cells(None, rows(), source="test-reach")
     first_villages = [villages_of(t, 1)[0] for t in TOWNSHIPS]
     for code in [*TOWNSHIPS, *first_villages, PARK, SMALL_TOWNSHIP, *SMALL_VILLAGES]:

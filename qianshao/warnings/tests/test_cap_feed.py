@@ -455,7 +455,10 @@ def test_our_atom_feed_links_under_the_configured_address(cast, issued, client):
     )
 
 
-def test_our_feed_read_back_by_our_own_poller_holds_every_warning_once(cast, issued, client):
+def test_our_feed_read_back_by_our_own_poller_holds_every_warning_once(
+    cast, issued, client, settings
+):
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"  # SMS on: who has no login is told
     issued()
     appoint(cast.cell("450901101"), Role.HEAD, name="乙镇网格长")  # someone to tell there
     issued([cast.cell("450901101")])

@@ -29,8 +29,9 @@ def county_head(cast):
 
 
 def test_the_list_shows_what_reaches_the_user_and_its_answers_within_their_scope(
-    cast, issued, client_for
+    cast, issued, client_for, settings
 ):
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"  # SMS on: who has no login is told
     to_jia = issued([cast.township], headline="甲镇暴雨预警")
     appoint(cast.cell("450901101"), "head", name="乙镇网格长")  # someone to tell there
     issued([cast.cell("450901101")], headline="乙镇暴雨预警")
