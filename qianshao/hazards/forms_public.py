@@ -54,11 +54,16 @@ class PublicReportForm(Form):
     )
     client_uuid = forms.UUIDField(label=_("提交编号"), widget=forms.HiddenInput, initial=uuid.uuid4)
 
-    def __init__(self, *args, townships=(), **kwargs):
+    def __init__(self, *args, townships=(), place=None, **kwargs):
         super().__init__(*args, **kwargs)
         groups: dict[str, list] = {}
         for c in townships:  # grouped by county
             groups.setdefault(c.parent.name if c.parent_id else "", []).append((c.code, c.name))
+        if place is not None:  # a cell below a township (?cell= from its public page)
+            township, label = place
+            items = groups.setdefault(township.parent.name if township.parent_id else "", [])
+            at = next((i for i, (code, _n) in enumerate(items) if code == township.code), -1)
+            items.insert(at + 1, (label[0], label[1]))
         self.fields["cell"].choices = [("", _("请选择"))] + [
             (county, items) for county, items in groups.items()
         ]
@@ -120,6 +125,10 @@ class RejectForm(Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args, **kwargs):
+        # on the page beside AcceptForm, whose reply field would share its element id
+        super().__init__(*args, auto_id="reject-%s", **kwargs)
 
 
 class RewardForm(Form):

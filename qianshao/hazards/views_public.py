@@ -36,6 +36,7 @@ from qianshao.hazards.models import (
     RewardStatus,
     RewardStep,
 )
+from qianshao.hazards.titles import default_title
 from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
@@ -70,14 +71,48 @@ def _townships():
     return Cell.objects.filter(kind__in=TOWNSHIP_KINDS).select_related("parent").order_by("path")
 
 
+def _place(code: str | None):
+    """The cell of ``code`` (``?cell=`` from a cell's public page) when it lies below a
+    township: (the cell, its township, its choice). A township is already a choice; any
+    other code is ignored."""
+    code = (code or "").strip().upper()
+    cell = Cell.objects.filter(code=code).first() if code and len(code) <= 20 else None
+    if cell is None or cell.kind in TOWNSHIP_KINDS:
+        return None
+    township = routing.township_of(cell)
+    if township is None:
+        return None
+    below = [a.name for a in cell.ancestors() if a.level > township.level]
+    label = " ".join([township.name, *below, cell.name])
+    return cell, township, (cell.code, label)
+
+
+def _chosen(data, townships, place):
+    """The cell the reporter chose; with a located point, a cell below a township stands
+    for its township (the point is placed in the township's cells)."""
+    if place is not None and data["cell"] == place[0].code:
+        return place[1] if data["lon"] is not None else place[0]
+    return next((c for c in townships if c.code == data["cell"]), None)
+
+
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def report_page(request):
     townships = list(_townships())
     if request.method != "POST":
-        form = PublicReportForm(townships=townships)
+        code = request.GET.get("cell", "").strip().upper()
+        place = _place(code)
+        preset = place[0].code if place else next((c.code for c in townships if c.code == code), "")
+        form = PublicReportForm(
+            townships=townships,
+            place=place and place[1:],
+            initial={"cell": preset} if preset else None,
+        )
         return render(request, "hazards/public/report.html", {"form": form})
-    form = PublicReportForm(request.POST, request.FILES, townships=townships)
+    place = _place(request.POST.get("cell"))
+    form = PublicReportForm(
+        request.POST, request.FILES, townships=townships, place=place and place[1:]
+    )
     if not form.is_valid():
         return render(request, "hazards/public/report.html", {"form": form}, status=400)
     data = form.cleaned_data
@@ -85,7 +120,7 @@ def report_page(request):
     def send():
         return actions.submit_report(
             text=data["text"],
-            cell=next((c for c in townships if c.code == data["cell"]), None),
+            cell=_chosen(data, townships, place),
             lon=data["lon"],
             lat=data["lat"],
             anonymous=data["anonymous"],
@@ -176,7 +211,7 @@ def _detail(request, public, bound=None, status=200):
         "accept_form": (
             AcceptForm(
                 cells=_hazard_cells(request.user, public),
-                initial={"cell": public.cell.code, "title": public.text[:30]},
+                initial={"cell": public.cell.code, "title": default_title(public.text)},
             )
             if triage
             else None
