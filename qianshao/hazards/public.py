@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +38,7 @@ from qianshao.hazards.models import (
     Status,
 )
 from qianshao.hazards.permissions import triages
+from qianshao.lib import ratelimit
 from qianshao.lib.errors import ActionError, NotAllowed
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import enqueue
@@ -168,18 +168,13 @@ def track(code: str, client_address: str) -> PublicReport | None:
     """The report for ``code``, or None; an address that guessed wrong too often this hour
     is refused (TooMany, 429), so tracking codes cannot be enumerated.
 
-    Wrong guesses are counted in the cache (per process unless a shared cache is set up).
+    Wrong guesses are counted per address and hour (``lib.ratelimit``).
     """
-    key = f"qianshao:track-misses:{client_address}:{int(timezone.now().timestamp() // 3600)}"
-    if cache.get(key, 0) >= TRACK_MISSES_PER_HOUR:
+    if ratelimit.spent("track-misses", client_address, TRACK_MISSES_PER_HOUR):
         raise TooMany(_("查询码错误次数过多，请一小时后再试"))
     public = find_report(code)
     if public is None:
-        cache.add(key, 0, timeout=2 * 3600)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=2 * 3600)
+        ratelimit.count("track-misses", client_address)
     return public
 
 

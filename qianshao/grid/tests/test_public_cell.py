@@ -79,3 +79,18 @@ def test_without_a_base_url_the_qr_code_uses_the_requests_host(cast, client_for,
     monkeypatch.setattr(views, "qr_svg", lambda link: encoded.append(link) or "")
     client_for(cast.users["township"]).get(f"/grid/{cast.village.code}/card/")
     assert encoded == [f"http://testserver/c/{cast.village.code}/"]
+
+
+def test_an_address_reads_a_limited_number_of_cell_pages_an_hour(cast, monkeypatch):
+    from django.core.cache import cache
+
+    from qianshao.grid import views_public
+
+    cache.clear()
+    monkeypatch.setattr(views_public, "PAGES_PER_HOUR", 3)
+    passer_by = Client(REMOTE_ADDR="203.0.113.7")
+    codes = ["450901100201", "450901100202", "450901101201"]
+    assert [passer_by.get(f"/c/{code}/").status_code for code in codes] == [200, 200, 200]
+    refused = passer_by.get("/c/450901100201/")
+    assert refused.status_code == 429 and "访问过于频繁" in refused.content.decode()
+    assert Client(REMOTE_ADDR="203.0.113.8").get("/c/450901100201/").status_code == 200
