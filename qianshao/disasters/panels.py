@@ -1,12 +1,14 @@
 """What disasters contribute to the home page (today's zero reports of the cell, how many of
-the user's cells have not filed today's yet), to the top bar (灾情) and to the map (the
-disaster reports of the last 30 days: ``disasters.recent``)."""
+the user's cells have not filed today's yet), to the top bar (灾情; on a phone the tab 零报告
+for those who file one) and to the map (the disaster reports of the last 30 days:
+``disasters.recent``)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.disasters.maps import recent_disasters
+from qianshao.disasters.permissions import filing_cells
 from qianshao.disasters.stats import zero_today, zero_waiting
-from qianshao.lib.panels import MapLayer, NavEntry, Panel, register
+from qianshao.lib.panels import MapLayer, NavEntry, Panel, PhoneTab, register
 
 
 def home(user, cell) -> dict:
@@ -15,7 +17,13 @@ def home(user, cell) -> dict:
 
 PAGES = frozenset({"zero-board", "zero-calendar", "disasters", "disaster", "disaster-new", "zero"})
 
-NAV = (NavEntry(_("灾情"), "zero-board", 50, PAGES),)
+
+def files_zero(user) -> bool:
+    return bool(filing_cells(user))
+
+
+ZERO_TAB = PhoneTab(40, _("零报告"), "zero", mine=files_zero)
+NAV = (NavEntry(_("灾情"), "zero-board", 50, PAGES, phone=ZERO_TAB),)
 LAYERS = (MapLayer("disasters.recent", _("近30日灾情"), recent_disasters),)
 
 register(Panel("disasters", home=home, nav=NAV, layers=LAYERS))

@@ -47,6 +47,15 @@ def overseeing_posts(user) -> list[RoleAssignment]:
     return [post for post in managing_posts(user) if post.cell.kind not in FIELD_KINDS]
 
 
+def works_above_field(user) -> bool:
+    """Does the user work above the field: a post at a township, park, county or above, or a
+    department's, or administering everything? They use the overviews (督办, 统计, the API);
+    the people of a village, community or enterprise work from the phone pages."""
+    if user.is_superuser:
+        return True
+    return any(post.department_id or post.cell.kind not in FIELD_KINDS for post in posts_of(user))
+
+
 def managing_cells(user) -> list[str]:
     """The paths of the cells of the user's managing posts, none inside another."""
     return tree.outermost(post.cell.path for post in managing_posts(user))
@@ -78,7 +87,7 @@ def primary_post(user) -> RoleAssignment | None:
 
 def people_labels(user_ids) -> dict[int, str]:
     """How a timeline names each user of ``user_ids``: the person and their highest post
-    today ("莫宏金（泗城镇 江田村 网格员）"), one query for them all; a user without a
+    today ("莫宏金（泗城镇 镇洪村 网格员）"), one query for them all; a user without a
     current post is named by the person alone, and one without a person is left out."""
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:

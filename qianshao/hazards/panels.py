@@ -1,14 +1,16 @@
 """What hazards contribute to the home page (the cell's hazard summary, how many steps wait
-for the user), to the top bar (隐患, 督办, 统计, and 举报 for those who manage cells) and to
-the map (the open hazards with a point: ``hazards.open``)."""
+for the user), to the top bar (隐患, its phone tab 上报; 督办 and 统计 for those who work
+above the field; 举报 for those who manage cells) and to the map (the open hazards with a
+point: ``hazards.open``)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.permissions import management_scope
+from qianshao.grid.posts import works_above_field
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.maps import open_hazards
 from qianshao.hazards.queries import hazard_summary, task_q
-from qianshao.lib.panels import MapLayer, NavEntry, Panel, register
+from qianshao.lib.panels import MapLayer, NavEntry, Panel, PhoneTab, register
 
 
 def home(user, cell) -> dict:
@@ -23,10 +25,19 @@ def manages_cells(user) -> bool:
     return scope.everything or bool(scope.paths)
 
 
+REPORT_TAB = PhoneTab(20, _("上报"), "hazard-report")
+REPORTS = frozenset({"hazard-stats", "hazard-monthly"})
+
 NAV = (
-    NavEntry(_("隐患"), "hazards", 30, frozenset({"hazards", "hazard"})),
-    NavEntry(_("督办"), "hazard-supervision", 60, frozenset({"hazard-supervision"})),
-    NavEntry(_("统计"), "hazard-stats", 70, frozenset({"hazard-stats", "hazard-monthly"})),
+    NavEntry(_("隐患"), "hazards", 30, frozenset({"hazards", "hazard"}), phone=REPORT_TAB),
+    NavEntry(
+        _("督办"),
+        "hazard-supervision",
+        60,
+        frozenset({"hazard-supervision"}),
+        shown=works_above_field,
+    ),
+    NavEntry(_("统计"), "hazard-stats", 70, REPORTS, shown=works_above_field),
     NavEntry(_("举报"), "public-list", 80, frozenset({"public-list"}), shown=manages_cells),
 )
 

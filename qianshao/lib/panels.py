@@ -15,9 +15,24 @@ def _everyone(user) -> bool:
 
 
 @dataclass(frozen=True)
+class PhoneTab:
+    """Where a ``NavEntry`` sits in the phone's bottom tab bar: at place ``order``, under
+    ``label`` and leading to ``url_name`` — a grid member's own page of the area, such as
+    上报 for 隐患 — for the users ``mine(user)`` names; the others get the entry's own label
+    and page there."""
+
+    order: int
+    label: str = ""
+    url_name: str = ""
+    mine: Callable[[Any], bool] = _everyone
+
+
+@dataclass(frozen=True)
 class NavEntry:
-    """A link in the top bar: shown to whom ``shown(user)`` says, at place ``order``, lit
-    on the pages named in ``names`` or whose URL name starts with ``prefix``."""
+    """A link in the top bar: shown to whom ``shown(user)`` says — only those who may open
+    it — at place ``order``, lit on the pages named in ``names`` or whose URL name starts
+    with ``prefix``; on a phone a tab of the bottom bar when ``phone`` places it there, else
+    under 更多."""
 
     label: str
     url_name: str
@@ -25,6 +40,7 @@ class NavEntry:
     names: frozenset[str] = frozenset()
     prefix: str = ""
     shown: Callable[[Any], bool] = _everyone
+    phone: PhoneTab | None = None
 
     def lit(self, url_name: str | None) -> bool:
         name = url_name or ""

@@ -1,10 +1,11 @@
 """What warnings contribute to the home page (the warnings in force that reach the user, how
-many wait for their answer), to the top bar (预警, lit on every warning page) and to the map
-(the warnings in force with their answered share: ``warnings.active``)."""
+many wait for their answer), to the top bar (预警, lit on every warning page; on a phone
+the tab 叫应, those that reach the user) and to the map (the warnings in force with their
+answered share: ``warnings.active``)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qianshao.lib.panels import MapLayer, NavEntry, Panel, register
+from qianshao.lib.panels import MapLayer, NavEntry, Panel, PhoneTab, register
 from qianshao.warnings.access import active_warnings, waiting_for
 from qianshao.warnings.maps import in_force
 
@@ -16,7 +17,11 @@ def home(user, cell) -> dict:
     }
 
 
-NAV = (NavEntry(_("预警"), "warnings", 40, prefix="warning"),)
+NAV = (
+    NavEntry(
+        _("预警"), "warnings", 40, prefix="warning", phone=PhoneTab(30, _("叫应"), "warning-mine")
+    ),
+)
 LAYERS = (MapLayer("warnings.active", _("生效预警"), in_force),)
 
 register(Panel("warnings", home=home, nav=NAV, layers=LAYERS))

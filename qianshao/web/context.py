@@ -2,7 +2,7 @@ from django.conf import settings
 
 from qianshao.grid.permissions import management_scope
 from qianshao.grid.posts import overseeing_posts
-from qianshao.web.nav import links
+from qianshao.web.nav import links, phone_bar
 
 
 def site(request):
@@ -17,6 +17,7 @@ def site(request):
         "manages_grid": manages,
         # the top bar, built only by the pages that show it (base.html, when logged in)
         "nav": lambda: links(request, unread),
+        "phone_bar": lambda: phone_bar(request, unread),
         # read only by pages that show it (a callable in the context is called when used)
         "may_issue": lambda: _may_issue(user),
         "map_tile_url": settings.MAP_TILE_URL,

@@ -89,3 +89,73 @@ def test_a_village_member_reaches_their_account_from_the_phones_top_bar(demo, ph
     expect(phone.locator("h1")).to_have_text("我的账号")
     expect(phone.get_by_role("link", name="修改密码")).to_be_visible()
     assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+def test_a_phone_gets_a_bottom_tab_bar_in_place_of_the_top_bars_links(demo, phone, log_in):
+    log_in(phone, "village", demo.PASSWORD)
+    expect(phone.locator(".topbar .nav")).to_be_hidden()
+    assert phone.locator(".topbar").bounding_box()["height"] <= 60  # one row: name, account
+    bar = phone.get_by_test_id("tabbar")
+    expect(bar).to_be_visible()
+    box = bar.bounding_box()
+    assert abs(box["y"] + box["height"] - PHONE["viewport"]["height"]) <= 1, box
+    tabs = bar.locator(":scope > a")
+    expect(tabs).to_have_count(5)
+    for i, name in enumerate(["首页", "上报", "叫应", "零报告", "消息"]):
+        expect(tabs.nth(i)).to_contain_text(name)
+    unread = phone.locator(".tiles .tile").filter(has_text="消息").inner_text()
+    if "(" in unread:  # the unread count on the tile is the badge on the tab
+        expect(tabs.nth(4).locator(".badge")).to_have_text(unread.split("(")[1].split(")")[0])
+
+    # the page's end keeps clear of the fixed bar
+    phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+    footer = phone.locator("footer").bounding_box()
+    assert footer["y"] + footer["height"] <= bar.bounding_box()["y"] + 1
+    assert_fits_the_phone(phone)
+
+    more = bar.locator("details")
+    more.locator("summary").tap()
+    for name in ("网格", "通讯录", "隐患", "预警", "灾情"):
+        expect(more.get_by_role("link", name=name, exact=True)).to_be_visible()
+    for name in ("督办", "统计", "接口"):
+        expect(bar.get_by_role("link", name=name)).to_have_count(0)
+    more.get_by_role("link", name="通讯录").tap()
+    phone.wait_for_url("**/grid/contacts/")
+
+    tabs.nth(1).tap()
+    phone.wait_for_url("**/m/report/")
+    expect(tabs.nth(1)).to_have_class("active")
+    assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+def test_a_desktop_keeps_the_top_bar(demo, page, log_in):
+    log_in(page, "village", demo.PASSWORD)
+    expect(page.get_by_test_id("tabbar")).to_be_hidden()
+    expect(page.locator(".topbar .nav").get_by_role("link", name="隐患")).to_be_visible()
+
+
+REPORTS = [
+    "/hazards/stats/",
+    "/hazards/monthly/",
+    "/disasters/completeness/",
+    "/disasters/statistics/",
+]
+# what a page offers a phone to go to: its tabs, what is under 更多, the home page's tiles
+LINKS = """() => [...document.querySelectorAll('.tabbar a[href], .tiles a.tile[href]')]
+  .map((a) => a.getAttribute('href'))"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("who", ["village", "township"])
+def test_every_page_a_phone_user_opens_fits_the_phone(demo, phone, log_in, who):
+    log_in(phone, who, demo.PASSWORD)
+    urls = list(dict.fromkeys(phone.evaluate(LINKS) + REPORTS))
+    assert len(urls) > len(REPORTS)
+    for url in urls:
+        if url.startswith("/admin/"):
+            continue  # the Django admin's own pages
+        response = phone.goto(url)
+        assert response.status == 200, (who, url)
+        assert_fits_the_phone(phone)

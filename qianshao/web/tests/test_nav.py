@@ -8,7 +8,12 @@ import pytest
 NAV_RE = re.compile(r'<nav class="nav"[^>]*>(.*?)</nav>', re.S)
 LINK_RE = re.compile(r'<a href="([^"]+)"( class="active")?>([^<]+)')
 
-EVERYONE = ["首页", "网格", "通讯录", "隐患", "预警", "灾情", "督办", "统计"]
+TABBAR_RE = re.compile(r'<nav class="tabbar"[^>]*>(.*?)</nav>', re.S)
+HREF_RE = re.compile(r'<a href="([^"]+)"')
+
+EVERYONE = ["首页", "网格", "通讯录", "隐患", "预警", "灾情"]
+ABOVE_FIELD = [*EVERYONE, "督办", "统计"]
+USERS = ["county", "township", "village", "department", "admin"]
 
 
 def nav(client, url="/"):
@@ -19,11 +24,11 @@ def nav(client, url="/"):
 @pytest.mark.parametrize(
     ("who", "labels"),
     [
-        ("county", [*EVERYONE, "举报", "名册导入", "消息", "接口"]),
-        ("township", [*EVERYONE, "举报", "名册导入", "消息", "接口"]),
-        ("village", [*EVERYONE, "消息", "接口"]),
-        ("department", [*EVERYONE, "消息", "接口"]),
-        ("admin", [*EVERYONE, "举报", "名册导入", "消息", "接口", "管理后台"]),
+        ("county", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口"]),
+        ("township", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口"]),
+        ("village", [*EVERYONE, "消息"]),
+        ("department", [*ABOVE_FIELD, "消息", "接口"]),
+        ("admin", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口", "管理后台"]),
     ],
 )
 def test_each_user_gets_the_links_they_may_use_in_order(cast, client_for, who, labels):
@@ -58,3 +63,43 @@ def test_the_links_lead_to_their_pages(cast, client_for):
     client = client_for(cast.users["county"])
     for label, href, _active in nav(client):
         assert client.get(href).status_code == 200, label
+
+
+def phone_bar(client, url="/"):
+    """The phone's tabs (label, href) and the labels under 更多."""
+    html = TABBAR_RE.search(client.get(url).content.decode()).group(1)
+    tabs_html, _sep, more_html = html.partition("<details")
+    tabs = [(label, href) for href, _active, label in LINK_RE.findall(tabs_html)]
+    return tabs, [label for _href, _active, label in LINK_RE.findall(more_html)]
+
+
+@pytest.mark.parametrize(
+    ("who", "tabs", "more"),
+    [
+        ("village", ["首页", "上报", "叫应", "零报告", "消息"], EVERYONE[1:]),
+        ("township", ["首页", "上报", "叫应", "灾情", "消息"], EVERYONE[1:-1]),
+    ],
+)
+def test_a_phone_gets_the_tabs_of_what_the_user_does_and_the_rest_under_more(
+    cast, client_for, who, tabs, more
+):
+    found_tabs, found_more = phone_bar(client_for(cast.users[who]))
+    assert [label for label, _href in found_tabs] == tabs
+    assert found_more[: len(more)] == more
+    if who == "village":
+        assert dict(found_tabs)["零报告"] == "/m/zero/"
+        assert not {"督办", "统计", "接口"} & set(found_more)
+
+
+@pytest.mark.parametrize("who", USERS)
+def test_every_link_a_user_is_shown_opens_for_them(cast, client_for, who):
+    """Top bar, phone tabs and 更多 alike: a link a user cannot use is never shown."""
+    client = client_for(cast.users[who])
+    page = client.get("/").content.decode()
+    hrefs = set(HREF_RE.findall(NAV_RE.search(page).group(1)))
+    hrefs |= set(HREF_RE.findall(TABBAR_RE.search(page).group(1)))
+    assert hrefs
+    for href in sorted(hrefs):
+        if href == "/admin/":
+            continue  # the Django admin: staff only (admin), through its own login
+        assert client.get(href).status_code == 200, (who, href)
