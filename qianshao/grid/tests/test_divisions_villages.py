@@ -3,18 +3,15 @@ node_modules): a county's and a township's, generated ones only where the data h
 the errors for a bad root, a bad villages.csv row and a missing directory."""
 
 import csv
-import shutil
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
-import qianshao
 from qianshao.grid.importers.divisions import PACKAGE_DIR, cell_name, default_dir, village_kind
 from qianshao.grid.models import Cell, CellKind
+from qianshao.grid.tests.divisions_extract import county_extract
 
-PACKAGED = Path(qianshao.__file__).parent / "grid" / "data" / "451027"
 NATIONAL = default_dir()
 
 
@@ -66,8 +63,9 @@ def test_a_county_comes_with_its_real_villages_and_communities(db):
     assert "imported 119 cells under 451027" in output
 
 
-def test_a_township_root_brings_its_villages_and_goes_under_its_county(db):
-    run("451027", "--csv-dir", str(PACKAGED))  # the county without villages
+def test_a_township_root_brings_its_villages_and_goes_under_its_county(db, tmp_path):
+    without_villages = county_extract(tmp_path / "divisions")
+    run("451027", "--csv-dir", str(without_villages))
     county = Cell.objects.get(code="451027")
     Cell.objects.filter(code="451027101").delete()  # 逻楼镇, imported again as a root
     expected = villages_of("451027101")
@@ -89,7 +87,7 @@ def test_a_township_root_brings_its_villages_and_goes_under_its_county(db):
 
 
 def test_villages_are_generated_only_for_townships_the_data_has_none_for(tmp_path, db):
-    directory = Path(shutil.copytree(PACKAGED, tmp_path / "divisions"))
+    directory = county_extract(tmp_path / "divisions")
     (directory / "villages.csv").write_text(
         "code,name,streetCode,provinceCode,cityCode,areaCode\n"
         '451027100001,"解放社区居委会",451027100,45,4510,451027\n'
@@ -109,7 +107,7 @@ def test_villages_are_generated_only_for_townships_the_data_has_none_for(tmp_pat
 
 
 def test_bad_village_rows_are_listed_and_nothing_is_written(tmp_path, db):
-    directory = Path(shutil.copytree(PACKAGED, tmp_path / "divisions"))
+    directory = county_extract(tmp_path / "divisions")
     (directory / "villages.csv").write_text(
         "code,name,streetCode\n"
         '451027100201,"镇洪村委会",451027100\n'  # line 2: fine
@@ -133,7 +131,7 @@ def test_bad_village_rows_are_listed_and_nothing_is_written(tmp_path, db):
 
 
 def test_a_village_under_an_unknown_township_is_listed(tmp_path, db):
-    directory = Path(shutil.copytree(PACKAGED, tmp_path / "divisions"))
+    directory = county_extract(tmp_path / "divisions")
     (directory / "villages.csv").write_text(
         "code,name,streetCode\n"
         '451027100201,"镇洪村委会",451027100\n'

@@ -98,7 +98,7 @@ def test_in_the_demo_county_every_spelling_of_most_of_it_needs_approval_and_one_
         )
         return needs_approval(w)
 
-    assert len(townships) == 8 and len(base) == 79
+    assert len(townships) == 8 and len(base) == 110
     assert needs([county])
     assert needs(townships)
     assert all(needs([*(t for t in townships if t != left), park]) for left in townships)

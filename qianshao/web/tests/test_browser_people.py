@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from qianshao.grid.models import RoleAssignment
 
 TOWNSHIP = "451027100"  # 泗城镇; 逻楼镇 (451027101) is its neighbour
-VILLAGE = "451027100201"  # 江田村, the demo village member's
+VILLAGE = "451027100201"  # 镇洪村, the demo village member's
 
 
 def member_of(code_prefix: str):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from qianshao import demo
 from qianshao.grid.models import Cell
@@ -48,7 +48,10 @@ class Command(BaseCommand):
         loaded_demo = False
         if not no_demo and not Cell.objects.exists():
             self.stdout.write("empty database: creating the demo county 凌云县 …")
-            demo.build()
+            try:
+                demo.build()
+            except RuntimeError as exc:  # e.g. node_modules not installed
+                raise CommandError(str(exc)) from exc
             loaded_demo = True
         supervisor = Supervisor(
             [
