@@ -10,6 +10,7 @@ await build({
     map: "frontend/map.js",
     hazards: "frontend/hazards.js",
     warnings: "frontend/warnings.js",
+    drafting: "frontend/drafting.js",
     disasters: "frontend/disasters.js",
     public: "frontend/public.js",
     style: "frontend/app.css",

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from qianshao.grid import tree
 from qianshao.grid.scope import restrict, scope_of
-from qianshao.warnings.models import Delivery, Status, Warning
+from qianshao.warnings.models import PENDING, Delivery, Status, Warning
 
-UNPUBLISHED = [Status.DRAFT, Status.APPROVED]
+UNPUBLISHED = PENDING  # drafts, submitted and approved ones
 
 
 def visible_warnings(user):

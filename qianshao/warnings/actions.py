@@ -31,6 +31,7 @@ from qianshao.warnings.models import (
     AUDITED,
     ENDED,
     FLOW,
+    PENDING,
     Answer,
     Channel,
     Delivery,
@@ -47,6 +48,7 @@ from qianshao.warnings.models import (
 from qianshao.warnings.permissions import (
     NO_ISSUING_POST,
     approval_share,
+    approvers,
     issuer_cell,
     lacks_issuing_post,
     refusal,
@@ -192,7 +194,7 @@ def revise(actor, warning: Warning, **fields) -> Warning:
     reason = refusal(actor, w, Step.UPDATE) if actor is not None else None
     if reason:
         raise NotAllowed(reason, "step")
-    if Warning.objects.filter(replaces=w, status__in=[Status.DRAFT, Status.APPROVED]).exists():
+    if Warning.objects.filter(replaces=w, status__in=PENDING).exists():
         raise Conflict(_("该预警已有待发布的更新"), "step")
     kept = {
         "type": w.type,
@@ -206,6 +208,65 @@ def revise(actor, warning: Warning, **fields) -> Warning:
         "sender_name": w.sender_name,
     }
     return draft(actor, source=w.source, cell=w.cell, replaces=w, **(kept | fields))
+
+
+# the fields an edit may change, snapshotted before and after in its audit record
+EDITED = [
+    "type",
+    "level",
+    "headline",
+    "text",
+    "instruction",
+    "valid_from",
+    "valid_until",
+    "sender_name",
+]
+
+
+@transaction.atomic
+def edit(actor, warning: Warning, **fields) -> Warning:
+    """修改 a draft (or one sent back to draft): ``draft``'s fields, the same checks; what
+    is not given is kept. Not once submitted for approval or later (409, the table's
+    words). The warning keeps its cell while the targets stay inside it; otherwise it is
+    issued for the editor's lowest post covering them. Side effects: one audit record."""
+    w = _take(actor, warning, Step.EDIT)
+    kept = {
+        "type": w.type,
+        "level": w.level,
+        "headline": w.headline,
+        "text": w.text,
+        "instruction": w.instruction,
+        "targets": [t.cell for t in w.targets.select_related("cell")],
+        "valid_from": w.valid_from,
+        "valid_until": w.valid_until,
+    }
+    sender_name = fields.pop("sender_name", None)
+    unknown = set(fields) - set(kept)
+    if unknown:
+        raise ActionError(_("不能修改的字段：%(f)s") % {"f": "、".join(sorted(unknown))}, "step")
+    before = snapshot(w, EDITED) | {"targets": [t.code for t in kept["targets"]]}
+    given = kept | {k: v for k, v in fields.items() if v is not None}
+    checked = _checked(
+        actor, now=timezone.now(), **(given | {"valid_from": given["valid_from"] or w.valid_from})
+    )
+    targets = checked.pop("targets")
+    if not all(tree.is_within(t.path, w.cell_path) for t in targets):
+        w.cell = _issuing_cell(actor, targets)
+        w.cell_path = w.cell.path
+    for name, value in checked.items():
+        setattr(w, name, value)
+    if sender_name is not None:
+        w.sender_name = clean_text(sender_name, "sender_name", limit=100, required=False)
+    w.sender_name = w.sender_name or w.cell.name
+    w.targets.all().delete()
+    Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
+    after = snapshot(w, EDITED) | {"targets": [t.code for t in targets]}
+    return FLOW.finish(
+        actor,
+        w,
+        fields=[*EDITED, "cell", "cell_path"],
+        record={"before": before, "after": after},
+    )
 
 
 # --- the life of a warning --------------------------------------------------------------
@@ -237,21 +298,77 @@ def _audit(actor, w: Warning, step: str, note: str = "", **extra) -> None:
     )
 
 
+def page_link(w: Warning) -> str:
+    """Where an in-app message about a warning's drafting leads: its staff page."""
+    return f"/warnings/{w.number}/"
+
+
+@transaction.atomic
+def submit(actor, warning: Warning, *, issue_on_approval: bool = False) -> Warning:
+    """提交审核: the draft waits for approval and is not edited meanwhile; everyone who
+    may approve it (``permissions.approvers``) is told in-app. ``issue_on_approval``: the
+    author asks that approving it issues it. Side effects: audit; the approvers told."""
+    w = _take(actor, warning, Step.SUBMIT)
+    w.issue_on_approval = bool(issue_on_approval)
+    FLOW.move(w)
+    told = Notice(
+        "warnings.submit",
+        subject=_("预警待审核：%(h)s") % {"h": w.headline},
+        body=_("%(level)s预警，%(cell)s起草，请审核")
+        % {"level": w.get_level_display(), "cell": w.cell.name},
+        link=page_link(w),
+        users=approvers(w),
+    )
+    return FLOW.finish(
+        actor,
+        w,
+        fields=["issue_on_approval"],
+        extra={"issue_on_approval": w.issue_on_approval},
+        notices=[told],
+    )
+
+
+@transaction.atomic
+def send_back(actor, warning: Warning, *, reason: str) -> Warning:
+    """退回修改: a submitted draft goes back to its author to edit (``reason`` says what
+    to change); it is no longer issued on approval until submitted again. Side effects:
+    audit; the author told in-app (unless they took it back themselves)."""
+    reason = clean_text(reason, "reason", limit=500)
+    w = _take(actor, warning, Step.RETURN)
+    w.issue_on_approval = False
+    told = None
+    if w.created_by_id and w.created_by_id != getattr(actor, "pk", None):
+        told = Notice(
+            "warnings.return",
+            subject=_("预警被退回修改：%(h)s") % {"h": w.headline},
+            body=reason[:200],
+            link=page_link(w),
+            users=[w.created_by],
+        )
+    return FLOW.finish(actor, w, fields=["issue_on_approval"], note=reason, notices=[told])
+
+
 @transaction.atomic
 def approve(actor, warning: Warning, *, note: str = "") -> Warning:
-    """审核 by someone other than its author. Side effects: audit; the author is told."""
+    """审核 by someone other than its author; when the author asked so, approving issues it
+    in the same transaction (``issue``, as the approver). Side effects: audit; the author
+    is told."""
     note = clean_text(note, "note", limit=1000, required=False)
     w = _take(actor, warning, Step.APPROVE)
     w.approved_by = actor
+    issuing = w.issue_on_approval
     told = None
     if w.created_by_id:
+        subject = _("预警已审核并发布：%(h)s") if issuing else _("预警已审核，可以发布：%(h)s")
         told = Notice(
             "warnings.approve",
-            subject=_("预警已审核，可以发布：%(h)s") % {"h": w.headline},
-            link=f"/warnings/{w.number}/",
+            subject=subject % {"h": w.headline},
+            body=note[:200],
+            link=page_link(w),
             users=[w.created_by],
         )
-    return FLOW.finish(actor, w, fields=["approved_by"], note=note, notices=[told])
+    w = FLOW.finish(actor, w, fields=["approved_by"], note=note, notices=[told])
+    return issue(actor, w) if issuing else w
 
 
 @transaction.atomic

@@ -4,7 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from qianshao.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 from qianshao.grid.models import Role
-from qianshao.warnings.models import Delivery, Feed, LevelRule, Warning, WarningType
+from qianshao.warnings.models import (
+    Delivery,
+    Feed,
+    LevelRule,
+    Warning,
+    WarningTemplate,
+    WarningType,
+)
 
 
 @admin.register(WarningType)
@@ -13,6 +20,17 @@ class WarningTypeAdmin(AuditedModelAdmin):
 
     list_display = ["code", "name", "cap_event", "cap_category", "sort", "active"]
     list_editable = ["sort", "active"]
+
+
+@admin.register(WarningTemplate)
+class WarningTemplateAdmin(AuditedModelAdmin):
+    """预警信息模板: the county's wording per type and level; the new-warning form fills its
+    headline, text and instruction from the one matching the chosen type and level."""
+
+    list_display = ["type", "level", "headline", "active"]
+    list_filter = ["type", "level", "active"]
+    list_editable = ["active"]
+    list_select_related = ["type"]
 
 
 class LevelRuleForm(forms.ModelForm):

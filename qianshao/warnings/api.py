@@ -1,4 +1,5 @@
-"""Warning endpoints: draft, approve, issue, revise, cancel and relay a warning; its board
+"""Warning endpoints: draft, edit, submit for approval, send back, approve, issue, revise,
+cancel and relay a warning; its board
 and who has not answered; my deliveries and 叫应. Every warning comes through scope
 (warnings.access); every change through warnings.actions. (CAP 1.2: warnings.api_cap.)"""
 
@@ -26,12 +27,14 @@ from qianshao.warnings.api_schemas import (
     NoteIn,
     ReasonIn,
     RelayIn,
+    SubmitIn,
     WarningDetailOut,
+    WarningEditIn,
     WarningIn,
     WarningOut,
     WarningReviseIn,
 )
-from qianshao.warnings.models import Channel, Level, Status, Step, WarningType
+from qianshao.warnings.models import PENDING, Channel, Level, Status, Step, WarningType
 from qianshao.warnings.permissions import allowed_steps, may_relay
 
 router = Router(tags=["warnings"])
@@ -60,7 +63,7 @@ def detail(user, warning_id: int):
     w.allowed_steps = allowed_steps(user, w)
     w.may_relay = may_relay(user, w)
     w.reach = None
-    if w.status in (Status.DRAFT, Status.APPROVED):
+    if w.status in PENDING:
         issuer = user if Step.ISSUE in w.allowed_steps else None
         w.reach = audience.reach(w, issuer).as_dict()
     return w
@@ -161,9 +164,42 @@ def get_warning(request, warning_id: int):
     return detail(request.user, warning_id)
 
 
+@router.patch("/{int:warning_id}", response={200: WarningDetailOut, **ERRORS})
+def edit_warning(request, warning_id: int, payload: WarningEditIn):
+    """修改 a draft: only the fields given change, checked as a new one's. 409 once it is
+    submitted for approval (until sent back) or later."""
+    user = request.user
+    w = access_warning_by_id(user, warning_id)
+    fields = payload.dict(exclude_none=True)
+    if "type" in fields:
+        fields["type"] = _type(fields["type"])
+    if "targets" in fields:
+        fields["targets"] = _targets(user, fields["targets"])
+    actions.edit(user, w, **fields)
+    return detail(user, warning_id)
+
+
+@router.post("/{int:warning_id}/submit", response={200: WarningDetailOut, **ERRORS})
+def submit_warning(request, warning_id: int, payload: SubmitIn):
+    """提交审核: everyone who may approve it is told; ``issue_on_approval`` asks that
+    approving it issues it. Not edited until sent back."""
+    w = access_warning_by_id(request.user, warning_id)
+    fields = {"issue_on_approval": payload.issue_on_approval}
+    steps.take(request.user, w, Step.SUBMIT, fields)
+    return detail(request.user, warning_id)
+
+
+@router.post("/{int:warning_id}/return", response={200: WarningDetailOut, **ERRORS})
+def return_warning(request, warning_id: int, payload: ReasonIn):
+    """退回修改: a submitted draft goes back to draft, its author told why."""
+    w = access_warning_by_id(request.user, warning_id)
+    steps.take(request.user, w, Step.RETURN, {"reason": payload.reason})
+    return detail(request.user, warning_id)
+
+
 @router.post("/{int:warning_id}/approve", response={200: WarningDetailOut, **ERRORS})
 def approve_warning(request, warning_id: int, payload: NoteIn):
-    """审核: by someone other than its author."""
+    """审核: by someone other than its author; issues it too when its author asked so."""
     w = access_warning_by_id(request.user, warning_id)
     steps.take(request.user, w, Step.APPROVE, {"note": payload.note})
     return detail(request.user, warning_id)

@@ -35,6 +35,26 @@ class WarningReviseIn(StrictSchema):
     valid_until: LocalDatetime | None = None
 
 
+class WarningEditIn(StrictSchema):
+    """A draft's edit: only the fields given change."""
+
+    type: str | None = Field(None, max_length=32, description="warning type code")
+    level: Level | None = None
+    headline: str | None = Field(None, max_length=200)
+    text: str | None = Field(None, max_length=4000)
+    instruction: str | None = Field(None, max_length=4000)
+    targets: list[str] | None = Field(None, max_length=500)
+    valid_from: LocalDatetime | None = None
+    valid_until: LocalDatetime | None = None
+    sender_name: str | None = Field(None, max_length=100)
+
+
+class SubmitIn(StrictSchema):
+    issue_on_approval: bool = Field(
+        False, description="approving it issues it (审核通过后立即发布)"
+    )
+
+
 class NoteIn(StrictSchema):
     note: str = Field("", max_length=1000)
 
@@ -121,9 +141,10 @@ class WarningDetailOut(WarningOut):
     parent: int | None = Field(None, alias="parent_id")
     replaces: int | None = Field(None, alias="replaces_id")
     cap_identifier: str
+    issue_on_approval: bool
     allowed_steps: list[str]
     may_relay: bool
-    reach: ReachOut | None = None  # before issue: drafts and approved ones
+    reach: ReachOut | None = None  # before issue: drafts, submitted and approved ones
 
     @staticmethod
     def resolve_targets(w) -> list[str]:

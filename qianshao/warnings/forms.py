@@ -71,6 +71,14 @@ class ReasonForm(IntakeForm):
     reason = forms.CharField(max_length=500, label=_("解除原因"))
 
 
+class SubmitForm(IntakeForm):
+    issue_on_approval = forms.BooleanField(required=False, label=_("审核通过后立即发布"))
+
+
+class ReturnForm(IntakeForm):
+    reason = forms.CharField(max_length=500, label=_("退回原因"))
+
+
 class RelayForm(IntakeForm):
     targets = CellsField(Cell.objects.none(), label=_("转发范围"))
     instruction = forms.CharField(

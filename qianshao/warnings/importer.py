@@ -54,7 +54,7 @@ from qianshao.lib.errors import Conflict, NotAllowed
 from qianshao.warnings import actions, cap
 from qianshao.warnings.access import visible_warnings
 from qianshao.warnings.cap import CapError, NotActual, NotForUs
-from qianshao.warnings.models import Feed, Level, Source, Status, Warning, WarningType
+from qianshao.warnings.models import PENDING, Feed, Level, Source, Status, Warning, WarningType
 
 COVERED = 0.99
 TOUCHED = 0.01
@@ -75,7 +75,6 @@ NOT_ACTUAL = {
     "Test": gettext_lazy("测试"),
     "Draft": gettext_lazy("草稿"),
 }
-PENDING = [Status.DRAFT, Status.APPROVED]
 
 
 def import_alert(data: bytes, *, feed: Feed | None = None, actor=None) -> Warning:

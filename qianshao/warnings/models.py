@@ -31,6 +31,7 @@ SEVERITY = {
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
     APPROVED = "approved", _("已审核")
     ISSUED = "issued", _("已发布")
     UPDATED = "updated", _("已更新")
@@ -41,6 +42,9 @@ class Status(models.TextChoices):
 class Step(models.TextChoices):
     """The steps of a warning's life; each is one action in ``warnings.actions``."""
 
+    EDIT = "edit", _("修改")
+    SUBMIT = "submit", _("提交审核")
+    RETURN = "return", _("退回修改")
     APPROVE = "approve", _("审核")
     ISSUE = "issue", _("发布")
     UPDATE = "update", _("更新")
@@ -51,8 +55,17 @@ class Step(models.TextChoices):
 # The transition table; the workflow mechanism (``FLOW`` below, qianshao.workflow.flow) is
 # the only writer of a status.
 TRANSITIONS: dict[str, dict[str, str]] = {
+    # a draft is edited as it stays one; submitted for approval it is not, until sent back
     Status.DRAFT: {
+        Step.EDIT: Status.DRAFT,
+        Step.SUBMIT: Status.SUBMITTED,
         Step.APPROVE: Status.APPROVED,
+        Step.ISSUE: Status.ISSUED,
+        Step.CANCEL: Status.CANCELLED,
+    },
+    Status.SUBMITTED: {
+        Step.APPROVE: Status.APPROVED,
+        Step.RETURN: Status.DRAFT,
         Step.ISSUE: Status.ISSUED,
         Step.CANCEL: Status.CANCELLED,
     },
@@ -67,6 +80,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Status.EXPIRED: {},
 }
 ENDED = frozenset({Status.UPDATED, Status.CANCELLED, Status.EXPIRED})
+# not issued yet: seen by those who issue in its cell, not by those it would reach
+PENDING = [Status.DRAFT, Status.SUBMITTED, Status.APPROVED]
 
 
 class Source(models.TextChoices):
@@ -189,6 +204,8 @@ class Warning(models.Model):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # the author asked, submitting it, that approving it issues it in the same step
+    issue_on_approval = models.BooleanField(_("审核通过后立即发布"), default=False)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -241,6 +258,31 @@ FLOW = Flow(
     # a draft starts as one; a relay (转发) is issued as it is written
     begins={"draft": Status.DRAFT, "relay": Status.ISSUED},
 )
+
+
+class WarningTemplate(models.Model):
+    """The county's wording of a type and level of warning: the new-warning form fills the
+    headline, text and instruction from it, to be edited before saving."""
+
+    type = models.ForeignKey(
+        WarningType, models.CASCADE, related_name="templates", verbose_name=_("预警类型")
+    )
+    level = models.CharField(_("级别"), max_length=8, choices=Level.choices)
+    headline = models.CharField(_("标题模板"), max_length=200)
+    text = models.TextField(_("预警内容模板"), max_length=4000)
+    instruction = models.TextField(_("防御指引模板"), max_length=4000, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("预警信息模板")
+        verbose_name_plural = _("预警信息模板")
+        ordering = ["type__sort", "type__code", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["type", "level"], name="one_template_per_type_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type.name}{self.get_level_display()}"
 
 
 class Target(models.Model):

@@ -4,6 +4,9 @@
   department) of a county, township or park — not of a village or enterprise — for targets
   within their own cell's subtree. The warning is issued in the name of the lowest such cell
   that covers all its targets.
+- Editing (修改), submitting for approval (提交审核) and taking a submitted draft back
+  (退回修改) belong to the same roles; a draft from an upstream release system is not
+  edited here (its words are the upstream authority's).
 - Approving (审核) belongs to someone else with the same right over the warning's cell: never
   its author. A warning of a level that asks for it (red and orange by default) that reaches
   at least the level's 审核阈值 of some county's villages and communities, however its
@@ -13,14 +16,18 @@
 - Answering (叫应) belongs to the delivery's recipient alone.
 """
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qianshao.grid import tree
-from qianshao.grid.models import Cell
+from qianshao.grid.models import FIELD_KINDS, MANAGING_ROLES, Cell, RoleAssignment
 from qianshao.grid.posts import overseeing_posts
 from qianshao.warnings import reach, rules
-from qianshao.warnings.models import FLOW, Status, Step, Warning
+from qianshao.warnings.models import FLOW, Source, Status, Step, Warning
+
+# the statuses in which issuing waits for a second person's approval (ADR 18)
+UNAPPROVED = (Status.DRAFT, Status.SUBMITTED)
 
 # what a user who may use no issuing page lacks: a 403 that says so, not a 404
 NO_ISSUING_POST = gettext_lazy(
@@ -100,15 +107,35 @@ def refusal(
         return _("只有发布单位或其上级的网格长、调度员可以%(step)s") % {"step": Step(step).label}
     if step == Step.APPROVE and warning.created_by_id == user.pk:
         return _("审核人不能是起草人")
-    if step == Step.ISSUE and approval is not None and warning.status == Status.DRAFT:
+    if step == Step.ISSUE and approval is not None and warning.status in UNAPPROVED:
         return approval_reason(warning, approval)
+    if step == Step.EDIT and warning.source != Source.LOCAL:
+        return _("来自上级预警发布系统的预警不能修改")
     return None
 
 
 def allowed_steps(user, w: Warning) -> list[str]:
     """The steps ``user`` may take now: the buttons on the warning's page."""
-    share = approval_share(w) if w.status == Status.DRAFT else None
+    share = approval_share(w) if w.status in UNAPPROVED else None
     return FLOW.allowed_steps(user, w, lambda u, w, s: refusal(u, w, s, approval=share))
+
+
+def approvers(w: Warning) -> list:
+    """The users who may approve ``w`` now, as ``refusal`` judges each: those holding an
+    issuing post (a managing role, not a department's) at its cell or above, read in one
+    query, each then asked the rule (which leaves out its author)."""
+    posts = (
+        RoleAssignment.objects.active()
+        .filter(
+            cell__path__in=tree.lineage(w.cell_path),
+            role__in=MANAGING_ROLES,
+            department=None,
+            person__user__is_active=True,
+        )
+        .exclude(cell__kind__in=FIELD_KINDS)
+    )
+    users = get_user_model().objects.filter(person__in=posts.values("person")).order_by("pk")
+    return [u for u in users if refusal(u, w, Step.APPROVE) is None]
 
 
 def may_relay(user, warning: Warning) -> bool:

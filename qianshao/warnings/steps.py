@@ -8,6 +8,10 @@ from qianshao.warnings import actions
 from qianshao.warnings.models import Step, Warning
 
 STEPS: dict[str, Callable[[Any, Warning, Mapping[str, Any]], Warning]] = {
+    Step.SUBMIT: lambda user, w, f: actions.submit(
+        user, w, issue_on_approval=f.get("issue_on_approval", False)
+    ),
+    Step.RETURN: lambda user, w, f: actions.send_back(user, w, reason=f["reason"]),
     Step.APPROVE: lambda user, w, f: actions.approve(user, w, note=f["note"]),
     Step.ISSUE: lambda user, w, f: actions.issue(user, w),
     Step.CANCEL: lambda user, w, f: actions.cancel(user, w, reason=f["reason"]),

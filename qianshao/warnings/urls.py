@@ -38,6 +38,7 @@ urlpatterns = [
     path("warnings/<warning:warning_number>/", views.warning_page, name="warning"),
     path("warnings/<warning:warning_number>/board/", views_board.board_page, name="warning-board"),
     path("warnings/<warning:warning_number>/revise/", views.revise, name="warning-revise"),
+    path("warnings/<warning:warning_number>/edit/", views.edit, name="warning-edit"),
     path("warnings/<warning:warning_number>/relay/", views.relay, name="warning-relay"),
     path("warnings/<warning:warning_number>/<str:step>/", views.take_step, name="warning-step"),
     path("m/warnings/", views_phone.mine, name="warning-mine"),

@@ -1,5 +1,7 @@
-"""Warning pages for staff: the list, a new warning, a warning's page with the steps the
-user may take (审核, 发布, 解除), a new version (更新) and relaying (转发)."""
+"""Warning pages for staff: the list, a new warning and editing a draft (targets chosen
+as a tree or on the map, text from the type and level's template), a warning's page with
+the steps the user may take (提交审核, 退回修改, 审核, 发布, 解除), a new version (更新)
+and relaying (转发)."""
 
 from dataclasses import dataclass
 
@@ -16,12 +18,22 @@ from qianshao.audit.timeline import Event
 from qianshao.audit.timeline import timeline as audit_timeline
 from qianshao.grid import tree
 from qianshao.grid.access import visible_cells
+from qianshao.grid.maps import boundary_features
 from qianshao.grid.posts import overseeing_posts, people_labels
 from qianshao.intake.pages import take
+from qianshao.lib.geojson import collection
 from qianshao.warnings import actions, audience, board, steps
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
-from qianshao.warnings.forms import IntakeForm, NoteForm, ReasonForm, RelayForm, WarningForm
-from qianshao.warnings.models import Level, Status, Step
+from qianshao.warnings.forms import (
+    IntakeForm,
+    NoteForm,
+    ReasonForm,
+    RelayForm,
+    ReturnForm,
+    SubmitForm,
+    WarningForm,
+)
+from qianshao.warnings.models import FLOW, PENDING, Level, Status, Step, WarningTemplate
 from qianshao.warnings.permissions import (
     NO_ISSUING_POST,
     allowed_steps,
@@ -34,7 +46,8 @@ from qianshao.warnings.permissions import (
 
 PAGE_SIZE = 20
 MAX_CELLS = 600
-LIFE = ("warnings.draft", "warnings.approve", "warnings.issue", "warnings.update")
+LIFE = ("warnings.draft", "warnings.edit", "warnings.submit", "warnings.return")
+LIFE += ("warnings.approve", "warnings.issue", "warnings.update")
 LIFE += ("warnings.cancel", "warnings.expire", "warnings.relay", "warnings.chase")
 
 
@@ -81,15 +94,86 @@ def _cells(user):
     return visible_cells(user).defer("boundary")
 
 
+# --- drafting: the form's targets as a tree and a map, its text from a template ---------
+
+
+def target_tree(cells: list, checked: set[int]) -> list[dict]:
+    """``cells`` (in path order) as nested nodes — each ``{"cell", "checked", "children"}``
+    under the nearest offered ancestor — for the targets' tree."""
+    roots: list[dict] = []
+    stack: list[dict] = []
+    for cell in cells:
+        node = {"cell": cell, "checked": cell.pk in checked, "children": []}
+        while stack and not tree.is_within(cell.path, stack[-1]["cell"].path):
+            stack.pop()
+        (stack[-1]["children"] if stack else roots).append(node)
+        stack.append(node)
+    return roots
+
+
+def target_map(user, cells: list) -> dict:
+    """The offered cells with no offered cell below them, on their boundaries: clicking one
+    on the form's map ticks its box in the tree."""
+    paths = [c.path for c in cells]
+    leaves = [
+        c
+        for i, c in enumerate(cells)
+        if not (i + 1 < len(paths) and tree.is_within(paths[i + 1], c.path))
+    ]
+    items = [(c.pk, {"id": c.pk, "code": c.code, "name": c.name}) for c in leaves]
+    return collection(boundary_features(user, items))
+
+
+def templates() -> list[dict]:
+    """The active message templates, for the form to fill its text from (type and level)."""
+    return [
+        {
+            "type": t.type_id,
+            "level": t.level,
+            "headline": t.headline,
+            "text": t.text,
+            "instruction": t.instruction,
+        }
+        for t in WarningTemplate.objects.filter(active=True, type__active=True)
+    ]
+
+
+def template_initial(params) -> dict:
+    """The new form's text from the template of ``?type=`` (its id) and ``?level=``, as
+    far as one is kept: the form works without scripts too."""
+    type_id, level = params.get("type", ""), params.get("level", "")
+    if not type_id.isdigit() or level not in Level.values:
+        return {}
+    found = WarningTemplate.objects.filter(active=True, type_id=int(type_id), level=level).first()
+    if found is None:
+        return {"type": int(type_id), "level": level}
+    fields = {"headline": found.headline, "text": found.text, "instruction": found.instruction}
+    return {"type": int(type_id), "level": level} | fields
+
+
+def _form_page(request, form, cells, context: dict, status: int = 200):
+    """The new/edit/revise form with its targets' tree and map."""
+    value = form["targets"].value() or []
+    checked = {int(v) for v in value if str(v).isdigit()}
+    context = context | {
+        "form": form,
+        "tree": target_tree(cells, checked),
+        "map_data": target_map(request.user, cells),
+        "templates": templates(),
+    }
+    return render(request, "warnings/new.html", context, status=status)
+
+
 def warning_new(request):
     if lacks_issuing_post(request.user):
         raise PermissionDenied(NO_ISSUING_POST)
     cells = issuing_cells(request.user)
-    form = WarningForm(request.POST or None, cells=cells)
+    initial = template_initial(request.GET)
+    form = WarningForm(request.POST or None, cells=cells, initial=initial)
     if request.method != "POST":
-        return render(request, "warnings/new.html", {"form": form})
+        return _form_page(request, form, cells, {})
     if not form.is_valid():
-        return render(request, "warnings/new.html", {"form": form}, status=400)
+        return _form_page(request, form, cells, {}, 400)
     data = form.cleaned_data
 
     def make():
@@ -108,14 +192,20 @@ def warning_new(request):
 
     w, refused = take(form, "warnings.draft", request.user, make)
     if refused:
-        return render(request, "warnings/new.html", {"form": form}, status=refused.status)
+        return _form_page(request, form, cells, {}, refused.status)
     messages.success(request, _("预警已存为草稿，编号 %(n)s") % {"n": w.number})
     return redirect("warning", warning_number=w.number)
 
 
 # --- a warning's page -------------------------------------------------------------------
 
-STEP_FORMS = {Step.APPROVE: NoteForm, Step.ISSUE: IntakeForm, Step.CANCEL: ReasonForm}
+STEP_FORMS = {
+    Step.SUBMIT: SubmitForm,
+    Step.RETURN: ReturnForm,
+    Step.APPROVE: NoteForm,
+    Step.ISSUE: IntakeForm,
+    Step.CANCEL: ReasonForm,
+}
 
 
 @dataclass
@@ -144,6 +234,7 @@ def warning_page(request, warning_number, failed: Failed | None = None, status: 
         "relay_form": relay_form,
         "failed": failed,
         "may_revise": Step.UPDATE in allowed_steps(request.user, w),
+        "may_edit": Step.EDIT in allowed_steps(request.user, w),
         "targets": [t.cell for t in w.targets.select_related("cell")],
         "summary": board.board(request.user, w, root).total if root else None,
         "timeline": timeline(w),
@@ -157,7 +248,7 @@ def warning_page(request, warning_number, failed: Failed | None = None, status: 
 
 def _reach(user, w):
     """Before issue: who issuing it now would reach, by channel (``audience``)."""
-    if w.status not in (Status.DRAFT, Status.APPROVED):
+    if w.status not in PENDING:
         return None
     issuer = user if Step.ISSUE in allowed_steps(user, w) else None
     return audience.reach(w, issuer)
@@ -165,7 +256,7 @@ def _reach(user, w):
 
 def _approval_note(w) -> str:
     """Why the draft waits for a second person, or nothing."""
-    share = approval_share(w) if w.status == Status.DRAFT else None
+    share = approval_share(w) if w.status in (Status.DRAFT, Status.SUBMITTED) else None
     return approval_reason(w, share) if share else ""
 
 
@@ -173,6 +264,9 @@ def timeline(w) -> list[Event]:
     """The warning's life from the audit chain, oldest first (answers are on the board)."""
     labels = {
         "warnings.draft": _("起草"),
+        "warnings.edit": _("修改"),
+        "warnings.submit": _("提交审核"),
+        "warnings.return": _("退回修改"),
         "warnings.approve": _("审核"),
         "warnings.issue": _("发布"),
         "warnings.update": _("已更新为新版本"),
@@ -271,11 +365,11 @@ def revise(request, warning_number):
         "sender_name": w.sender_name,
     }
     form = WarningForm(request.POST or None, cells=cells, initial=initial)
-    context = {"form": form, "revising": w}
+    context = {"revising": w}
     if request.method != "POST":
-        return render(request, "warnings/new.html", context)
+        return _form_page(request, form, cells, context)
     if not form.is_valid():
-        return render(request, "warnings/new.html", context, status=400)
+        return _form_page(request, form, cells, context, 400)
     data = form.cleaned_data
     fields = {k: data[k] for k in initial if k != "targets"} | {"targets": list(data["targets"])}
     fields["valid_from"] = fields["valid_from"] or w.valid_from
@@ -285,6 +379,47 @@ def revise(request, warning_number):
 
     new, refused = take(form, "warnings.revise", request.user, make, on=w)
     if refused:
-        return render(request, "warnings/new.html", context, status=refused.status)
+        return _form_page(request, form, cells, context, refused.status)
     messages.success(request, _("更新已存为草稿，发布后原预警即标记为已更新"))
     return redirect("warning", warning_number=new.number)
+
+
+FORM_FIELDS = ("type", "level", "headline", "text", "instruction", "valid_from", "valid_until")
+
+
+def edit(request, warning_number):
+    """修改: a draft's every field, on the new warning's form prefilled; 409 once submitted
+    for approval (until sent back) or later, 403 for who may not edit it."""
+    w = access_warning(request.user, warning_number)
+    state = FLOW.state_refusal(w, Step.EDIT)
+    if state:
+        return warning_page(request, warning_number, Failed("edit", None, state), 409)
+    reason = refusal(request.user, w, Step.EDIT)
+    if reason:
+        raise PermissionDenied(reason)
+    targets = [t.cell for t in w.targets.select_related("cell")]
+    cells = issuing_cells(request.user)
+    offered = {c.pk for c in cells}
+    cells = sorted(cells + [t for t in targets if t.pk not in offered], key=lambda c: c.path)
+    initial = {name: getattr(w, name) for name in FORM_FIELDS}
+    initial |= {"targets": [t.pk for t in targets], "sender_name": w.sender_name}
+    form = WarningForm(request.POST or None, cells=cells, initial=initial)
+    context = {"editing": w}
+    if request.method != "POST":
+        return _form_page(request, form, cells, context)
+    if not form.is_valid():
+        return _form_page(request, form, cells, context, 400)
+    data = form.cleaned_data
+    fields = {name: data[name] for name in FORM_FIELDS} | {
+        "targets": list(data["targets"]),
+        "sender_name": data["sender_name"],
+    }
+
+    def act():
+        return actions.edit(request.user, w, **fields)
+
+    _done, refused = take(form, "warnings.edit", request.user, act, on=w)
+    if refused:
+        return _form_page(request, form, cells, context, refused.status)
+    messages.success(request, _("草稿已修改"))
+    return redirect("warning", warning_number=warning_number)

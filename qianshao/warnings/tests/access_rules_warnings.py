@@ -23,6 +23,7 @@ PAGE_RULES = {
     "warnings/<warning:warning_number>/": "scoped",
     "warnings/<warning:warning_number>/board/": "scoped",
     "warnings/<warning:warning_number>/revise/": "scoped",
+    "warnings/<warning:warning_number>/edit/": "scoped",
     "warnings/<warning:warning_number>/relay/": "scoped",
     "warnings/<warning:warning_number>/<str:step>/": "scoped",
     "m/warnings/": "own",
@@ -36,6 +37,9 @@ API_RULES = {
     ("GET", "/api/v1/warnings/deliveries"): "own",
     ("POST", "/api/v1/warnings/deliveries/{delivery_id}/answer"): "own",
     ("GET", "/api/v1/warnings/{warning_id}"): "scoped",
+    ("PATCH", "/api/v1/warnings/{warning_id}"): "scoped",
+    ("POST", "/api/v1/warnings/{warning_id}/submit"): "scoped",
+    ("POST", "/api/v1/warnings/{warning_id}/return"): "scoped",
     ("POST", "/api/v1/warnings/{warning_id}/approve"): "scoped",
     ("POST", "/api/v1/warnings/{warning_id}/issue"): "scoped",
     ("POST", "/api/v1/warnings/{warning_id}/cancel"): "scoped",
@@ -88,10 +92,16 @@ def outsider_pages(cast) -> dict:
         "warnings/<warning:warning_number>/revise/": [
             ("get", f"/warnings/{issued.number}/revise/", None, 404)
         ],
+        "warnings/<warning:warning_number>/edit/": [
+            ("get", f"/warnings/{drafted.number}/edit/", None, 404),
+            ("post", f"/warnings/{drafted.number}/edit/", form | new, 404),
+        ],
         "warnings/<warning:warning_number>/relay/": [
             ("post", f"/warnings/{issued.number}/relay/", form | {"instruction": "越界"}, 404)
         ],
         "warnings/<warning:warning_number>/<str:step>/": [
+            ("post", f"/warnings/{drafted.number}/submit/", form, 404),
+            ("post", f"/warnings/{drafted.number}/return/", form | {"reason": "越界"}, 404),
             ("post", f"/warnings/{drafted.number}/approve/", form, 404),
             ("post", f"/warnings/{drafted.number}/issue/", form, 404),
             ("post", f"/warnings/{issued.number}/cancel/", form | {"reason": "越界"}, 404),
@@ -128,6 +138,15 @@ def outsider_api(cast) -> dict:
             (f"/api/v1/warnings/deliveries/{delivery.pk}/answer", {"answer": "received"})
         ],
         ("GET", "/api/v1/warnings/{warning_id}"): [(base, None)],
+        ("PATCH", "/api/v1/warnings/{warning_id}"): [
+            (f"/api/v1/warnings/{drafted.pk}", {"headline": "越界"})
+        ],
+        ("POST", "/api/v1/warnings/{warning_id}/submit"): [
+            (f"/api/v1/warnings/{drafted.pk}/submit", {"issue_on_approval": True})
+        ],
+        ("POST", "/api/v1/warnings/{warning_id}/return"): [
+            (f"/api/v1/warnings/{drafted.pk}/return", {"reason": "越界"})
+        ],
         ("POST", "/api/v1/warnings/{warning_id}/approve"): [
             (f"/api/v1/warnings/{drafted.pk}/approve", {})
         ],
@@ -149,7 +168,11 @@ def outsider_api(cast) -> dict:
 
 def state() -> tuple:
     return (
-        list(Warning.objects.order_by("pk").values_list("pk", "status", "approved_by", "level")),
+        list(
+            Warning.objects.order_by("pk").values_list(
+                "pk", "status", "approved_by", "level", "headline", "issue_on_approval"
+            )
+        ),
         list(Delivery.objects.order_by("pk").values_list("pk", "answer")),
         list(Warning.objects.order_by("pk").values_list("pk", "chase_level", "chase_at")),
         Reply.objects.count(),
