@@ -33,7 +33,9 @@ from qianshao.warnings.models import (
     WarningType,
 )
 
-TOWNSHIPS = ["451027100", "451027101", "451027102"]  # 泗城镇, 逻楼镇, 加尤镇
+# 泗城镇, 下甲镇, 伶站瑶族乡: 42 of the county's 110 villages and communities, under the
+# approval threshold (a warning to half of them is issued only after a second person approves)
+TOWNSHIPS = ["451027100", "451027103", "451027201"]
 
 
 def build() -> int:
@@ -186,7 +188,7 @@ def _rainstorm(users, types, rng, at) -> None:
             type=types["rainstorm"],
             level=Level.ORANGE,
             headline="凌云县气象台发布暴雨橙色预警",
-            text="预计未来12小时内，泗城镇、逻楼镇、加尤镇累计降雨量将达100毫米以上，"
+            text="预计未来12小时内，泗城镇、下甲镇、伶站瑶族乡累计降雨量将达100毫米以上，"
             "山洪、地质灾害风险高。",
             instruction="立即转移山洪、地质灾害危险区群众；加密巡查河道、山塘、隐患点；"
             "停止户外作业。",
