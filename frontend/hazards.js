@@ -1,6 +1,7 @@
 // Hazard pages: the hazard's point on its cell's boundary, the phone's location on the
 // report form, and forms that cannot be sent twice by a double tap.
 import { drawMap, L, textTip } from "./basemap.js";
+import { placeName, showPlace } from "./place.js";
 
 function drawHazard(element) {
   drawMap(
@@ -25,12 +26,18 @@ function locate(button) {
   }
   status.textContent = "正在定位…";
   navigator.geolocation.getCurrentPosition(
-    (position) => {
+    async (position) => {
       const lon = position.coords.longitude.toFixed(6);
       const lat = position.coords.latitude.toFixed(6);
       form.querySelector("input[name=lon]").value = lon;
       form.querySelector("input[name=lat]").value = lat;
       status.textContent = `${lon}, ${lat}`;
+      try {
+        const found = await placeName(button.dataset.locateUrl, lon, lat);
+        showPlace(status, found.label || found.error, lon, lat);
+      } catch {
+        status.textContent = `${lon}, ${lat}`; // offline: the coordinates alone
+      }
       status.dataset.located = "1";
     },
     (error) => {

@@ -1,6 +1,7 @@
 // The public report pages: their stylesheet, and on the report form the identity fields shown
 // only for a report by name and the phone's location as an alternative to choosing a township.
 import "./public.css";
+import { placeName, showPlace } from "./place.js";
 
 function reportForm(form) {
   const identity = form.querySelector("[data-identity]");
@@ -29,10 +30,16 @@ function reportForm(form) {
   locate.addEventListener("click", () => {
     shown.textContent = locate.dataset.busy;
     navigator.geolocation.getCurrentPosition(
-      (position) => {
+      async (position) => {
         const lon = position.coords.longitude.toFixed(6);
         const lat = position.coords.latitude.toFixed(6);
         set(lon, lat, `${locate.dataset.done}：${lon}, ${lat}`);
+        try {
+          const found = await placeName(locate.dataset.url, lon, lat);
+          if (found.label) showPlace(shown, `${locate.dataset.done}：${found.label}`, lon, lat);
+        } catch {
+          // offline: the coordinates alone
+        }
       },
       () => set("", "", locate.dataset.failed),
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },

@@ -1,9 +1,15 @@
-"""Placing a reported point in its cell: the deepest cell whose boundary holds it."""
+"""Placing a reported point in its cell: the deepest cell whose boundary holds it; reading
+a point from a query string, and naming the cell found to the reporter."""
 
+import math
+
+from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
+from qianshao.grid import routing
 from qianshao.grid.models import Cell
+from qianshao.lib.errors import ActionError
 
 _shapes: dict[int, tuple] = {}
 
@@ -36,3 +42,28 @@ def locate(lon: float, lat: float, roots: list[Cell]) -> Cell | None:
             return found
         found = child
     return None
+
+
+def read_point(query) -> tuple[float, float]:
+    """``lon`` and ``lat`` of ``query`` (a QueryDict) as numbers in range; an ActionError
+    naming the field that is missing, not a number or out of range."""
+    point = []
+    for name, limit in (("lon", 180), ("lat", 90)):
+        try:
+            value = float(query.get(name, "").strip())
+        except ValueError:
+            raise ActionError(_("请给出数字形式的坐标"), name) from None
+        if not math.isfinite(value) or abs(value) > limit:
+            raise ActionError(_("坐标超出范围"), name)
+        point.append(value)
+    return point[0], point[1]
+
+
+def place_name(cell: Cell) -> str:
+    """How the cell a point fell in is named to the reporter: from its township down
+    ("泗城镇 江田村"), or its own name when it lies in no township."""
+    chain = routing.ancestors_and_self(cell)
+    township = routing.township_of(cell)
+    if township is None:
+        return cell.name
+    return " ".join(c.name for c in chain if c.level >= township.level)

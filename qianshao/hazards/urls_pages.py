@@ -1,6 +1,13 @@
 from django.urls import path, register_converter
 
-from qianshao.hazards import views, views_detail, views_phone, views_steps, views_supervision
+from qianshao.hazards import (
+    views,
+    views_detail,
+    views_locate,
+    views_phone,
+    views_steps,
+    views_supervision,
+)
 
 
 class NumberConverter:
@@ -40,6 +47,7 @@ urlpatterns = [
     path("hazards/<hazard:number>/", views_detail.hazard_page, name="hazard"),
     path("hazards/<hazard:number>/<str:step>/", views_steps.take_step, name="hazard-step"),
     path("m/report/", views_phone.report, name="hazard-report"),
+    path("m/report/locate/", views_locate.locate_point, name="hazard-locate"),
     path("m/mine/", views_phone.mine, name="hazard-mine"),
     path("m/tasks/", views_phone.tasks, name="hazard-tasks"),
 ]

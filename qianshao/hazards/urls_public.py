@@ -1,10 +1,12 @@
 from django.urls import path
 
+from qianshao.hazards import views_locate
 from qianshao.hazards import views_public as views
 
 urlpatterns = [
     # The public: no login.
     path("report/", views.report_page, name="public-report"),
+    path("report/locate/", views_locate.public_locate, name="public-locate"),
     path("report/track/", views.track, name="public-track"),
     path("report/track/<str:tracking_code>/", views.track_code, name="public-track-code"),
     # Staff: scoped to the reports' cells.

@@ -28,6 +28,7 @@ from qianshao.grid import actions
 from qianshao.grid.importers.divisions import CellRow
 from qianshao.grid.models import Cell, CellKind, Domain, Person, Role, RoleAssignment
 from qianshao.hazards import actions as hazard_actions
+from qianshao.hazards import locate
 from qianshao.testing import appoint
 from qianshao.warnings import actions as warning_actions
 from qianshao.warnings.models import Level, WarningType
@@ -499,4 +500,25 @@ def test_each_demo_user_gets_the_map_layers_of_the_cells_inside_their_scope_only
                 outside = sorted(c for c in cells if not world.inside(username, c))
                 wrong.check(f"{label} features outside", outside, [])
                 wrong.check(f"{label} features' cells", cells, layer_cells(name, code))
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_each_demo_user_locates_a_point_only_in_the_cells_inside_their_scope(world):
+    """The report form's 定位 (``/m/report/locate/``) at the centre of each probe: the cell
+    holding it when that is inside the user's scope, else 404."""
+    county = Cell.objects.get(code="451027")
+    centres = Cell.objects.filter(code__in=PROBES, centre_lon__isnull=False)
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        for probe in centres:
+            point = {"lon": probe.centre_lon, "lat": probe.centre_lat}
+            holder = locate.locate(probe.centre_lon, probe.centre_lat, [county])
+            inside = holder is not None and world.inside(username, holder.code)
+            response = client.get("/m/report/locate/", point)
+            label = f"{username} locate the centre of {probe.code}"
+            wrong.check(label, response.status_code, 200 if inside else 404)
+            if response.status_code == 200:
+                wrong.check(f"{label}: cell", response.json()["cell"], holder.code)
     assert not wrong, wrong.report()

@@ -24,6 +24,7 @@ PAGE_RULES = {
     "hazards/<hazard:number>/": "scoped",
     "hazards/<hazard:number>/<str:step>/": "scoped",
     "m/report/": "scoped",
+    "m/report/locate/": "scoped",
     "m/mine/": "own",
     "m/tasks/": "scoped",
 }
@@ -98,6 +99,7 @@ def outsider_pages(cast) -> dict:
                 400,
             )
         ],
+        "m/report/locate/": [("get", "/m/report/locate/?lon=106.1&lat=24.1", None, 404)],
         "m/mine/": [],  # content, not a status: test_pages_phone
         "m/tasks/": [],  # content, not a status: test_pages_phone
     }

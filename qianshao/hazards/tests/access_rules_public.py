@@ -15,6 +15,7 @@ from qianshao.hazards.tests.conftest import jpeg
 
 PAGE_RULES = {
     "report/": "public",
+    "report/locate/": "public",
     "report/track/": "public",
     "report/track/<str:tracking_code>/": "public",
     "hazards/public/": "scoped",

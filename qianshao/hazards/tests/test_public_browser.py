@@ -48,7 +48,7 @@ def test_a_person_reports_by_name_from_a_phone_and_follows_the_report_by_its_cod
     expect(phone.get_by_label("姓名")).to_be_hidden()  # anonymous is the default
 
     phone.get_by_role("button", name="使用手机定位").tap()
-    expect(phone.locator("[data-located]")).to_contain_text("已定位：106.100000, 24.100000")
+    expect(phone.locator("[data-located]")).to_contain_text("已定位：甲镇 一村")
     phone.get_by_label("具体地点").fill("一村村口桥下")
     phone.get_by_label("举报内容").fill("桥墩被洪水冲刷，出现裂缝")
     picture = tmp_path / "bridge.jpg"

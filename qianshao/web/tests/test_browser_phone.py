@@ -159,3 +159,40 @@ def test_every_page_a_phone_user_opens_fits_the_phone(demo, phone, log_in, who):
         response = phone.goto(url)
         assert response.status == 200, (who, url)
         assert_fits_the_phone(phone)
+
+
+def centre_of(code: str) -> dict:
+    """Playwright's geolocation at the centre the grid records for the cell ``code``."""
+    from qianshao.grid.models import Cell
+
+    cell = Cell.objects.get(code=code)
+    return {"longitude": cell.centre_lon, "latitude": cell.centre_lat}
+
+
+def place_of(code: str) -> str:
+    from qianshao.grid.models import Cell
+
+    cell = Cell.objects.select_related("parent").get(code=code)
+    return f"{cell.parent.name} {cell.name}"
+
+
+@pytest.mark.browser
+def test_locating_on_the_hazard_report_form_names_the_village_found(demo, new_page, log_in):
+    phone = new_page(**PHONE, geolocation=centre_of(VILLAGE), permissions=["geolocation"])
+    log_in(phone, "village", demo.PASSWORD)
+    phone.goto("/m/report/")
+    phone.get_by_role("button", name="使用当前位置").tap()
+    status = phone.locator("[data-locate-status]")
+    expect(status).to_have_attribute("data-located", "1")
+    expect(status.locator("strong")).to_have_text(place_of(VILLAGE))
+    assert phone.locator("input[name=lon]").input_value()  # the point itself is still sent
+    assert_fits_the_phone(phone)
+
+
+@pytest.mark.browser
+def test_locating_on_the_public_report_form_names_the_village_found(demo, new_page):
+    phone = new_page(**PHONE, geolocation=centre_of(VILLAGE), permissions=["geolocation"])
+    phone.goto("/report/")
+    phone.get_by_role("button", name="使用手机定位").tap()
+    expect(phone.locator("[data-located] strong")).to_have_text(f"已定位：{place_of(VILLAGE)}")
+    assert_fits_the_phone(phone)

@@ -1,0 +1,17 @@
+// What the server says of a located point: the cell it falls in, named ("泗城镇 江田村"),
+// or why none is found; the coordinates stay beside it, small.
+export async function placeName(url, lon, lat) {
+  const query = new URLSearchParams({ lon, lat });
+  const response = await fetch(`${url}?${query}`, { headers: { Accept: "application/json" } });
+  const body = await response.json();
+  return response.ok ? { label: body.label } : { error: body.detail };
+}
+
+export function showPlace(element, text, lon, lat) {
+  const name = document.createElement("strong");
+  name.textContent = text;
+  const point = document.createElement("small");
+  point.className = "muted";
+  point.textContent = ` ${lon}, ${lat}`;
+  element.replaceChildren(name, point);
+}
