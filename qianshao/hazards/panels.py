@@ -10,7 +10,7 @@ from qianshao.grid.posts import works_above_field
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.maps import open_hazards
 from qianshao.hazards.queries import hazard_summary, task_q
-from qianshao.lib.panels import MapLayer, NavEntry, Panel, PhoneTab, register
+from qianshao.lib.panels import CHASE, InboxKind, MapLayer, NavEntry, Panel, PhoneTab, register
 
 
 def home(user, cell) -> dict:
@@ -42,5 +42,11 @@ NAV = (
 )
 
 LAYERS = (MapLayer("hazards.open", _("未销号隐患"), open_hazards),)
+# the inbox: the hazards' steps; a 督办 and its answer are a chase
+INBOX = (
+    ("hazards", InboxKind("hazards", _("隐患"), 20)),
+    ("hazards.supervise", CHASE),
+    ("hazards.answer_supervision", CHASE),
+)
 
-register(Panel("hazards", home=home, nav=NAV, layers=LAYERS))
+register(Panel("hazards", home=home, nav=NAV, layers=LAYERS, inbox=INBOX))

@@ -1,11 +1,13 @@
 """What each area contributes to the pages that show everything at once (the home pages,
-the navigation and the map's layers): areas register a ``Panel`` in their ``panels.py``,
-and ``web`` reads the registry, importing nothing else of the areas. ``web``'s app config
-imports every installed app's ``panels`` module at start."""
+the navigation, the map's layers, the inbox's kinds): areas register a ``Panel`` in their
+``panels.py``, and ``web`` and ``notify`` read the registry, importing nothing of the areas.
+``web``'s app config imports every installed app's ``panels`` module at start."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 from qianshao.lib.geojson import collection
 
@@ -87,15 +89,34 @@ class MapLayer:
 
 
 @dataclass(frozen=True)
+class InboxKind:
+    """A category of the in-app inbox (预警叫应, 隐患, 督办/催办 …): ``name`` is its slug
+    (``/inbox/?kind=``), ``order`` its place among the tabs."""
+
+    name: str
+    label: str
+    order: int
+
+
+# The chases of every area (a hazard's 督办, a warning's 未叫应, a zero report's 未报) share
+# one kind; an event no area maps is the platform's own.
+CHASE = InboxKind("chase", _("督办/催办"), 30)
+SYSTEM = InboxKind("system", _("系统"), 90)
+
+
+@dataclass(frozen=True)
 class Panel:
     """One area's contribution. ``home(user, cell)`` returns the context its parts of the
     home page read (the user's cell, or the top of an administrator's scope); ``nav`` its
-    links in the top bar; ``layers`` its layers of the map."""
+    links in the top bar; ``layers`` its layers of the map; ``inbox`` the kind of the
+    messages it writes: (event prefix, kind) pairs, a prefix naming an event or the events
+    under it (``warnings`` holds ``warnings.issue``), the longest prefix deciding."""
 
     area: str
     home: Callable[[Any, Any], dict] = field(default=lambda user, cell: {})
     nav: tuple[NavEntry, ...] = ()
     layers: tuple[MapLayer, ...] = ()
+    inbox: tuple[tuple[str, InboxKind], ...] = ()
 
 
 _registry: dict[str, Panel] = {}
@@ -124,3 +145,25 @@ def layer(name: str) -> MapLayer | None:
             if found.name == name:
                 return found
     return None
+
+
+def inbox_prefixes() -> dict[str, InboxKind]:
+    """Every event prefix an area maps, and its kind."""
+    return {prefix: kind for panel in registered() for prefix, kind in panel.inbox}
+
+
+def inbox_kinds() -> list[InboxKind]:
+    """The inbox's kinds in their order, each once, 系统 last."""
+    kinds = {kind.name: kind for kind in inbox_prefixes().values()}
+    return sorted([*kinds.values(), SYSTEM], key=lambda kind: kind.order)
+
+
+def under(event: str, prefix: str) -> bool:
+    """Whether ``prefix`` names ``event`` or an event family holding it."""
+    return event == prefix or event.startswith(prefix + ".")
+
+
+def kind_of(event: str) -> InboxKind:
+    """The kind of a message of ``event``: that of the longest prefix mapping it."""
+    found = [(p, kind) for p, kind in inbox_prefixes().items() if under(event, p)]
+    return max(found, key=lambda pair: len(pair[0]))[1] if found else SYSTEM

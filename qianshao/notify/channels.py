@@ -40,9 +40,11 @@ def send_inapp(message: Message) -> Sent:
         message=message,
         defaults={
             "user_id": user_id,
+            "event": message.event,
             "subject": message.subject,
             "body": message.body,
             "link": message.link,
+            "action": message.action,
         },
     )
     return Sent()

@@ -78,6 +78,8 @@ class Message(models.Model):
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=500, blank=True)
+    # in-app: the label of the button that opens ``link`` (the body names it); 查看 when blank
+    action = models.CharField(_("按钮"), max_length=20, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
     # unique where given (a partial index: most messages have none, and skip it)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
@@ -134,9 +136,12 @@ class InboxItem(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="inbox")
     message = models.OneToOneField(Message, models.CASCADE, related_name="inbox_item")
+    # the message's event, whose kind (lib.panels.kind_of) files it under a tab
+    event = models.CharField(_("事件"), max_length=64, blank=True, default="")
     subject = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=500, blank=True)
+    action = models.CharField(_("按钮"), max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
@@ -144,7 +149,14 @@ class InboxItem(models.Model):
         verbose_name = _("站内消息")
         verbose_name_plural = _("站内消息")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        # the unread badge and the unread count of each kind (grouped by event) read this
+        # index alone, however long the user's history
+        indexes = [models.Index(fields=["user", "read_at", "event"], name="inbox_unread_by_event")]
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def button(self) -> str:
+        """The label of the button that opens the link."""
+        return self.action or str(_("查看"))

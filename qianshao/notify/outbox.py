@@ -25,7 +25,10 @@ class Notice:
     """One event told to people (in-app, and SMS when ``sms``), users and webhooks.
 
     ``dedupe_key`` makes it idempotent: a message already queued under the same key,
-    channel and recipient is not queued again.
+    channel and recipient is not queued again. Each channel shows the link its own way —
+    the SMS as a URL after the text, in-app as a button labelled ``action`` (查看 when
+    blank) — so a body that tells the reader what to tap names the button, and the SMS says
+    it in ``sms_body`` (the body when blank).
     """
 
     event: str
@@ -37,6 +40,8 @@ class Notice:
     payload: dict | None = None
     sms: bool = False
     dedupe_key: str | None = None
+    sms_body: str = ""
+    action: str = ""
 
     def messages(self, hooks: list[Webhook]) -> list["Row"]:
         """The rows this notice becomes: one per recipient and channel."""
@@ -75,6 +80,14 @@ class Row:
     dedupe_key: str | None
     notice: Notice
 
+    @property
+    def body(self) -> str:
+        return (self.channel == Channel.SMS and self.notice.sms_body) or self.notice.body
+
+    @property
+    def action(self) -> str:
+        return self.notice.action if self.channel == Channel.INAPP else ""
+
 
 def enqueue(
     event: str,
@@ -87,9 +100,13 @@ def enqueue(
     payload: dict | None = None,
     sms: bool = False,
     dedupe_key: str | None = None,
+    sms_body: str = "",
+    action: str = "",
 ) -> list[int]:
     """Queue one ``Notice`` (see its fields); returns the ids of the new messages."""
-    notice = Notice(event, subject, body, link, people, users, payload, sms, dedupe_key)
+    notice = Notice(
+        event, subject, body, link, people, users, payload, sms, dedupe_key, sms_body, action
+    )
     return enqueue_all([notice])
 
 
@@ -123,7 +140,7 @@ def enqueue_all(notices: Iterable[Notice]) -> list[int]:
 
 
 COLUMNS = ["id", "uuid", "event", "channel", "user_id", "person_id", "webhook_id", "address"]
-COLUMNS += ["subject", "body", "link", "payload", "dedupe_key", "status", "attempts"]
+COLUMNS += ["subject", "body", "link", "action", "payload", "dedupe_key", "status", "attempts"]
 COLUMNS += ["next_attempt_at", "created_at", "last_error"]
 
 
@@ -146,8 +163,9 @@ def _insert(messages: list[Row], *, ignore_conflicts: bool) -> list[int]:
             m.webhook_id,
             m.address,
             m.notice.subject[:200],
-            m.notice.body,
+            m.body,
             m.notice.link,
+            str(m.action)[:20],
             json.dumps(m.notice.payload or {}),
             m.dedupe_key,
             Status.PENDING,
@@ -175,6 +193,8 @@ def enqueue_query(
     ref_as: str | None = None,
     sms: bool = False,
     inapp: bool = True,
+    sms_body: str = "",
+    action: str = "",
 ) -> list[int]:
     """Queue one message per row of ``rows`` and channel — in-app to those with a login
     (when ``inapp``), SMS when ``sms`` — written by the database itself (INSERT … SELECT),
@@ -182,8 +202,9 @@ def enqueue_query(
 
     ``rows`` is a queryset's ``values()`` with ``to_person``, ``to_user``, ``to_phone``,
     ``sms_link`` (the SMS's own link, or NULL for ``link``) and ``ref`` (an id put in the
-    payload under ``ref_as``). No dedupe key: the caller queues each row once. Returns the
-    ids of the new messages.
+    payload under ``ref_as``). No dedupe key: the caller queues each row once. The SMS says
+    ``sms_body`` (the body when blank), the in-app message's button ``action`` (``Notice``).
+    Returns the ids of the new messages.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("notifications are queued inside the action's transaction")
@@ -195,39 +216,48 @@ def enqueue_query(
         payload_sql = "%s || CAST(r.ref AS TEXT) || '}'"
     now = timezone.now()
     field = Message._meta.get_field
-    fixed = [
-        field(name).get_db_prep_save(value, connection)
-        for name, value in [
-            ("subject", subject[:200]),
-            ("body", body),
-            ("status", Status.PENDING),
-            ("attempts", 0),
-            ("next_attempt_at", now),
-            ("created_at", now),
-            ("last_error", ""),
+
+    def fixed(text: str, label: str) -> list:
+        return [
+            field(name).get_db_prep_save(value, connection)
+            for name, value in [
+                ("subject", subject[:200]),
+                ("body", text),
+                ("action", str(label)[:20]),
+                ("status", Status.PENDING),
+                ("attempts", 0),
+                ("next_attempt_at", now),
+                ("created_at", now),
+                ("last_error", ""),
+            ]
         ]
-    ]
+
     channels = []
     if inapp:
-        channels.append((Channel.INAPP, "r.to_user", "CAST(r.to_user AS TEXT)", "%s", True))
+        channels.append(
+            (Channel.INAPP, "r.to_user", "CAST(r.to_user AS TEXT)", "%s", True, body, action)
+        )
     if sms and settings.SMS_GATEWAY_URL:
-        channels.append((Channel.SMS, "NULL", "r.to_phone", "COALESCE(r.sms_link, %s)", False))
+        channels.append(
+            (Channel.SMS, "NULL", "r.to_phone", "COALESCE(r.sms_link, %s)", False, sms_body, "")
+        )
     quote = connection.ops.quote_name
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for channel, user_sql, address_sql, link_sql, needs_login in channels:
+        for channel, user_sql, address_sql, link_sql, needs_login, text, label in channels:
             sql = (
                 f"INSERT INTO {quote(Message._meta.db_table)} (uuid, event, channel, user_id,"
-                " person_id, address, link, payload, subject, body, status, attempts,"
+                " person_id, address, link, payload, subject, body, action, status, attempts,"
                 " next_attempt_at, created_at, last_error)"
                 f" SELECT {new_uuid_sql(connection)}, %s, %s, {user_sql}, r.to_person,"
                 f" {address_sql}, {link_sql}, {json_sql(connection, payload_sql)},"
-                " %s, %s, %s, %s, %s, %s, %s"
+                " %s, %s, %s, %s, %s, %s, %s, %s"
                 f" FROM ({select}) r"
                 + (" WHERE r.to_user IS NOT NULL" if needs_login else "")
                 + " RETURNING id"
             )
-            cursor.execute(sql, [event, channel, link, prefix, *fixed, *select_params])
+            values = fixed(text or body, label)
+            cursor.execute(sql, [event, channel, link, prefix, *values, *select_params])
             ids += [row[0] for row in cursor.fetchall()]
     if ids:
         transaction.on_commit(lambda: _schedule(ids))

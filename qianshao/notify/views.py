@@ -1,15 +1,35 @@
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from qianshao.lib import panels
+from qianshao.lib.errors import ActionError
+from qianshao.notify import kinds
 from qianshao.notify.access import access_inbox_item, visible_inbox
-from qianshao.notify.actions import mark_read
+from qianshao.notify.actions import mark_all_read, mark_read
 
 
 def inbox(request):
-    page = Paginator(visible_inbox(request.user), 30).get_page(request.GET.get("page"))
-    return render(request, "notify/inbox.html", {"page": page})
+    """The user's messages, newest first, of one kind with ``?kind=``; the tabs count the
+    unread of each kind."""
+    try:
+        kind = kinds.parse(request.GET.get("kind"))
+    except ActionError as error:
+        return render(request, "400.html", {"error": error}, status=error.status)
+    items = visible_inbox(request.user)
+    counts = kinds.unread_counts(items)
+    shown = items.filter(kinds.of_kind(kind)) if kind else items
+    tabs = [(k, counts.get(k.name, 0)) for k in panels.inbox_kinds()]
+    context = {
+        "page": Paginator(shown, 30).get_page(request.GET.get("page")),
+        "kind": kind,
+        "tabs": tabs,
+        "unread_all": sum(counts.values()),
+        "unread_shown": counts.get(kind.name, 0) if kind else sum(counts.values()),
+    }
+    return render(request, "notify/inbox.html", context)
 
 
 @require_POST
@@ -23,5 +43,13 @@ def read(request, item_id: int):
 
 @require_POST
 def read_all(request):
-    mark_read(request.user, list(visible_inbox(request.user).filter(read_at__isnull=True)))
-    return redirect("inbox")
+    """全部标为已读: every unread message, or those of the kind shown (``kind``)."""
+    try:
+        kind = kinds.parse(request.POST.get("kind"))
+    except ActionError as error:
+        return render(request, "400.html", {"error": error}, status=error.status)
+    items = visible_inbox(request.user)
+    if kind:
+        items = items.filter(kinds.of_kind(kind))
+    mark_all_read(request.user, items, kind.name if kind else "")
+    return redirect(reverse("inbox") + (f"?kind={kind.name}" if kind else ""))

@@ -261,6 +261,9 @@ def test_real_answers_of_every_operation_match_the_document(cast, conformance):
     c.call(village, "GET", "/api/v1/inbox")
     c.call(village, "GET", "/api/v1/inbox?unread=true")
     c.call(village, "GET", "/api/v1/inbox?unread=perhaps")
+    c.call(village, "GET", "/api/v1/inbox?kind=warnings")
+    c.call(village, "GET", "/api/v1/inbox?kind=nope")
+    c.call(village, "GET", "/api/v1/inbox/kinds")
     c.call(village, "POST", f"/api/v1/inbox/{item.pk}/read")
     c.call(county, "POST", f"/api/v1/inbox/{item.pk}/read")
 

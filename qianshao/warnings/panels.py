@@ -5,7 +5,7 @@ answered share: ``warnings.active``)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qianshao.lib.panels import MapLayer, NavEntry, Panel, PhoneTab, register
+from qianshao.lib.panels import CHASE, InboxKind, MapLayer, NavEntry, Panel, PhoneTab, register
 from qianshao.warnings.access import active_warnings, waiting_for
 from qianshao.warnings.maps import in_force
 
@@ -23,5 +23,8 @@ NAV = (
     ),
 )
 LAYERS = (MapLayer("warnings.active", _("生效预警"), in_force),)
+# the inbox: the warnings and their 叫应 (a resend asks the recipient to answer); a
+# dispatcher's chase of those who have not answered is a chase
+INBOX = (("warnings", InboxKind("warnings", _("预警叫应"), 10)), ("warnings.chase", CHASE))
 
-register(Panel("warnings", home=home, nav=NAV, layers=LAYERS))
+register(Panel("warnings", home=home, nav=NAV, layers=LAYERS, inbox=INBOX))

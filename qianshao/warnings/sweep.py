@@ -109,7 +109,9 @@ def _resend(w: Warning, rows) -> None:
         recipients(rows),
         subject=_("【催办·请立即叫应】%(level)s预警：%(h)s")
         % {"level": w.get_level_display(), "h": w.headline},
-        body=_("您尚未回复，请点击链接回复“收到”。"),
+        body=_("您尚未回复，请点击“立即叫应”，回复“已收到”。"),
+        sms_body=_("您尚未回复，请点击链接回复“收到”。"),
+        action=_("立即叫应"),
         link=inbox_link(w.number),
         payload={"warning": w.number, "level": w.level},
         ref_as="delivery",

@@ -53,6 +53,7 @@ def outsider_calls(cast) -> dict[tuple[str, str], list[tuple[str, dict | None]]]
             (f"/api/v1/assignments/{role.pk}/end", {})
         ],
         ("GET", "/api/v1/inbox"): [],  # a list of one's own: see the test below
+        ("GET", "/api/v1/inbox/kinds"): [],  # counts of one's own: see the test below
         # revokes only the token the request carries: accounts/tests/test_tokens.py
         ("DELETE", "/api/v1/auth/token"): [],
         ("POST", "/api/v1/inbox/{item_id}/read"): [(f"/api/v1/inbox/{county_item.pk}/read", {})],
@@ -106,3 +107,5 @@ def test_the_outsider_inbox_lists_only_their_own_messages(cast, client_for):
     body = client.get("/api/v1/inbox").json()
     assert [item["id"] for item in body["items"]] == [theirs.pk]
     assert body["count"] == 1
+    kinds = client.get("/api/v1/inbox/kinds").json()
+    assert sum(kind["unread"] for kind in kinds) == 1  # their appointment, not the county's

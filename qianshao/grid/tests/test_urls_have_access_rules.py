@@ -65,6 +65,7 @@ API_RULES = {
     ("POST", "/api/v1/assignments"): SCOPED,
     ("POST", "/api/v1/assignments/{assignment_id}/end"): SCOPED,
     ("GET", "/api/v1/inbox"): OWN,
+    ("GET", "/api/v1/inbox/kinds"): OWN,
     ("POST", "/api/v1/inbox/{item_id}/read"): OWN,
 }
 
