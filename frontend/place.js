@@ -1,4 +1,4 @@
-// What the server says of a located point: the cell it falls in, named ("泗城镇 江田村"),
+// What the server says of a located point: the cell it falls in, named ("泗城镇 镇洪村"),
 // or why none is found; the coordinates stay beside it, small.
 export async function placeName(url, lon, lat) {
   const query = new URLSearchParams({ lon, lat });

@@ -61,7 +61,7 @@ def read_point(query) -> tuple[float, float]:
 
 def place_name(cell: Cell) -> str:
     """How the cell a point fell in is named to the reporter: from its township down
-    ("泗城镇 江田村"), or its own name when it lies in no township."""
+    ("泗城镇 镇洪村"), or its own name when it lies in no township."""
     chain = routing.ancestors_and_self(cell)
     township = routing.township_of(cell)
     if township is None:
