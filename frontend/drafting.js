@@ -151,7 +151,8 @@ function setUpMap(form) {
     });
   };
   drawMap(element, {
-    style: () => UNTICKED,
+    // each cell's shape named by its code, for the browser tests to find
+    style: (feature) => ({ ...UNTICKED, className: `wn-cell-${feature.properties.code}` }),
     onEachFeature: (feature, shape) => {
       const p = feature.properties;
       shapes.push({ id: p.id, shape });
