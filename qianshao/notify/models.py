@@ -134,7 +134,10 @@ class Delivery(models.Model):
 class InboxItem(models.Model):
     """An in-app message in a user's inbox."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="inbox")
+    # indexed by the index below, which leads with the user
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="inbox", db_index=False
+    )
     message = models.OneToOneField(Message, models.CASCADE, related_name="inbox_item")
     # the message's event, whose kind (lib.panels.kind_of) files it under a tab
     event = models.CharField(_("事件"), max_length=64, blank=True, default="")

@@ -171,6 +171,7 @@ def test_the_unread_counts_read_the_index_not_the_table(cast):
             cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "inbox_unread_by_event" in plan, plan
+    assert "Seq Scan" not in plan and "SCAN notify_inboxitem" not in plan, plan
     if connection.vendor == "sqlite":
         assert "COVERING INDEX" in plan, plan
 
