@@ -522,3 +522,52 @@ def test_each_demo_user_locates_a_point_only_in_the_cells_inside_their_scope(wor
             if response.status_code == 200:
                 wrong.check(f"{label}: cell", response.json()["cell"], holder.code)
     assert not wrong, wrong.report()
+
+
+TARGET_BOX_RE = re.compile(r'name="targets" value="\d+" id="target-\d+" data-code="(\d+)"')
+TARGET_MAP_RE = re.compile(r'data-target-map data-geojson="([^"]*)"')
+
+
+@pytest.mark.django_db
+def test_each_demo_user_is_offered_warning_targets_inside_their_scope_only(world):
+    """The warning form's targets — the tree's boxes and the map's cells, new and on a
+    draft's edit page: the user's own cell and two levels below it, nothing outside; who
+    holds no issuing post (a village member, a department's) is refused the form (403)."""
+    import html
+    import json
+
+    draft = warning_actions.draft(
+        get_user_model().objects.get(username="county"),
+        type=WarningType.objects.get(code="rainstorm"),
+        level=Level.YELLOW,
+        headline="泗城镇暴雨黄色预警",
+        text="范围测试",
+        targets=[Cell.objects.get(code="451027100")],
+        valid_until=timezone.now() + timedelta(hours=6),
+    )
+    wrong = Mismatches()
+    for username, root in ROOTS.items():
+        client = page_client(username)
+        for url in ["/warnings/new/", f"/warnings/{draft.number}/edit/"]:
+            response = client.get(url)
+            if username in ("village", "department"):  # the department sees the draft
+                refused = 404 if (username, "edit" in url) == ("village", True) else 403
+                wrong.check(f"{username} GET {url}", response.status_code, refused)
+                continue
+            if username == "township" and "edit" in url:  # the county's draft: not theirs
+                wrong.check(f"{username} GET {url}", response.status_code, 404)
+                continue
+            page = response.content.decode()
+            boxes = set(TARGET_BOX_RE.findall(page))
+            depth = Cell.objects.get(code=root).level
+            expected = set(
+                Cell.objects.filter(code__startswith=root, level__lte=depth + 2).values_list(
+                    "code", flat=True
+                )
+            )
+            wrong.check(f"{username} GET {url} boxes", boxes, expected)
+            shown = json.loads(html.unescape(TARGET_MAP_RE.search(page).group(1)))
+            on_map = {f["properties"]["code"] for f in shown["features"]}
+            wrong.check(f"{username} GET {url} map outside", sorted(on_map - boxes), [])
+            wrong.check(f"{username} GET {url} map drawn", bool(on_map), True)
+    assert not wrong, wrong.report()
