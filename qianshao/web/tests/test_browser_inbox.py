@@ -21,6 +21,7 @@ from qianshao.testing_browser import PHONE
 from qianshao.warnings import actions as warning_actions
 from qianshao.warnings.models import Level, WarningType
 from qianshao.warnings.permissions import needs_approval
+from qianshao.web.tests.test_browser_phone import assert_fits_the_phone
 
 SICHENG, VILLAGE = "451027100", "451027100201"
 
@@ -99,6 +100,7 @@ def test_a_dispatcher_reads_one_kind_and_a_member_answers_from_the_inbox(
     phone = new_page(**PHONE)
     log_in(phone, "village", demo.PASSWORD)
     phone.goto("/inbox/?kind=warnings")
+    assert_fits_the_phone(phone)
     message = phone.get_by_test_id("inbox-item").first
     expect(message).to_contain_text("请点击“立即叫应”，回复“已收到”")
     expect(message).not_to_contain_text("链接")
