@@ -205,7 +205,7 @@ def test_each_demo_user_is_served_the_pages_inside_their_scope_and_refused_the_r
             urls[f"/grid/contacts/?cell={code}"] = world.inside(username, code)
         for person in world.people_sample(username):
             urls[f"/people/{person}/"] = person in world.people_of(username)
-        for url in ["/", "/grid/", "/inbox/", "/grid/contacts/"]:
+        for url in ["/", "/grid/", "/inbox/", "/inbox/?kind=chase", "/grid/contacts/"]:
             urls[url] = True
         for url, inside in urls.items():
             response = client.get(url)
