@@ -360,3 +360,18 @@ def test_the_admin_keeps_the_templates(cast, client_for, rainstorm):
     )
     assert response.status_code == 302
     assert WarningTemplate.objects.get().headline == "A县发布暴雨红色预警"
+
+
+def test_the_demo_seeds_a_template_per_common_type_and_level_and_keeps_edits(db):
+    from qianshao.warnings import demo
+
+    types = {t.code: t for t in WarningType.objects.all()}
+    assert demo.templates(types) == 16
+    for code in ["rainstorm", "geohazard", "flash_flood", "forest_fire"]:
+        levels = WarningTemplate.objects.filter(type__code=code).values_list("level", flat=True)
+        assert sorted(levels) == sorted(Level.values)
+    red = WarningTemplate.objects.get(type__code="rainstorm", level=Level.RED)
+    assert red.headline == "凌云县发布暴雨红色预警" and "100毫米" in red.text
+    WarningTemplate.objects.filter(pk=red.pk).update(text="县里改过的")
+    assert demo.templates(types) == 0
+    assert WarningTemplate.objects.get(pk=red.pk).text == "县里改过的"
