@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from qianshao.grid.permissions import management_scope
-from qianshao.grid.posts import overseeing_posts
+from qianshao.grid.posts import overseeing_posts, works_above_field
 from qianshao.web.nav import links, phone_bar
 
 
@@ -20,6 +20,8 @@ def site(request):
         "phone_bar": lambda: phone_bar(request, unread),
         # read only by pages that show it (a callable in the context is called when used)
         "may_issue": lambda: _may_issue(user),
+        # the overviews (督办, the report pages) in the areas' own links, as in the top bar
+        "above_field": lambda: user is not None and works_above_field(user),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

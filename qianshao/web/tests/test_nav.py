@@ -103,3 +103,19 @@ def test_every_link_a_user_is_shown_opens_for_them(cast, client_for, who):
         if href == "/admin/":
             continue  # the Django admin: staff only (admin), through its own login
         assert client.get(href).status_code == 200, (who, href)
+
+
+AREA_NAV_RE = re.compile(r'<nav class="hz-nav[^"]*"[^>]*>(.*?)</nav>', re.S)
+OVERVIEWS = {
+    "/hazards/": ["/hazards/supervision/"],
+    "/disasters/board/": ["/disasters/completeness/", "/disasters/statistics/"],
+}
+
+
+@pytest.mark.parametrize(("who", "shown"), [("village", False), ("township", True)])
+def test_an_areas_own_links_offer_the_overviews_as_the_top_bar_does(cast, client_for, who, shown):
+    client = client_for(cast.users[who])
+    for page, hrefs in OVERVIEWS.items():
+        links = AREA_NAV_RE.search(client.get(page).content.decode()).group(1)
+        for href in hrefs:
+            assert (f'href="{href}"' in links) == shown, (who, page, href)
