@@ -17,6 +17,16 @@ function drawHazard(element) {
   );
 }
 
+// Name the place of the point in ``button``'s form (its coordinates alone when offline).
+async function name(button, status, lon, lat) {
+  try {
+    const found = await placeName(button.dataset.locateUrl, lon, lat);
+    showPlace(status, found.label || found.error, lon, lat);
+  } catch {
+    status.textContent = `${lon}, ${lat}`;
+  }
+}
+
 function locate(button) {
   const form = button.closest("form");
   const status = form.querySelector("[data-locate-status]");
@@ -32,12 +42,7 @@ function locate(button) {
       form.querySelector("input[name=lon]").value = lon;
       form.querySelector("input[name=lat]").value = lat;
       status.textContent = `${lon}, ${lat}`;
-      try {
-        const found = await placeName(button.dataset.locateUrl, lon, lat);
-        showPlace(status, found.label || found.error, lon, lat);
-      } catch {
-        status.textContent = `${lon}, ${lat}`; // offline: the coordinates alone
-      }
+      await name(button, status, lon, lat);
       status.dataset.located = "1";
     },
     (error) => {
@@ -48,6 +53,13 @@ function locate(button) {
 }
 
 document.querySelectorAll("[data-hazard-map]").forEach(drawHazard);
+// A form shown again (after an error) keeps its point: name its place again.
+document.querySelectorAll("[data-locate]").forEach((button) => {
+  const form = button.closest("form");
+  const lon = form.querySelector("input[name=lon]")?.value;
+  const lat = form.querySelector("input[name=lat]")?.value;
+  if (lon && lat) name(button, form.querySelector("[data-locate-status]"), lon, lat);
+});
 document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-locate]");
   if (button) locate(button);

@@ -27,6 +27,19 @@ function reportForm(form) {
     locate.hidden = true;
     return;
   }
+  const name = async (lon, lat) => {
+    try {
+      const found = await placeName(locate.dataset.url, lon, lat);
+      const still = form.elements.lon.value === lon && form.elements.lat.value === lat;
+      if (found.label && still) showPlace(shown, `${locate.dataset.done}：${found.label}`, lon, lat);
+    } catch {
+      // offline: the coordinates alone
+    }
+  };
+  // shown again after an error with its point: name its place again
+  if (form.elements.lon.value && form.elements.lat.value) {
+    name(form.elements.lon.value, form.elements.lat.value);
+  }
   locate.addEventListener("click", () => {
     shown.textContent = locate.dataset.busy;
     navigator.geolocation.getCurrentPosition(
@@ -34,12 +47,7 @@ function reportForm(form) {
         const lon = position.coords.longitude.toFixed(6);
         const lat = position.coords.latitude.toFixed(6);
         set(lon, lat, `${locate.dataset.done}：${lon}, ${lat}`);
-        try {
-          const found = await placeName(locate.dataset.url, lon, lat);
-          if (found.label) showPlace(shown, `${locate.dataset.done}：${found.label}`, lon, lat);
-        } catch {
-          // offline: the coordinates alone
-        }
+        await name(lon, lat);
       },
       () => set("", "", locate.dataset.failed),
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },

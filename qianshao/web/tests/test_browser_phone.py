@@ -189,6 +189,11 @@ def test_locating_on_the_hazard_report_form_names_the_village_found(demo, new_pa
     assert phone.locator("input[name=lon]").input_value()  # the point itself is still sent
     assert_fits_the_phone(phone)
 
+    with phone.expect_navigation():  # no title: the form comes back with its point
+        phone.get_by_test_id("submit-report").tap()
+    expect(phone.get_by_test_id("error")).to_be_visible()
+    expect(status.locator("strong")).to_have_text(place_of(VILLAGE))
+
 
 @pytest.mark.browser
 def test_locating_on_the_public_report_form_names_the_village_found(demo, new_page):
