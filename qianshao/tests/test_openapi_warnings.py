@@ -99,6 +99,22 @@ def test_real_answers_of_every_warning_operation_match_the_document(cast, confor
     c.call(county, "POST", f"{WARNINGS}/{red['id']}/issue")
     c.call(county, "POST", f"{WARNINGS}/{red['id']}/approve", {})  # 409
 
+    # Editing, submitting for approval, sending back.
+    edit = f"{WARNINGS}/{red['id']}"
+    second_draft = c.call(county, "POST", WARNINGS, draft_body()).json()
+    draft = f"{WARNINGS}/{second_draft['id']}"
+    c.call(county, "PATCH", draft, {"headline": "A县暴雨黄色预警（修改）"})
+    c.call(county, "PATCH", draft, {"level": "purple"})  # 422
+    c.call(county, "PATCH", draft, {"targets": ["450902"]})  # 404
+    c.call(village, "PATCH", draft, {"headline": "村"})  # 404: not theirs to see
+    c.call(county, "PATCH", edit, {"headline": "已发布"})  # 409: issued
+    c.call(county, "POST", f"{draft}/submit", {"issue_on_approval": False})
+    c.call(county, "PATCH", draft, {"headline": "待审核"})  # 409: submitted
+    c.call(county, "POST", f"{draft}/submit", {})  # 409
+    c.call(second, "POST", f"{draft}/return", {"reason": "请补充防御指引"})
+    c.call(second, "POST", f"{draft}/return", {"reason": "再次"})  # 409: a draft again
+    c.call(second, "POST", f"{draft}/return", {})  # 422
+
     # Issuing, reading, the board.
     c.call(county, "POST", f"{WARNINGS}/{wid}/issue")
     for url in [
