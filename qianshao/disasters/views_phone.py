@@ -26,7 +26,11 @@ def zero(request, error: str = "", status: int = 200):
         .select_related("reporter", "disaster")
     }
     disasters = visible_disasters(request.user).filter(cell__in=cells).order_by("-started_at")[:20]
-    rows = [(cell, filed.get(cell.pk), ZeroForm(initial={"cell": cell.code})) for cell in cells]
+    # hidden fields only, in up to two forms a cell: no element ids to repeat
+    rows = [
+        (cell, filed.get(cell.pk), ZeroForm(initial={"cell": cell.code}, auto_id=False))
+        for cell in cells
+    ]
     context = {
         "day": day,
         "deadline": schedule.deadline_label(),

@@ -46,13 +46,18 @@ def answer_form_for(user, record, failed):
         return None
     if failed is not None and failed[0] == record.pk:
         return failed[1]
-    return AnswerForm()
+    return AnswerForm(auto_id=answer_ids(record))
+
+
+def answer_ids(record) -> str:
+    """Each row's answer form has its own element ids (the board shows many)."""
+    return f"id_s{record.pk}_%s"
 
 
 @require_POST
 def answer(request, supervision_id):
     record = access_supervision(request.user, supervision_id)
-    form = AnswerForm(request.POST)
+    form = AnswerForm(request.POST, auto_id=answer_ids(record))
     if not form.is_valid():
         return board(request, (record.pk, form, _("请填写答复")), 400)
     try:

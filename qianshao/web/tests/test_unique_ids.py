@@ -4,14 +4,20 @@ reject forms side by side) and, as a class, every page a quick crawl reaches fro
 pages of a county dispatcher and of a township dispatcher."""
 
 from collections import Counter
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from django.utils import timezone
 
+from qianshao.disasters import actions as disasters
+from qianshao.disasters.models import DisasterType
 from qianshao.disasters.tests.access_rules_disasters import a_county_disaster
+from qianshao.hazards import sweep as supervision
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 from qianshao.hazards.tests.access_rules_public import rewarded, send
+from qianshao.hazards.tests.conftest import jpeg
 from qianshao.warnings.tests.access_rules_warnings import county_warnings
 
 MAX_PAGES = 80
@@ -84,10 +90,13 @@ def _crawl(client, start: list[str]) -> dict[str, dict[str, int]]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["county", "township"])
+@pytest.mark.parametrize("who", ["county", "township", "village", "department"])
 def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
     accepted = hazard_at(cast, "accepted")
     returned = hazard_at(cast, "returned", cell=cast.cells["450901100202"])
+    for title in ("督办一", "督办二"):  # two records the township answers: two answer forms
+        late = hazard_at(cast, "accepted", title=title)
+        supervision.supervise(late.pk, late.due_at + timedelta(hours=1))
     issued, draft = county_warnings(cast)
     _zero, disaster, _relief = a_county_disaster(cast)
     report = send(cast)
@@ -104,6 +113,10 @@ def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
         f"/warnings/{draft.number}/",
         "/disasters/",
         f"/disasters/{disaster.number}/",
+        "/hazards/supervision/",
+        "/m/",
+        "/m/zero/",
+        "/m/warnings/",
         f"/grid/{cast.county.code}/",
         f"/grid/{cast.township.code}/",
         f"/grid/{cast.village.code}/",
@@ -111,3 +124,18 @@ def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
     found = _crawl(client_for(cast.users[who]), start)
     assert len(found) >= 20  # the main pages and the pages they link to were read
     assert {url: ids for url, ids in found.items() if ids} == {}
+
+
+@pytest.mark.django_db
+def test_the_zero_report_page_has_each_id_once_with_both_ways_of_filing(cast, client_for):
+    disasters.report(
+        cast.users["village"],
+        type=DisasterType.FLOOD,
+        started_at=timezone.now() - timedelta(hours=1),
+        cell=cast.village,
+        figures={"affected": 3},
+        photo_files=[("a.jpg", jpeg())],
+    )
+    html = client_for(cast.users["village"]).get("/m/zero/").content.decode()
+    assert 'data-testid="zero-none"' in html and "报送：有灾情" in html  # both forms shown
+    assert repeated(html) == {}
