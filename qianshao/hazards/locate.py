@@ -8,7 +8,7 @@ from shapely.geometry import Point, shape
 from shapely.prepared import prep
 
 from qianshao.grid import routing
-from qianshao.grid.models import Cell
+from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.errors import ActionError
 
 _shapes: dict[int, tuple] = {}
@@ -57,6 +57,14 @@ def read_point(query) -> tuple[float, float]:
             raise ActionError(_("坐标超出范围"), name)
         point.append(value)
     return point[0], point[1]
+
+
+def public_place_name(cell: Cell) -> str:
+    """The place named to the public: down to the village, community or park, never an
+    enterprise or a group inside one (anyone may ask about any point)."""
+    while cell.kind in (CellKind.ENTERPRISE, CellKind.GROUP) and cell.parent_id:
+        cell = Cell.objects.get(pk=cell.parent_id)
+    return place_name(cell)
 
 
 def place_name(cell: Cell) -> str:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from qianshao.grid.access import scope_roots
 from qianshao.hazards import locate
 from qianshao.hazards import public as actions
+from qianshao.hazards.views_public import client_address
 from qianshao.lib import ratelimit
 from qianshao.lib.errors import ActionError
 
@@ -35,9 +36,11 @@ def locate_point(request):
 @login_not_required
 @require_GET
 def public_locate(request):
-    address = request.META.get("REMOTE_ADDR", "")  # never a header the client sets
+    address = client_address(request)
     if ratelimit.spent("public-locate", address, PUBLIC_PER_HOUR):
-        return JsonResponse({"detail": _("定位过于频繁，请一小时后再试")}, status=429)
+        response = JsonResponse({"detail": _("定位过于频繁，请一小时后再试")}, status=429)
+        response["Retry-After"] = "3600"
+        return response
     ratelimit.count("public-locate", address)
     try:
         lon, lat = locate.read_point(request.GET)
@@ -47,4 +50,4 @@ def public_locate(request):
         cell = actions.place(None, lon, lat)
     except ActionError as error:  # in no township of the platform
         return JsonResponse(error.as_dict(), status=404)
-    return JsonResponse({"label": locate.place_name(cell)})
+    return JsonResponse({"label": locate.public_place_name(cell)})

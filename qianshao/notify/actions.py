@@ -25,17 +25,24 @@ def mark_read(user, items) -> int:
     return count
 
 
+READ_CHUNK = 10_000
+
+
 def mark_all_read(user, items, kind: str = "") -> int:
-    """Mark the user's unread ``items`` (their inbox, or one kind of it) read, in one
-    UPDATE. Side effects: one audit record naming the items and the kind."""
+    """Mark the user's unread ``items`` (their inbox, or one kind of it) read, one UPDATE
+    per 10,000. Side effects: one audit record naming the items and the kind."""
     with transaction.atomic():
         unread = items.filter(user=user, read_at__isnull=True)
         ids = list(unread.order_by("pk").values_list("pk", flat=True))
         if not ids:
             return 0
-        # those just read, by the same condition: one statement however many (an item
-        # delivered meanwhile has a larger id and stays unread)
-        count = unread.filter(pk__lte=ids[-1]).update(read_at=timezone.now())
+        # exactly those listed (an item delivered meanwhile, whatever its id, was not shown
+        # and stays unread), one statement per 10,000
+        now = timezone.now()
+        count = sum(
+            unread.filter(pk__in=ids[i : i + READ_CHUNK]).update(read_at=now)
+            for i in range(0, len(ids), READ_CHUNK)
+        )
         audit(
             actor=user,
             action="notify.mark_read",

@@ -28,6 +28,8 @@ from qianshao.warnings.models import FLOW, Source, Status, Step, Warning
 
 # the statuses in which issuing waits for a second person's approval (ADR 18)
 UNAPPROVED = (Status.DRAFT, Status.SUBMITTED)
+# the author's own steps on a draft: its words, and asking for them to be approved
+AUTHORS_STEPS = (Step.EDIT, Step.SUBMIT)
 
 # what a user who may use no issuing page lacks: a 403 that says so, not a 404
 NO_ISSUING_POST = gettext_lazy(
@@ -107,10 +109,14 @@ def refusal(
         return _("只有发布单位或其上级的网格长、调度员可以%(step)s") % {"step": Step(step).label}
     if step == Step.APPROVE and warning.created_by_id == user.pk:
         return _("审核人不能是起草人")
-    if step == Step.ISSUE and approval is not None and warning.status in UNAPPROVED:
-        return approval_reason(warning, approval)
     if step == Step.EDIT and warning.source != Source.LOCAL:
         return _("来自上级预警发布系统的预警不能修改")
+    if step in AUTHORS_STEPS and warning.created_by_id not in (None, user.pk):
+        # whoever wrote the words is the one who may not approve them: nobody else writes
+        # them (an approver sends a draft back with the reason instead)
+        return _("只有起草人可以%(step)s") % {"step": Step(step).label}
+    if step == Step.ISSUE and approval is not None and warning.status in UNAPPROVED:
+        return approval_reason(warning, approval)
     return None
 
 

@@ -138,11 +138,17 @@ def templates() -> list[dict]:
     ]
 
 
+def _plain_number(text: str) -> bool:
+    """An id as a query or form sends it: ASCII digits, short ("²" is a digit to
+    ``isdigit`` and not to ``int``)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def template_initial(params) -> dict:
     """The new form's text from the template of ``?type=`` (its id) and ``?level=``, as
     far as one is kept: the form works without scripts too."""
     type_id, level = params.get("type", ""), params.get("level", "")
-    if not type_id.isdigit() or level not in Level.values:
+    if not _plain_number(type_id) or level not in Level.values:
         return {}
     found = WarningTemplate.objects.filter(active=True, type_id=int(type_id), level=level).first()
     if found is None:
@@ -154,7 +160,7 @@ def template_initial(params) -> dict:
 def _form_page(request, form, cells, context: dict, status: int = 200):
     """The new/edit/revise form with its targets' tree and map."""
     value = form["targets"].value() or []
-    checked = {int(v) for v in value if str(v).isdigit()}
+    checked = {int(v) for v in value if _plain_number(str(v))}
     context = context | {
         "form": form,
         "tree": target_tree(cells, checked),

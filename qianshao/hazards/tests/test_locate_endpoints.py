@@ -4,7 +4,11 @@ name alone; a bad coordinate is a 400 naming it, a point outside a 404."""
 
 import pytest
 from django.core.cache import cache
+from shapely.geometry import box, mapping
 
+from qianshao.grid import actions as grid_actions
+from qianshao.grid.importers.divisions import CellRow
+from qianshao.grid.models import CellKind
 from qianshao.hazards import views_locate
 
 INSIDE = {"lon": "106.1", "lat": "24.1"}  # 一村 of 甲镇
@@ -53,6 +57,36 @@ def test_the_public_form_learns_only_the_name_of_the_place(cast, client):
     response = client.get("/report/locate/", INSIDE)
     assert response.status_code == 200
     assert response.json() == {"label": "甲镇 一村"}
+
+
+def test_the_public_is_told_the_village_not_the_group_or_enterprise_inside_it(
+    cast, client, client_for
+):
+    inner = box(106.05, 24.05, 106.15, 24.15)  # holds INSIDE, within 一村
+    grid_actions.create_cells(
+        None,
+        [
+            CellRow(
+                "450901100201001",
+                "一组",
+                CellKind.GROUP,
+                "450901100201",
+                {"boundary": mapping(inner)},
+            )
+        ],
+        source="test",
+    )
+    assert client.get("/report/locate/", INSIDE).json() == {"label": "甲镇 一村"}
+    member = client_for(cast.users["village"]).get("/m/report/locate/", INSIDE).json()
+    assert member["label"] == "甲镇 一村 一组"  # the grid member learns the group they stand in
+
+
+def test_the_public_is_told_when_to_ask_again_after_too_many(cast, client, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(views_locate, "PUBLIC_PER_HOUR", 1)
+    client.get("/report/locate/", INSIDE)
+    refused = client.get("/report/locate/", INSIDE)
+    assert (refused.status_code, refused["Retry-After"]) == (429, "3600")
 
 
 def test_the_public_gets_a_404_for_a_point_in_no_township(cast, client):

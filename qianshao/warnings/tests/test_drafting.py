@@ -375,3 +375,36 @@ def test_the_demo_seeds_a_template_per_common_type_and_level_and_keeps_edits(db)
     WarningTemplate.objects.filter(pk=red.pk).update(text="县里改过的")
     assert demo.templates(types) == 0
     assert WarningTemplate.objects.get(pk=red.pk).text == "县里改过的"
+
+
+# --- who writes the words is not who approves them --------------------------------------
+
+
+def test_only_the_author_edits_or_submits_so_an_approver_never_approves_their_own_words(
+    cast, warn, county_head
+):
+    w = warn([cast.township])  # the county dispatcher's draft
+    for step in (
+        lambda: actions.edit(county_head, w, level=Level.RED, headline="全县红色"),
+        lambda: actions.submit(county_head, w, issue_on_approval=True),
+    ):
+        with pytest.raises(NotAllowed, match="只有起草人"):
+            step()
+    w.refresh_from_db()
+    assert (w.status, w.level, w.issue_on_approval) == (Status.DRAFT, Level.YELLOW, False)
+    assert Step.EDIT not in allowed_steps(county_head, w)
+    assert Step.SUBMIT not in allowed_steps(county_head, w)
+    w = actions.submit(cast.users["county"], w)  # the author asks; the head approves
+    w = actions.send_back(county_head, w, reason="请补充转移安置点")
+    with pytest.raises(NotAllowed, match="只有起草人"):
+        actions.edit(county_head, w, headline="改")
+    assert Step.EDIT in allowed_steps(cast.users["county"], w)
+
+
+def test_the_forms_refuse_a_number_that_is_a_digit_only_to_unicode(cast, warn, client_for):
+    county = client_for(cast.users["county"])
+    assert county.get("/warnings/new/", {"type": "²", "level": "red"}).status_code == 200
+    assert county.get("/warnings/new/", {"type": "9" * 5000, "level": "red"}).status_code == 200
+    answer = county.post("/warnings/new/", form(targets=["²"], headline="x"))
+    assert answer.status_code == 400
+    assert Warning.objects.count() == 0
