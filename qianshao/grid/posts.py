@@ -2,6 +2,8 @@
 request) and kept in one attribute, and the named questions asked of them — by scope, by
 who may change the grid, and by the permissions of hazards, warnings and disasters."""
 
+from django.contrib.auth import get_user_model
+
 from qianshao.grid import tree
 from qianshao.grid.models import FIELD_KINDS, MANAGING_ROLES, Person, RoleAssignment
 
@@ -45,6 +47,22 @@ def overseeing_posts(user) -> list[RoleAssignment]:
     community, enterprise or group: those that triage hazards, issue warnings and verify
     disasters."""
     return [post for post in managing_posts(user) if post.cell.kind not in FIELD_KINDS]
+
+
+def overseers_of(path: str):
+    """The active users holding an overseeing post (as ``overseeing_posts`` reads one) at
+    the cell of ``path`` or above it: one query, by user id."""
+    posts = (
+        RoleAssignment.objects.active()
+        .filter(
+            cell__path__in=tree.lineage(path),
+            role__in=MANAGING_ROLES,
+            department=None,
+            person__user__is_active=True,
+        )
+        .exclude(cell__kind__in=FIELD_KINDS)
+    )
+    return get_user_model().objects.filter(person__in=posts.values("person")).order_by("pk")
 
 
 def works_above_field(user) -> bool:

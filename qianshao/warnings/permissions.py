@@ -16,13 +16,12 @@
 - Answering (叫应) belongs to the delivery's recipient alone.
 """
 
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qianshao.grid import tree
-from qianshao.grid.models import FIELD_KINDS, MANAGING_ROLES, Cell, RoleAssignment
-from qianshao.grid.posts import overseeing_posts
+from qianshao.grid.models import Cell
+from qianshao.grid.posts import overseeing_posts, overseers_of
 from qianshao.warnings import reach, rules
 from qianshao.warnings.models import FLOW, Source, Status, Step, Warning
 
@@ -130,18 +129,7 @@ def approvers(w: Warning) -> list:
     """The users who may approve ``w`` now, as ``refusal`` judges each: those holding an
     issuing post (a managing role, not a department's) at its cell or above, read in one
     query, each then asked the rule (which leaves out its author)."""
-    posts = (
-        RoleAssignment.objects.active()
-        .filter(
-            cell__path__in=tree.lineage(w.cell_path),
-            role__in=MANAGING_ROLES,
-            department=None,
-            person__user__is_active=True,
-        )
-        .exclude(cell__kind__in=FIELD_KINDS)
-    )
-    users = get_user_model().objects.filter(person__in=posts.values("person")).order_by("pk")
-    return [u for u in users if refusal(u, w, Step.APPROVE) is None]
+    return [u for u in overseers_of(w.cell_path) if refusal(u, w, Step.APPROVE) is None]
 
 
 def may_relay(user, warning: Warning) -> bool:

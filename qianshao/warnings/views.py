@@ -36,6 +36,7 @@ from qianshao.warnings.forms import (
 from qianshao.warnings.models import FLOW, PENDING, Level, Status, Step, WarningTemplate
 from qianshao.warnings.permissions import (
     NO_ISSUING_POST,
+    UNAPPROVED,
     allowed_steps,
     approval_reason,
     approval_share,
@@ -262,7 +263,7 @@ def _reach(user, w):
 
 def _approval_note(w) -> str:
     """Why the draft waits for a second person, or nothing."""
-    share = approval_share(w) if w.status in (Status.DRAFT, Status.SUBMITTED) else None
+    share = approval_share(w) if w.status in UNAPPROVED else None
     return approval_reason(w, share) if share else ""
 
 
