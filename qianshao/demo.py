@@ -17,6 +17,7 @@ COUNTY = grid_demo.COUNTY
 PASSWORD = "qianshao-demo"
 DEMO_USERS = {
     "county": "县应急办调度员（一级网格调度员）",
+    "leader": "常务副县长（县应急委常务副主任，审核预警）",
     "township": "泗城镇分管应急工作领导（二级网格调度员）",
     "village": "{village}网格员",
     "department": "县自然资源局网格员",
@@ -61,6 +62,7 @@ def _logins(county: Cell) -> None:
     active = RoleAssignment.objects.select_related("person")
     picks = {
         "county": active.filter(cell=county, role=Role.DISPATCHER, department__isnull=True),
+        "leader": active.filter(cell=county, role=Role.DEPUTY, department__isnull=True),
         "township": active.filter(cell__code="451027100", role=Role.DISPATCHER),
         "village": active.filter(cell__code=VILLAGE, role=Role.MEMBER),
         "department": active.filter(cell=county, role=Role.MEMBER, department__code="ZRZYJ"),

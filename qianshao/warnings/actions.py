@@ -250,13 +250,16 @@ def edit(actor, warning: Warning, **fields) -> Warning:
         actor, now=timezone.now(), **(given | {"valid_from": given["valid_from"] or w.valid_from})
     )
     targets = checked.pop("targets")
-    if not all(tree.is_within(t.path, w.cell_path) for t in targets):
-        w.cell = _issuing_cell(actor, targets)
-        w.cell_path = w.cell.path
-    for name, value in checked.items():
-        setattr(w, name, value)
     if sender_name is not None:
         w.sender_name = clean_text(sender_name, "sender_name", limit=100, required=False)
+    if not all(tree.is_within(t.path, w.cell_path) for t in targets):
+        if w.sender_name == w.cell.name:  # the default sender follows the cell
+            w.sender_name = ""
+        w.cell = _issuing_cell(actor, targets)
+        w.cell_path = w.cell.path
+        w.cap_identifier = f"{w.cell.code}_{w.number}"  # not yet published: named anew
+    for name, value in checked.items():
+        setattr(w, name, value)
     w.sender_name = w.sender_name or w.cell.name
     w.targets.all().delete()
     Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
@@ -264,7 +267,7 @@ def edit(actor, warning: Warning, **fields) -> Warning:
     return FLOW.finish(
         actor,
         w,
-        fields=[*EDITED, "cell", "cell_path"],
+        fields=[*EDITED, "cell", "cell_path", "cap_identifier"],
         record={"before": before, "after": after},
     )
 
@@ -307,8 +310,16 @@ def page_link(w: Warning) -> str:
 def submit(actor, warning: Warning, *, issue_on_approval: bool = False) -> Warning:
     """提交审核: the draft waits for approval and is not edited meanwhile; everyone who
     may approve it (``permissions.approvers``) is told in-app. ``issue_on_approval``: the
-    author asks that approving it issues it. Side effects: audit; the approvers told."""
+    author asks that approving it issues it; 409 when nobody may approve it. Side effects:
+    audit; the approvers told."""
     w = _take(actor, warning, Step.SUBMIT)
+    waiting_on = approvers(w)
+    if not waiting_on:  # it would wait for nobody
+        raise Conflict(
+            _("没有可以审核此预警的人（须为%(cell)s或其上级的网格长、调度员，且不是起草人）")
+            % {"cell": w.cell.name},
+            "step",
+        )
     w.issue_on_approval = bool(issue_on_approval)
     FLOW.move(w)
     told = Notice(
@@ -317,7 +328,7 @@ def submit(actor, warning: Warning, *, issue_on_approval: bool = False) -> Warni
         body=_("%(level)s预警，%(cell)s起草，请审核")
         % {"level": w.get_level_display(), "cell": w.cell.name},
         link=page_link(w),
-        users=approvers(w),
+        users=waiting_on,
     )
     return FLOW.finish(
         actor,

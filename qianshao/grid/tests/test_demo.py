@@ -108,11 +108,18 @@ def test_the_demo_county_is_staffed_as_the_plan_says_and_can_be_built_only_once(
     assert departments.filter(is_emergency_office=True).count() == 1
 
     request = RequestFactory().post("/login/")
-    for username in ("county", "township", "village", "department", "admin"):
+    for username in ("county", "leader", "township", "village", "department", "admin"):
         assert username in output
         user = authenticate(request, username=username, password=demo.PASSWORD)
         assert user is not None and user.get_username() == username
     assert get_user_model().objects.get(username="admin").is_superuser
+    # a second person at the county, to approve what the county's dispatcher drafts
+    leader = get_user_model().objects.get(username="leader").person.assignments.get()
+    assert (leader.cell, leader.role, leader.title) == (
+        county,
+        Role.DEPUTY,
+        "常务副县长（县应急委常务副主任）",
+    )
     # the village login is named by its village, as the grid has it
     village = get_user_model().objects.get(username="village").person
     [post] = RoleAssignment.objects.filter(person=village)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
 from qianshao.audit.models import AuditRecord
+from qianshao.grid import actions as grid_actions
 from qianshao.grid.models import Role
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.notify.models import Message
@@ -104,6 +105,29 @@ def test_the_author_edits_every_field_of_a_draft_audited(cast, warn):
     record = AuditRecord.objects.for_object(w).get(action="warnings.edit")
     assert record.before["headline"] != record.after["headline"] == "甲镇大风橙色预警"
     assert (record.before["targets"], record.after["targets"]) == (["450901100"], ["450901100201"])
+
+
+def test_an_edit_that_widens_the_targets_moves_the_cell_its_sender_and_cap_identifier(cast, warn):
+    township = cast.users["township"]
+    grid_actions.assign_role(  # the township's dispatcher also holds a county post
+        None,
+        person=cast.people["township"],
+        cell=cast.county,
+        role=Role.DEPUTY,
+        start=timezone.localdate(),
+        notify=False,
+    )
+    w = warn([cast.cell("450901100201")], by="township")
+    assert (w.cell, w.sender_name) == (cast.township, cast.township.name)
+    assert w.cap_identifier == f"{cast.township.code}_{w.number}"
+    w = actions.edit(
+        township, w, targets=[cast.township, cast.cell("450901101")], sender_name=w.sender_name
+    )
+    w.refresh_from_db()
+    assert (w.cell, w.sender_name) == (cast.county, cast.county.name)
+    assert w.cap_identifier == f"{cast.county.code}_{w.number}"
+    w = actions.edit(township, w, sender_name="A县气象台", targets=[cast.county])
+    assert w.sender_name == "A县气象台"  # a sender the author named stays
 
 
 def test_an_edit_is_checked_as_a_new_draft_and_writes_nothing_when_refused(cast, warn):
@@ -408,3 +432,11 @@ def test_the_forms_refuse_a_number_that_is_a_digit_only_to_unicode(cast, warn, c
     answer = county.post("/warnings/new/", form(targets=["²"], headline="x"))
     assert answer.status_code == 400
     assert Warning.objects.count() == 0
+
+
+def test_a_draft_nobody_may_approve_is_not_submitted_to_wait_for_nobody(cast, warn):
+    w = warn([cast.county])  # the county's dispatcher is the only one at the county
+    with pytest.raises(Conflict, match="没有可以审核此预警的人"):
+        actions.submit(cast.users["county"], w)
+    w.refresh_from_db()
+    assert w.status == Status.DRAFT and steps(w) == ["warnings.draft"]
