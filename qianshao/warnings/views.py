@@ -319,11 +319,14 @@ def take_step(request, warning_number, step):
     def act():
         return steps.take(user, w, step, data)
 
-    _done, refused = take(form, f"warnings.{step}", user, act, on=w)
+    done, refused = take(form, f"warnings.{step}", user, act, on=w)
     if refused:
         failed = Failed(step, form, refused.message)
         return warning_page(request, warning_number, failed, refused.status)
-    messages.success(request, _("已%(step)s") % {"step": Step(step).label})
+    if step == Step.APPROVE and getattr(done, "status", None) == Status.ISSUED:
+        messages.success(request, _("已审核并发布"))  # its author asked that approval issue it
+    else:
+        messages.success(request, _("已%(step)s") % {"step": Step(step).label})
     return redirect("warning", warning_number=warning_number)
 
 

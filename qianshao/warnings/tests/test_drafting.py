@@ -299,6 +299,18 @@ def test_approval_issues_it_when_the_author_asked_so(cast, warn, sms, county_hea
     assert (told.channel, told.user) == ("inapp", county) and "已审核并发布" in told.subject
 
 
+def test_the_approver_is_told_on_the_page_that_approving_issued_it(
+    cast, warn, sms, county_head, client_for
+):
+    w = actions.submit(cast.users["county"], warn([cast.county]), issue_on_approval=True)
+    head = client_for(county_head)
+    answer = head.post(f"/warnings/{w.number}/approve/", form(note="同意"), follow=True)
+    assert answer.status_code == 200 and "已审核并发布" in answer.content.decode()
+    w = actions.submit(cast.users["county"], warn([cast.county]))
+    answer = head.post(f"/warnings/{w.number}/approve/", form(note="同意"), follow=True)
+    assert "已审核并发布" not in answer.content.decode() and "已审核" in answer.content.decode()
+
+
 def test_a_refused_issue_leaves_the_approval_undone(cast, warn, county_head, settings):
     settings.SMS_GATEWAY_URL = ""  # nobody in the targets has a login nor SMS: refused
     w = warn([cast.cell("450901100202")], level=Level.RED)
