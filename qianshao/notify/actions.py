@@ -14,15 +14,19 @@ def mark_read(user, items) -> int:
         count = InboxItem.objects.filter(pk__in=ids, read_at__isnull=True).update(
             read_at=timezone.now()
         )
-        audit(
-            actor=user,
-            action="notify.mark_read",
-            object_type="notify.inboxitem",
-            object_id=",".join(map(str, ids))[:64],
-            label=f"{count}",
-            after={"read": ids},
-        )
+        _audit_read(user, ids, count)
     return count
+
+
+def _audit_read(user, ids: list[int], count: int, kind: str = "") -> None:
+    audit(
+        actor=user,
+        action="notify.mark_read",
+        object_type="notify.inboxitem",
+        object_id=",".join(map(str, ids))[:64],
+        label=f"{count}",
+        after={"read": ids} | ({"kind": kind} if kind else {}),
+    )
 
 
 READ_CHUNK = 10_000
@@ -43,12 +47,5 @@ def mark_all_read(user, items, kind: str = "") -> int:
             unread.filter(pk__in=ids[i : i + READ_CHUNK]).update(read_at=now)
             for i in range(0, len(ids), READ_CHUNK)
         )
-        audit(
-            actor=user,
-            action="notify.mark_read",
-            object_type="notify.inboxitem",
-            object_id=",".join(map(str, ids))[:64],
-            label=f"{count}",
-            after={"read": ids} | ({"kind": kind} if kind else {}),
-        )
+        _audit_read(user, ids, count, kind)
     return count

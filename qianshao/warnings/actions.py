@@ -196,7 +196,14 @@ def revise(actor, warning: Warning, **fields) -> Warning:
         raise NotAllowed(reason, "step")
     if Warning.objects.filter(replaces=w, status__in=PENDING).exists():
         raise Conflict(_("该预警已有待发布的更新"), "step")
-    kept = {
+    kept = _content(w) | {"sender_name": w.sender_name}
+    return draft(actor, source=w.source, cell=w.cell, replaces=w, **(kept | fields))
+
+
+def _content(w: Warning) -> dict:
+    """What a warning says and whom it targets, as ``draft`` takes them: what an update or
+    an edit keeps where it is not given."""
+    return {
         "type": w.type,
         "level": w.level,
         "headline": w.headline,
@@ -205,9 +212,7 @@ def revise(actor, warning: Warning, **fields) -> Warning:
         "targets": [t.cell for t in w.targets.select_related("cell")],
         "valid_from": w.valid_from,
         "valid_until": w.valid_until,
-        "sender_name": w.sender_name,
     }
-    return draft(actor, source=w.source, cell=w.cell, replaces=w, **(kept | fields))
 
 
 # the fields an edit may change, snapshotted before and after in its audit record
@@ -230,16 +235,7 @@ def edit(actor, warning: Warning, **fields) -> Warning:
     words). The warning keeps its cell while the targets stay inside it; otherwise it is
     issued for the editor's lowest post covering them. Side effects: one audit record."""
     w = _take(actor, warning, Step.EDIT)
-    kept = {
-        "type": w.type,
-        "level": w.level,
-        "headline": w.headline,
-        "text": w.text,
-        "instruction": w.instruction,
-        "targets": [t.cell for t in w.targets.select_related("cell")],
-        "valid_from": w.valid_from,
-        "valid_until": w.valid_until,
-    }
+    kept = _content(w)
     sender_name = fields.pop("sender_name", None)
     unknown = set(fields) - set(kept)
     if unknown:
