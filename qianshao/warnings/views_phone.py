@@ -16,7 +16,7 @@ from qianshao.intake.pages import take
 from qianshao.warnings import actions, links, relayed
 from qianshao.warnings.access import my_deliveries
 from qianshao.warnings.forms import AnswerForm
-from qianshao.warnings.models import ENDED, Answer, Channel, Delivery, open_answers
+from qianshao.warnings.models import ENDED, Answer, Channel, Delivery, Source, open_answers
 
 PAGE_SIZE = 20
 
@@ -49,9 +49,13 @@ def next_answers(delivery: Delivery) -> list[str]:
 
 
 def _page(request, delivery, template, *, error="", status=200, token=""):
+    w = delivery.warning
     context = {
         "delivery": delivery,
-        "warning": delivery.warning,
+        "warning": w,
+        # a relay's own delivery (someone new in its targets): the warning it passes on,
+        # whose 防御指引 comes first, the relay's being an addition to it
+        "original": w.parent if w.source == Source.RELAY and w.parent_id else None,
         # the added instructions of the relays whose targets hold the recipient
         "relays": relayed.reaching(delivery),
         # each button its own client UUID: a resend of one answer never stands for another

@@ -209,6 +209,20 @@ def test_the_answer_page_shows_the_relays_instructions_to_who_answers_the_parent
     assert INSTRUCTION not in page and 'data-testid="relay-instruction"' not in page
 
 
+def test_who_holds_only_the_relay_reads_the_original_guidance_and_the_relays_addition(
+    cast, county_warning
+):
+    w = county_warning
+    newcomer = appoint(cast.village, Role.MEMBER, name="新任网格员")  # after the issue
+    user = create_login(None, newcomer, username="newcomer", password="new-password-1")
+    relay = relay_to_village(cast, w)
+    assert Delivery.objects.filter(warning=relay, person=newcomer).exists()
+    page = logged_in(user).get(f"/m/warnings/{relay.number}/").content.decode()
+    original = page.index(w.instruction)  # the county's 防御指引 first
+    added = page.index('data-testid="relay-instruction"')
+    assert original < added < page.index(INSTRUCTION) and "甲镇转发" in page[added:]
+
+
 def buttons(page: str) -> list[str]:
     return [a for a in ["received", "acting", "done"] if f'data-testid="answer-{a}"' in page]
 
