@@ -36,7 +36,8 @@ class WarningReviseIn(StrictSchema):
 
 
 class WarningEditIn(StrictSchema):
-    """A draft's edit: only the fields given change."""
+    """A draft's edit: only the fields given change; a field left out or null is kept, and
+    "" clears ``instruction`` or ``sender_name`` (the sender then is the issuing cell)."""
 
     type: str | None = Field(None, max_length=32, description="warning type code")
     level: Level | None = None
