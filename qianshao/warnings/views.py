@@ -356,6 +356,23 @@ def relay(request, warning_number):
     return redirect("warning", warning_number=new.number)
 
 
+FORM_FIELDS = ("type", "level", "headline", "text", "instruction", "valid_from", "valid_until")
+
+
+def _prefilled(w, targets: list) -> dict:
+    """The new warning's form filled from ``w`` (an update's or an edit's starting point)."""
+    initial = {name: getattr(w, name) for name in FORM_FIELDS}
+    return initial | {"targets": [t.pk for t in targets], "sender_name": w.sender_name}
+
+
+def _posted(data: dict) -> dict:
+    """The form's cleaned fields as the actions take them."""
+    return {name: data[name] for name in FORM_FIELDS} | {
+        "targets": list(data["targets"]),
+        "sender_name": data["sender_name"],
+    }
+
+
 def revise(request, warning_number):
     """更新: a new version of an issued warning, as a draft prefilled from this one."""
     w = access_warning(request.user, warning_number)
@@ -363,17 +380,7 @@ def revise(request, warning_number):
     if reason:  # they see it (scope) but may not update it: say why
         raise PermissionDenied(reason)
     cells = issuing_cells(request.user)
-    initial = {
-        "type": w.type,
-        "level": w.level,
-        "headline": w.headline,
-        "text": w.text,
-        "instruction": w.instruction,
-        "targets": [t.cell_id for t in w.targets.all()],
-        "valid_from": w.valid_from,
-        "valid_until": w.valid_until,
-        "sender_name": w.sender_name,
-    }
+    initial = _prefilled(w, [t.cell for t in w.targets.select_related("cell")])
     form = WarningForm(request.POST or None, cells=cells, initial=initial)
     context = {"revising": w}
     if request.method != "POST":
@@ -381,7 +388,7 @@ def revise(request, warning_number):
     if not form.is_valid():
         return _form_page(request, form, cells, context, 400)
     data = form.cleaned_data
-    fields = {k: data[k] for k in initial if k != "targets"} | {"targets": list(data["targets"])}
+    fields = _posted(data)
     fields["valid_from"] = fields["valid_from"] or w.valid_from
 
     def make():
@@ -392,9 +399,6 @@ def revise(request, warning_number):
         return _form_page(request, form, cells, context, refused.status)
     messages.success(request, _("更新已存为草稿，发布后原预警即标记为已更新"))
     return redirect("warning", warning_number=new.number)
-
-
-FORM_FIELDS = ("type", "level", "headline", "text", "instruction", "valid_from", "valid_until")
 
 
 def edit(request, warning_number):
@@ -411,19 +415,13 @@ def edit(request, warning_number):
     cells = issuing_cells(request.user)
     offered = {c.pk for c in cells}
     cells = sorted(cells + [t for t in targets if t.pk not in offered], key=lambda c: c.path)
-    initial = {name: getattr(w, name) for name in FORM_FIELDS}
-    initial |= {"targets": [t.pk for t in targets], "sender_name": w.sender_name}
-    form = WarningForm(request.POST or None, cells=cells, initial=initial)
+    form = WarningForm(request.POST or None, cells=cells, initial=_prefilled(w, targets))
     context = {"editing": w}
     if request.method != "POST":
         return _form_page(request, form, cells, context)
     if not form.is_valid():
         return _form_page(request, form, cells, context, 400)
-    data = form.cleaned_data
-    fields = {name: data[name] for name in FORM_FIELDS} | {
-        "targets": list(data["targets"]),
-        "sender_name": data["sender_name"],
-    }
+    fields = _posted(form.cleaned_data)
 
     def act():
         return actions.edit(request.user, w, **fields)
