@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "qianshao.hazards",
     "qianshao.warnings",
     "qianshao.disasters",
+    "qianshao.resources",
     "qianshao.web",
     "qianshao.bench",
 ]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("qianshao.warnings.urls_cap")),
     path("", include("qianshao.disasters.urls")),
     path("", include("qianshao.disasters.urls_reports")),
+    path("", include("qianshao.resources.urls")),
     path("", include("qianshao.web.urls")),
 ]
 

@@ -1,0 +1,3 @@
+"""The shelters part's records (none yet)."""
+
+__all__: list[str] = []

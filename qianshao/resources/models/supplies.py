@@ -1,0 +1,3 @@
+"""The supplies part's records (none yet)."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""Receivers of the forces part (none yet)."""

@@ -1,0 +1,1 @@
+"""Receivers of the kits part (none yet)."""

@@ -1,0 +1,1 @@
+"""Receivers of the supplies part (none yet)."""

@@ -1,0 +1,3 @@
+"""The forces part's pages (none yet)."""
+
+urlpatterns: list = []

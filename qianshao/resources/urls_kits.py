@@ -1,0 +1,3 @@
+"""The kits part's pages (none yet)."""
+
+urlpatterns: list = []

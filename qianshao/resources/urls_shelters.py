@@ -1,0 +1,3 @@
+"""The shelters part's pages (none yet)."""
+
+urlpatterns: list = []

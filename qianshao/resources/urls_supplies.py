@@ -1,0 +1,3 @@
+"""The supplies part's pages (none yet)."""
+
+urlpatterns: list = []
