@@ -1,0 +1,1 @@
+"""The forces part's admin pages (none yet)."""

@@ -1,0 +1,1 @@
+"""The kits part's admin pages (none yet)."""

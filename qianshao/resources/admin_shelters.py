@@ -1,0 +1,1 @@
+"""The shelters part's admin pages (none yet)."""

@@ -1,0 +1,1 @@
+"""The supplies part's admin pages (none yet)."""

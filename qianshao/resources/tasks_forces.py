@@ -1,0 +1,1 @@
+"""The forces part's periodic tasks (none yet)."""

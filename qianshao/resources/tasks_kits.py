@@ -1,0 +1,1 @@
+"""The kits part's periodic tasks (none yet)."""

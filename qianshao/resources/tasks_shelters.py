@@ -1,0 +1,1 @@
+"""The shelters part's periodic tasks (none yet)."""

@@ -1,0 +1,1 @@
+"""The supplies part's periodic tasks (none yet)."""
