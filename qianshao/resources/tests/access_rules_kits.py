@@ -21,7 +21,14 @@ PAGE_RULES = {
     "resources/kits/items/<int:item_id>/<str:step>/": "scoped",
 }
 
-API_RULES: dict = {}
+API_RULES = {
+    ("GET", "/api/v1/resources/kits"): "login",
+    ("GET", "/api/v1/resources/kits/completeness"): "scoped",
+    ("GET", "/api/v1/resources/kit-cards"): "scoped",
+    ("GET", "/api/v1/resources/kit-cards/{card_id}"): "scoped",
+    ("POST", "/api/v1/resources/kit-cards/{card_id}/items"): "scoped",
+    ("POST", "/api/v1/resources/kit-cards/{card_id}/items/{item_id}/steps/{step}"): "scoped",
+}
 
 SAMPLE_KWARGS = {"card_id": 1, "item_id": 1}
 
@@ -62,7 +69,23 @@ def outsider_pages(cast) -> dict:
 
 
 def outsider_api(cast) -> dict:
-    return {}
+    card, line, item = a_county_card(cast)
+    base = f"/api/v1/resources/kit-cards/{card.pk}"
+    return {
+        ("GET", "/api/v1/resources/kits/completeness"): [
+            ("/api/v1/resources/kits/completeness?cell=450901", None)
+        ],
+        ("GET", "/api/v1/resources/kit-cards"): [
+            ("/api/v1/resources/kit-cards?cell=450901100201", None)
+        ],
+        ("GET", "/api/v1/resources/kit-cards/{card_id}"): [(base, None)],
+        ("POST", "/api/v1/resources/kit-cards/{card_id}/items"): [
+            (f"{base}/items", {"client_uuid": str(uuid.uuid4()), "line": line.pk})
+        ],
+        ("POST", "/api/v1/resources/kit-cards/{card_id}/items/{item_id}/steps/{step}"): [
+            (f"{base}/items/{item.pk}/steps/{step}", {}) for step in ["lose", "replace"]
+        ],
+    }
 
 
 def state() -> tuple:
