@@ -142,13 +142,16 @@ def _checked_condition(condition: str) -> str:
     return condition
 
 
-def _line_of(card: KitCard, line) -> KitLine:
-    """The line of the card's standard named by ``line`` (an id), else 400 naming ``line``."""
+def _line_of(card: KitCard, line, lines: dict[int, KitLine]) -> KitLine:
+    """The line of the card's standard (``lines``, by id) named by ``line`` (an id), else
+    400 naming ``line``."""
+    if isinstance(line, KitLine):
+        line = line.pk
     try:
-        line_id = int(getattr(line, "pk", line))
+        line_id = int(line)
     except (TypeError, ValueError):
         line_id = None
-    found = KitLine.objects.filter(standard_id=card.standard_id, pk=line_id).first()
+    found = lines.get(line_id)
     if found is None:
         raise ActionError(
             _("“%(s)s”标准中没有该物品") % {"s": card.standard.name},
@@ -170,28 +173,55 @@ def issue(
     """发放 ``quantity`` pieces of ``line`` to the card's holder on ``issued_on`` (today).
 
     Side effects: the card's completeness and the tallies; one audit record."""
+    return issue_lines(
+        actor,
+        card,
+        {line: quantity},
+        issued_on=issued_on,
+        condition=condition,
+        note=note,
+    )
+
+
+def issue_lines(
+    actor,
+    card: KitCard,
+    quantities: dict,
+    *,
+    issued_on: date | None = None,
+    condition: str = ItemCondition.NEW,
+    note: str = "",
+) -> KitCard:
+    """发放 pieces of several lines at once ({line id: quantity}): a whole kit handed over
+    in one go. Nothing is issued if any line or quantity is refused.
+
+    Side effects: the card's completeness and the tallies; one audit record."""
     refused = permissions_kits.card_refusal(actor, card) if actor is not None else None
     if refused:
         raise NotAllowed(refused, "card")
-    quantity = _checked_quantity(quantity)
+    wanted = [(line, _checked_quantity(quantity)) for line, quantity in quantities.items()]
+    if not wanted:
+        raise ActionError(_("请选择物品"), "line")
     issued_on = _checked_day(issued_on, "issued_on")
     condition = _checked_condition(condition)
     note = clean_text(note, "note", limit=200, required=False)
     with transaction.atomic():
         c = _locked_card(card.pk)
-        kit_line = _line_of(c, line)
+        lines = {line.pk: line for line in c.standard.lines.all()}
+        given = [(_line_of(c, line, lines), quantity) for line, quantity in wanted]
         if not c.active:
             raise Conflict(_("该人员已不再担任此职责，不能发放"), "card")
         before = _counted(c)
         items = [
             KITITEM_FLOW.begin(
-                KitItem(card=c, line=kit_line, issued_on=issued_on, condition=condition, note=note),
+                KitItem(card=c, line=line, issued_on=issued_on, condition=condition, note=note),
                 ItemStep.ISSUE,
             )
+            for line, quantity in given
             for _i in range(quantity)
         ]
         KitItem.objects.bulk_create(items)
-        _recompute(c)
+        _recompute(c, list(lines.values()))
         _save_counts(c, before)
         audit(
             actor=actor,
@@ -199,8 +229,7 @@ def issue(
             obj=c,
             cell_path=c.cell_path,
             after={
-                "line": kit_line.name,
-                "quantity": quantity,
+                "lines": {line.name: quantity for line, quantity in given},
                 "issued_on": issued_on.isoformat(),
                 "condition": condition,
                 "missing": c.missing,

@@ -280,3 +280,40 @@ def test_a_standard_added_by_an_admin_opens_cards_for_the_duty_holders(cast):
     assert tally.matches()
     tally.rebuild()
     assert tally.matches()
+
+
+def test_the_demo_issues_kits_partly_through_the_actions(cast):
+    from qianshao.resources import demo_kits
+
+    for i in range(6):
+        officer(cast.village, f"员{i}")
+        appoint(cast.village, Role.MEMBER, name=f"巡{i}", duties=[Duty.FLOOD_PATROLLER])
+    issued = demo_kits.build(cast.county)
+    assert 0 < issued <= 12
+    cards = KitCard.objects.filter(active=True)
+    assert cards.filter(complete=True).exists() and cards.filter(complete=False).exists()
+    assert KitItem.objects.filter(status=ItemStatus.REPLACED).count() <= 1
+    assert tally.matches()
+
+
+def test_a_whole_kit_is_issued_at_once_or_not_at_all(cast):
+    county = cast.users["county"]
+    card = card_of(officer(cast.village))
+    lines = {line.pk: 1 for line in card.standard.lines.all()}
+    with pytest.raises(ActionError) as refused:
+        actions_kits.issue_lines(county, card, lines | {999999: 1})
+    assert refused.value.field == "line"
+    assert not KitItem.objects.exists()
+    card = actions_kits.issue_lines(county, card, lines)
+    assert (card.complete, KitItem.objects.count()) == (True, 9)
+    assert tally.matches()
+
+
+def test_the_admin_shows_a_standard_with_its_lines_and_the_cards_read_only(cast, client):
+    client.force_login(cast.users["admin"])
+    nine = KitStandard.objects.get(code=NINE)
+    page = client.get(f"/admin/resources/kitstandard/{nine.pk}/change/")
+    assert page.status_code == 200 and "灾情登记本" in page.content.decode()
+    card_of(officer(cast.village))
+    assert client.get("/admin/resources/kitcard/").status_code == 200
+    assert client.get("/admin/resources/kitcard/add/").status_code == 403
