@@ -40,7 +40,7 @@ class KitStandard(models.Model):
     class Meta:
         verbose_name = _("装备配备标准")
         verbose_name_plural = _("装备配备标准")
-        ordering = ["code"]
+        ordering = ["id"]  # as seeded: 九个一, then 四小件, then those added
 
     def __str__(self) -> str:
         return self.name

@@ -317,3 +317,14 @@ def test_the_admin_shows_a_standard_with_its_lines_and_the_cards_read_only(cast,
     card_of(officer(cast.village))
     assert client.get("/admin/resources/kitcard/").status_code == 200
     assert client.get("/admin/resources/kitcard/add/").status_code == 403
+
+
+def test_a_moved_village_takes_its_cards_and_their_counts_along(cast):
+    card = issue_all(cast.users["county"], card_of(officer(cast.village)))
+    yi = cast.cells["450901101"]
+    grid_actions.move_cell(cast.users["admin"], cast.village, yi)
+    card.refresh_from_db()
+    assert card.cell_path.startswith(yi.path)
+    assert kit(cast.township.path)["complete"] == 0
+    assert kit(yi.path)["complete"] == 1 and kit(cast.county.path)["complete"] == 1
+    assert tally.matches()
