@@ -258,7 +258,7 @@ def step(
     Side effects: the card's completeness and the tallies; one audit record."""
     if step not in ItemStep.values or step == ItemStep.ISSUE:
         raise ActionError(_("未知的操作"), "step")
-    on = _checked_day(on, "issued_on" if step == ItemStep.REPLACE else "on")
+    on = _checked_day(on, "on")
     if step == ItemStep.REPLACE:
         condition = _checked_condition(condition)
     note = clean_text(note, "note", limit=200, required=False)

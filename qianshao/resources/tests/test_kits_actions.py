@@ -140,6 +140,13 @@ def test_damaged_and_returned_pieces_leave_the_kit_and_a_returned_one_is_not_rep
     assert refused.value.field == "step"
     with pytest.raises(Conflict):
         actions_kits.step(county, KitItem.objects.get(pk=rope.pk), "lose")  # not in use
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    with pytest.raises(ActionError) as refused:
+        actions_kits.step(county, KitItem.objects.get(pk=rope.pk), "replace", on=tomorrow)
+    assert (refused.value.status, refused.value.field) == (400, "on")
+    with pytest.raises(NotAllowed):
+        actions_kits.step(cast.users["village"], KitItem.objects.get(pk=rope.pk), "replace")
+    assert KitItem.objects.get(pk=rope.pk).status == ItemStatus.DAMAGED
     assert tally.matches()
 
 
