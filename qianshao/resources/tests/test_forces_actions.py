@@ -293,3 +293,36 @@ def test_social_forces(cast):
             phone="13900000001",
         )
     assert size.value.field == "size"
+
+
+def test_the_compliance_table(cast):
+    from qianshao.resources.compliance_forces import compliance
+
+    team_in(cast, n=10)  # 一村 meets its norm
+    team_in(cast, cell=cast.cell("450901100202"), n=4, start=20)  # 二村 is 6 short
+    table = compliance(cast.township)
+    rows = {r.cell.code: r for r in table.children}
+    assert [r.cell.code for r in table.children] == ["450901100201", "450901100202"]
+    assert (rows["450901100201"].meets, rows["450901100201"].shortfall) == (True, 0)
+    assert (rows["450901100202"].meets, rows["450901100202"].shortfall) == (False, 6)
+    assert rows["450901100202"].minimum == 10 and rows["450901100202"].members == 4
+    assert table.total.minimum == 30 and table.total.shortfall == 30
+    assert table.total.teams == 2 and table.total.members == 14
+    # expected: 甲镇 itself and its two villages; met: 一村
+    assert (table.total.expected, table.total.met_below, table.total.rate) == (3, 1, 33.3)
+    county = compliance(cast.county)
+    by_code = {r.cell.code: r for r in county.children}
+    assert (by_code["450901100"].expected, by_code["450901100"].met_below) == (3, 1)
+    assert (by_code["450901101"].expected, by_code["450901101"].met_below) == (2, 0)
+    assert county.total.minimum is None and county.total.expected == 5
+
+
+def test_readiness_figures(cast, django_assert_num_queries):
+    from qianshao.resources.readiness_forces import figures
+
+    team_in(cast, n=10)
+    with django_assert_num_queries(1):
+        found = figures([cast.county.path, cast.other_county.path])
+    assert found[cast.county.path]["teams"] == 1
+    assert found[cast.county.path]["members"] == 10 and found[cast.county.path]["met"] == 1
+    assert found[cast.other_county.path]["teams"] == 0
