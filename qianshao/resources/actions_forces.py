@@ -204,7 +204,7 @@ def create_team(
         before = counts.meets(locked)
         leader = None
         if leader_name or leader_phone:
-            leader = member_person(actor, name=leader_name, phone=leader_phone, cell=cell)
+            leader = _leader(actor, leader_name, leader_phone, cell)
         team = Team(cell=cell, cell_path=cell.path, status_at=timezone.now(), **details)
         team.leader = leader
         if leader and not team.phone:
@@ -223,6 +223,15 @@ def create_team(
             after=snapshot(team, TEAM_FIELDS) | {"status": team.status},
         )
     return team
+
+
+def _leader(actor, name: str, phone: str, cell: Cell) -> Person:
+    """The leader given with a new team: a member person, the fields named as the form's."""
+    try:
+        return member_person(actor, name=name, phone=phone, cell=cell)
+    except ActionError as error:
+        error.field = {"name": "leader_name", "phone": "leader_phone"}.get(error.field, error.field)
+        raise
 
 
 def edit_team(actor, team: Team, **fields) -> Team:

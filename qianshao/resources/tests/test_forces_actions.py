@@ -163,7 +163,10 @@ def test_bad_input_names_the_field_and_writes_nothing(cast):
         ({"name": "队", "kind": "nope"}, "kind"),
         ({"name": "队", "kind": "flood", "base_lon": "106"}, "base_lat"),
         ({"name": "队", "kind": "flood", "base_lon": "200", "base_lat": "24"}, "base_lon"),
-        ({"name": "队", "kind": "flood", "leader_name": "王五", "leader_phone": "12"}, "phone"),
+        (
+            {"name": "队", "kind": "flood", "leader_name": "王五", "leader_phone": "12"},
+            "leader_phone",
+        ),
     ]
     for fields, field in cases:
         with pytest.raises(ActionError) as caught:
