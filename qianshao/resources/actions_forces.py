@@ -544,6 +544,8 @@ def verify_expert(actor, expert: Expert, *, on=None) -> Expert:
         e = Expert.objects.select_for_update().get(pk=expert.pk)
         if on < e.verified_on:
             raise ActionError(_("核实日期不能早于上次核实日期"), "verified_on")
+        if on < counts.year_before(timezone.localdate()):
+            raise ActionError(_("核实日期须在 12 个月以内"), "verified_on")
         before = {"verified_on": e.verified_on, "overdue": e.overdue}
         if e.overdue:
             tally.add(e.cell_path, counts.EXPERTS_OVERDUE, -1)

@@ -14,6 +14,7 @@ Figures, each on the record's cell path and every ancestor path:
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 
 from qianshao.grid import tree
 from qianshao.grid.models import Cell
@@ -22,6 +23,15 @@ from qianshao.resources.models import Expert, Member, Norm, Team, TeamStatus
 
 TEAMS, MEMBERS, MET = "teams", "members", "met"
 EXPERTS, EXPERTS_OVERDUE = "experts", "experts_overdue"
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (28 February for a 29 February): an expert verified
+    before it was not verified within 12 months."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
 
 
 @dataclass(frozen=True)
