@@ -7,6 +7,8 @@ from qianshao.resources import views_forces as v
 urlpatterns = [
     path("resources/teams/", v.team_list, name="resources-teams"),
     path("resources/teams/new/", v.team_new, name="resources-team-new"),
+    path("resources/teams.xlsx", v.teams_xlsx, name="resources-teams-xlsx"),
+    path("resources/teams/import/", v.teams_import, name="resources-teams-import"),
     path("resources/teams/<int:team_id>/", v.team_page, name="resources-team"),
     path("resources/teams/<int:team_id>/edit/", v.team_edit, name="resources-team-edit"),
     path("resources/teams/<int:team_id>/members/new/", v.member_new, name="resources-member-new"),

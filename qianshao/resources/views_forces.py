@@ -22,7 +22,10 @@ from django.views.decorators.http import require_POST
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, cell_or_own
 from qianshao.intake.pages import take
+from qianshao.lib.tabular import ImportFailed
+from qianshao.lib.xlsx import download
 from qianshao.resources import actions_forces as actions
+from qianshao.resources import importers_forces, xlsx_forces
 from qianshao.resources import steps_forces as steps
 from qianshao.resources.access_forces import (
     access_expert,
@@ -457,3 +460,34 @@ def social_force_edit(request, force_id):
         return _form_page(request, form, title, back=back, status=refusal.status)
     messages.success(request, _("已保存"))
     return redirect(back)
+
+
+# --- 队伍台账 and imports ---------------------------------------------------------------
+
+
+def teams_xlsx(request):
+    cell = _cell_of(request, required=True)
+    book = xlsx_forces.teams_workbook(cell, visible_teams(request.user))
+    return download(book, _("应急救援队伍台账-%(n)s.xlsx") % {"n": cell.name})
+
+
+def teams_import(request):
+    """Teams and members from a table: every problem by row and column, nothing written."""
+    cell = _cell_of(request, required=True)
+    context = {"cell": cell, "columns": importers_forces.COLUMNS, "errors": [], "done": None}
+    if request.method != "POST":
+        return render(request, "resources/forces/import.html", context)
+    upload = request.FILES.get("file")
+    if upload is None:
+        context["errors"] = [_("请选择文件")]
+        return render(request, "resources/forces/import.html", context, status=400)
+    try:
+        done = importers_forces.import_teams(request.user, upload, upload.name)
+    except ImportFailed as failed:
+        context["errors"] = [str(e) for e in failed.errors]
+        return render(request, "resources/forces/import.html", context, status=400)
+    messages.success(
+        request,
+        _("已导入队伍 %(t)s 支、队员 %(m)s 人次") % {"t": done["teams"], "m": done["members"]},
+    )
+    return redirect(f"{reverse('resources-teams')}?cell={cell.code}")

@@ -30,6 +30,8 @@ PAGE_RULES = {
     "resources/social-forces/": "scoped",
     "resources/social-forces/new/": "scoped",
     "resources/social-forces/<int:force_id>/edit/": "scoped",
+    "resources/teams.xlsx": "scoped",
+    "resources/teams/import/": "scoped",
 }
 
 API_RULES = {
@@ -124,6 +126,11 @@ def outsider_pages(cast) -> dict:
         ],
         "resources/social-forces/<int:force_id>/edit/": [
             ("post", f"/resources/social-forces/{force.pk}/edit/", form | {"size": "3"}, 404)
+        ],
+        "resources/teams.xlsx": [("get", "/resources/teams.xlsx?cell=450901", None, 404)],
+        "resources/teams/import/": [
+            ("get", "/resources/teams/import/?cell=450901", None, 404),
+            ("post", "/resources/teams/import/?cell=450901", {}, 404),
         ],
     }
 
