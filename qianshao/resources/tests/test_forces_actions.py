@@ -329,3 +329,13 @@ def test_readiness_figures(cast, django_assert_num_queries):
     assert found[cast.county.path]["teams"] == 1
     assert found[cast.county.path]["members"] == 10 and found[cast.county.path]["met"] == 1
     assert found[cast.other_county.path]["teams"] == 0
+
+
+def test_teams_follow_a_moved_cell(cast):
+    from qianshao.grid.actions import move_cell
+
+    team = team_in(cast, n=2)
+    move_cell(None, cast.village, cast.cell("450901101"))
+    team.refresh_from_db()
+    village = cast.cell("450901100201")
+    assert team.cell_path == village.path and village.path.startswith(cast.cell("450901101").path)
