@@ -8,10 +8,12 @@ a record claimed once through ``workflow.once`` in the transaction that takes it
 - A certificate expiring within 30 days: step ``expires:30@<expires>`` — the managers of
   the cell of each team its holder is a current member of are told, with the team's leader
   (a corrected expiry re-arms the step).
+- A social force's agreement ending within 30 days: step ``expires:30@<agreement_end>`` —
+  the managers of its cell are told, to renew it.
 
 Candidates come from the indexes (``expert_verify`` on (overdue, verified_on),
-``certificate_expires`` on expires): a sweep's cost follows what falls due, not the years of
-rows behind it.
+``certificate_expires`` on expires, ``social_force_agreement`` on agreement_end): a sweep's
+cost follows what falls due, not the years of rows behind it.
 """
 
 from collections import defaultdict
@@ -27,7 +29,7 @@ from qianshao.grid.models import MANAGING_ROLES, Person, RoleAssignment
 from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.resources import counts_forces as counts
 from qianshao.resources import tally
-from qianshao.resources.models import Certificate, Expert, Member, TeamStatus
+from qianshao.resources.models import Certificate, Expert, Member, SocialForce, TeamStatus
 from qianshao.workflow import once
 
 EXPIRING_WITHIN = timedelta(days=30)
@@ -46,7 +48,11 @@ def sweep(now: datetime | None = None) -> dict[str, int]:
         overdue += n
         if n < BATCH:
             break
-    return {"experts_overdue": overdue, "certificates": expiring_certificates(today, now)}
+    return {
+        "experts_overdue": overdue,
+        "certificates": expiring_certificates(today, now),
+        "agreements": ending_agreements(today, now),
+    }
 
 
 def _verify_step(expert) -> str:
@@ -163,6 +169,45 @@ def expiring_certificates(today: date, now: datetime) -> int:
         object_id=today.isoformat(),
         label=f"{today} certificates",
         after={"day": today, "certificates": sorted(c.pk for c in taken), "told": sorted(told)},
+    )
+    return len(taken)
+
+
+@transaction.atomic
+def ending_agreements(today: date, now: datetime) -> int:
+    """Tell the managers of a social force's cell that its agreement ends within 30 days,
+    once per end date."""
+    due = list(
+        SocialForce.objects.filter(
+            agreement_end__gte=today, agreement_end__lte=today + EXPIRING_WITHIN
+        ).order_by("agreement_end", "id")
+    )
+    pairs = {(once.subject(f), f"expires:30@{f.agreement_end.isoformat()}"): f for f in due}
+    taken = [pairs[p] for p in sorted(once.claim_all(pairs, now))]
+    if not taken:
+        return 0
+    managers = _managers([f.cell_path for f in taken])
+    notices = [
+        Notice(
+            "resources.agreement_ending",
+            _("【社会应急力量】%(o)s 的协议将于 %(d)s 到期")
+            % {"o": f.organisation, "d": f.agreement_end},
+            body=_("请及时续签协议：%(o)s（%(c)s %(p)s）")
+            % {"o": f.organisation, "c": f.contact, "p": f.phone},
+            link=f"/resources/social-forces/{f.pk}/edit/",
+            people=managers.get(f.cell_path, []),
+            dedupe_key=f"resources.agreement_ending:{f.pk}:{f.agreement_end.isoformat()}",
+        )
+        for f in taken
+    ]
+    enqueue_all(notices)
+    audit(
+        actor=None,
+        action="resources.social_force.agreement_ending",
+        object_type="resources.sweep",
+        object_id=today.isoformat(),
+        label=f"{today} agreements",
+        after={"day": today, "social_forces": sorted(f.pk for f in taken)},
     )
     return len(taken)
 

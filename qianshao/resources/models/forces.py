@@ -293,7 +293,10 @@ class SocialForce(models.Model):
         verbose_name = _("社会应急力量")
         verbose_name_plural = _("社会应急力量")
         ordering = ["cell_path", "organisation", "id"]
-        indexes = [models.Index(fields=["cell_path", "organisation"], name="social_force_path")]
+        indexes = [
+            models.Index(fields=["cell_path", "organisation"], name="social_force_path"),
+            models.Index(fields=["agreement_end"], name="social_force_agreement"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(agreement_end__isnull=True)

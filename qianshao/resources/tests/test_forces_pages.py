@@ -155,3 +155,40 @@ def test_social_forces_pages(cast, client_for):
     good = client.post("/resources/social-forces/new/", form | {"agreement_end": "2026-12-31"})
     assert good.status_code == 302
     assert "蓝天救援队" in client.get("/resources/social-forces/?cell=450901").content.decode()
+
+
+def test_a_department_sees_but_may_not_change(cast, client_for):
+    team = a_team(cast)
+    client = client_for(cast.users["department"])
+    assert client.get(f"/resources/teams/{team.pk}/").status_code == 200
+    refused = client.post(f"/resources/teams/{team.pk}/dispatch/", {"client_uuid": uuid.uuid4()})
+    assert refused.status_code == 403 and "网格长" in refused.content.decode()
+    form = {"client_uuid": uuid.uuid4(), "name": "某", "phone": "13910001111", "role": "member"}
+    added = client.post(f"/resources/teams/{team.pk}/members/new/", form)
+    assert added.status_code == 403
+    assert Team.objects.get(pk=team.pk).status == TeamStatus.STANDBY
+    assert Team.objects.get(pk=team.pk).members_n == 0
+
+
+def test_the_pages_cost_does_not_grow_with_the_teams(
+    cast, client_for, django_assert_max_num_queries
+):
+    client = client_for(cast.users["county"])
+    a_team(cast, n=2)
+    client.get("/resources/compliance/?cell=450901")  # warm the user's caches
+
+    def count(url: str) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    before = {
+        u: count(u) for u in ["/resources/compliance/?cell=450901", "/resources/teams/?cell=450901"]
+    }
+    for i in range(6):
+        a_team(cast, name=f"队{i}", cell=cast.cell("450901100202"), n=2, start=100 + 10 * i)
+    after = {u: count(u) for u in before}
+    assert after == before

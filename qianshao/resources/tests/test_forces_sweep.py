@@ -109,3 +109,24 @@ def test_a_certificate_expiring_within_30_days_is_told_once(cast, settings):
     assert told("resources.certificate_expiring", cast.users["county"]) == 0
     leader = Message.objects.filter(event="resources.certificate_expiring", person=team.leader)
     assert leader.count() == 1  # the leader, by SMS (no login)
+
+
+def test_an_agreement_ending_within_30_days_is_told_once(cast):
+    with at(date(2026, 11, 1)):
+        actions.create_social_force(
+            None,
+            cell=cast.county,
+            organisation="蓝天救援队",
+            capability="搜救",
+            size=20,
+            contact="赵",
+            phone="13955550002",
+            agreement_start="2026-01-01",
+            agreement_end="2026-12-31",
+        )
+        assert sweep_forces.sweep()["agreements"] == 0
+    with at(date(2026, 12, 1)):
+        assert sweep_forces.sweep()["agreements"] == 1
+        assert sweep_forces.sweep()["agreements"] == 0
+    assert told("resources.agreement_ending", cast.users["county"]) == 1
+    assert told("resources.agreement_ending", cast.users["township"]) == 0
