@@ -20,6 +20,7 @@ from qianshao.grid.models import MOBILE_RE, Cell, Person
 from qianshao.grid.permissions import can_manage
 from qianshao.grid.scope import restrict
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.schemas import check_date_range
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
 from qianshao.resources import counts_forces as counts
@@ -115,12 +116,16 @@ def _day(value, field: str, *, required: bool = False) -> date | None:
         if required:
             raise ActionError(_("不能为空"), field)
         return None
-    if isinstance(value, date):
-        return value
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value))
+        except ValueError:
+            raise ActionError(_("日期格式应为 YYYY-MM-DD"), field) from None
     try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ActionError(_("日期格式应为 YYYY-MM-DD"), field) from None
+        check_date_range(value)
+    except ValueError as exc:
+        raise ActionError(str(exc), field) from None
+    return value
 
 
 def _team_details(fields: dict) -> dict:

@@ -15,7 +15,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
-from qianshao.lib.schemas import Error, OutSchema, Pagination, StrictSchema
+from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
 from qianshao.resources import actions_forces as actions
 from qianshao.resources import steps_forces as steps
 from qianshao.resources.access_forces import (
@@ -114,11 +114,11 @@ class MemberIn(StrictSchema):
     phone: str = Field(..., max_length=11)
     role: MemberRole = MemberRole.MEMBER
     skills: str = Field("", max_length=200)
-    joined: date | None = None
+    joined: LocalDate | None = None
 
 
 class LeaveIn(StrictSchema):
-    left: date | None = None
+    left: LocalDate | None = None
     note: str = Field("", max_length=500)
 
 
@@ -134,7 +134,7 @@ class ExpertIn(StrictSchema):
     title: str = Field("", max_length=64)
     organisation: str = Field("", max_length=100)
     phone: str = Field(..., max_length=20)
-    verified_on: date
+    verified_on: LocalDate
 
 
 class ExpertOut(OutSchema):
@@ -150,7 +150,7 @@ class ExpertOut(OutSchema):
 
 
 class VerifyIn(StrictSchema):
-    on: date | None = Field(None, description="the day the details were confirmed; today")
+    on: LocalDate | None = Field(None, description="the day the details were confirmed; today")
 
 
 class SocialForceIn(StrictSchema):
@@ -161,8 +161,8 @@ class SocialForceIn(StrictSchema):
     size: int = Field(..., ge=1, le=actions.MAX_SIZE)
     contact: str = Field(..., max_length=32)
     phone: str = Field(..., max_length=20)
-    agreement_start: date | None = None
-    agreement_end: date | None = None
+    agreement_start: LocalDate | None = None
+    agreement_end: LocalDate | None = None
 
 
 class SocialForceOut(OutSchema):
