@@ -98,7 +98,7 @@ def _plan(actor, filename: str, rows, errors: list[RowError]) -> dict:
         team = plan.get(key)
         if team is None:
             existing = (
-                Team.objects.filter(cell=cell, name=team_name)
+                Team.objects.filter(cell_path=cell.path, name=team_name)
                 .exclude(status=TeamStatus.REVOKED)
                 .first()
             )
