@@ -117,6 +117,24 @@ class MemberIn(StrictSchema):
     joined: LocalDate | None = None
 
 
+class CertificateIn(StrictSchema):
+    client_uuid: UUID = Field(..., description="made by the client; a resend returns the first")
+    person: int = Field(..., description="the id of a current member's person")
+    name: str = Field(..., max_length=64)
+    number: str = Field("", max_length=64)
+    issuer: str = Field("", max_length=64)
+    expires: LocalDate | None = None
+
+
+class CertificateOut(OutSchema):
+    id: int
+    person: int = Field(..., alias="person_id")
+    name: str
+    number: str
+    issuer: str
+    expires: date | None
+
+
 class LeaveIn(StrictSchema):
     left: LocalDate | None = None
     note: str = Field("", max_length=500)
@@ -135,6 +153,14 @@ class ExpertIn(StrictSchema):
     organisation: str = Field("", max_length=100)
     phone: str = Field(..., max_length=20)
     verified_on: LocalDate
+
+
+class ExpertEditIn(StrictSchema):
+    name: str = Field(..., max_length=32)
+    field: str = Field(..., max_length=64)
+    title: str = Field("", max_length=64)
+    organisation: str = Field("", max_length=100)
+    phone: str = Field(..., max_length=20)
 
 
 class ExpertOut(OutSchema):
@@ -156,6 +182,16 @@ class VerifyIn(StrictSchema):
 class SocialForceIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the client; a resend returns the first")
     cell: str = Field(..., min_length=1, max_length=20)
+    organisation: str = Field(..., max_length=100)
+    capability: str = Field(..., max_length=200)
+    size: int = Field(..., ge=1, le=actions.MAX_SIZE)
+    contact: str = Field(..., max_length=32)
+    phone: str = Field(..., max_length=20)
+    agreement_start: LocalDate | None = None
+    agreement_end: LocalDate | None = None
+
+
+class SocialForceEditIn(StrictSchema):
     organisation: str = Field(..., max_length=100)
     capability: str = Field(..., max_length=200)
     size: int = Field(..., ge=1, le=actions.MAX_SIZE)
@@ -285,6 +321,28 @@ def add_member(request, team_id: int, payload: MemberIn):
     return HttpStatus(201 if created else 200, member)
 
 
+@router.post(
+    "/teams/{int:team_id}/certificates",
+    response={201: CertificateOut, 200: CertificateOut, **ERRORS},
+)
+def add_certificate(request, team_id: int, payload: CertificateIn):
+    """Record a certificate of one of the team's current members."""
+    user = request.user
+    team = access_team(user, team_id)
+    member = Member.objects.filter(team=team, person_id=payload.person, left=None).first()
+    if member is None:
+        raise ActionError(_("只能为本队现有队员登记证书"), "person")
+    fields = payload.dict(exclude={"client_uuid", "person"})
+    made, created = submit(
+        payload.client_uuid,
+        "resources.certificate",
+        user,
+        lambda: actions.add_certificate(user, team, person=member.person, **fields),
+        on=team,
+    )
+    return HttpStatus(201 if created else 200, made)
+
+
 @router.post("/members/{int:member_id}/leave", response={200: MemberOut, **ERRORS})
 def remove_member(request, member_id: int, payload: LeaveIn):
     """离队: the membership ends (and stays on record)."""
@@ -331,6 +389,14 @@ def create_expert(request, payload: ExpertIn):
     return HttpStatus(201 if created else 200, access_expert(user, expert.pk))
 
 
+@router.put("/experts/{int:expert_id}", response={200: ExpertOut, **ERRORS})
+def edit_expert(request, expert_id: int, payload: ExpertEditIn):
+    """Edit an expert's details (the verification date moves only by 核实)."""
+    expert = access_expert(request.user, expert_id)
+    actions.edit_expert(request.user, expert, **payload.dict())
+    return access_expert(request.user, expert_id)
+
+
 @router.post("/experts/{int:expert_id}/verify", response={200: ExpertOut, **ERRORS})
 def verify_expert(request, expert_id: int, payload: VerifyIn):
     """核实: the expert's details were confirmed (today)."""
@@ -363,6 +429,14 @@ def create_social_force(request, payload: SocialForceIn):
         lambda: actions.create_social_force(user, cell=where, **fields),
     )
     return HttpStatus(201 if created else 200, access_social_force(user, force.pk))
+
+
+@router.put("/social-forces/{int:force_id}", response={200: SocialForceOut, **ERRORS})
+def edit_social_force(request, force_id: int, payload: SocialForceEditIn):
+    """Edit a social force's details and agreement."""
+    force = access_social_force(request.user, force_id)
+    actions.edit_social_force(request.user, force, **payload.dict())
+    return access_social_force(request.user, force_id)
 
 
 # --- compliance -------------------------------------------------------------------------

@@ -41,6 +41,9 @@ API_RULES = {
     ("PUT", "/api/v1/resources/teams/{team_id}"): "scoped",
     ("POST", "/api/v1/resources/teams/{team_id}/members"): "scoped",
     ("POST", "/api/v1/resources/members/{member_id}/leave"): "scoped",
+    ("POST", "/api/v1/resources/teams/{team_id}/certificates"): "scoped",
+    ("PUT", "/api/v1/resources/experts/{expert_id}"): "scoped",
+    ("PUT", "/api/v1/resources/social-forces/{force_id}"): "scoped",
     ("POST", "/api/v1/resources/teams/{team_id}/steps/{step}"): "scoped",
     ("GET", "/api/v1/resources/experts"): "scoped",
     ("POST", "/api/v1/resources/experts"): "scoped",
@@ -158,6 +161,27 @@ def outsider_api(cast) -> dict:
             )
         ],
         ("POST", f"{r}/members/{{member_id}}/leave"): [(f"{r}/members/{member.pk}/leave", {})],
+        ("POST", f"{r}/teams/{{team_id}}/certificates"): [
+            (
+                f"{r}/teams/{team.pk}/certificates",
+                {"client_uuid": str(uuid.uuid4()), "person": member.person_id, "name": "证"},
+            )
+        ],
+        ("PUT", f"{r}/experts/{{expert_id}}"): [
+            (f"{r}/experts/{expert.pk}", {"name": "x", "field": "y", "phone": "12345"})
+        ],
+        ("PUT", f"{r}/social-forces/{{force_id}}"): [
+            (
+                f"{r}/social-forces/{force.pk}",
+                {
+                    "organisation": "x",
+                    "capability": "y",
+                    "size": 3,
+                    "contact": "z",
+                    "phone": "12345",
+                },
+            )
+        ],
         ("POST", f"{r}/teams/{{team_id}}/steps/{{step}}"): [
             (f"{r}/teams/{team.pk}/steps/dispatch", {}),
             (f"{r}/teams/{team.pk}/steps/revoke", {}),

@@ -97,6 +97,13 @@ def test_real_answers_of_every_forces_operation_match_the_document(cast, conform
     c.call(village, "POST", f"{R}/teams/{team}/steps/return", {})  # 403
     assert Team.objects.get(pk=team).status == "out"
 
+    cert = {"client_uuid": str(uuid.uuid4()), "person": added.json()["person"], "name": "急救证"}
+    made_cert = c.call(township, "POST", f"{R}/teams/{second_id}/certificates", cert)
+    assert made_cert.status_code == 201, made_cert.content
+    stranger = cert | {"client_uuid": str(uuid.uuid4()), "person": cast.people["county"].pk}
+    c.call(township, "POST", f"{R}/teams/{second_id}/certificates", stranger)  # 400: person
+    c.call(township, "POST", f"{R}/teams/{second_id}/certificates", cert | {"expires": "1"})
+
     member_id = added.json()["id"]
     c.call(township, "POST", f"{R}/members/{member_id}/leave", {"note": "调离"})
     c.call(township, "POST", f"{R}/members/{member_id}/leave", {})  # 409: left
@@ -118,6 +125,14 @@ def test_real_answers_of_every_forces_operation_match_the_document(cast, conform
     c.call(county, "POST", f"{R}/experts/{eid}/verify", {})
     c.call(county, "POST", f"{R}/experts/{eid}/verify", {"on": "2020-01-01"})  # 400
     c.call(township, "POST", f"{R}/experts/{eid}/verify", {})  # 404: above them
+    edit_expert = {
+        "name": "黄工",
+        "field": "地质灾害防治",
+        "title": "高工",
+        "phone": "0776-1234567",
+    }
+    assert c.call(county, "PUT", f"{R}/experts/{eid}", edit_expert).json()["title"] == "高工"
+    c.call(county, "PUT", f"{R}/experts/{eid}", edit_expert | {"phone": "x"})  # 400
 
     force = {
         "client_uuid": str(uuid.uuid4()),
@@ -130,7 +145,15 @@ def test_real_answers_of_every_forces_operation_match_the_document(cast, conform
         "agreement_start": "2026-01-01",
         "agreement_end": "2026-12-31",
     }
-    assert c.call(county, "POST", f"{R}/social-forces", force).status_code == 201
+    made_force = c.call(county, "POST", f"{R}/social-forces", force)
+    assert made_force.status_code == 201
+    fid = made_force.json()["id"]
+    edit_force = {k: v for k, v in force.items() if k not in ("client_uuid", "cell")}
+    assert (
+        c.call(county, "PUT", f"{R}/social-forces/{fid}", edit_force | {"size": 30}).json()["size"]
+        == 30
+    )
+    c.call(township, "PUT", f"{R}/social-forces/{fid}", edit_force)  # 404: above them
     c.call(
         county, "POST", f"{R}/social-forces", force | {"client_uuid": str(uuid.uuid4()), "size": 0}
     )
