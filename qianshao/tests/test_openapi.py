@@ -101,7 +101,7 @@ def conformance(client):
 HAZARDS = "/api/v1/hazards"
 WARNINGS = "/api/v1/warnings"
 DISASTERS = ("/api/v1/disasters", "/api/v1/zero-reports")
-RESOURCES = "/api/v1/resources"  # exercised by qianshao/resources/tests/test_*_api.py
+RESOURCES = "/api/v1/resources"  # each part's operations: resources/tests/test_*_api.py
 
 
 def test_every_reference_in_the_document_resolves(conformance):
