@@ -1,6 +1,7 @@
 """The demo county, whole, above every area: the grid and its people (qianshao.grid.demo),
 the demo logins, the hazards' history, the warnings with their 叫应 history, and a month of
-zero reports and disasters. Nothing below imports it; the `demo` and `run` commands do."""
+zero reports and disasters, and the resources (forces, kits, supplies, shelters). Nothing
+below imports it; the `demo` and `run` commands do."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -11,6 +12,7 @@ from qianshao.disasters import demo as disasters_demo
 from qianshao.grid import demo as grid_demo
 from qianshao.grid.models import Cell, Role, RoleAssignment
 from qianshao.hazards import demo as hazards_demo
+from qianshao.resources import demo as resources_demo
 from qianshao.warnings import demo as warnings_demo
 
 COUNTY = grid_demo.COUNTY
@@ -48,12 +50,14 @@ def build() -> dict:
     hazards = hazards_demo.build()
     warnings = warnings_demo.build()
     zero_reports = disasters_demo.build()
+    resources = resources_demo.build(COUNTY)
     return {
         "cells": grid.cells,
         "people": grid.people,
         "hazards": hazards,
         "warnings": warnings,
         "zero_reports": zero_reports,
+        "resources": resources,
     }
 
 

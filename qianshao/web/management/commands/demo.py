@@ -17,7 +17,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo county created: {built['cells']} cells, {built['people']} people, "
             f"{built['hazards']} hazards, {built['warnings']} warnings, "
-            f"{built['zero_reports']} zero reports"
+            f"{built['zero_reports']} zero reports; resources: {built['resources']}"
         )
         for username, what in demo.logins():
             self.stdout.write(f"  {username:<11} / {demo.PASSWORD}   {what}")

@@ -1,0 +1,18 @@
+"""The resources of the demo county (凌云县), each part through its actions (issue 13's Demo
+item): the forces and their norms, the kits of the duty holders, the storage points with their
+stock, the shelters with routes and transfer lists. Called by ``qianshao.demo``."""
+
+from qianshao.grid.models import Cell
+from qianshao.resources import demo_forces, demo_kits, tally
+
+
+def build(code: str) -> str:
+    """Build the county's resources; returns what was built, in a few words."""
+    county = Cell.objects.get(code=code)
+    demo_forces.build(county)
+    demo_kits.build(county)
+    found = tally.read(county.path, "teams", "members", "kit_holders")
+    teams, members, holders = (
+        sum(found.get(f, {}).values()) for f in ("teams", "members", "kit_holders")
+    )
+    return f"{teams} teams of {members} members, {holders} kit holders"
