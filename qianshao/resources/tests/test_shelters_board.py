@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 def test_each_cell_of_the_board_shows_its_listed_people_beside_the_evacuated(
     cast,
-    issued,
-    client_for,  # noqa: F811
+    issued,  # noqa: F811 (the warnings' fixture, imported above)
+    client_for,
 ):
     household(cast, members=5)  # 一村
     household(cast, cast.cells["450901100202"], members=3)  # 二村
