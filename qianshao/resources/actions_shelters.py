@@ -75,7 +75,14 @@ def _point(lon, lat) -> tuple[float | None, float | None]:
         return None, None
     if lon in (None, "") or lat in (None, ""):
         raise ActionError(_("经度和纬度须同时填写"), "lon" if lon in (None, "") else "lat")
-    lon, lat = float(lon), float(lat)
+    try:
+        lon = float(lon)
+    except (TypeError, ValueError):
+        raise ActionError(_("经度须为数字"), "lon") from None
+    try:
+        lat = float(lat)
+    except (TypeError, ValueError):
+        raise ActionError(_("纬度须为数字"), "lat") from None
     if not CHINA_LON[0] <= lon <= CHINA_LON[1]:
         raise ActionError(_("经度须在东经73–136°之间"), "lon")
     if not CHINA_LAT[0] <= lat <= CHINA_LAT[1]:
@@ -83,7 +90,7 @@ def _point(lon, lat) -> tuple[float | None, float | None]:
     return lon, lat
 
 
-def _shelter_fields(
+def shelter_fields(
     *,
     name,
     category,
@@ -163,7 +170,7 @@ def create_shelter(actor, *, cell: Cell, **fields) -> Shelter:
     """登记 a shelter in ``cell``: its capacity from the area and the rule. Side effects:
     the tallies of its path, one audit record."""
     _may_change(actor, cell.path)
-    found = _shelter_fields(**fields)
+    found = shelter_fields(**fields)
     now = timezone.now()
     s = Shelter(cell=cell, cell_path=cell.path, status_at=now, updated_at=now, **found)
     s.capacity = rule_shelters.capacity_of(s.area_m2)
@@ -186,7 +193,7 @@ def edit_shelter(actor, shelter: Shelter, **fields) -> Shelter:
     the tallies moved by the difference, one audit record."""
     s = Shelter.objects.select_for_update().get(pk=shelter.pk)
     _may_change(actor, s.cell_path)
-    found = _shelter_fields(**fields)
+    found = shelter_fields(**fields)
     before = _plain(s)
     moves = _moves(s, -1)
     for name, value in found.items():

@@ -145,3 +145,13 @@ class HouseholdForm(IntakeForm):
         self.fields["route"].choices = [("", "—")] + [
             (r.pk, f"{r.origin} → {r.shelter.name}") for r in routes
         ]
+
+
+class ImportForm(Form):
+    file = forms.FileField(label=_("避难场所台账（.xlsx 或 .csv）"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 10 * 1024 * 1024:
+            raise forms.ValidationError(_("文件过大"))
+        return upload

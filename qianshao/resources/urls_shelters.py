@@ -8,6 +8,8 @@ urlpatterns = [
     path("resources/shelters/", views.shelter_list, name="resources-shelters"),
     path("resources/shelters/new/", views.shelter_new, name="resources-shelter-new"),
     path("resources/shelters/coverage/", views.coverage, name="resources-coverage"),
+    path("resources/shelters/ledger.xlsx", views.ledger, name="resources-shelter-ledger"),
+    path("resources/shelters/import/", views.shelter_import, name="resources-shelter-import"),
     path("resources/shelters/<int:shelter_id>/", views.shelter_page, name="resources-shelter"),
     path(
         "resources/shelters/<int:shelter_id>/edit/",

@@ -19,9 +19,17 @@ from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors
 from qianshao.grid.card import cell_rows, qr_svg
 from qianshao.grid.models import BASE_KINDS, Cell
 from qianshao.intake.pages import take
-from qianshao.lib import ratelimit
+from qianshao.lib import ratelimit, xlsx
+from qianshao.lib.tabular import ImportFailed
 from qianshao.resources import actions_shelters as actions
-from qianshao.resources import permissions, permissions_shelters, readiness_shelters, steps_shelters
+from qianshao.resources import (
+    importers_shelters,
+    permissions,
+    permissions_shelters,
+    readiness_shelters,
+    steps_shelters,
+    xlsx_shelters,
+)
 from qianshao.resources.access_shelters import (
     access_household,
     access_route,
@@ -32,6 +40,7 @@ from qianshao.resources.access_shelters import (
 )
 from qianshao.resources.forms_shelters import (
     HouseholdForm,
+    ImportForm,
     OccupancyForm,
     RouteForm,
     ShelterForm,
@@ -176,6 +185,35 @@ def shelter_step(request, shelter_id, step):
         )
     messages.success(request, _("已办理"))
     return redirect("resources-shelter", shelter_id=s.pk)
+
+
+@require_GET
+def ledger(request):
+    """避难场所台账 of a cell's subtree as .xlsx."""
+    cell = _cell(request)
+    shelters = _in(visible_shelters(request.user), cell).select_related("cell", "manager")
+    book = xlsx_shelters.ledger_workbook(cell, shelters.order_by("cell_path", "name", "id"))
+    return xlsx.download(book, f"避难场所台账-{cell.name}.xlsx")
+
+
+def shelter_import(request):
+    """Shelters from a ledger file: every problem by row and column, or all of them made."""
+    cell = _cell(request)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    errors, status = [], 200
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            made = importers_shelters.import_shelters(request.user, upload, upload.name)
+        except ImportFailed as exc:
+            errors, status = exc.errors, 400
+        else:
+            messages.success(request, _("已导入 %(n)s 处避难场所") % {"n": len(made)})
+            return redirect(f"{reverse('resources-shelters')}?cell={cell.code}")
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "cell": cell, "errors": errors}
+    return render(request, "resources/shelters/import.html", context, status=status)
 
 
 @require_GET

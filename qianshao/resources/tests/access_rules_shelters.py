@@ -16,6 +16,8 @@ PAGE_RULES = {
     "resources/shelters/": "scoped",
     "resources/shelters/new/": "scoped",
     "resources/shelters/coverage/": "scoped",
+    "resources/shelters/ledger.xlsx": "scoped",
+    "resources/shelters/import/": "scoped",
     "resources/shelters/<int:shelter_id>/": "scoped",
     "resources/shelters/<int:shelter_id>/edit/": "scoped",
     "resources/shelters/<int:shelter_id>/step/<str:step>/": "scoped",
@@ -47,6 +49,14 @@ API_RULES = {
 SAMPLE_KWARGS = {"shelter_id": 1, "route_id": 1, "household_id": 1, "step": "open"}
 
 
+def ledger_file():
+    """A one-row ledger (.csv) naming 甲镇: the outsider's import must not reach it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = "名称,所在网格编码,类别,有效面积（平方米）\n越界,450901100,Ⅲ类,10\n"
+    return SimpleUploadedFile("shelters.csv", text.encode())
+
+
 def a_county_shelter(cast):
     """A shelter in 甲镇, a route and a household of 一村 (by A县's dispatcher)."""
     s = shelter(cast)
@@ -67,6 +77,12 @@ def outsider_pages(cast) -> dict:
         ],
         "resources/shelters/coverage/": [
             ("get", "/resources/shelters/coverage/?cell=450901", None, 404)
+        ],
+        "resources/shelters/ledger.xlsx": [
+            ("get", "/resources/shelters/ledger.xlsx?cell=450901", None, 404)
+        ],
+        "resources/shelters/import/": [
+            ("post", "/resources/shelters/import/?cell=450901", {"file": ledger_file()}, 404)
         ],
         "resources/shelters/<int:shelter_id>/": [("get", f"{base}/", None, 404)],
         "resources/shelters/<int:shelter_id>/edit/": [("post", f"{base}/edit/", shelter_form, 404)],
