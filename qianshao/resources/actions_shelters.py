@@ -34,6 +34,8 @@ from qianshao.resources.models import (
     ShelterStep,
 )
 
+# the tallies this part keeps (moved with their cells by signals_shelters)
+FIGURES = ("shelters", "capacity", "shelter_area", "routes", "households", "listed_people")
 MAX_AREA = Decimal("100000000")  # 100 km² of effective area: beyond is a typing slip
 MAX_OCCUPANCY = 1_000_000
 MAX_MEMBERS = 99

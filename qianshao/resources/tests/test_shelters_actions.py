@@ -1,11 +1,13 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qianshao.audit.models import AuditRecord
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.resources import actions_shelters as actions
-from qianshao.resources import tally
+from qianshao.resources import rule_shelters, tally
 from qianshao.resources.models import Shelter
 from qianshao.resources.tests.shelters_helpers import (
     BOWTIE,
@@ -171,3 +173,51 @@ def test_only_managing_posts_at_the_cell_or_above_change(cast):
     assert v.cell_path == cast.village.path
     assert Shelter.objects.get(pk=s.pk).status == "open"
     assert Decimal(v.area_m2) == Decimal("1000")
+
+
+def test_a_moved_cell_takes_its_shelters_routes_households_and_counters_along(cast):
+    from qianshao.grid.actions import move_cell
+
+    s = shelter(cast, cast.village, area="100")
+    household(cast, members=3, route=route(cast, s))
+    yi = cast.cells["450901101"]
+    moved = move_cell(cast.users["admin"], cast.village, yi)
+    s.refresh_from_db()
+    assert s.cell_path == moved.path and s.cell_path.startswith(yi.path)
+    assert not any(figures(cast.township.path).values())
+    assert figures(yi.path) == {
+        "shelters": 1,
+        "capacity": 200,
+        "shelter_area": 100,
+        "listed_people": 3,
+        "households": 1,
+    }
+    assert figures(cast.county.path)["listed_people"] == 3
+    assert tally.matches()
+
+
+def test_edit_and_delete_of_a_route_keep_households_and_counters_right(cast):
+    a = shelter(cast)
+    b = shelter(cast, cast.village, name="一村祠堂")
+    r = route(cast, a)
+    h = household(cast, route=r)
+    actions.edit_route(cast.users["township"], r, origin="下屯", shelter=b, line=r.line)
+    h.refresh_from_db()
+    assert h.shelter == b  # the households on the route go where it now leads
+    with pytest.raises(Conflict) as refused:
+        actions.delete_route(cast.users["township"], r)
+    assert refused.value.field == "route"
+    actions.delete_household(cast.users["township"], h)
+    actions.delete_route(cast.users["township"], r)
+    assert tally.read(cast.county.path, "routes") == {"routes": {"": 0}}
+    assert tally.matches()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    area=st.decimals(min_value="0.01", max_value="99999999", places=2),
+    each=st.decimals(min_value="0.1", max_value="1000", places=2),
+)
+def test_capacity_is_the_largest_whole_number_of_people_the_area_holds(area, each):
+    n = rule_shelters.capacity_of(area, each)
+    assert n * each <= area < (n + 1) * each
