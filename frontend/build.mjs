@@ -12,6 +12,7 @@ await build({
     warnings: "frontend/warnings.js",
     drafting: "frontend/drafting.js",
     disasters: "frontend/disasters.js",
+    shelters: "frontend/shelters.js",
     public: "frontend/public.js",
     style: "frontend/app.css",
     reports: "frontend/reports.css",

@@ -17,9 +17,11 @@ from django.views.decorators.http import require_GET, require_POST
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors
 from qianshao.grid.card import cell_rows, qr_svg
+from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import BASE_KINDS, Cell
 from qianshao.intake.pages import take
 from qianshao.lib import ratelimit, xlsx
+from qianshao.lib.geojson import collection, feature, point
 from qianshao.lib.tabular import ImportFailed
 from qianshao.resources import actions_shelters as actions
 from qianshao.resources import (
@@ -261,9 +263,18 @@ def route_new(request):
         status = refused.status
     elif request.method == "POST":
         status = 400
-    return render(
-        request, "resources/shelters/route_form.html", {"form": form, "cell": cell}, status=status
-    )
+    context = {"form": form, "cell": cell, "draw": _drawing(request.user, cell, shelters)}
+    return render(request, "resources/shelters/route_form.html", context, status=status)
+
+
+def _drawing(user, cell: Cell, shelters) -> dict:
+    """What the route form's map shows under the line being drawn: the cell's boundary and
+    the shelters it may lead to."""
+    features = boundary_features(user, [(cell.pk, {"name": cell.name})])
+    features += [
+        feature(point(s.lon, s.lat), {"name": s.name}) for s in shelters if s.lon is not None
+    ]
+    return collection(features)
 
 
 @require_GET
