@@ -23,12 +23,23 @@ urlpatterns = [
     ),
     path("resources/routes/new/", views.route_new, name="resources-route-new"),
     path("resources/routes/<int:route_id>/", views.route_page, name="resources-route"),
+    path("resources/routes/<int:route_id>/edit/", views.route_edit, name="resources-route-edit"),
+    path(
+        "resources/routes/<int:route_id>/delete/",
+        views.route_delete,
+        name="resources-route-delete",
+    ),
     path("resources/households/", views.household_list, name="resources-households"),
     path("resources/households/new/", views.household_new, name="resources-household-new"),
     path(
         "resources/households/<int:household_id>/edit/",
         views.household_edit,
         name="resources-household-edit",
+    ),
+    path(
+        "resources/households/<int:household_id>/delete/",
+        views.household_delete,
+        name="resources-household-delete",
     ),
     path("resources/evacuation/<str:code>/", views.evacuation_map, name="resources-evacuation"),
     # the public page of a village's open shelters, opened from its evacuation map's QR

@@ -3,6 +3,8 @@ buttons and occupancy), the forms of shelters, routes and households, a cell's t
 (转移避险清单), a village's printable evacuation map (安全转移避险路线图) and the public page of
 its open shelters that the map's QR code opens."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -21,6 +23,7 @@ from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import BASE_KINDS, Cell
 from qianshao.intake.pages import take
 from qianshao.lib import ratelimit, xlsx
+from qianshao.lib.errors import ActionError
 from qianshao.lib.geojson import collection, feature, point
 from qianshao.lib.tabular import ImportFailed
 from qianshao.resources import actions_shelters as actions
@@ -277,15 +280,78 @@ def _drawing(user, cell: Cell, shelters) -> dict:
     return collection(features)
 
 
+def route_edit(request, route_id):
+    r = access_route(request.user, route_id)
+    shelters = list(_serving(request.user, r.cell)[:200])
+    if r.shelter_id not in {s.pk for s in shelters}:
+        shelters.append(r.shelter)
+    initial = {
+        "origin": r.origin,
+        "shelter": r.shelter_id,
+        "line": json.dumps(r.line),
+        "note": r.note,
+    }
+    form = RouteForm(
+        request.POST or None, request.FILES or None, initial=initial, shelters=shelters
+    )
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        shelter = next((s for s in shelters if s.pk == form.cleaned_data["shelter"]), None)
+        done, refused = take(
+            form,
+            "resources.route.edit",
+            request.user,
+            lambda: actions.edit_route(
+                request.user,
+                r,
+                origin=form.cleaned_data["origin"],
+                shelter=shelter,
+                line=form.cleaned_data["line"],
+                note=form.cleaned_data["note"],
+            ),
+            on=r,
+        )
+        if refused is None:
+            messages.success(request, _("已保存"))
+            return redirect("resources-route", route_id=r.pk)
+        status = refused.status
+    elif request.method == "POST":
+        status = 400
+    context = {
+        "form": form,
+        "cell": r.cell,
+        "route": r,
+        "draw": _drawing(request.user, r.cell, shelters),
+    }
+    return render(request, "resources/shelters/route_form.html", context, status=status)
+
+
+@require_POST
+def route_delete(request, route_id):
+    """Remove a route no household follows (a second press finds it gone: 404)."""
+    r = access_route(request.user, route_id)
+    try:
+        actions.delete_route(request.user, r)
+    except ActionError as refused:
+        messages.error(request, refused.message)
+        return _route_page(request, r, status=refused.status)
+    messages.success(request, _("已删除转移路线"))
+    return redirect(f"{reverse('resources-shelters')}?cell={r.cell.code}")
+
+
 @require_GET
 def route_page(request, route_id):
-    r = access_route(request.user, route_id)
+    return _route_page(request, access_route(request.user, route_id))
+
+
+def _route_page(request, r: Route, status: int = 200):
     context = {
         "route": r,
+        "manages": permissions.manages(request.user, r.cell_path),
         "ancestors": visible_ancestors(request.user, r.cell),
         "sketch": sketch([r], [r.shelter]),
     }
-    return render(request, "resources/shelters/route.html", context)
+    return render(request, "resources/shelters/route.html", context, status=status)
 
 
 # --- households -------------------------------------------------------------------------
@@ -397,6 +463,19 @@ def household_edit(request, household_id):
         status = 400
     context = {"form": form, "cell": h.cell, "title": _("编辑转移户")}
     return render(request, "resources/shelters/household_form.html", context, status=status)
+
+
+@require_POST
+def household_delete(request, household_id):
+    """Take a household off its transfer list (a second press finds it gone: 404)."""
+    h = access_household(request.user, household_id)
+    back = f"{reverse('resources-households')}?cell={h.cell.code}"
+    try:
+        actions.delete_household(request.user, h)
+    except ActionError as refused:
+        return render(request, "403.html", {"exception": refused.message}, status=refused.status)
+    messages.success(request, _("已移出清单"))
+    return redirect(back)
 
 
 # --- the evacuation map and the public page ---------------------------------------------

@@ -23,9 +23,12 @@ PAGE_RULES = {
     "resources/shelters/<int:shelter_id>/step/<str:step>/": "scoped",
     "resources/routes/new/": "scoped",
     "resources/routes/<int:route_id>/": "scoped",
+    "resources/routes/<int:route_id>/edit/": "scoped",
+    "resources/routes/<int:route_id>/delete/": "scoped",
     "resources/households/": "scoped",
     "resources/households/new/": "scoped",
     "resources/households/<int:household_id>/edit/": "scoped",
+    "resources/households/<int:household_id>/delete/": "scoped",
     "resources/evacuation/<str:code>/": "scoped",
     "s/<str:code>/": "public",
 }
@@ -99,6 +102,20 @@ def outsider_pages(cast) -> dict:
             )
         ],
         "resources/routes/<int:route_id>/": [("get", f"/resources/routes/{r.pk}/", None, 404)],
+        "resources/routes/<int:route_id>/edit/": [
+            (
+                "post",
+                f"/resources/routes/{r.pk}/edit/",
+                form | {"origin": "x", "shelter": s.pk},
+                404,
+            )
+        ],
+        "resources/routes/<int:route_id>/delete/": [
+            ("post", f"/resources/routes/{r.pk}/delete/", {}, 404)
+        ],
+        "resources/households/<int:household_id>/delete/": [
+            ("post", f"/resources/households/{h.pk}/delete/", {}, 404)
+        ],
         "resources/households/": [("get", "/resources/households/?cell=450901100201", None, 404)],
         "resources/households/new/": [
             (

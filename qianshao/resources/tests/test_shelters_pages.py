@@ -155,3 +155,31 @@ def test_the_coverage_page_marks_the_children_that_fall_short(cast, client_for):
     assert page.context["short"] == 1 and page.context["unknown"] == 1
     assert 'data-code="450901100" data-verdict="short"' in html
     assert 'data-code="450901101" data-verdict="unknown"' in html
+
+
+def test_a_route_is_edited_and_deleted_and_a_household_taken_off_the_list(cast, client_for):
+    a = shelter(cast)
+    b = shelter(cast, cast.village, name="一村祠堂")
+    r = route(cast, a)
+    h = household(cast, route=r)
+    c = client_for(cast.users["township"])
+    assert c.get(f"/resources/routes/{r.pk}/edit/").status_code == 200
+    edited = c.post(
+        f"/resources/routes/{r.pk}/edit/",
+        form(origin="下屯", shelter=str(b.pk), line=json.dumps(LINE)),
+    )
+    assert edited.status_code == 302
+    h.refresh_from_db()
+    assert h.shelter == b and Route.objects.get().origin == "下屯"
+    kept = c.post(f"/resources/routes/{r.pk}/delete/")
+    assert kept.status_code == 409 and Route.objects.exists()  # a household still follows it
+    assert c.post(f"/resources/households/{h.pk}/delete/").status_code == 302
+    assert not Household.objects.exists()
+    assert c.post(f"/resources/households/{h.pk}/delete/").status_code == 404
+    assert c.post(f"/resources/routes/{r.pk}/delete/").status_code == 302
+    assert not Route.objects.exists()
+    village = client_for(cast.users["village"])
+    assert village.post(f"/resources/routes/{route(cast, a).pk}/delete/").status_code == 403
+    assert Route.objects.count() == 1  # refused with the reason, nothing removed
+    other = household(cast)
+    assert village.post(f"/resources/households/{other.pk}/delete/").status_code == 403
