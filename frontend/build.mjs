@@ -16,6 +16,7 @@ await build({
     public: "frontend/public.js",
     style: "frontend/app.css",
     reports: "frontend/reports.css",
+    "shelters-print": "frontend/shelters.css",
   },
   bundle: true,
   minify: true,

@@ -3,6 +3,7 @@ line onto the map — the form's GeoJSON field fills in as a LineString —, tak
 back, saves; the route is stored with its length and shows on its page and the printable
 evacuation map. On the demo county's grid."""
 
+import os
 from importlib import import_module
 
 import pytest
@@ -16,7 +17,10 @@ from qianshao.resources import demo_shelters
 from qianshao.resources.models import Route
 from qianshao.testing_browser import assert_map_styled
 
-VILLAGE = "451027100202"  # a village of 泗城镇 without the demo's routes
+VILLAGE = "451027100202"
+SCREENSHOT = os.environ.get(
+    "QIANSHAO_SHELTERS_SCREENSHOT"
+)  # to look at the printed map  # a village of 泗城镇 without the demo's routes
 
 
 @pytest.fixture
@@ -50,3 +54,10 @@ def test_township_draws_a_route_on_the_map_and_prints_the_evacuation_map(demo_gr
     page.goto(f"/resources/evacuation/{VILLAGE}/")
     expect(page.get_by_test_id("evacuation-map")).to_contain_text("下屯")
     expect(page.get_by_test_id("sketch").locator("polyline")).to_have_count(1)
+    # printed: the buttons gone, the sketch and the QR on the sheet
+    page.emulate_media(media="print")
+    expect(page.get_by_test_id("print")).to_be_hidden()
+    expect(page.get_by_test_id("sketch")).to_be_visible()
+    expect(page.get_by_test_id("evacuation-map").locator(".qr svg")).to_be_visible()
+    if SCREENSHOT:
+        page.screenshot(path=SCREENSHOT, full_page=True)
