@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
-from qianshao.grid import tree
+from qianshao.grid import routing, tree
 from qianshao.grid.models import Cell
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.geojson import CHINA_LAT, CHINA_LON, checked_geometry
 from qianshao.lib.text import clean_text
+from qianshao.notify.outbox import Notice
 from qianshao.resources import permissions, permissions_shelters, rule_shelters, tally
 from qianshao.resources.models import (
     SHELTER_FLOW,
@@ -234,7 +235,32 @@ def step_shelter(actor, shelter: Shelter, step: str, *, note: str = "") -> Shelt
         s.occupancy = 0
         fields.append("occupancy")
     s.status_at = timezone.now()
-    return SHELTER_FLOW.finish(actor, s, fields=fields, note=note)
+    return SHELTER_FLOW.finish(actor, s, fields=fields, note=note, notices=[_told(s, step)])
+
+
+def _told(s: Shelter, step: str) -> Notice | None:
+    """启用 and 停用 are told to the township's (or the county's) dispatchers and heads and
+    to the shelter's manager: they send people there, or stop sending them."""
+    if step not in (ShelterStep.ACTIVATE, ShelterStep.DEACTIVATE):
+        return None
+    cell = Cell.objects.get(pk=s.cell_id)
+    people = {p.pk: p for p in routing.triage_people(cell)}
+    if s.manager_id:
+        people.setdefault(s.manager_id, s.manager)
+    if not people:
+        return None
+    subject = (
+        _("【避难场所启用】%(s)s") if step == ShelterStep.ACTIVATE else _("【避难场所停用】%(s)s")
+    ) % {"s": s.name}
+    body = _("%(cell)s %(s)s，可容纳 %(n)s 人") % {"cell": cell.name, "s": s.name, "n": s.capacity}
+    return Notice(
+        f"resources.shelter.{step}",
+        subject=subject,
+        body=body,
+        link=f"/resources/shelters/{s.pk}/",
+        people=list(people.values()),
+        payload={"shelter": s.pk, "status": s.status},
+    )
 
 
 @transaction.atomic

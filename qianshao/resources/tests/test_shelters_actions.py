@@ -221,3 +221,18 @@ def test_edit_and_delete_of_a_route_keep_households_and_counters_right(cast):
 def test_capacity_is_the_largest_whole_number_of_people_the_area_holds(area, each):
     n = rule_shelters.capacity_of(area, each)
     assert n * each <= area < (n + 1) * each
+
+
+def test_activating_and_stopping_a_shelter_tells_the_township_and_its_manager(cast):
+    from qianshao.notify.models import Message
+
+    s = shelter(cast, cast.village, manager=cast.people["village"])
+    actions.step_shelter(cast.users["township"], s, "activate")
+    told = Message.objects.filter(event="resources.shelter.activate", channel="inapp")
+    people = set(told.values_list("person_id", flat=True))
+    assert {cast.people["township"].pk, cast.people["village"].pk} <= people
+    assert told.first().link == f"/resources/shelters/{s.pk}/"
+    actions.step_shelter(cast.users["township"], s, "deactivate")
+    assert Message.objects.filter(event="resources.shelter.deactivate").exists()
+    actions.step_shelter(cast.users["township"], s, "close")
+    assert not Message.objects.filter(event="resources.shelter.close").exists()
