@@ -1,7 +1,13 @@
 """GeoJSON (RFC 7946) as plain dicts for the maps: a feature, a point, a collection. What a
 feature stands for and which properties it carries is the caller's business."""
 
+import json
 from typing import Any
+
+from django.utils.translation import gettext as _
+from shapely.geometry import shape
+
+from qianshao.lib.errors import ActionError
 
 
 def feature(geometry: dict, properties: dict[str, Any]) -> dict:
@@ -19,3 +25,40 @@ def collection(features: list[dict], properties: dict[str, Any] | None = None) -
     if properties is not None:
         found["properties"] = properties
     return found
+
+
+# China's extent as the platform accepts it: a coordinate outside is a typing slip (lat/lon
+# swapped, a projected metre value) rather than a place we serve.
+CHINA_LON, CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
+
+
+def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
+    """The GeoJSON geometry in ``value`` (a dict or its JSON text; a Feature, or a
+    FeatureCollection of one feature, gives its geometry) if it is one of ``kinds``, valid
+    and simple (a line or outline that crosses itself is refused) and inside China
+    (73–136° E, 3–54° N); else ``ActionError`` naming ``field``."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ActionError(_("不是有效的 GeoJSON"), field) from None
+    if isinstance(value, dict) and value.get("type") == "FeatureCollection":
+        features = value.get("features") or []
+        value = features[0] if len(features) == 1 else None
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or value.get("type") not in kinds:
+        raise ActionError(_("须为 %(k)s 类型的 GeoJSON 几何") % {"k": "/".join(kinds)}, field)
+    try:
+        geometry = shape(value)
+    except (ValueError, TypeError, AttributeError, IndexError, KeyError):
+        raise ActionError(_("坐标格式不正确"), field) from None
+    if geometry.is_empty:
+        raise ActionError(_("坐标不能为空"), field)
+    west, south, east, north = geometry.bounds
+    if west < CHINA_LON[0] or east > CHINA_LON[1] or south < CHINA_LAT[0] or north > CHINA_LAT[1]:
+        raise ActionError(_("坐标超出中国范围（东经73–136°，北纬3–54°）"), field)
+    if not geometry.is_valid or not geometry.is_simple:
+        raise ActionError(_("线或边界自相交或无效"), field)
+    coordinates = json.loads(json.dumps(geometry.__geo_interface__["coordinates"]))
+    return {"type": value["type"], "coordinates": coordinates}

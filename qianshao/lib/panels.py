@@ -110,13 +110,16 @@ class Panel:
     home page read (the user's cell, or the top of an administrator's scope); ``nav`` its
     links in the top bar; ``layers`` its layers of the map; ``inbox`` the kind of the
     messages it writes: (event prefix, kind) pairs, a prefix naming an event or the events
-    under it (``warnings`` holds ``warnings.issue``), the longest prefix deciding."""
+    under it (``warnings`` holds ``warnings.issue``), the longest prefix deciding;
+    ``figures`` the numbers it keeps per cell path that another area's page shows beside
+    its own (``{name: fn(paths) -> {path: n}}``, read through ``figure``)."""
 
     area: str
     home: Callable[[Any, Any], dict] = field(default=lambda user, cell: {})
     nav: tuple[NavEntry, ...] = ()
     layers: tuple[MapLayer, ...] = ()
     inbox: tuple[tuple[str, InboxKind], ...] = ()
+    figures: dict[str, Callable[[list[str]], dict[str, int]]] = field(default_factory=dict)
 
 
 _registry: dict[str, Panel] = {}
@@ -145,6 +148,22 @@ def layer(name: str) -> MapLayer | None:
             if found.name == name:
                 return found
     return None
+
+
+def figure(name: str, paths: list[str]) -> dict[str, int] | None:
+    """The figure ``name`` for each of ``paths`` as the areas that keep it give it (summed
+    when several do; a path they have nothing for is 0), or None when no area keeps it —
+    so that a page shows the column only where the figure exists."""
+    found = None
+    for panel in registered():
+        fn = panel.figures.get(name)
+        if fn is None:
+            continue
+        found = found if found is not None else dict.fromkeys(paths, 0)
+        for path, n in fn(paths).items():
+            if path in found:
+                found[path] += n
+    return found
 
 
 def inbox_prefixes() -> dict[str, InboxKind]:

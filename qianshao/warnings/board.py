@@ -19,6 +19,7 @@ from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
 from qianshao.lib.geojson import collection
+from qianshao.lib.panels import figure
 from qianshao.warnings.access import visible_deliveries
 from qianshao.warnings.audience import unreachable_flag, unreachable_q
 from qianshao.warnings.models import Answer, Warning
@@ -38,6 +39,7 @@ class Tally:
     done: int = 0
     evacuated: int = 0
     unreachable: int = 0  # nobody can tell them: no login, no SMS (warnings.audience)
+    listed: int | None = None  # on the transfer lists (another area's figure; None: none)
 
     @property
     def waiting(self) -> int:
@@ -131,13 +133,21 @@ def board(user, warning: Warning, cell: Cell) -> Board:
         child = tree.SEPARATOR.join(codes[: depth + 1]) + tree.SEPARATOR
         if child in by_path:
             by_path[child].add(tally)
-    return Board(
-        warning,
-        cell,
-        total,
-        [(c, by_path[c.path]) for c in children if by_path[c.path].sent],
-        own,
-    )
+    shown = [(c, by_path[c.path]) for c in children if by_path[c.path].sent]
+    _listed(cell, total, shown)
+    return Board(warning, cell, total, shown, own)
+
+
+def _listed(cell: Cell, total: Tally, shown: list[tuple[Cell, Tally]]) -> None:
+    """The people on the transfer lists (转移避险清单) of the board's cell and of each child
+    shown, beside the evacuated figure the answers reported: read through the panels
+    (``listed_people``), left None when no area keeps the figure."""
+    listed = figure("listed_people", [cell.path, *(c.path for c, _t in shown)])
+    if listed is None:
+        return
+    total.listed = listed[cell.path]
+    for c, t in shown:
+        t.listed = listed[c.path]
 
 
 def unanswered(user, warning: Warning, cell: Cell):
