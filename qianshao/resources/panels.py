@@ -1,9 +1,13 @@
-"""What the resources area contributes to the pages that show everything at once: for now
-the figures another area shows beside its own — a warning's board shows, next to the people
-each cell reported evacuated, how many its transfer lists hold (``listed_people``)."""
+"""What the resources area contributes to the pages: its link in the top bar (应急资源, the
+readiness view and every page of the area), its layers of the map (teams, storage points,
+shelters, routes), the kind of its notices in the inbox, and the figures another area shows
+beside its own — a warning's board shows, next to the people each cell reported evacuated,
+how many its transfer lists hold (``listed_people``)."""
 
-from qianshao.lib.panels import Panel, register
-from qianshao.resources import tally
+from django.utils.translation import gettext_lazy as _
+
+from qianshao.lib.panels import InboxKind, NavEntry, Panel, register
+from qianshao.resources import layers_forces, layers_shelters, layers_supplies, tally
 
 
 def listed_people(paths: list[str]) -> dict[str, int]:
@@ -12,4 +16,36 @@ def listed_people(paths: list[str]) -> dict[str, int]:
     return {path: read[path].get("listed_people", {}).get("", 0) for path in paths}
 
 
-register(Panel("resources", figures={"listed_people": listed_people}))
+# the pages that light the link: the readiness view, and every page of the area's parts
+NAV = (
+    NavEntry(
+        _("应急资源"),
+        "resources",
+        60,
+        frozenset(
+            {
+                "kit-completeness",
+                "kit-card",
+                "supplies-points",
+                "supplies-point",
+                "supplies-point-new",
+                "supplies-transfers",
+                "supplies-transfer",
+                "supplies-shortages",
+            }
+        ),
+        prefix="resources",
+    ),
+)
+LAYERS = (*layers_forces.LAYERS, *layers_supplies.LAYERS, *layers_shelters.LAYERS)
+INBOX = (("resources", InboxKind("resources", _("应急资源"), 60)),)
+
+register(
+    Panel(
+        "resources",
+        nav=NAV,
+        layers=LAYERS,
+        inbox=INBOX,
+        figures={"listed_people": listed_people},
+    )
+)
