@@ -29,7 +29,15 @@ from qianshao.resources.tests.supplies_fixtures import days
 
 BASE = "/api/v1/resources"
 
-PAGE_RULES: dict = {}
+PAGE_RULES = {
+    "resources/supplies/": "scoped",
+    "resources/supplies/points/<int:point_id>/": "scoped",
+    "resources/supplies/points/<int:point_id>/<str:kind>/": "scoped",
+    "resources/supplies/transfers/": "scoped",
+    "resources/supplies/transfers/<int:transfer_id>/": "scoped",
+    "resources/supplies/transfers/<int:transfer_id>/<str:step>/": "scoped",
+    "resources/supplies/shortages/": "scoped",
+}
 
 API_RULES = {
     ("GET", f"{BASE}/catalogue"): "login",
@@ -55,6 +63,51 @@ API_RULES = {
 }
 
 SAMPLE_KWARGS = {"point_id": 1, "transfer_id": 1, "kind": "receive"}
+
+
+def outsider_pages(cast) -> dict:
+    s = a_county_stock(cast)
+    cp, tid = s["county"].pk, s["transfer"].pk
+    form = {"client_uuid": uuid.uuid4()}
+    point = f"/resources/supplies/points/{cp}"
+    return {
+        "resources/supplies/": [
+            ("get", f"/resources/supplies/?cell={code}", None, 404)
+            for code in ["450901", "450901100"]
+        ],
+        "resources/supplies/points/<int:point_id>/": [
+            ("get", f"{point}/", None, 404),
+            ("get", f"{point}/?item=1999901", None, 404),
+        ],
+        "resources/supplies/points/<int:point_id>/<str:kind>/": [
+            (
+                "post",
+                f"{point}/issue/",
+                form | {"item": "1999901", "quantity": "1", "purpose": "越界"},
+                404,
+            ),
+            (
+                "post",
+                f"{point}/write_off/",
+                form | {"batch": s["batch"].pk, "quantity": "1", "reason": "lost"},
+                404,
+            ),
+            ("post", f"{point}/minimum/", form | {"item": "1999901", "quantity": "9"}, 404),
+        ],
+        "resources/supplies/transfers/": [
+            ("get", "/resources/supplies/transfers/?cell=450901", None, 404)
+        ],
+        "resources/supplies/transfers/<int:transfer_id>/": [
+            ("get", f"/resources/supplies/transfers/{tid}/", None, 404)
+        ],
+        "resources/supplies/transfers/<int:transfer_id>/<str:step>/": [
+            ("post", f"/resources/supplies/transfers/{tid}/{step}/", form, 404)
+            for step in ["receive", "recall"]
+        ],
+        "resources/supplies/shortages/": [
+            ("get", "/resources/supplies/shortages/?cell=450901", None, 404)
+        ],
+    }
 
 
 def a_county_stock(cast) -> dict:
