@@ -8,6 +8,16 @@ urlpatterns = [
     path("resources/supplies/", views.point_list, name="supplies-points"),
     path("resources/supplies/points/<int:point_id>/", views.point_page, name="supplies-point"),
     path(
+        "resources/supplies/points/<int:point_id>/ledger.xlsx",
+        views.ledger_export,
+        name="supplies-ledger-xlsx",
+    ),
+    path(
+        "resources/supplies/points/<int:point_id>/card.xlsx",
+        views.card_export,
+        name="supplies-card-xlsx",
+    ),
+    path(
         "resources/supplies/points/<int:point_id>/<str:kind>/",
         views.point_action,
         name="supplies-point-action",

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,12 +18,13 @@ from qianshao.grid.access import cell_or_own
 from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
+from qianshao.lib.xlsx import download
 from qianshao.resources import access_supplies as access
 from qianshao.resources import actions_supplies as actions
 from qianshao.resources import ledger_supplies as ledger
 from qianshao.resources import permissions_supplies as rules
 from qianshao.resources import steps_supplies as steps
-from qianshao.resources import tally
+from qianshao.resources import tally, xlsx_supplies
 from qianshao.resources.forms_supplies import (
     CountForm,
     IssueForm,
@@ -332,3 +334,20 @@ def shortage_list(request):
         "sees_all": scope_of(request.user).everything,
     }
     return render(request, "resources/supplies/shortages.html", context)
+
+
+def ledger_export(request, point_id):
+    """物资台账 of a point, as .xlsx."""
+    point = access.access_point(request.user, point_id)
+    book = xlsx_supplies.ledger_workbook(point)
+    return download(book, f"{point.name}-物资台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+def card_export(request, point_id):
+    """An item's stock card at a point (``?item=``), as .xlsx."""
+    point = access.access_point(request.user, point_id)
+    item = Item.objects.filter(code=request.GET.get("item", "").strip()).first()
+    if item is None:
+        raise Http404("item")
+    book = xlsx_supplies.card_workbook(point, item)
+    return download(book, f"{point.name}-{item.name}-库存卡.xlsx")

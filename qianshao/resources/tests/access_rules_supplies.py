@@ -33,6 +33,8 @@ PAGE_RULES = {
     "resources/supplies/": "scoped",
     "resources/supplies/points/<int:point_id>/": "scoped",
     "resources/supplies/points/<int:point_id>/<str:kind>/": "scoped",
+    "resources/supplies/points/<int:point_id>/ledger.xlsx": "scoped",
+    "resources/supplies/points/<int:point_id>/card.xlsx": "scoped",
     "resources/supplies/transfers/": "scoped",
     "resources/supplies/transfers/<int:transfer_id>/": "scoped",
     "resources/supplies/transfers/<int:transfer_id>/<str:step>/": "scoped",
@@ -93,6 +95,12 @@ def outsider_pages(cast) -> dict:
                 404,
             ),
             ("post", f"{point}/minimum/", form | {"item": "1999901", "quantity": "9"}, 404),
+        ],
+        "resources/supplies/points/<int:point_id>/ledger.xlsx": [
+            ("get", f"{point}/ledger.xlsx", None, 404)
+        ],
+        "resources/supplies/points/<int:point_id>/card.xlsx": [
+            ("get", f"{point}/card.xlsx?item=1999901", None, 404)
         ],
         "resources/supplies/transfers/": [
             ("get", "/resources/supplies/transfers/?cell=450901", None, 404)
