@@ -110,13 +110,36 @@ def lock_holdings(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Hol
         ["point_id", "item_id"],
         [[p, i, 0, 0] for p, i in wanted],
     )
+    wanted_set = set(wanted)
+    points = sorted({p for p, _i in wanted})
+    items = sorted({i for _p, i in wanted})
     found: dict[tuple[int, int], Holding] = {}
-    for point_id in sorted({p for p, _i in wanted}):
-        items = [i for p, i in wanted if p == point_id]
-        rows = Holding.objects.select_for_update().filter(point_id=point_id, item_id__in=items)
-        for h in rows.order_by("item_id"):
+    # One statement: the points' holdings of the items (for a movement, exactly its pairs;
+    # for a sweep over many points, perhaps a few more rows locked than needed).
+    rows = Holding.objects.select_for_update().filter(point_id__in=points, item_id__in=items)
+    for h in rows.order_by("point_id", "item_id"):
+        if (h.point_id, h.item_id) in wanted_set:
             found[(h.point_id, h.item_id)] = h
     return found
+
+
+def lock_pairs(pairs: list[tuple[int, int]]) -> None:
+    """Lock the holdings of ``(point id, item id)`` pairs that exist, in (point, item)
+    order, reading nothing back (the sweep's thousands). On SQLite every writing transaction
+    holds the database's one write lock already (``IMMEDIATE``): nothing to add."""
+    if not pairs or not connection.features.has_select_for_update:
+        return
+    table = connection.ops.quote_name(Holding._meta.db_table)
+    ordered = sorted(set(pairs))
+    with connection.cursor() as cursor:
+        for at in range(0, len(ordered), 1000):
+            chunk = ordered[at : at + 1000]
+            marks = ", ".join(["(%s, %s)"] * len(chunk))
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE (point_id, item_id) IN ({marks}) "
+                "ORDER BY point_id, item_id FOR UPDATE",
+                [v for pair in chunk for v in pair],
+            )
 
 
 class Posting:

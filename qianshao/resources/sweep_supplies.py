@@ -10,22 +10,27 @@ holding something.
 """
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid.dispatchers import Dispatchers
+from qianshao.grid.models import Cell
 from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.resources import ledger_supplies as ledger
 from qianshao.resources import tally
-from qianshao.resources.models import Band, Batch, Point
+from qianshao.resources.models import Band, Batch, Item, Point
 from qianshao.workflow import once
 
-CHUNK = 500
+CHUNK = 2000
+SUBJECT = Batch._meta.label_lower  # once.subject of a batch: resources.batch:<pk>
 NAMES_IN_NOTICE = 10
 HEADLINE = {
     Band.NEAR90: gettext_lazy("【物资临期】%(point)s 有 %(n)s 个批次将在 90 天内到期"),
@@ -38,42 +43,76 @@ def sweep(now: datetime | None = None) -> int:
     """Move every batch due into its band by ``now``; returns how many moved."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    moved, after = 0, 0
-    while True:
-        ids = list(
-            Batch.objects.filter(
-                quantity__gt=0,
-                band__in=[Band.OK, Band.NEAR90, Band.NEAR30],
-                expires__lte=today + timedelta(days=ledger.NEAR90),
-                pk__gt=after,
-            )
-            .order_by("pk")
-            .values_list("pk", flat=True)[:CHUNK]
-        )
-        if not ids:
-            return moved
-        moved += move_bands(ids, now)
-        after = ids[-1]
+    # the candidates by the (band, expires) index alone, then taken in chunks of ids
+    ids = sorted(Batch.objects.filter(due_q(today), quantity__gt=0).values_list("pk", flat=True))
+    dispatchers = _Lazy()
+    moved = 0
+    for at in range(0, len(ids), CHUNK):
+        moved += move_bands(ids[at : at + CHUNK], now, dispatchers)
+    return moved
+
+
+def due_q(today) -> Q:
+    """Batches whose band is behind their expiry: each band's range of the (band, expires)
+    index, so that batches resting inside a band are not read again every day."""
+    return (
+        Q(band=Band.OK, expires__lte=today + timedelta(days=ledger.NEAR90))
+        | Q(band=Band.NEAR90, expires__lte=today + timedelta(days=ledger.NEAR30))
+        | Q(band=Band.NEAR30, expires__lt=today)
+    )
+
+
+class _Lazy:
+    """The dispatchers of the whole tree, read once per sweep and only if someone is told."""
+
+    found: Dispatchers | None = None
+
+    def get(self) -> Dispatchers:
+        if self.found is None:
+            roots = Cell.objects.filter(parent=None).values_list("path", flat=True)
+            self.found = Dispatchers(list(roots))
+        return self.found
+
+
+@dataclass(frozen=True)
+class Due:
+    """A batch as the sweep reads it (plain values: thousands are read at once)."""
+
+    pk: int
+    point_id: int
+    point_path: str
+    item_id: int
+    klass: str
+    band: str
+    expires: date
+    quantity: Decimal
+    lot: str
+
+    @property
+    def label(self) -> str:
+        return self.lot or f"#{self.pk}"
 
 
 @transaction.atomic
-def move_bands(ids: list[int], now: datetime) -> int:
+def move_bands(ids: list[int], now: datetime, dispatchers: "_Lazy | None" = None) -> int:
     """Move the batches ``ids`` into the bands ``now`` puts them in, each step once; the
     holdings of their items are locked first, as every movement does, so that a batch's
     band and quantity change under one lock."""
     today = timezone.localdate(now)
     pairs = Batch.objects.filter(pk__in=ids).values_list("point_id", "item_id").distinct()
-    ledger.lock_holdings(list(pairs))
+    ledger.lock_pairs(list(pairs))
     due = {}
-    for b in Batch.objects.filter(pk__in=ids, quantity__gt=0).select_related("point", "item"):
+    rows = Batch.objects.filter(pk__in=ids, quantity__gt=0).values_list(*Due.__annotations__)
+    for row in rows:
+        b = Due(*row)
         band = ledger.band_for(b.expires, today)
         if ledger.BAND_ORDER.index(band) > ledger.BAND_ORDER.index(b.band):
-            due[(once.subject(b), ledger.band_step(band, b.expires))] = (b, band)
+            due[(f"{SUBJECT}:{b.pk}", ledger.band_step(band, b.expires))] = (b, band)
     taken = once.claim_all(due, now)
     if not taken:
         return 0
     by_band: dict[str, list[int]] = defaultdict(list)
-    told: dict[tuple[Point, str], list[Batch]] = defaultdict(list)
+    told: dict[tuple[int, str], list[Due]] = defaultdict(list)
     moves = []
     for pair in sorted(taken):
         b, band = due[pair]
@@ -82,11 +121,11 @@ def move_bands(ids: list[int], now: datetime) -> int:
             (b.point_path, ledger.BATCHES, ledger.batch_key(b.klass, b.band), -1),
             (b.point_path, ledger.BATCHES, ledger.batch_key(b.klass, band), 1),
         ]
-        told[(b.point, band)].append(b)
+        told[(b.point_id, band)].append(b)
     for band, pks in by_band.items():
         Batch.objects.filter(pk__in=pks).update(band=band)
     tally.add_many(moves)
-    enqueue_all(notices(told, today))
+    enqueue_all(notices(told, today, (dispatchers or _Lazy()).get()))
     audit(
         actor=None,
         action="supplies.expiry_sweep",
@@ -97,18 +136,21 @@ def move_bands(ids: list[int], now: datetime) -> int:
     return len(taken)
 
 
-def notices(told: dict, today) -> list[Notice]:
+def notices(told: dict, today, dispatchers: Dispatchers) -> list[Notice]:
     """One notice per point and band: to its manager and the dispatchers above it."""
-    points = {point for point, _band in told}
-    dispatchers = Dispatchers(sorted({p.cell_path for p in points}))
+    points = Point.objects.select_related("manager").in_bulk({p for p, _band in told})
+    items = Item.objects.in_bulk({b.item_id for batches in told.values() for b in batches})
     found = []
-    for (point, band), batches in sorted(told.items(), key=lambda kv: (kv[0][0].pk, kv[0][1])):
+    for (point_id, band), batches in sorted(told.items()):
+        point = points[point_id]
         above = [c for c in dispatchers.ladder(point.cell_path) if c.path != point.cell_path]
         people = [point.manager] if point.manager_id else []
         if above:
             people += dispatchers.of(above[0])
+        if not people:
+            continue
         names = [
-            f"{b.item.name} {b.label} {ledger.plain(b.quantity)}{b.item.unit}"
+            f"{items[b.item_id].name} {b.label} {ledger.plain(b.quantity)}{items[b.item_id].unit}"
             f"（{b.expires:%Y-%m-%d}）"
             for b in batches[:NAMES_IN_NOTICE]
         ]
