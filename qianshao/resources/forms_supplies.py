@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.lib.forms import Form
-from qianshao.resources.models import Item, Source, WriteOffReason
+from qianshao.resources.models import Item, PointKind, Source, WriteOffReason
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -111,3 +111,20 @@ class StepForm(IntakeForm):
     """接收 / 撤回 of a transfer"""
 
     reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+
+
+class PointForm(IntakeForm):
+    """新增储备点"""
+
+    cell = forms.ChoiceField(label=_("所属网格"))
+    name = forms.CharField(label=_("名称"), max_length=64)
+    kind = forms.ChoiceField(
+        label=_("级别"), choices=[("", _("按网格"))] + PointKind.choices, required=False
+    )
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    lon = forms.FloatField(label=_("经度"), required=False)
+    lat = forms.FloatField(label=_("纬度"), required=False)
+
+    def __init__(self, *args, cells=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cell"].choices = [(c.code, f"{c.name}（{c.code}）") for c in cells]

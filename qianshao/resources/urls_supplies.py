@@ -6,6 +6,7 @@ from qianshao.resources import views_supplies as views
 
 urlpatterns = [
     path("resources/supplies/", views.point_list, name="supplies-points"),
+    path("resources/supplies/points/new/", views.point_new, name="supplies-point-new"),
     path("resources/supplies/points/<int:point_id>/", views.point_page, name="supplies-point"),
     path(
         "resources/supplies/points/<int:point_id>/ledger.xlsx",

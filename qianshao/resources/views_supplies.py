@@ -29,6 +29,7 @@ from qianshao.resources.forms_supplies import (
     CountForm,
     IssueForm,
     MinimumForm,
+    PointForm,
     ReceiveForm,
     StepForm,
     TransferForm,
@@ -351,3 +352,50 @@ def card_export(request, point_id):
         raise Http404("item")
     book = xlsx_supplies.card_workbook(point, item)
     return download(book, f"{point.name}-{item.name}-库存卡.xlsx")
+
+
+MAX_CELLS = 500
+
+
+def _managed_cells(user):
+    """The cells where ``user`` may keep a point: those they manage and below (the first
+    ``MAX_CELLS`` by path)."""
+    from qianshao.grid.models import Cell
+    from qianshao.grid.posts import managing_posts
+
+    if user.is_superuser:
+        return Cell.objects.order_by("path").defer("boundary")[:MAX_CELLS]
+    within = Q(pk__in=[])
+    for post in managing_posts(user):
+        within |= tree.subtree_q(post.cell.path)
+    return Cell.objects.filter(within).order_by("path").defer("boundary")[:MAX_CELLS]
+
+
+def point_new(request):
+    """新增储备点, at a cell the user manages (or below it)."""
+    cells = list(_managed_cells(request.user))
+    form = PointForm(request.POST or None, cells=cells, initial={"cell": request.GET.get("cell")})
+    if request.method != "POST":
+        return render(request, "resources/supplies/point_new.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "resources/supplies/point_new.html", {"form": form}, status=400)
+    d = form.cleaned_data
+    cell = next(c for c in cells if c.code == d["cell"])
+
+    def make():
+        return actions.create_point(
+            request.user,
+            cell=cell,
+            name=d["name"],
+            kind=d["kind"],
+            lon=d["lon"],
+            lat=d["lat"],
+            address=d["address"],
+        )
+
+    point, refusal = take(form, "supplies.point", request.user, make)
+    if refusal:
+        context = {"form": form}
+        return render(request, "resources/supplies/point_new.html", context, status=refusal.status)
+    messages.success(request, _("已新增储备点：%(n)s") % {"n": point.name})
+    return redirect("supplies-point", point_id=point.pk)

@@ -31,6 +31,7 @@ BASE = "/api/v1/resources"
 
 PAGE_RULES = {
     "resources/supplies/": "scoped",
+    "resources/supplies/points/new/": "scoped",
     "resources/supplies/points/<int:point_id>/": "scoped",
     "resources/supplies/points/<int:point_id>/<str:kind>/": "scoped",
     "resources/supplies/points/<int:point_id>/ledger.xlsx": "scoped",
@@ -76,6 +77,14 @@ def outsider_pages(cast) -> dict:
         "resources/supplies/": [
             ("get", f"/resources/supplies/?cell={code}", None, 404)
             for code in ["450901", "450901100"]
+        ],
+        "resources/supplies/points/new/": [  # offers B县's cells only: a cell of A县 is no choice
+            (
+                "post",
+                "/resources/supplies/points/new/",
+                form | {"cell": "450901", "name": "越界"},
+                400,
+            )
         ],
         "resources/supplies/points/<int:point_id>/": [
             ("get", f"{point}/", None, 404),

@@ -109,3 +109,20 @@ def test_the_shortage_list(cast, points, items, client_for):
     assert "一村储备点" in html and "帐篷" in html
     html = client_for(cast.users["outsider"]).get(f"{URL}/shortages/").content.decode()
     assert "一村储备点" not in html
+
+
+def test_a_manager_adds_a_point_at_a_cell_they_manage(cast, client_for):
+    from qianshao.resources.models import Point
+
+    client = client_for(cast.users["township"])
+    page = client.get(f"{URL}/points/new/").content.decode()
+    assert "450901100201" in page and "450901101" not in page  # 甲镇 and below only
+    answer = client.post(
+        f"{URL}/points/new/", form(cell="450901100201", name="一村储备点", address="村委会")
+    )
+    assert answer.status_code == 302
+    point = Point.objects.get()
+    assert (point.cell.code, point.kind) == ("450901100201", "village")
+    refused = client.post(f"{URL}/points/new/", form(cell="450901", name="县库"))
+    assert refused.status_code == 400 and Point.objects.count() == 1
+    assert "cell" in refused.context["form"].errors
