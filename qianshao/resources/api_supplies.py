@@ -21,6 +21,7 @@ from qianshao.grid.models import Person
 from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
+from qianshao.lib.panels import first
 from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
 from qianshao.resources import access_supplies as access
 from qianshao.resources import actions_supplies as actions
@@ -40,6 +41,7 @@ from qianshao.resources.models import (
 
 router = Router(tags=["resources"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
+STOCK_BATCHES = 500
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -105,7 +107,8 @@ class HoldingOut(OutSchema):
 class StockOut(OutSchema):
     point: PointOut
     holdings: list[HoldingOut]
-    batches: list[BatchOut]
+    batches: list[BatchOut] = Field(description="the first 500 by item and expiry")
+    batches_truncated: bool
 
 
 class LineOut(OutSchema):
@@ -417,12 +420,18 @@ def point_stock(request, point_id: int):
     for h in holdings:
         m = minimums.get(h.item_id)
         h.minimum, h.short = (m.quantity, m.short) if m else (None, False)
-    batches = (
+    batches, truncated = first(
         Batch.objects.filter(point=point, quantity__gt=0)
         .select_related("item")
-        .order_by("item__code", "expires", "id")
+        .order_by("item__code", "expires", "id"),
+        STOCK_BATCHES,
     )
-    return {"point": point, "holdings": holdings, "batches": list(batches)}
+    return {
+        "point": point,
+        "holdings": holdings,
+        "batches": batches,
+        "batches_truncated": truncated,
+    }
 
 
 @router.get("/points/{point_id}/card", response={200: list[LineOut], 400: Error, 404: Error})

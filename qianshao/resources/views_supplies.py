@@ -18,6 +18,7 @@ from qianshao.grid.access import cell_or_own
 from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
+from qianshao.lib.panels import first
 from qianshao.lib.xlsx import download
 from qianshao.resources import access_supplies as access
 from qianshao.resources import actions_supplies as actions
@@ -47,6 +48,7 @@ from qianshao.resources.models import (
 )
 
 PAGE_SIZE = 20
+BATCHES_SHOWN = 200  # a point's page; the ledger export has every batch
 CARD_SIZE = 30
 BAND_TAGS = {
     Band.OK: "zr-on",
@@ -123,10 +125,11 @@ def point_page(request, point_id, failed=None, status: int = 200):
         if m.item_id not in {h.item_id for h in holdings}:
             holdings.append(Holding(point=point, item=m.item, quantity=0))
             holdings[-1].minimum = m
-    batches = list(
+    batches, more = first(
         Batch.objects.filter(point=point, quantity__gt=0)
         .select_related("item")
-        .order_by("item__code", "expires", "id")
+        .order_by("item__code", "expires", "id"),
+        BATCHES_SHOWN,
     )
     for b in batches:
         b.tag = BAND_TAGS[b.band]
@@ -155,6 +158,7 @@ def point_page(request, point_id, failed=None, status: int = 200):
         "point": point,
         "holdings": holdings,
         "batches": batches,
+        "more_batches": more,
         "card": card,
         "card_item": card_item,
         "query": f"item={card_item.code}" if card_item else "",
