@@ -9,7 +9,7 @@ takes each step once. Candidates come from the partial index (band, expires) of 
 holding something.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -113,18 +113,16 @@ def move_bands(ids: list[int], now: datetime, dispatchers: "_Lazy | None" = None
         return 0
     by_band: dict[str, list[int]] = defaultdict(list)
     told: dict[tuple[int, str], list[Due]] = defaultdict(list)
-    moves = []
+    moves: Counter = Counter()  # summed per point first: thousands of batches, few points
     for pair in sorted(taken):
         b, band = due[pair]
         by_band[band].append(b.pk)
-        moves += [
-            (b.point_path, ledger.BATCHES, ledger.batch_key(b.klass, b.band), -1),
-            (b.point_path, ledger.BATCHES, ledger.batch_key(b.klass, band), 1),
-        ]
+        moves[(b.point_path, ledger.batch_key(b.klass, b.band))] -= 1
+        moves[(b.point_path, ledger.batch_key(b.klass, band))] += 1
         told[(b.point_id, band)].append(b)
     for band, pks in by_band.items():
         Batch.objects.filter(pk__in=pks).update(band=band)
-    tally.add_many(moves)
+    tally.add_many((path, ledger.BATCHES, key, n) for (path, key), n in moves.items())
     enqueue_all(notices(told, today, (dispatchers or _Lazy()).get()))
     audit(
         actor=None,
