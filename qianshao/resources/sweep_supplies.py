@@ -26,7 +26,7 @@ from qianshao.grid.models import Cell
 from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.resources import ledger_supplies as ledger
 from qianshao.resources import tally
-from qianshao.resources.models import Band, Batch, Item, Point
+from qianshao.resources.models import Agreement, Band, Batch, Item, Point
 from qianshao.workflow import once
 
 CHUNK = 2000
@@ -49,7 +49,53 @@ def sweep(now: datetime | None = None) -> int:
     moved = 0
     for at in range(0, len(ids), CHUNK):
         moved += move_bands(ids[at : at + CHUNK], now, dispatchers)
+    remind_agreements(now, dispatchers)
     return moved
+
+
+@transaction.atomic
+def remind_agreements(now: datetime, dispatchers: "_Lazy | None" = None) -> int:
+    """协议储备 ending within 30 days: the dispatchers of the agreement's cell (the nearest
+    at or above it) are told once per agreement and end date (``expires:30@<ends>``: an
+    extended agreement is told again before its new end). Returns how many were told."""
+    today = timezone.localdate(now)
+    ending = (
+        Agreement.objects.filter(ends__gte=today, ends__lte=today + timedelta(days=ledger.NEAR30))
+        .select_related("cell", "item")
+        .order_by("pk")
+    )
+    due = {(once.subject(a), f"expires:30@{a.ends.isoformat()}"): a for a in ending}
+    taken = once.claim_all(due, now)
+    if not taken:
+        return 0
+    ladder = (dispatchers or _Lazy()).get()
+    found = []
+    for pair in sorted(taken):
+        a = due[pair]
+        above = ladder.ladder(a.cell_path)
+        people = ladder.of(above[0]) if above else []
+        if people:
+            found.append(
+                Notice(
+                    "resources.supplies_agreement",
+                    _("【协议储备到期】%(s)s 的%(i)s协议将于 %(d)s 到期")
+                    % {"s": a.supplier, "i": a.item.name, "d": a.ends.isoformat()},
+                    body=_("可调用 %(n)s%(u)s，请及时续签或另行安排储备。")
+                    % {"n": ledger.plain(a.quantity), "u": a.item.unit},
+                    link=f"/resources/supplies/?cell={a.cell.code}",
+                    people=people,
+                    dedupe_key=f"supplies.agreement:{a.pk}:{a.ends.isoformat()}",
+                )
+            )
+    enqueue_all(found)
+    audit(
+        actor=None,
+        action="supplies.agreement_reminder",
+        object_type="resources.agreement",
+        label=str(today),
+        after={"agreements": sorted(due[p].pk for p in taken)},
+    )
+    return len(taken)
 
 
 def due_q(today) -> Q:

@@ -455,7 +455,10 @@ class Agreement(models.Model):
         verbose_name = _("协议储备")
         verbose_name_plural = _("协议储备")
         ordering = ["cell_path", "id"]
-        indexes = [models.Index(fields=["cell_path", "id"], name="supply_agreement_path")]
+        indexes = [
+            models.Index(fields=["cell_path", "id"], name="supply_agreement_path"),
+            models.Index(fields=["ends"], name="supply_agreement_ends"),  # the sweep's
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="supply_agreement_qty"),
         ]

@@ -321,3 +321,18 @@ def test_the_catalogue_checks_digits_and_parents(db):
     assert item.category.code == "10101" and item.klass == "1"
     with pytest.raises(ActionError):
         catalogue.add_item(None, code="1010101", name="again", unit="箱")
+
+
+def test_supplies_follow_a_moved_cell_and_their_counters_too(cast, points, items):
+    from qianshao.grid import actions as grid_actions
+
+    village = points["village"]
+    receive(village, items["rice"], 5, days(200))
+    actions.set_minimum(None, village, item=items["tent"], quantity=1)
+    grid_actions.move_cell(cast.users["admin"], cast.village, cast.cell("450901101"))
+    village.refresh_from_db()
+    assert village.cell_path.startswith(cast.cell("450901101").path)
+    assert Batch.objects.get().point_path == village.cell_path
+    assert tally.read(cast.cell("450901101").path, "supplies_short") == {"supplies_short": {"1": 1}}
+    assert tally.read(cast.township.path, "supplies_short")["supplies_short"]["1"] == 0
+    assert tally.matches()

@@ -91,3 +91,24 @@ def test_an_emptied_batch_is_not_swept(cast, points, items):
         assert sweep_supplies.sweep() == 0
         assert Batch.objects.get().band == Band.OK
         assert tally.matches()
+
+
+def test_an_agreement_ending_within_30_days_is_told_once_to_the_dispatchers(cast, items):
+    with time_machine.travel(START, tick=False) as traveller:
+        actions.add_agreement(
+            None,
+            cell=cast.township,
+            supplier="粮油公司",
+            item=items["rice"],
+            quantity=500,
+            starts=START.date(),
+            ends=START.date() + timedelta(days=40),
+        )
+        sweep_supplies.sweep()
+        told = Message.objects.filter(event="resources.supplies_agreement")
+        assert not told.exists()
+        traveller.shift(timedelta(days=11))
+        sweep_supplies.sweep()
+        sweep_supplies.sweep()
+        assert told.filter(person=cast.people["township"]).count() == 1
+        assert "粮油公司" in told.get().subject
