@@ -44,6 +44,7 @@ from qianshao.resources.models import (
     TransferStep,
     WriteOffReason,
 )
+from qianshao.workflow import once
 
 MAX_QUANTITY = Decimal("99999999999.999")
 MAX_PRICE = Decimal("9999999999.99")
@@ -388,6 +389,49 @@ def write_off(
     lines = posting.close()
     _audit(actor, movement, lines, reason=reason)
     return movement
+
+
+@transaction.atomic
+def correct_expiry(actor, batch: Batch, *, expires: date | None, reason: str) -> Batch:
+    """更正有效期 of a batch (a typing slip, a supplier's extension): its band follows at
+    once, and the sweep's steps are re-armed — they name the expiry, so the new date's
+    thresholds are new steps (those the batch is already inside are taken now: the person
+    correcting knows). Side effects: the batch, counters, one audit record."""
+    point = batch.point
+    check_allowed(actor, point)
+    reason = clean_text(reason, "reason", limit=200)
+    ledger.lock_holdings([(point.pk, batch.item_id)])
+    b = Batch.objects.select_related("item").get(pk=batch.pk)
+    if expires == b.expires:
+        raise ActionError(_("有效期未改变"), "expires")
+    if expires is not None and b.produced_on is not None and expires < b.produced_on:
+        raise ActionError(_("有效期不能早于生产日期"), "expires")
+    if expires is not None and not b.item.expires:
+        raise ActionError(_("%(item)s 在目录中没有保质期") % {"item": b.item.name}, "expires")
+    before = {"expires": b.expires, "band": b.band}
+    band = ledger.band_for(expires, timezone.localdate())
+    if b.quantity > 0 and band != b.band:
+        tally.add_many(
+            [
+                (b.point_path, ledger.BATCHES, ledger.batch_key(b.klass, b.band), -1),
+                (b.point_path, ledger.BATCHES, ledger.batch_key(b.klass, band), 1),
+            ]
+        )
+    Batch.objects.filter(pk=b.pk).update(expires=expires, band=band)
+    b.expires, b.band = expires, band
+    steps = ledger.steps_up_to(band, expires)
+    if steps:
+        once.claim_all([(once.subject(b), step) for step in steps], timezone.now())
+    audit(
+        actor=actor,
+        action="supplies.correct_expiry",
+        obj=b,
+        cell_path=b.point_path,
+        before=before,
+        after={"expires": expires, "band": band},
+        note=reason,
+    )
+    return b
 
 
 # --- transfers --------------------------------------------------------------------------

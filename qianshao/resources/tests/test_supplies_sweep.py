@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from qianshao.lib.errors import ActionError
 from qianshao.notify.models import Message
 from qianshao.resources import actions_supplies as actions
 from qianshao.resources import sweep_supplies, tally
@@ -112,3 +113,29 @@ def test_an_agreement_ending_within_30_days_is_told_once_to_the_dispatchers(cast
         sweep_supplies.sweep()
         assert told.filter(person=cast.people["township"]).count() == 1
         assert "粮油公司" in told.get().subject
+
+
+def test_a_corrected_expiry_moves_the_band_and_re_arms_the_sweep(cast, points, items):
+    with time_machine.travel(START, tick=False) as traveller:
+        p = points["county"]
+        actions.receive(
+            None, p, item=items["rice"], quantity=5, expires=START.date() + timedelta(days=60)
+        )
+        batch = Batch.objects.get()
+        assert batch.band == Band.NEAR90
+        with pytest.raises(ActionError) as refused:
+            actions.correct_expiry(None, batch, expires=batch.expires, reason="同")
+        assert refused.value.field == "expires"
+        actions.correct_expiry(
+            cast.users["county"],
+            batch,
+            expires=START.date() + timedelta(days=200),
+            reason="供货方延长保质期",
+        )
+        assert Batch.objects.get().band == Band.OK
+        assert tally.matches()
+        traveller.shift(timedelta(days=115))  # 85 days to the new expiry
+        assert sweep_supplies.sweep() == 1
+        assert Batch.objects.get().band == Band.NEAR90
+        assert expiry_messages(cast.people["county"]).count() == 1
+        assert tally.matches()
