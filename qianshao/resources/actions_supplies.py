@@ -682,7 +682,8 @@ def return_requisition(actor, requisition: Requisition) -> Requisition:
         purpose=_("归还：%(owner)s") % {"owner": req.owner},
     )
     posting = ledger.Posting(movement, items.values())
-    for batch in Batch.objects.filter(pk__in=[line.batch_id for line in taken], quantity__gt=0):
+    returned = Batch.objects.filter(pk__in=[line.batch_id for line in taken], quantity__gt=0)
+    for batch in returned.order_by("id"):
         posting.take(batch, batch.quantity)
     lines = posting.close()
     REQUISITION_FLOW.finish(

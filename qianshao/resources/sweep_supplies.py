@@ -44,7 +44,11 @@ def sweep(now: datetime | None = None) -> int:
     now = now or timezone.now()
     today = timezone.localdate(now)
     # the candidates by the (band, expires) index alone, then taken in chunks of ids
-    ids = sorted(Batch.objects.filter(due_q(today), quantity__gt=0).values_list("pk", flat=True))
+    ids = sorted(
+        pk
+        for q in due_ranges(today)
+        for pk in Batch.objects.filter(q, quantity__gt=0).order_by().values_list("pk", flat=True)
+    )
     dispatchers = _Lazy()
     moved = 0
     for at in range(0, len(ids), CHUNK):
@@ -98,14 +102,15 @@ def remind_agreements(now: datetime, dispatchers: "_Lazy | None" = None) -> int:
     return len(taken)
 
 
-def due_q(today) -> Q:
-    """Batches whose band is behind their expiry: each band's range of the (band, expires)
-    index, so that batches resting inside a band are not read again every day."""
-    return (
-        Q(band=Band.OK, expires__lte=today + timedelta(days=ledger.NEAR90))
-        | Q(band=Band.NEAR90, expires__lte=today + timedelta(days=ledger.NEAR30))
-        | Q(band=Band.NEAR30, expires__lt=today)
-    )
+def due_ranges(today) -> list[Q]:
+    """Batches whose band is behind their expiry, as one range of the (band, expires) index
+    per band (read one by one: each a range search), so that batches resting inside a band
+    are not read again every day."""
+    return [
+        Q(band=Band.OK, expires__lte=today + timedelta(days=ledger.NEAR90)),
+        Q(band=Band.NEAR90, expires__lte=today + timedelta(days=ledger.NEAR30)),
+        Q(band=Band.NEAR30, expires__lt=today),
+    ]
 
 
 class _Lazy:
@@ -145,10 +150,16 @@ def move_bands(ids: list[int], now: datetime, dispatchers: "_Lazy | None" = None
     holdings of their items are locked first, as every movement does, so that a batch's
     band and quantity change under one lock."""
     today = timezone.localdate(now)
-    pairs = Batch.objects.filter(pk__in=ids).values_list("point_id", "item_id").distinct()
+    pairs = (
+        Batch.objects.filter(pk__in=ids).order_by().values_list("point_id", "item_id").distinct()
+    )
     ledger.lock_pairs(list(pairs))
     due = {}
-    rows = Batch.objects.filter(pk__in=ids, quantity__gt=0).values_list(*Due.__annotations__)
+    rows = (
+        Batch.objects.filter(pk__in=ids, quantity__gt=0)
+        .order_by()
+        .values_list(*Due.__annotations__)
+    )
     for row in rows:
         b = Due(*row)
         band = ledger.band_for(b.expires, today)
@@ -167,7 +178,7 @@ def move_bands(ids: list[int], now: datetime, dispatchers: "_Lazy | None" = None
         moves[(b.point_path, ledger.batch_key(b.klass, band))] += 1
         told[(b.point_id, band)].append(b)
     for band, pks in by_band.items():
-        Batch.objects.filter(pk__in=pks).update(band=band)
+        Batch.objects.filter(pk__in=pks).order_by().update(band=band)
     tally.add_many((path, ledger.BATCHES, key, n) for (path, key), n in moves.items())
     enqueue_all(notices(told, today, (dispatchers or _Lazy()).get()))
     audit(
