@@ -59,7 +59,10 @@ def follow_moved_cell(sender, old_path: str, new_path: str, **kwargs):
     for model, field in PATHS:
         rewrite(model.objects.all(), field)
     rewrite(Movement._base_manager.all(), "point_path")  # the card's heads keep their place
-    rewrite(Tally.objects.filter(figure__in=FIGURES), "path")
+    # the tallies' path has no byte order of its own (the frame's table): matched by prefix
+    Tally.objects.filter(figure__in=FIGURES, path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+    )
     old_above, new_above = set(tree.ancestor_paths(old_path)), set(tree.ancestor_paths(new_path))
     rows = [(p, f, k, -n) for p in old_above - new_above for f, k, n in totals]
     rows += [(p, f, k, n) for p in new_above - old_above for f, k, n in totals]
