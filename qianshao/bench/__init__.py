@@ -31,10 +31,17 @@ def _zero_reports(stdout, **options):
     run(stdout, **options)
 
 
+def _supplies(stdout, **options):
+    from qianshao.bench.supplies import run
+
+    run(stdout, **options)
+
+
 BENCHES = {
     "import": _import,
     "hazards": _hazards,
     "http": _http,
     "warnings": _warnings,
     "zero-reports": _zero_reports,
+    "supplies": _supplies,
 }

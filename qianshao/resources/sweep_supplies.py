@@ -1,0 +1,230 @@
+"""The supplies' expiry sweep (docs/adr/0023 "Sweep"): each batch that still holds something
+moves into its band — 90 days from expiry (near90), 30 (near30), expired — by a step claimed
+once (``workflow.once``: ``expiry:90@<expires>``, ``expiry:30@…``, ``expired@…``; a corrected
+expiry is a new step), with the counters moved in the same transaction. Each point is told
+once per band, naming its batches and suggesting 轮换 (an issue with purpose 轮换, a named
+batch): its manager, and the dispatchers of the level above (the ladder of
+``grid.dispatchers``). Idempotent and catching up: run twice, or after a week's downtime, it
+takes each step once. Candidates come from the partial index (band, expires) of batches
+holding something.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from qianshao.audit.chain import append as audit
+from qianshao.grid.dispatchers import Dispatchers
+from qianshao.grid.models import Cell
+from qianshao.notify.outbox import Notice, enqueue_all
+from qianshao.resources import ledger_supplies as ledger
+from qianshao.resources import tally
+from qianshao.resources.models import Agreement, Band, Batch, Item, Point
+from qianshao.workflow import once
+
+CHUNK = 2000
+SUBJECT = Batch._meta.label_lower  # once.subject of a batch: resources.batch:<pk>
+NAMES_IN_NOTICE = 10
+HEADLINE = {
+    Band.NEAR90: gettext_lazy("【物资临期】%(point)s 有 %(n)s 个批次将在 90 天内到期"),
+    Band.NEAR30: gettext_lazy("【物资临期】%(point)s 有 %(n)s 个批次将在 30 天内到期"),
+    Band.EXPIRED: gettext_lazy("【物资过期】%(point)s 有 %(n)s 个批次已过期"),
+}
+
+
+def sweep(now: datetime | None = None) -> int:
+    """Move every batch due into its band by ``now``; returns how many moved."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    # the candidates by the (band, expires) index alone, then taken in chunks of ids
+    ids = sorted(
+        pk
+        for q in due_ranges(today)
+        for pk in Batch.objects.filter(q, quantity__gt=0).order_by().values_list("pk", flat=True)
+    )
+    dispatchers = _Lazy()
+    moved = 0
+    for at in range(0, len(ids), CHUNK):
+        moved += move_bands(ids[at : at + CHUNK], now, dispatchers)
+    remind_agreements(now, dispatchers)
+    return moved
+
+
+@transaction.atomic
+def remind_agreements(now: datetime, dispatchers: "_Lazy | None" = None) -> int:
+    """协议储备 ending within 30 days: the dispatchers of the agreement's cell (the nearest
+    at or above it) are told once per agreement and end date (``expires:30@<ends>``: an
+    extended agreement is told again before its new end). Returns how many were told."""
+    today = timezone.localdate(now)
+    ending = (
+        Agreement.objects.filter(ends__gte=today, ends__lte=today + timedelta(days=ledger.NEAR30))
+        .select_related("cell", "item")
+        .order_by("pk")
+    )
+    due = {(once.subject(a), f"expires:30@{a.ends.isoformat()}"): a for a in ending}
+    taken = once.claim_all(due, now)
+    if not taken:
+        return 0
+    ladder = (dispatchers or _Lazy()).get()
+    found = []
+    for pair in sorted(taken):
+        a = due[pair]
+        above = ladder.ladder(a.cell_path)
+        people = ladder.of(above[0]) if above else []
+        if people:
+            found.append(
+                Notice(
+                    "resources.supplies_agreement",
+                    _("【协议储备到期】%(s)s 的%(i)s协议将于 %(d)s 到期")
+                    % {"s": a.supplier, "i": a.item.name, "d": a.ends.isoformat()},
+                    body=_("可调用 %(n)s%(u)s，请及时续签或另行安排储备。")
+                    % {"n": ledger.plain(a.quantity), "u": a.item.unit},
+                    link=f"/resources/supplies/?cell={a.cell.code}",
+                    people=people,
+                    dedupe_key=f"supplies.agreement:{a.pk}:{a.ends.isoformat()}",
+                )
+            )
+    enqueue_all(found)
+    audit(
+        actor=None,
+        action="supplies.agreement_reminder",
+        object_type="resources.agreement",
+        label=str(today),
+        after={"agreements": sorted(due[p].pk for p in taken)},
+    )
+    return len(taken)
+
+
+def due_ranges(today) -> list[Q]:
+    """Batches whose band is behind their expiry, as one range of the (band, expires) index
+    per band (read one by one: each a range search), so that batches resting inside a band
+    are not read again every day."""
+    return [
+        Q(band=Band.OK, expires__lte=today + timedelta(days=ledger.NEAR90)),
+        Q(band=Band.NEAR90, expires__lte=today + timedelta(days=ledger.NEAR30)),
+        Q(band=Band.NEAR30, expires__lt=today),
+    ]
+
+
+class _Lazy:
+    """The dispatchers of the whole tree, read once per sweep and only if someone is told."""
+
+    found: Dispatchers | None = None
+
+    def get(self) -> Dispatchers:
+        if self.found is None:
+            roots = Cell.objects.filter(parent=None).values_list("path", flat=True)
+            self.found = Dispatchers(list(roots))
+        return self.found
+
+
+@dataclass(frozen=True)
+class Due:
+    """A batch as the sweep reads it (plain values: thousands are read at once)."""
+
+    pk: int
+    point_id: int
+    point_path: str
+    item_id: int
+    klass: str
+    band: str
+    expires: date
+    quantity: Decimal
+    lot: str
+
+    @property
+    def label(self) -> str:
+        return self.lot or f"#{self.pk}"
+
+
+@transaction.atomic
+def move_bands(ids: list[int], now: datetime, dispatchers: "_Lazy | None" = None) -> int:
+    """Move the batches ``ids`` into the bands ``now`` puts them in, each step once; the
+    holdings of their items are locked first, as every movement does, so that a batch's
+    band and quantity change under one lock."""
+    today = timezone.localdate(now)
+    pairs = (
+        Batch.objects.filter(pk__in=ids).order_by().values_list("point_id", "item_id").distinct()
+    )
+    ledger.lock_pairs(list(pairs))
+    due = {}
+    rows = (
+        Batch.objects.filter(pk__in=ids, quantity__gt=0)
+        .order_by()
+        .values_list(*Due.__annotations__)
+    )
+    for row in rows:
+        b = Due(*row)
+        band = ledger.band_for(b.expires, today)
+        if ledger.BAND_ORDER.index(band) > ledger.BAND_ORDER.index(b.band):
+            due[(f"{SUBJECT}:{b.pk}", ledger.band_step(band, b.expires))] = (b, band)
+    taken = once.claim_all(due, now)
+    if not taken:
+        return 0
+    by_band: dict[str, list[int]] = defaultdict(list)
+    told: dict[tuple[int, str], list[Due]] = defaultdict(list)
+    moves: Counter = Counter()  # summed per point first: thousands of batches, few points
+    for pair in sorted(taken):
+        b, band = due[pair]
+        by_band[band].append(b.pk)
+        moves[(b.point_path, ledger.batch_key(b.klass, b.band))] -= 1
+        moves[(b.point_path, ledger.batch_key(b.klass, band))] += 1
+        told[(b.point_id, band)].append(b)
+    for band, pks in by_band.items():
+        Batch.objects.filter(pk__in=pks).order_by().update(band=band)
+    tally.add_many((path, ledger.BATCHES, key, n) for (path, key), n in moves.items())
+    enqueue_all(notices(told, today, (dispatchers or _Lazy()).get()))
+    audit(
+        actor=None,
+        action="supplies.expiry_sweep",
+        object_type="resources.batch",
+        label=str(today),
+        after={band: sorted(pks) for band, pks in by_band.items()},
+    )
+    return len(taken)
+
+
+def notices(told: dict, today, dispatchers: Dispatchers) -> list[Notice]:
+    """One notice per point and band: to its manager and the dispatchers above it."""
+    points = Point.objects.select_related("manager").in_bulk({p for p, _band in told})
+    items = Item.objects.in_bulk({b.item_id for batches in told.values() for b in batches})
+    found = []
+    for (point_id, band), batches in sorted(told.items()):
+        point = points[point_id]
+        above = [c for c in dispatchers.ladder(point.cell_path) if c.path != point.cell_path]
+        people = [point.manager] if point.manager_id else []
+        if above:
+            people += dispatchers.of(above[0])
+        if not people:
+            continue
+        names = [
+            f"{items[b.item_id].name} {b.label} {ledger.plain(b.quantity)}{items[b.item_id].unit}"
+            f"（{b.expires:%Y-%m-%d}）"
+            for b in batches[:NAMES_IN_NOTICE]
+        ]
+        if len(batches) > NAMES_IN_NOTICE:
+            names.append(_("等"))
+        advice = (
+            _("请按规定报损处理。")
+            if band == Band.EXPIRED
+            else _("建议轮换：以“轮换”为用途出库指定批次（如用于演练、发放），并补充新储备。")
+        )
+        found.append(
+            Notice(
+                "resources.supplies_expiry",
+                str(HEADLINE[band]) % {"point": point.name, "n": len(batches)},
+                body="；".join(names) + "。" + str(advice),
+                link=f"/resources/supplies/points/{point.pk}/",
+                people=people,
+                dedupe_key=f"supplies.expiry:{point.pk}:{band}:{today.isoformat()}",
+                payload={"point": point.pk, "band": band, "batches": [b.pk for b in batches]},
+            )
+        )
+    return found
