@@ -26,10 +26,10 @@ from qianshao.notify.outbox import Notice
 from qianshao.resources import permissions, permissions_shelters, rule_shelters, tally
 from qianshao.resources.models import (
     SHELTER_FLOW,
-    Category,
     Household,
     Route,
     Shelter,
+    ShelterCategory,
     ShelterRule,
     ShelterStatus,
     ShelterStep,
@@ -119,7 +119,7 @@ def shelter_fields(
 
     found["name"] = check(lambda: clean_text(name, "name", limit=100))
     found["address"] = check(lambda: clean_text(address, "address", limit=200, required=False))
-    if category not in Category.values:
+    if category not in ShelterCategory.values:
         errors.append(ActionError(_("请选择类别（Ⅰ、Ⅱ、Ⅲ类）"), "category"))
     found["category"] = category
     found["area_m2"] = check(lambda: _area(area_m2))

@@ -28,7 +28,7 @@ from qianshao.resources.access_shelters import (
     visible_routes,
     visible_shelters,
 )
-from qianshao.resources.models import Category
+from qianshao.resources.models import ShelterCategory
 
 router = Router(tags=["resources"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
@@ -39,7 +39,7 @@ ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
 
 class ShelterIn(StrictSchema):
     name: str = Field(..., max_length=100)
-    category: Category
+    category: ShelterCategory
     area_m2: Decimal = Field(..., gt=0, decimal_places=2, description="effective area, m²")
     address: str = Field("", max_length=200)
     lon: float | None = None

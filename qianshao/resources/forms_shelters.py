@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.lib.forms import Form
-from qianshao.resources.models import Category, Shelter
+from qianshao.resources.models import Shelter, ShelterCategory
 
 MAX_GEOJSON_BYTES = 512 * 1024
 
@@ -51,7 +51,7 @@ class ShelterForm(GeoJSONUploadMixin, IntakeForm):
     geojson_fields = ("outline",)
 
     name = forms.CharField(label=_("名称"), max_length=100)
-    category = forms.ChoiceField(label=_("类别"), choices=Category.choices)
+    category = forms.ChoiceField(label=_("类别"), choices=ShelterCategory.choices)
     area_m2 = forms.DecimalField(
         label=_("有效面积（平方米）"), min_value=0.01, max_digits=12, decimal_places=2
     )

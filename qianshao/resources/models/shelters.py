@@ -14,7 +14,7 @@ from qianshao.workflow.flow import Flow
 __all__ = [
     "DEFAULT_PER_PERSON_M2",
     "SHELTER_FLOW",
-    "Category",
+    "ShelterCategory",
     "Household",
     "Route",
     "Shelter",
@@ -46,7 +46,7 @@ class ShelterRule(models.Model):
         return f"{self.per_person_m2} m²"
 
 
-class Category(models.TextChoices):
+class ShelterCategory(models.TextChoices):
     """GB 21734: by how long people may stay."""
 
     I = "I", _("Ⅰ类（长期，30天以上）")  # noqa: E741
@@ -80,7 +80,7 @@ class Shelter(models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     outline = models.JSONField(_("范围（GeoJSON 面）"), null=True, blank=True)
-    category = models.CharField(_("类别"), max_length=4, choices=Category.choices)
+    category = models.CharField(_("类别"), max_length=4, choices=ShelterCategory.choices)
     area_m2 = models.DecimalField(_("有效面积（平方米）"), max_digits=12, decimal_places=2)
     capacity = models.PositiveIntegerField(_("容纳人数"), default=0)
     water = models.BooleanField(_("供水"), default=False)
