@@ -140,7 +140,7 @@ class LeaveIn(StrictSchema):
     note: str = Field("", max_length=500)
 
 
-class StepIn(StrictSchema):
+class TeamStepIn(StrictSchema):
     note: str = Field("", max_length=500)
 
 
@@ -175,7 +175,7 @@ class ExpertOut(OutSchema):
     overdue: bool
 
 
-class VerifyIn(StrictSchema):
+class ExpertVerifyIn(StrictSchema):
     on: LocalDate | None = Field(None, description="the day the details were confirmed; today")
 
 
@@ -351,7 +351,7 @@ def remove_member(request, member_id: int, payload: LeaveIn):
 
 
 @router.post("/teams/{int:team_id}/steps/{step}", response={200: TeamDetailOut, **ERRORS})
-def team_step(request, team_id: int, step: str, payload: StepIn):
+def team_step(request, team_id: int, step: str, payload: TeamStepIn):
     """出动 (dispatch), 收队 (return), 停用 (disable), 恢复 (restore) or 撤销 (revoke)."""
     team = access_team(request.user, team_id)
     if step not in steps.STEPS:
@@ -398,7 +398,7 @@ def edit_expert(request, expert_id: int, payload: ExpertEditIn):
 
 
 @router.post("/experts/{int:expert_id}/verify", response={200: ExpertOut, **ERRORS})
-def verify_expert(request, expert_id: int, payload: VerifyIn):
+def verify_expert(request, expert_id: int, payload: ExpertVerifyIn):
     """核实: the expert's details were confirmed (today)."""
     expert = access_expert(request.user, expert_id)
     actions.verify_expert(request.user, expert, on=payload.on)

@@ -35,7 +35,7 @@ ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
 # --- schemas ----------------------------------------------------------------------------
 
 
-class LineOut(OutSchema):
+class KitLineOut(OutSchema):
     id: int
     name: str
     quantity: int
@@ -47,7 +47,7 @@ class StandardOut(OutSchema):
     name: str
     duty: str
     duty_label: str
-    lines: list[LineOut]
+    lines: list[KitLineOut]
 
     @staticmethod
     def resolve_duty_label(s) -> str:
@@ -71,7 +71,7 @@ class CardOut(OutSchema):
     missing: int = Field(description="pieces the standard still wants")
 
 
-class ItemOut(OutSchema):
+class KitItemOut(OutSchema):
     id: int
     line: int = Field(..., alias="line_id")
     line_name: str = Field(..., alias="line.name")
@@ -99,7 +99,7 @@ class CardLineOut(OutSchema):
 
 class CardDetailOut(CardOut):
     lines: list[CardLineOut]
-    items: list[ItemOut]
+    items: list[KitItemOut]
     may_issue: bool
 
     @staticmethod
@@ -138,7 +138,7 @@ class IssueIn(StrictSchema):
     note: str = Field("", max_length=200)
 
 
-class StepIn(StrictSchema):
+class KitStepIn(StrictSchema):
     client_uuid: UUID | None = Field(None, description="a resend with it returns the first")
     on: LocalDate | None = Field(None, description="the day (of the new piece, for replace)")
     condition: ItemCondition = Field(ItemCondition.NEW, description="the new piece's (replace)")
@@ -162,7 +162,7 @@ class CellKitsOut(OutSchema):
     kits: list[KitFigureOut]
 
 
-class CompletenessOut(OutSchema):
+class KitCompletenessOut(OutSchema):
     cell: CellKitsOut
     children: list[CellKitsOut]
 
@@ -206,7 +206,7 @@ def list_standards(request):
     return list(KitStandard.objects.prefetch_related("lines"))
 
 
-@router.get("/kits/completeness", response={200: CompletenessOut, 400: Error, 404: Error})
+@router.get("/kits/completeness", response={200: KitCompletenessOut, 400: Error, 404: Error})
 def completeness(request, cell: str | None = None):
     """Of a cell (your own by default) and each of its children: the holders of each
     standard's duty, those whose kit is complete, and the share (from the tallies)."""
@@ -272,9 +272,9 @@ def issue_items(request, card_id: int, payload: IssueIn):
 
 @router.post(
     "/kit-cards/{int:card_id}/items/{int:item_id}/steps/{step}",
-    response={200: ItemOut, **ERRORS},
+    response={200: KitItemOut, **ERRORS},
 )
-def take_step(request, card_id: int, item_id: int, step: ItemStep, payload: StepIn):
+def take_step(request, card_id: int, item_id: int, step: ItemStep, payload: KitStepIn):
     """报丢失 (lose), 报损坏 (damage), 收回 (return) a piece in use, or 更换 (replace) a lost or
     damaged one: the new piece begins 在用. 409 when the piece's status does not allow it."""
     user = request.user

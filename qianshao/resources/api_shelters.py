@@ -60,7 +60,7 @@ class ShelterNewIn(ShelterIn):
     cell: str = Field(..., min_length=1, max_length=20)
 
 
-class StepIn(StrictSchema):
+class ShelterStepIn(StrictSchema):
     note: str = Field("", max_length=500)
 
 
@@ -266,7 +266,7 @@ def edit_shelter(request, shelter_id: int, payload: ShelterIn):
 
 
 @router.post("/shelters/{int:shelter_id}/steps/{step}", response={200: ShelterOut, **ERRORS})
-def shelter_step(request, shelter_id: int, step: str, payload: StepIn):
+def shelter_step(request, shelter_id: int, step: str, payload: ShelterStepIn):
     """开放 (open), 启用 (activate), 停用 (deactivate, occupancy back to 0), 关闭 (close)."""
     s = access_shelter(request.user, shelter_id)
     if step not in steps_shelters.STEPS or step == steps_shelters.OCCUPANCY:

@@ -47,7 +47,7 @@ STOCK_BATCHES = 500
 # --- schemas ----------------------------------------------------------------------------
 
 
-class ItemOut(OutSchema):
+class CatalogueItemOut(OutSchema):
     code: str
     name: str
     unit: str
@@ -111,7 +111,7 @@ class StockOut(OutSchema):
     batches_truncated: bool
 
 
-class LineOut(OutSchema):
+class StockCardLineOut(OutSchema):
     id: int
     movement: int = Field(..., alias="movement_id")
     kind: str = Field(..., alias="movement.kind")
@@ -152,7 +152,7 @@ class MovementOut(OutSchema):
     at: datetime
     purpose: str
     reason: str
-    lines: list[LineOut]
+    lines: list[StockCardLineOut]
 
     @staticmethod
     def resolve_lines(m) -> list:
@@ -205,7 +205,7 @@ class TransferOut(OutSchema):
         return str(t)
 
 
-class StepIn(StrictSchema):
+class SuppliesStepIn(StrictSchema):
     client_uuid: UUID | None = None
     reason: str = Field("", max_length=200, description="recall: why")
     amount: Decimal | None = Field(None, description="compensate: 元")
@@ -340,7 +340,7 @@ def _answer(result, created: bool):
 # --- the catalogue and points -----------------------------------------------------------
 
 
-@router.get("/catalogue", response={200: list[ItemOut]})
+@router.get("/catalogue", response={200: list[CatalogueItemOut]})
 @paginate(Pagination)
 def list_catalogue(request, q: str = ""):
     """The catalogue's items (GB/T 38565-2020 codes), by code; ``q``: a code prefix or a
@@ -434,7 +434,9 @@ def point_stock(request, point_id: int):
     }
 
 
-@router.get("/points/{point_id}/card", response={200: list[LineOut], 400: Error, 404: Error})
+@router.get(
+    "/points/{point_id}/card", response={200: list[StockCardLineOut], 400: Error, 404: Error}
+)
 @paginate(Pagination)
 def stock_card(request, point_id: int, item: str):
     """An item's stock card at a point: every line, newest first, with the balance after."""
@@ -560,7 +562,9 @@ def get_transfer(request, transfer_id: int):
 
 
 @router.post("/transfers/{transfer_id}/steps/{step}", response={200: TransferOut, **ERRORS})
-def transfer_step(request, transfer_id: int, step: Literal["receive", "recall"], payload: StepIn):
+def transfer_step(
+    request, transfer_id: int, step: Literal["receive", "recall"], payload: SuppliesStepIn
+):
     """接收 (the destination's managers; a second receipt is a 409) or 撤回 (the source's,
     while in transit)."""
     t = _transfer(request.user, transfer_id)
@@ -627,7 +631,7 @@ def requisition(request, payload: RequisitionIn):
     "/requisitions/{requisition_id}/steps/{step}", response={200: RequisitionOut, **ERRORS}
 )
 def requisition_step(
-    request, requisition_id: int, step: Literal["return", "compensate"], payload: StepIn
+    request, requisition_id: int, step: Literal["return", "compensate"], payload: SuppliesStepIn
 ):
     """归还 (what is left goes back) or 补偿 (``amount`` 元 paid)."""
     r = _requisition(request.user, requisition_id)

@@ -24,6 +24,8 @@ from qianshao.warnings.maps import in_force
 from qianshao.warnings.models import Level, WarningType
 
 LAYERS = ["hazards.open", "warnings.active", "disasters.recent"]
+# the resources' layers (their features: qianshao/resources/tests)
+RESOURCES = ["resources.teams", "resources.points", "resources.shelters", "resources.routes"]
 # 一村 (甲镇), 二村 (甲镇), 三村 (乙镇), 四村 (B县)
 VILLAGES = ["450901100201", "450901100202", "450901101201", "450902100201"]
 
@@ -101,8 +103,16 @@ def numbers_of(body) -> set[str]:
 
 def test_the_layer_list_names_each_registered_layer_with_its_label_and_url(cast, client_for):
     body = client_for(cast.users["county"]).get("/map/layers/").json()
-    assert [item["name"] for item in body] == LAYERS
-    assert [item["label"] for item in body] == ["未销号隐患", "生效预警", "近30日灾情"]
+    assert [item["name"] for item in body] == [*LAYERS, *RESOURCES]
+    assert [item["label"] for item in body] == [
+        "未销号隐患",
+        "生效预警",
+        "近30日灾情",
+        "应急救援队伍",
+        "应急物资储备点",
+        "应急避难场所",
+        "转移路线",
+    ]
     assert body[0]["url"] == "/map/layers/hazards.open.geojson"
 
 
@@ -273,9 +283,13 @@ def test_the_registry_gives_the_layers_a_user_is_shown_and_finds_them_by_name(ca
     staff_only = panels.MapLayer("test.staff", "staff", lambda u, c: [], shown=lambda u: u.is_staff)
     panels.register(panels.Panel("test", layers=(staff_only,)))
     try:
-        assert [layer.name for layer in panels.layers_for(county)] == LAYERS
+        assert [layer.name for layer in panels.layers_for(county)] == [*LAYERS, *RESOURCES]
         county.is_staff = True
-        assert [layer.name for layer in panels.layers_for(county)] == [*LAYERS, "test.staff"]
+        assert [layer.name for layer in panels.layers_for(county)] == [
+            *LAYERS,
+            *RESOURCES,
+            "test.staff",
+        ]
         assert panels.layer("test.staff") is staff_only
         assert panels.layer("hazards.open").label == "未销号隐患"
         assert panels.layer("nothing") is None
