@@ -3,7 +3,7 @@ item): the forces and their norms, the kits of the duty holders, the storage poi
 stock, the shelters with routes and transfer lists. Called by ``qianshao.demo``."""
 
 from qianshao.grid.models import Cell
-from qianshao.resources import demo_forces, demo_kits, demo_shelters, tally
+from qianshao.resources import demo_forces, demo_kits, demo_shelters, demo_supplies, tally
 
 
 def build(code: str) -> str:
@@ -11,13 +11,14 @@ def build(code: str) -> str:
     county = Cell.objects.get(code=code)
     demo_forces.build(county)
     demo_kits.build(county)
+    demo_supplies.build(county)
     demo_shelters.build(county)
-    figures = ("teams", "members", "kit_holders", "shelters", "households")
+    figures = ("teams", "members", "kit_holders", "supplies_points", "shelters", "households")
     found = tally.read(county.path, *figures)
-    teams, members, holders, shelters, households = (
+    teams, members, holders, points, shelters, households = (
         sum(found.get(f, {}).values()) for f in figures
     )
     return (
-        f"{teams} teams of {members} members, {holders} kit holders, {shelters} shelters, "
-        f"{households} households on transfer lists"
+        f"{teams} teams of {members} members, {holders} kit holders, {points} storage points, "
+        f"{shelters} shelters, {households} households on transfer lists"
     )
