@@ -1,7 +1,9 @@
 """The supplies pages: a cell's storage points, a point's page (its stock by item and batch
 with their expiry bands, an item's stock card, and the forms 入库, 出库, 调拨, 盘点, 报损,
-最低储备 for those who may move its stock), the transfers with their 接收/撤回 buttons, and the
-shortage list. Everything through scope (``access_supplies``) and the actions."""
+最低储备 for those who may move its stock), the transfers with their 接收/撤回 buttons, the
+shortage list; the catalogue's and a point's opening-stock uploads with their templates,
+requisitions (征用补偿) with 归还/补偿, the reserves (协议储备, 产能储备), and a cell's
+物资台账. Everything through scope (``access_supplies``) and the actions."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator

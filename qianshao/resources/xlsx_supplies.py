@@ -1,5 +1,6 @@
 """The supplies' ledgers as .xlsx (``lib.xlsx.Form``): a point's 物资台账 — its stock by item
-and batch — and an item's stock card (库存卡) at a point."""
+and batch —, an item's stock card (库存卡) at a point, a cell's 物资台账 (every point under
+it, bounded), and the blank templates of the catalogue and opening-stock imports."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
