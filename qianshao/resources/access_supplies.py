@@ -75,8 +75,22 @@ def visible_agreements(user):
     return restrict(Agreement.objects.all(), user)
 
 
+def access_agreement(user, agreement_id) -> Agreement:
+    found = visible_agreements(user).select_related("cell", "item").filter(pk=agreement_id).first()
+    if found is None:
+        raise Http404(agreement_id)
+    return found
+
+
 def visible_capacities(user):
     return restrict(Capacity.objects.all(), user)
+
+
+def access_capacity(user, capacity_id) -> Capacity:
+    found = visible_capacities(user).select_related("cell", "item").filter(pk=capacity_id).first()
+    if found is None:
+        raise Http404(capacity_id)
+    return found
 
 
 def item_by_code(code: str) -> Item | None:

@@ -797,6 +797,96 @@ def add_capacity(
     return capacity
 
 
+@transaction.atomic
+def change_agreement(
+    actor,
+    agreement: Agreement,
+    *,
+    supplier: str,
+    item: Item,
+    quantity,
+    unit: str | None = None,
+    starts: date,
+    ends: date,
+    contact: str = "",
+) -> Agreement:
+    """A 协议储备 corrected or renewed (a new period, another quantity); its cell stays.
+    Side effects: one audit record with what it was and what it is."""
+    agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    _check_cell(actor, agreement.cell)
+    check_unit(item, unit)
+    if ends < starts:
+        raise ActionError(_("协议截止日期不能早于开始日期"), "ends")
+    before = _agreement_record(agreement)
+    agreement.supplier = clean_text(supplier, "supplier", limit=100)
+    agreement.contact = clean_text(contact, "contact", limit=20, required=False)
+    agreement.item = item
+    agreement.quantity = quantity_of(quantity)
+    agreement.starts, agreement.ends = starts, ends
+    agreement.save()
+    audit(
+        actor=actor,
+        action="supplies.agreement.change",
+        obj=agreement,
+        cell_path=agreement.cell_path,
+        before=before,
+        after=_agreement_record(agreement),
+    )
+    return agreement
+
+
+def _agreement_record(a: Agreement) -> dict:
+    return {
+        "supplier": a.supplier,
+        "contact": a.contact,
+        "item": a.item.code,
+        "quantity": ledger.plain(a.quantity),
+        "starts": a.starts,
+        "ends": a.ends,
+    }
+
+
+@transaction.atomic
+def change_capacity(
+    actor,
+    capacity: Capacity,
+    *,
+    enterprise: str,
+    item: Item,
+    per_day,
+    unit: str | None = None,
+    contact: str = "",
+) -> Capacity:
+    """A 产能储备 corrected; its cell stays. Side effects: one audit record."""
+    capacity = Capacity.objects.select_for_update().get(pk=capacity.pk)
+    _check_cell(actor, capacity.cell)
+    check_unit(item, unit)
+    before = _capacity_record(capacity)
+    capacity.enterprise = clean_text(enterprise, "enterprise", limit=100)
+    capacity.contact = clean_text(contact, "contact", limit=20, required=False)
+    capacity.item = item
+    capacity.per_day = quantity_of(per_day, "per_day")
+    capacity.save()
+    audit(
+        actor=actor,
+        action="supplies.capacity.change",
+        obj=capacity,
+        cell_path=capacity.cell_path,
+        before=before,
+        after=_capacity_record(capacity),
+    )
+    return capacity
+
+
+def _capacity_record(c: Capacity) -> dict:
+    return {
+        "enterprise": c.enterprise,
+        "contact": c.contact,
+        "item": c.item.code,
+        "per_day": ledger.plain(c.per_day),
+    }
+
+
 def _check_cell(actor, cell: Cell) -> None:
     if actor is not None:
         refused = rules.change_refusal(actor, cell.path)

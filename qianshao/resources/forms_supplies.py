@@ -128,3 +128,99 @@ class PointForm(IntakeForm):
     def __init__(self, *args, cells=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cell"].choices = [(c.code, f"{c.name}（{c.code}）") for c in cells]
+
+
+class ImportForm(Form):
+    """物资目录导入 / 期初库存导入: one table."""
+
+    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+
+
+REQUISITION_LINES = 5
+
+
+class RequisitionForm(IntakeForm):
+    """征用登记: the owner, what was taken (up to ``REQUISITION_LINES`` items), its value and
+    why. Each line's unit and expiry are checked here so a wrong one is shown on its line."""
+
+    point = forms.ChoiceField(label=_("存入储备点"))
+    owner = forms.CharField(label=_("被征用单位或个人"), max_length=100)
+    owner_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    value = forms.DecimalField(label=_("估价（元）"), min_value=0, decimal_places=2, max_digits=14)
+    note = forms.CharField(label=_("征用事由"), max_length=200)
+
+    def __init__(self, *args, points=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["point"].choices = [(p.pk, f"{p.name}（{p.cell.name}）") for p in points]
+        for i in range(1, REQUISITION_LINES + 1):
+            self.fields[f"item_{i}"] = forms.ModelChoiceField(
+                Item.objects.order_by("code"),
+                to_field_name="code",
+                label=_("物资 %(i)s") % {"i": i},
+                required=i == 1,
+            )
+            self.fields[f"quantity_{i}"] = forms.DecimalField(
+                label=_("数量"), required=False, min_value=0, decimal_places=3, max_digits=14
+            )
+            self.fields[f"unit_{i}"] = forms.CharField(
+                label=_("计量单位"), max_length=8, required=False
+            )
+            self.fields[f"expires_{i}"] = forms.DateField(
+                label=_("有效期至"), required=False, widget=DATE
+            )
+
+    def line_fields(self):
+        """The line fields, grouped per line, for the template."""
+        return [
+            [self[f"{name}_{i}"] for name in ("item", "quantity", "unit", "expires")]
+            for i in range(1, REQUISITION_LINES + 1)
+        ]
+
+    def clean(self):
+        data = super().clean()
+        lines = []
+        for i in range(1, REQUISITION_LINES + 1):
+            item, quantity = data.get(f"item_{i}"), data.get(f"quantity_{i}")
+            unit, expires = data.get(f"unit_{i}") or "", data.get(f"expires_{i}")
+            if item is None:
+                if quantity is not None:
+                    self.add_error(f"item_{i}", _("请选择物资"))
+                continue
+            if quantity is None or quantity <= 0:
+                self.add_error(f"quantity_{i}", _("数量须大于零"))
+            if unit and unit.strip() != item.unit:
+                self.add_error(f"unit_{i}", _("计量单位须为 %(u)s") % {"u": item.unit})
+            lines.append((item, quantity, unit or None, expires))
+        data["lines"] = lines
+        return data
+
+
+class RequisitionStepForm(IntakeForm):
+    """归还 / 补偿 of a requisition: 补偿 names the amount paid."""
+
+    compensation = forms.DecimalField(
+        label=_("补偿金额（元）"), required=False, min_value=0, decimal_places=2, max_digits=14
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class AgreementForm(IntakeForm):
+    """协议储备"""
+
+    supplier = forms.CharField(label=_("协议单位"), max_length=100)
+    contact = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    item = item_field()
+    quantity = quantity_field(_("可调用数量"))
+    unit = unit_field()
+    starts = forms.DateField(label=_("协议开始"), widget=DATE)
+    ends = forms.DateField(label=_("协议截止"), widget=DATE)
+
+
+class CapacityForm(IntakeForm):
+    """产能储备"""
+
+    enterprise = forms.CharField(label=_("生产企业"), max_length=100)
+    contact = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    item = item_field()
+    per_day = quantity_field(_("日产能"))
+    unit = unit_field()

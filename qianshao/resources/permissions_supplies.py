@@ -11,6 +11,8 @@
 from django.utils.translation import gettext as _
 
 from qianshao.grid import tree
+from qianshao.grid.models import ABOVE_TOWNSHIP_KINDS
+from qianshao.grid.posts import managing_posts
 from qianshao.grid.scope import scope_of
 from qianshao.resources.models import TransferStep
 from qianshao.resources.permissions import change_refusal
@@ -46,3 +48,15 @@ def transfer_refusal(user, transfer, step: str):
 def requisition_refusal(user, requisition, step: str):
     """Why ``user`` may not take ``step`` of ``requisition`` (REQUISITION_FLOW's rule)."""
     return change_refusal(user, requisition.point_path)
+
+
+def catalogue_refusal(user) -> str | None:
+    """Why ``user`` may not add to the catalogue (None if they may). The catalogue is one
+    for every county, so it grows only by administrators and by managing posts at a county
+    or above (the county's emergency bureau keeps its local fine classes); it is only added
+    to, never changed, so one county's additions cannot alter another's items."""
+    if user.is_superuser:
+        return None
+    if any(post.cell.kind in ABOVE_TOWNSHIP_KINDS for post in managing_posts(user)):
+        return None
+    return _("物资目录由管理员或县级（及以上）网格的管理人员维护")

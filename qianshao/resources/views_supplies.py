@@ -1,13 +1,16 @@
 """The supplies pages: a cell's storage points, a point's page (its stock by item and batch
 with their expiry bands, an item's stock card, and the forms 入库, 出库, 调拨, 盘点, 报损,
-最低储备 for those who may move its stock), the transfers with their 接收/撤回 buttons, and the
-shortage list. Everything through scope (``access_supplies``) and the actions."""
+最低储备 for those who may move its stock), the transfers with their 接收/撤回 buttons, the
+shortage list; the catalogue's and a point's opening-stock uploads with their templates,
+requisitions (征用补偿) with 归还/补偿, the reserves (协议储备, 产能储备), and a cell's
+物资台账. Everything through scope (``access_supplies``) and the actions."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,24 +22,32 @@ from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.pages import take
 from qianshao.lib.errors import ActionError
 from qianshao.lib.panels import first
+from qianshao.lib.tabular import ImportFailed
 from qianshao.lib.xlsx import download
 from qianshao.resources import access_supplies as access
 from qianshao.resources import actions_supplies as actions
+from qianshao.resources import importers_supplies as importers
 from qianshao.resources import ledger_supplies as ledger
 from qianshao.resources import permissions_supplies as rules
 from qianshao.resources import steps_supplies as steps
 from qianshao.resources import tally, xlsx_supplies
 from qianshao.resources.forms_supplies import (
+    AgreementForm,
+    CapacityForm,
     CountForm,
+    ImportForm,
     IssueForm,
     MinimumForm,
     PointForm,
     ReceiveForm,
+    RequisitionForm,
+    RequisitionStepForm,
     StepForm,
     TransferForm,
     WriteOffForm,
 )
 from qianshao.resources.models import (
+    REQUISITION_FLOW,
     TRANSFER_FLOW,
     Band,
     Batch,
@@ -403,3 +414,341 @@ def point_new(request):
         return render(request, "resources/supplies/point_new.html", context, status=refusal.status)
     messages.success(request, _("已新增储备点：%(n)s") % {"n": point.name})
     return redirect("supplies-point", point_id=point.pk)
+
+
+# --- imports: 物资目录导入 and 期初库存导入 ------------------------------------------------
+
+
+def _import_page(request, context: dict, status: int = 200):
+    return render(request, "resources/supplies/import.html", context, status=status)
+
+
+def catalogue_import(request):
+    """物资目录导入: classes and items from a table, every problem by row and column and
+    nothing written, or all of it. Administrators and county managers only
+    (``catalogue_refusal``)."""
+    context = {
+        "title": _("物资目录导入"),
+        "columns": importers.CATALOGUE_COLUMNS,
+        "template_url": reverse("supplies-template", args=["catalogue"]),
+        "form": ImportForm(),
+        "errors": [],
+    }
+    refusal = rules.catalogue_refusal(request.user)
+    if refusal:
+        context |= {"refusal": refusal, "form": None}
+        return _import_page(request, context, 403)
+    if request.method != "POST":
+        return _import_page(request, context)
+    form = ImportForm(request.POST, request.FILES)
+    context["form"] = form
+    if not form.is_valid():
+        return _import_page(request, context, 400)
+    upload = form.cleaned_data["file"]
+    try:
+        classes, items = importers.import_catalogue(request.user, upload, upload.name)
+    except ImportFailed as failed:
+        context["errors"] = failed.errors
+        return _import_page(request, context, 400)
+    except ActionError as exc:
+        context["errors"] = [exc.message]
+        return _import_page(request, context, exc.status)
+    messages.success(
+        request, _("已导入物资分类 %(c)s 个、物资品目 %(i)s 个") % {"c": classes, "i": items}
+    )
+    return redirect("supplies-catalogue-import")
+
+
+def stock_import(request, point_id):
+    """期初库存导入 of a point: each row a 入库, every problem by row and column and nothing
+    written, or all of it. The point's managers only."""
+    point = access.access_point(request.user, point_id)
+    context = {
+        "title": _("期初库存导入"),
+        "point": point,
+        "columns": importers.STOCK_COLUMNS,
+        "template_url": reverse("supplies-template", args=["stock"]),
+        "form": ImportForm(),
+        "errors": [],
+    }
+    refusal = rules.point_refusal(request.user, point)
+    if refusal:
+        context |= {"refusal": refusal, "form": None}
+        return _import_page(request, context, 403)
+    if request.method != "POST":
+        return _import_page(request, context)
+    form = ImportForm(request.POST, request.FILES)
+    context["form"] = form
+    if not form.is_valid():
+        return _import_page(request, context, 400)
+    upload = form.cleaned_data["file"]
+    try:
+        made = importers.import_opening_stock(request.user, point, upload, upload.name)
+    except ImportFailed as failed:
+        context["errors"] = failed.errors
+        return _import_page(request, context, 400)
+    except ActionError as exc:
+        context["errors"] = [exc.message]
+        return _import_page(request, context, exc.status)
+    messages.success(request, _("已导入期初库存 %(n)s 个批次") % {"n": made})
+    return redirect("supplies-point", point_id=point.pk)
+
+
+TEMPLATES = {
+    "catalogue": (xlsx_supplies.catalogue_template, "物资目录导入模板.xlsx"),
+    "stock": (xlsx_supplies.stock_template, "期初库存导入模板.xlsx"),
+}
+
+
+def import_template(request, which):
+    """The .xlsx template of an import: its header, and a sheet explaining the columns."""
+    if which not in TEMPLATES:
+        raise Http404(which)
+    build, filename = TEMPLATES[which]
+    return download(build(), filename)
+
+
+def cell_ledger_export(request):
+    """物资台账 of every point under a cell (``?cell=``), as .xlsx (bounded: see
+    ``xlsx_supplies.CELL_LEDGER_LIMIT``)."""
+    cell = _cell(request)
+    book = xlsx_supplies.cell_ledger_workbook(cell)
+    return download(book, f"{cell.name}-物资台账-{timezone.localdate():%Y%m%d}.xlsx")
+
+
+# --- requisitions (征用补偿) --------------------------------------------------------------
+
+
+def requisition_list(request):
+    """Requisitions into the points of a cell's subtree, newest first."""
+    cell = _cell(request)
+    found = (
+        access.visible_requisitions(request.user)
+        .filter(tree.subtree_q(cell.path, "point_path"))
+        .select_related("point")
+        .order_by("-id")
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"cell": cell, "page": page, "query": f"cell={cell.code}"}
+    return render(request, "resources/supplies/requisitions.html", context)
+
+
+def _requisition_points(user, cell):
+    """The points a requisition may go into from this page: those the user sees under
+    ``cell`` (the first ``MAX_CELLS``); the action refuses one they may not stock."""
+    return list(
+        access.visible_points(user)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .select_related("cell")
+        .order_by("cell_path", "id")[:MAX_CELLS]
+    )
+
+
+def requisition_new(request):
+    """征用登记: goods taken from an owner into a point (``?point=`` chosen first)."""
+    user = request.user
+    initial = {}
+    if request.GET.get("point"):
+        point = access.access_point(user, request.GET["point"])
+        cell, initial = point.cell, {"point": point.pk}
+    else:
+        cell = _cell(request)
+    points = _requisition_points(user, cell)
+    form = RequisitionForm(request.POST or None, points=points, initial=initial)
+    context = {"form": form, "cell": cell}
+    template = "resources/supplies/requisition_new.html"
+    if request.method != "POST":
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    d = form.cleaned_data
+    point = next(p for p in points if str(p.pk) == d["point"])
+
+    def act():
+        return actions.requisition(
+            user,
+            point,
+            owner=d["owner"],
+            owner_phone=d["owner_phone"],
+            lines=d["lines"],
+            value=d["value"],
+            note=d["note"],
+        )
+
+    req, refusal = take(form, "supplies.requisition", user, act, on=point)
+    if refusal:
+        return render(request, template, context, status=refusal.status)
+    messages.success(request, _("已登记征用：%(n)s") % {"n": req})
+    return redirect("supplies-requisition", requisition_id=req.pk)
+
+
+REQUISITION_LABELS = {steps.RETURN: gettext_lazy("归还"), steps.COMPENSATE: gettext_lazy("补偿")}
+
+
+def requisition_page(request, requisition_id, failed=None, status: int = 200):
+    """A requisition: what was taken and what went back (its stock-card lines), and the
+    steps 归还 and 补偿 left to the user."""
+    r = access.access_requisition(request.user, requisition_id)
+    lines = (
+        Line.objects.filter(movement__requisition=r)
+        .select_related("movement", "batch", "item")
+        .order_by("id")
+    )
+    buttons = [
+        (step, REQUISITION_LABELS[step], RequisitionStepForm(auto_id=f"{step}-%s"))
+        for step in REQUISITION_FLOW.allowed_steps(request.user, r, rules.requisition_refusal)
+    ]
+    if failed:
+        buttons = [(s, label, failed[1] if s == failed[0] else f) for s, label, f in buttons]
+        if failed[0] not in {s for s, _label, _f in buttons}:
+            buttons.append((failed[0], REQUISITION_LABELS[failed[0]], failed[1]))
+    context = {"r": r, "lines": lines, "buttons": buttons, "failed": failed}
+    return render(request, "resources/supplies/requisition.html", context, status=status)
+
+
+@require_POST
+def requisition_step(request, requisition_id, step):
+    """归还 or 补偿, through the flow's action; a refusal is shown on the step's form."""
+    r = access.access_requisition(request.user, requisition_id)
+    if step not in steps.REQUISITION_STEPS:
+        raise Http404(step)
+    form = RequisitionStepForm(request.POST, auto_id=f"{step}-%s")
+    if not form.is_valid():
+        return requisition_page(request, r.pk, (step, form, _("请检查填写的内容")), 400)
+    d = form.cleaned_data
+    fields = {"amount": d["compensation"], "note": d["note"]}
+
+    def act():
+        return steps.take_requisition(request.user, r, step, fields)
+
+    _done, refusal = take(form, f"supplies.requisition.{step}", request.user, act, on=r)
+    if refusal:
+        return requisition_page(request, r.pk, (step, form, refusal.message), refusal.status)
+    messages.success(request, _("征用单 %(n)s 已%(s)s") % {"n": r, "s": REQUISITION_LABELS[step]})
+    return redirect("supplies-requisition", requisition_id=r.pk)
+
+
+# --- reserves beside held stock: 协议储备 and 产能储备 -----------------------------------
+
+ENDING_DAYS = 30
+
+
+def agreement_list(request):
+    """协议储备 in a cell's subtree; those whose contract ends within ``ENDING_DAYS`` days
+    (or has ended) marked."""
+    cell = _cell(request)
+    found = (
+        access.visible_agreements(request.user)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .select_related("cell", "item")
+        .order_by("cell_path", "id")
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for a in page:
+        a.ended = a.ends < today
+        a.ending = not a.ended and (a.ends - today).days <= ENDING_DAYS
+    context = {
+        "cell": cell,
+        "page": page,
+        "query": f"cell={cell.code}",
+        "may_change": rules.change_refusal(request.user, cell.path) is None,
+    }
+    return render(request, "resources/supplies/agreements.html", context)
+
+
+def capacity_list(request):
+    """产能储备 in a cell's subtree."""
+    cell = _cell(request)
+    found = (
+        access.visible_capacities(request.user)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .select_related("cell", "item")
+        .order_by("cell_path", "id")
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "cell": cell,
+        "page": page,
+        "query": f"cell={cell.code}",
+        "may_change": rules.change_refusal(request.user, cell.path) is None,
+    }
+    return render(request, "resources/supplies/capacities.html", context)
+
+
+RESERVES = {
+    "agreement": (AgreementForm, gettext_lazy("协议储备"), "supplies-agreements"),
+    "capacity": (CapacityForm, gettext_lazy("产能储备"), "supplies-capacities"),
+}
+
+
+def _reserve_form(request, kind: str, cell, record, act_with):
+    """The new/edit page of a reserve: the form, its action through ``take``, a refusal
+    shown on the field it names (403 for one who sees the cell but may not change it)."""
+    form_class, label, list_name = RESERVES[kind]
+    initial = {}
+    if record is not None:
+        names = [n for n in form_class.base_fields if n not in ("client_uuid", "unit")]
+        initial = {n: getattr(record, n) for n in names} | {"item": record.item.code}
+    form = form_class(request.POST or None, initial=initial)
+    context = {"form": form, "cell": cell, "label": label, "record": record}
+    template = "resources/supplies/reserve_form.html"
+    refusal = rules.change_refusal(request.user, cell.path)
+    if refusal:
+        context["refusal"] = refusal
+        return render(request, template, context, status=403)
+    if request.method != "POST":
+        return render(request, template, context)
+    if not form.is_valid():
+        return render(request, template, context, status=400)
+    action = f"supplies.{kind}" + (".change" if record is not None else "")
+    done, refusal = take(form, action, request.user, lambda: act_with(form.cleaned_data))
+    if refusal:
+        return render(request, template, context, status=refusal.status)
+    messages.success(request, _("已保存%(k)s") % {"k": label})
+    return redirect(f"{reverse(list_name)}?cell={done.cell.code}")
+
+
+def agreement_new(request):
+    """新增协议储备 at a cell (``?cell=``)."""
+    cell = _cell(request)
+
+    def act_with(d):
+        return actions.add_agreement(request.user, cell=cell, **d)
+
+    return _reserve_form(request, "agreement", cell, None, _without_uuid(act_with))
+
+
+def agreement_edit(request, agreement_id):
+    """修改协议储备 (a new period, another quantity)."""
+    a = access.access_agreement(request.user, agreement_id)
+
+    def act_with(d):
+        return actions.change_agreement(request.user, a, **d)
+
+    return _reserve_form(request, "agreement", a.cell, a, _without_uuid(act_with))
+
+
+def capacity_new(request):
+    """新增产能储备 at a cell (``?cell=``)."""
+    cell = _cell(request)
+
+    def act_with(d):
+        return actions.add_capacity(request.user, cell=cell, **d)
+
+    return _reserve_form(request, "capacity", cell, None, _without_uuid(act_with))
+
+
+def capacity_edit(request, capacity_id):
+    """修改产能储备."""
+    c = access.access_capacity(request.user, capacity_id)
+
+    def act_with(d):
+        return actions.change_capacity(request.user, c, **d)
+
+    return _reserve_form(request, "capacity", c.cell, c, _without_uuid(act_with))
+
+
+def _without_uuid(act_with):
+    """The action called with the form's fields, the intake UUID left out."""
+    return lambda d: act_with({k: v for k, v in d.items() if k != "client_uuid"})

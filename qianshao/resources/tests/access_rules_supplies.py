@@ -7,6 +7,7 @@ and shortages: every request answers 404 and changes nothing. The catalogue is e
 (LOGIN). Lists of one's own cell answer, holding B县's rows only (test_supplies_pages).
 """
 
+import io
 import uuid
 
 from qianshao.intake.models import Submission
@@ -40,6 +41,22 @@ PAGE_RULES = {
     "resources/supplies/transfers/<int:transfer_id>/": "scoped",
     "resources/supplies/transfers/<int:transfer_id>/<str:step>/": "scoped",
     "resources/supplies/shortages/": "scoped",
+    "resources/supplies/ledger.xlsx": "scoped",
+    # the catalogue is one for everyone: its upload page answers 403 to whoever may not
+    # keep it (catalogue_refusal), its templates are blank workbooks
+    "resources/supplies/catalogue/import/": "login",
+    "resources/supplies/templates/<str:which>.xlsx": "login",
+    "resources/supplies/points/<int:point_id>/import/": "scoped",
+    "resources/supplies/requisitions/": "scoped",
+    "resources/supplies/requisitions/new/": "scoped",
+    "resources/supplies/requisitions/<int:requisition_id>/": "scoped",
+    "resources/supplies/requisitions/<int:requisition_id>/<str:step>/": "scoped",
+    "resources/supplies/agreements/": "scoped",
+    "resources/supplies/agreements/new/": "scoped",
+    "resources/supplies/agreements/<int:agreement_id>/": "scoped",
+    "resources/supplies/capacities/": "scoped",
+    "resources/supplies/capacities/new/": "scoped",
+    "resources/supplies/capacities/<int:capacity_id>/": "scoped",
 }
 
 API_RULES = {
@@ -65,15 +82,89 @@ API_RULES = {
     ("GET", f"{BASE}/shortages"): "scoped",
 }
 
-SAMPLE_KWARGS = {"point_id": 1, "transfer_id": 1, "kind": "receive"}
+SAMPLE_KWARGS = {
+    "point_id": 1,
+    "transfer_id": 1,
+    "kind": "receive",
+    "requisition_id": 1,
+    "agreement_id": 1,
+    "capacity_id": 1,
+    "which": "stock",
+}
+
+
+def stock_upload() -> dict:
+    """An opening-stock file of one good row (a fresh file for each request)."""
+    upload = io.BytesIO("物资代码,数量\n1999901,5\n".encode())
+    upload.name = "stock.csv"
+    return {"file": upload}
 
 
 def outsider_pages(cast) -> dict:
     s = a_county_stock(cast)
-    cp, tid = s["county"].pk, s["transfer"].pk
+    cp, tid, rid = s["county"].pk, s["transfer"].pk, s["requisition"].pk
+    aid, capid = s["agreement"].pk, s["capacity"].pk
     form = {"client_uuid": uuid.uuid4()}
     point = f"/resources/supplies/points/{cp}"
+    sup = "/resources/supplies"
+    agreement = form | {
+        "supplier": "越界",
+        "item": "1999901",
+        "quantity": "1",
+        "starts": str(days(0)),
+        "ends": str(days(9)),
+    }
+    capacity = form | {"enterprise": "越界", "item": "1999901", "per_day": "1"}
+    requisition = form | {
+        "point": str(s["township"].pk),
+        "owner": "越界",
+        "value": "1",
+        "note": "越界",
+        "item_1": "1999901",
+        "quantity_1": "1",
+    }
     return {
+        "resources/supplies/ledger.xlsx": [
+            ("get", f"{sup}/ledger.xlsx?cell={code}", None, 404) for code in ["450901", "450901100"]
+        ],
+        "resources/supplies/points/<int:point_id>/import/": [
+            ("get", f"{point}/import/", None, 404),
+            ("post", f"{point}/import/", stock_upload(), 404),
+        ],
+        "resources/supplies/requisitions/": [
+            ("get", f"{sup}/requisitions/?cell=450901100", None, 404)
+        ],
+        "resources/supplies/requisitions/new/": [
+            ("get", f"{sup}/requisitions/new/?point={s['township'].pk}", None, 404),
+            ("get", f"{sup}/requisitions/new/?cell=450901", None, 404),
+            # offers B县's points only: a point of A县 is no choice
+            ("post", f"{sup}/requisitions/new/", requisition, 400),
+        ],
+        "resources/supplies/requisitions/<int:requisition_id>/": [
+            ("get", f"{sup}/requisitions/{rid}/", None, 404)
+        ],
+        "resources/supplies/requisitions/<int:requisition_id>/<str:step>/": [
+            ("post", f"{sup}/requisitions/{rid}/return/", form, 404),
+            ("post", f"{sup}/requisitions/{rid}/compensate/", form | {"compensation": "1"}, 404),
+        ],
+        "resources/supplies/agreements/": [("get", f"{sup}/agreements/?cell=450901", None, 404)],
+        "resources/supplies/agreements/new/": [
+            ("get", f"{sup}/agreements/new/?cell=450901", None, 404),
+            ("post", f"{sup}/agreements/new/?cell=450901", agreement, 404),
+        ],
+        "resources/supplies/agreements/<int:agreement_id>/": [
+            ("get", f"{sup}/agreements/{aid}/", None, 404),
+            ("post", f"{sup}/agreements/{aid}/", agreement, 404),
+        ],
+        "resources/supplies/capacities/": [("get", f"{sup}/capacities/?cell=450901", None, 404)],
+        "resources/supplies/capacities/new/": [
+            ("get", f"{sup}/capacities/new/?cell=450901100", None, 404),
+            ("post", f"{sup}/capacities/new/?cell=450901100", capacity, 404),
+        ],
+        "resources/supplies/capacities/<int:capacity_id>/": [
+            ("get", f"{sup}/capacities/{capid}/", None, 404),
+            ("post", f"{sup}/capacities/{capid}/", capacity, 404),
+        ],
         "resources/supplies/": [
             ("get", f"/resources/supplies/?cell={code}", None, 404)
             for code in ["450901", "450901100"]
@@ -143,7 +234,21 @@ def a_county_stock(cast) -> dict:
     req = actions.requisition(
         None, township, owner="某厂", lines=[(rice, 2, None, None)], value="100"
     )
+    agreement = actions.add_agreement(
+        None,
+        cell=cast.county,
+        supplier="某超市",
+        item=rice,
+        quantity=10,
+        starts=days(0),
+        ends=days(20),
+    )
+    capacity = actions.add_capacity(
+        None, cell=cast.township, enterprise="某厂", item=rice, per_day=3
+    )
     return {
+        "agreement": agreement,
+        "capacity": capacity,
         "rice": rice,
         "county": county,
         "township": township,
@@ -283,8 +388,10 @@ def state() -> tuple:
         Movement.objects.count(),
         Line.objects.count(),
         list(Transfer.objects.order_by("pk").values_list("pk", "status")),
-        list(Requisition.objects.order_by("pk").values_list("pk", "status")),
-        Agreement.objects.count(),
-        Capacity.objects.count(),
+        list(Requisition.objects.order_by("pk").values_list("pk", "status", "compensation")),
+        list(Agreement.objects.order_by("pk").values_list("pk", "supplier", "quantity", "ends")),
+        list(Capacity.objects.order_by("pk").values_list("pk", "enterprise", "per_day")),
+        Category.objects.count(),
+        Item.objects.count(),
         Submission.objects.count(),
     )
