@@ -90,10 +90,12 @@ def card_page(request, card_id, failed=None, status: int = 200):
             item.card = card
             item.source = sources.get(item.stock_movement_id)
             steps = [
-                (step, ItemStep(step).label, uuid.uuid4())
+                (step, ItemStep(step).label)
                 for step in KITITEM_FLOW.allowed_steps(user, item, permissions_kits.item_refusal)
             ]
-            pieces.append((item, steps))
+            # one form a piece, its steps as buttons: a piece takes one step at a time
+            replaceable = any(step == ItemStep.REPLACE for step, _l in steps)
+            pieces.append((item, steps, uuid.uuid4(), replaceable))
         have = in_use.get(line.pk, 0)
         rows.append((line, have, max(0, line.quantity - have), pieces))
     issue_form = None
