@@ -20,6 +20,7 @@ from qianshao.resources import actions_supplies as supplies
 from qianshao.resources import demo_flow, tally
 from qianshao.resources.models import Holding, KitCard, KitItem, Movement, MovementKind
 from qianshao.testing import PASSWORD, appoint, build_cast
+from qianshao.testing_browser import PHONE
 
 SHOTS = Path("/tmp/flow-shots")
 TOWNSHIP = "450901100"
@@ -76,7 +77,7 @@ def test_a_team_stock_down_to_the_village_and_a_kit_issued_from_it_show_in_readi
     county = log_in(new_page(viewport={"width": 1280, "height": 900}), "county", PASSWORD)
     row = township_row(county)
     before = cells(row)
-    assert (before["队伍"], before["队员（人次）"], before["在途"]) == ("0", "0", "0")
+    assert (before["队伍"], before["队员人次"], before["在途"]) == ("0", "0", "0")
     assert before["装备配齐率"] == "0%"
     shot(county, "00-readiness-before")
 
@@ -105,8 +106,8 @@ def test_a_team_stock_down_to_the_village_and_a_kit_issued_from_it_show_in_readi
     shot(township, "02-team-members")
     row = township_row(county)
     after = cells(row)
-    assert after["队伍"] == "1" and int(after["队员（人次）"]) >= 2
-    members = after["队员（人次）"]
+    assert after["队伍"] == "1" and int(after["队员人次"]) >= 2
+    members = after["队员人次"]
     shot(county, "03-readiness-team")
 
     # 2. 入库 at 甲镇's point, then 调拨 to 一村's
@@ -171,16 +172,16 @@ def test_a_team_stock_down_to_the_village_and_a_kit_issued_from_it_show_in_readi
     row = township_row(county)
     final = cells(row)
     assert final["装备配齐率"] == "100%"
-    assert (final["队伍"], final["队员（人次）"], final["在途"]) == ("1", members, "0")
+    assert (final["队伍"], final["队员人次"], final["在途"]) == ("1", members, "0")
     shot(county, "12-readiness-after")
 
-    phone = log_in(
-        new_page(viewport={"width": 390, "height": 844}, is_mobile=True), "head", PASSWORD
-    )
+    phone = log_in(new_page(**PHONE), "head", PASSWORD)
     phone.goto(f"/resources/kits/cards/{card.pk}/")
     shot(phone, "13-kit-card-phone")
     phone.goto(f"/resources/supplies/points/{point.pk}/")
     shot(phone, "14-point-phone")
-    phone.goto("/resources/?cell=450901100")
-    shot(phone, "15-readiness-phone")
+    county_phone = log_in(new_page(**PHONE), "county", PASSWORD)
+    row = township_row(county_phone)
+    expect(row.locator('td[data-testid="kits"]')).to_have_text("100%")
+    shot(county_phone, "15-readiness-phone")
     assert tally.matches()
