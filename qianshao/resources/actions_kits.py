@@ -21,9 +21,10 @@ from qianshao.audit.chain import append as audit
 from qianshao.grid.models import RoleAssignment
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.text import clean_text
-from qianshao.resources import permissions_kits, tally
+from qianshao.resources import actions_supplies, permissions_kits, permissions_supplies, tally
 from qianshao.resources.models import (
     KITITEM_FLOW,
+    Item,
     ItemCondition,
     ItemStatus,
     ItemStep,
@@ -169,8 +170,10 @@ def issue(
     issued_on: date | None = None,
     condition: str = ItemCondition.NEW,
     note: str = "",
+    point=None,
 ) -> KitCard:
-    """发放 ``quantity`` pieces of ``line`` to the card's holder on ``issued_on`` (today).
+    """发放 ``quantity`` pieces of ``line`` to the card's holder on ``issued_on`` (today),
+    from ``point``'s stock when one is given (see ``issue_lines``).
 
     Side effects: the card's completeness and the tallies; one audit record."""
     return issue_lines(
@@ -180,41 +183,76 @@ def issue(
         issued_on=issued_on,
         condition=condition,
         note=note,
+        point=point,
     )
+
+
+def issue_missing(actor, card: KitCard, **options) -> KitCard:
+    """配齐: every piece the card's standard still wants, worked out under the card's lock
+    (two clicks at once do not issue twice). 409 naming ``card`` when nothing is missing.
+    Options as ``issue_lines``'."""
+    return issue_lines(actor, card, None, **options)
 
 
 def issue_lines(
     actor,
     card: KitCard,
-    quantities: dict,
+    quantities: dict | None,
     *,
     issued_on: date | None = None,
     condition: str = ItemCondition.NEW,
     note: str = "",
+    point=None,
 ) -> KitCard:
-    """发放 pieces of several lines at once ({line id: quantity}): a whole kit handed over
-    in one go. Nothing is issued if any line or quantity is refused.
+    """发放 pieces of several lines at once ({line id: quantity}; None: what is missing): a
+    whole kit handed over in one go. Nothing is issued if any line or quantity is refused.
 
-    Side effects: the card's completeness and the tallies; one audit record."""
+    From a storage point (``point``, whose stock the actor may move): each line's catalogue
+    item (``KitLine.item_code``) is issued there through the supplies' ledger — first
+    expiring first, purpose "装备发放：<holder>" — in this same transaction, and each piece
+    keeps its movement (``stock_movement_id``). A line without an item code, or a code not in
+    the catalogue, is a 400 naming ``line``; too little unexpired stock a 409 naming
+    ``point``: nothing is written on either side.
+
+    Side effects: the card's completeness and the tallies; with a point, its stock card,
+    holdings, minimums and counters; one audit record (this action's, listing the movement
+    and its lines: the ledger writes none of its own here)."""
     refused = permissions_kits.card_refusal(actor, card) if actor is not None else None
     if refused:
         raise NotAllowed(refused, "card")
-    wanted = [(line, _checked_quantity(quantity)) for line, quantity in quantities.items()]
-    if not wanted:
-        raise ActionError(_("请选择物品"), "line")
+    wanted = None
+    if quantities is not None:
+        wanted = [(line, _checked_quantity(quantity)) for line, quantity in quantities.items()]
+        if not wanted:
+            raise ActionError(_("请选择物品"), "line")
     issued_on = _checked_day(issued_on, "issued_on")
     condition = _checked_condition(condition)
     note = clean_text(note, "note", limit=200, required=False)
+    if point is not None and actor is not None:
+        refused = permissions_supplies.point_refusal(actor, point)
+        if refused:
+            raise NotAllowed(refused, "point")
     with transaction.atomic():
         c = _locked_card(card.pk)
         lines = {line.pk: line for line in c.standard.lines.all()}
-        given = [(_line_of(c, line, lines), quantity) for line, quantity in wanted]
+        if wanted is None:
+            given = _missing(c, list(lines.values()))
+        else:
+            given = [(_line_of(c, line, lines), quantity) for line, quantity in wanted]
         if not c.active:
             raise Conflict(_("该人员已不再担任此职责，不能发放"), "card")
+        stock = _issue_stock(actor, c, point, given) if point is not None else None
         before = _counted(c)
         items = [
             KITITEM_FLOW.begin(
-                KitItem(card=c, line=line, issued_on=issued_on, condition=condition, note=note),
+                KitItem(
+                    card=c,
+                    line=line,
+                    issued_on=issued_on,
+                    condition=condition,
+                    note=note,
+                    stock_movement_id=stock["movement"] if stock else None,
+                ),
                 ItemStep.ISSUE,
             )
             for line, quantity in given
@@ -223,21 +261,78 @@ def issue_lines(
         KitItem.objects.bulk_create(items)
         _recompute(c, list(lines.values()))
         _save_counts(c, before)
+        after = {
+            "lines": {line.name: quantity for line, quantity in given},
+            "issued_on": issued_on.isoformat(),
+            "condition": condition,
+            "missing": c.missing,
+            "complete": c.complete,
+        }
+        if stock:
+            after["stock"] = stock
         audit(
             actor=actor,
             action="resources.kits.issue",
             obj=c,
             cell_path=c.cell_path,
-            after={
-                "lines": {line.name: quantity for line, quantity in given},
-                "issued_on": issued_on.isoformat(),
-                "condition": condition,
-                "missing": c.missing,
-                "complete": c.complete,
-            },
+            after=after,
             note=note,
         )
     return c
+
+
+def _missing(card: KitCard, lines: list[KitLine]) -> list[tuple[KitLine, int]]:
+    """Each line the card still wants, with how many (read under the card's lock)."""
+    in_use = in_use_by_line(card)
+    given = [(line, line.quantity - in_use.get(line.pk, 0)) for line in lines]
+    given = [(line, n) for line, n in given if n > 0]
+    if not given:
+        raise Conflict(_("该装备卡已配齐，没有缺少的物品"), "card")
+    return given
+
+
+def catalogue_items(given: list[tuple[KitLine, int]]) -> dict[int, Item]:
+    """{line id: catalogue item} of the lines issued, else 400 naming ``line``: a line with
+    no item code, or one the catalogue does not hold (one query)."""
+    for line, _n in given:
+        if not line.item_code:
+            raise ActionError(
+                _("“%(line)s”未设置物资编码，不能从储备点发放（请在配备标准中填写）")
+                % {"line": line.name},
+                "line",
+            )
+    found = {i.code: i for i in Item.objects.filter(code__in={ln.item_code for ln, _n in given})}
+    items = {}
+    for line, _n in given:
+        if line.item_code not in found:
+            raise ActionError(
+                _("“%(line)s”的物资编码 %(code)s 不在物资目录中")
+                % {"line": line.name, "code": line.item_code},
+                "line",
+            )
+        items[line.pk] = found[line.item_code]
+    return items
+
+
+def _issue_stock(actor, card: KitCard, point, given) -> dict:
+    """出库 of the lines' items at ``point`` for ``card``'s holder, through the supplies'
+    ledger in the caller's transaction; what the audit record keeps of it."""
+    items = catalogue_items(given)
+    wanted: dict[int, tuple[Item, int]] = {}
+    for line, n in given:  # two lines of one item (a standard may list it twice) add up
+        item = items[line.pk]
+        wanted[item.pk] = (item, wanted.get(item.pk, (item, 0))[1] + n)
+    movement, lines = actions_supplies.issue_within(
+        actor,
+        point,
+        list(wanted.values()),
+        purpose=_("装备发放：%(person)s") % {"person": card.person.name},
+    )
+    return {
+        "point": point.pk,
+        "movement": movement.pk,
+        "lines": actions_supplies.lines_record(lines),
+    }
 
 
 # --- a piece's steps ------------------------------------------------------------------

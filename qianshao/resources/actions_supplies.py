@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid.models import Cell, CellKind, Person
-from qianshao.lib.errors import ActionError, NotAllowed
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.resources import ledger_supplies as ledger
@@ -316,6 +316,29 @@ def issue(
     lines = posting.close()
     _audit(actor, movement, lines, item=item.code)
     return movement
+
+
+def issue_within(actor, point: Point, wanted: list[tuple[Item, Decimal]], *, purpose: str):
+    """出库 of several items at ``point`` inside another action's transaction (a kit handed
+    out from a point's stock): the same permission and ledger as ``issue`` (first expiring
+    first, expired stock never issued, short stock a 409 naming ``point`` with what is left),
+    but no audit record of its own — the calling action's one record lists the movement and
+    its stock-card lines (``lines_record``). Returns the movement and its lines."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issue_within runs inside the calling action's transaction")
+    check_allowed(actor, point)
+    purpose = clean_text(purpose, "purpose", limit=100)
+    movement = _movement(MovementKind.ISSUE, point, actor, purpose=purpose)
+    posting = ledger.Posting(movement, [item for item, _n in wanted])
+    for item, n in wanted:
+        try:
+            ledger.issue(posting, item, quantity_of(n))
+        except Conflict as short:
+            raise Conflict(short.message, "point") from None
+    return movement, posting.close()
+
+
+lines_record = _lines_record
 
 
 def _check_batch(batch: Batch | None, point: Point, item: Item | None) -> None:

@@ -20,6 +20,7 @@ from qianshao.lib.errors import NotFound
 from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
 from qianshao.resources import actions_kits, permissions_kits, readiness_kits, steps_kits
 from qianshao.resources.access_kits import access_card, access_item, visible_cards
+from qianshao.resources.access_supplies import access_point
 from qianshao.resources.models import (
     KITITEM_FLOW,
     ItemCondition,
@@ -81,6 +82,9 @@ class KitItemOut(OutSchema):
     changed_on: date | None
     note: str
     replaces: int | None = Field(None, alias="replaces_id")
+    stock_movement: int | None = Field(
+        None, alias="stock_movement_id", description="the stock issue it came from, if any"
+    )
     steps: list[str] = Field(description="the steps you may take on it now")
 
     @staticmethod
@@ -136,6 +140,11 @@ class IssueIn(StrictSchema):
     issued_on: LocalDate | None = Field(None, description="today when omitted")
     condition: ItemCondition = ItemCondition.NEW
     note: str = Field("", max_length=200)
+    point: int | None = Field(
+        None,
+        description="a storage point's id: the pieces are issued from its stock (first "
+        "expiring first), each line's catalogue item (item_code); omitted: only recorded",
+    )
 
 
 class KitStepIn(StrictSchema):
@@ -250,10 +259,20 @@ def get_card(request, card_id: int):
     response={201: CardDetailOut, 200: CardDetailOut, **ERRORS},
 )
 def issue_items(request, card_id: int, payload: IssueIn):
-    """发放 pieces of a line to the card's holder. Idempotent on ``client_uuid``; 400 naming
-    ``line`` for a line not of the card's standard, ``quantity`` for fewer than 1."""
+    """发放 pieces of a line to the card's holder, from a storage point's stock when ``point``
+    is given (in the same transaction: the point's stock card and the pieces). Idempotent on
+    ``client_uuid``; 400 naming ``line`` for a line not of the card's standard or without a
+    catalogue item (with a point), ``quantity`` for fewer than 1; 404 naming ``point`` for a
+    point outside your scope, 403 for one you may not issue from, 409 naming ``point`` when
+    it holds too little unexpired stock."""
     user = request.user
     card = _card(user, card_id)
+    point = None
+    if payload.point is not None:
+        try:
+            point = access_point(user, payload.point)
+        except Http404:
+            raise NotFound(_("储备点不存在或不在您的辖区内"), "point") from None
 
     def act():
         return actions_kits.issue(
@@ -264,6 +283,7 @@ def issue_items(request, card_id: int, payload: IssueIn):
             issued_on=payload.issued_on,
             condition=payload.condition,
             note=payload.note,
+            point=point,
         )
 
     done, created = submit(payload.client_uuid, "resources.kits.issue", user, act, on=card)

@@ -3,7 +3,14 @@ item): the forces and their norms, the kits of the duty holders, the storage poi
 stock, the shelters with routes and transfer lists. Called by ``qianshao.demo``."""
 
 from qianshao.grid.models import Cell
-from qianshao.resources import demo_forces, demo_kits, demo_shelters, demo_supplies, tally
+from qianshao.resources import (
+    demo_flow,
+    demo_forces,
+    demo_kits,
+    demo_shelters,
+    demo_supplies,
+    tally,
+)
 
 
 def build(code: str) -> str:
@@ -12,6 +19,7 @@ def build(code: str) -> str:
     demo_forces.build(county)
     demo_kits.build(county)
     demo_supplies.build(county)
+    demo_flow.build(county)  # kits bound to the catalogue, the village's point
     demo_shelters.build(county)
     figures = ("teams", "members", "kit_holders", "supplies_points", "shelters", "households")
     found = tally.read(county.path, *figures)

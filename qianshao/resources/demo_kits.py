@@ -32,7 +32,7 @@ def build(county) -> int:
         lines = list(card.standard.lines.all())
         draw = rng.random()
         if card.cell.code == DEMO_VILLAGE and card.standard.code == "nine_ones":
-            given = lines[:-2]  # the demo village's officer: 大喇叭 and 灾情登记本 to come
+            given = lines[:-2]  # the demo village's officer: 应急通讯录 and 灾情登记本 to come
         elif draw < COMPLETE:
             given = lines
         elif draw < COMPLETE + PARTLY:

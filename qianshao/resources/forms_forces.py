@@ -27,6 +27,8 @@ class NewTeamForm(TeamForm):
     cell = forms.CharField(label=_("所属网格编码"), max_length=20)
     leader_name = forms.CharField(label=_("队长姓名"), max_length=32, required=False)
     leader_phone = forms.CharField(label=_("队长手机号"), max_length=11, required=False)
+    # where the team belongs first, its leader beside its name: as a roster is read
+    field_order = ["cell", "name", "kind", "leader_name", "leader_phone", "phone"]
 
 
 class MemberForm(IntakeForm):

@@ -20,11 +20,24 @@ class IssueForm(Form):
         choices=ItemCondition.choices, initial=ItemCondition.NEW, label=_("状况")
     )
     note = forms.CharField(max_length=200, required=False, label=_("备注"))
+    point = forms.TypedChoiceField(
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label=_("出库储备点"),
+        help_text=_("从储备点库存发放（按先到期先出）；不选则只登记发放"),
+    )
+    field_order = ["point", "line", "quantity", "issued_on", "condition", "note"]
 
-    def __init__(self, *args, lines, **kwargs):
-        """``lines``: the card's standard's lines, offered by name."""
+    def __init__(self, *args, lines, points=(), **kwargs):
+        """``lines``: the card's standard's lines, offered by name; ``points``: the storage
+        points whose stock the user may issue, offered by name."""
         super().__init__(*args, **kwargs)
+        self.points = list(points)
         self.fields["line"].choices = [(line.pk, line.name) for line in lines]
+        self.fields["point"].choices = [("", _("不从储备点出库"))] + [
+            (p.pk, p.name) for p in points
+        ]
 
 
 class StepForm(Form):

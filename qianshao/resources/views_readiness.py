@@ -19,6 +19,11 @@ def readiness_page(request):
             (classes.get(code, code), n)
             for code, n in zip(readiness.CLASSES, found.total.by_class, strict=True)
         ],
+        # each child with its batches by class, labelled for the phone's stacked rows
+        "rows": [
+            (r, [(code, n) for code, n in zip(readiness.CLASSES, r.by_class, strict=True)])
+            for r in found.children
+        ],
         "ancestors": [a for a in visible_ancestors(request.user, cell) if a.pk != cell.pk],
     }
     return render(request, "resources/readiness.html", context)

@@ -5,6 +5,8 @@ shortage list; the catalogue's and a point's opening-stock uploads with their te
 requisitions (征用补偿) with 归还/补偿, the reserves (协议储备, 产能储备), and a cell's
 物资台账. Everything through scope (``access_supplies``) and the actions."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -55,6 +57,7 @@ from qianshao.resources.models import (
     Item,
     Line,
     Minimum,
+    MovementKind,
     Point,
 )
 
@@ -269,9 +272,30 @@ def transfer_list(request):
         .order_by("-id")
     )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(t, _buttons(request.user, t)) for t in page]
+    carried = _carried([t.pk for t in page])
+    rows = [(t, _buttons(request.user, t), carried.get(t.pk, [])) for t in page]
     context = {"cell": cell, "page": page, "rows": rows, "query": f"cell={cell.code}"}
     return render(request, "resources/supplies/transfers.html", context)
+
+
+def _carried(transfer_ids: list[int]) -> dict[int, list[str]]:
+    """{transfer id: ["雨衣 1件", …]}: what each transfer of a page carries, so that the
+    receiver sees it in the list (one query over the page's dispatch lines)."""
+    lines = (
+        Line.objects.filter(
+            movement__transfer_id__in=transfer_ids, movement__kind=MovementKind.TRANSFER_OUT
+        )
+        .values_list("movement__transfer_id", "item__name", "item__unit", "delta")
+        .order_by("id")
+    )
+    carried: dict[int, dict[tuple[str, str], Decimal]] = {}
+    for transfer_id, name, unit, delta in lines:
+        by_item = carried.setdefault(transfer_id, {})
+        by_item[(name, unit)] = by_item.get((name, unit), Decimal(0)) - delta
+    return {
+        t: [f"{name} {ledger.plain(n)}{unit}" for (name, unit), n in by_item.items()]
+        for t, by_item in carried.items()
+    }
 
 
 def _buttons(user, transfer) -> list[tuple[str, str, StepForm]]:

@@ -58,9 +58,11 @@ def test_a_dispatcher_issues_a_kit_item_on_the_card_page_and_reports_it_lost(
     row = page.get_by_test_id("kit-lines").locator('tr[data-line="雨衣"]')
     expect(row).to_contain_text("在用")
 
+    page.get_by_test_id(f"steps-{item.pk}").locator("summary").click()  # 办理
     with page.expect_navigation():
         page.get_by_test_id(f"step-lose-{item.pk}").click()
     expect(page.get_by_test_id("kit-status")).to_contain_text("缺 9 件")
     item.refresh_from_db()
     assert item.status == ItemStatus.LOST
+    page.get_by_test_id(f"steps-{item.pk}").locator("summary").click()
     expect(page.get_by_test_id(f"step-replace-{item.pk}")).to_be_visible()
