@@ -85,7 +85,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
         out.write(
             f"  {label} {cell.code} {cell.name}: readiness.table with its "
             f"{Cell.objects.filter(parent=cell).count()} children {ours:.1f} ms{target}; "
-            f"one SQL GROUP BY over the raw tables {plain:.1f} ms; ratio {ours / plain:.2f}x  "
+            f"one SQL GROUP BY over the raw tables {plain:.1f} ms; ratio {ours / plain:.3g}x  "
             f"(medians of {repeat})"
         )
         kept, raw = from_table(cell), from_group_by(cell)
