@@ -37,6 +37,12 @@ def _supplies(stdout, **options):
     run(stdout, **options)
 
 
+def _resources(stdout, **options):
+    from qianshao.bench.resources import run
+
+    run(stdout, **options)
+
+
 BENCHES = {
     "import": _import,
     "hazards": _hazards,
@@ -44,4 +50,5 @@ BENCHES = {
     "warnings": _warnings,
     "zero-reports": _zero_reports,
     "supplies": _supplies,
+    "resources": _resources,
 }

@@ -127,19 +127,20 @@ def lock_pairs(pairs: list[tuple[int, int]]) -> None:
     """Lock the holdings of ``(point id, item id)`` pairs that exist, in (point, item)
     order, reading nothing back (the sweep's thousands). On SQLite every writing transaction
     holds the database's one write lock already (``IMMEDIATE``): nothing to add."""
-    if not pairs or not connection.features.has_select_for_update:
+    if not pairs or connection.vendor != "postgresql":
         return
     table = connection.ops.quote_name(Holding._meta.db_table)
-    ordered = sorted(set(pairs))
+    points, items = zip(*sorted(set(pairs)), strict=True)
     with connection.cursor() as cursor:
-        for at in range(0, len(ordered), 1000):
-            chunk = ordered[at : at + 1000]
-            marks = ", ".join(["(%s, %s)"] * len(chunk))
-            cursor.execute(
-                f"SELECT id FROM {table} WHERE (point_id, item_id) IN ({marks}) "
-                "ORDER BY point_id, item_id FOR UPDATE",
-                [v for pair in chunk for v in pair],
-            )
+        # the pairs as two arrays joined to the holdings: one statement of two parameters,
+        # planned as one join (a list of (point, item) pairs is planned as an OR per pair)
+        cursor.execute(
+            f"SELECT h.id FROM {table} h "
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS p(point_id, item_id) "
+            "ON h.point_id = p.point_id AND h.item_id = p.item_id "
+            "ORDER BY h.point_id, h.item_id FOR UPDATE OF h",
+            [list(points), list(items)],
+        )
 
 
 class Posting:

@@ -43,16 +43,22 @@ def sweep(now: datetime | None = None) -> int:
     """Move every batch due into its band by ``now``; returns how many moved."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    # the candidates by the (band, expires) index alone, then taken in chunks of ids
-    ids = sorted(
-        pk
+    # the candidates by the (band, expires) index alone, with their point and item (which
+    # never change), taken in chunks grouped by point: a chunk moves the counters of its own
+    # points (and their ancestors), not a share of every point's
+    found = sorted(
+        row
         for q in due_ranges(today)
-        for pk in Batch.objects.filter(q, quantity__gt=0).order_by().values_list("pk", flat=True)
+        for row in Batch.objects.filter(q, quantity__gt=0)
+        .order_by()
+        .values_list("point_id", "item_id", "pk")
     )
     dispatchers = _Lazy()
     moved = 0
-    for at in range(0, len(ids), CHUNK):
-        moved += move_bands(ids[at : at + CHUNK], now, dispatchers)
+    for at in range(0, len(found), CHUNK):
+        chunk = found[at : at + CHUNK]
+        pairs = [(point, item) for point, item, _pk in chunk]
+        moved += move_bands([pk for *_pair, pk in chunk], now, dispatchers, pairs=pairs)
     remind_agreements(now, dispatchers)
     return moved
 
@@ -145,15 +151,25 @@ class Due:
 
 
 @transaction.atomic
-def move_bands(ids: list[int], now: datetime, dispatchers: "_Lazy | None" = None) -> int:
+def move_bands(
+    ids: list[int],
+    now: datetime,
+    dispatchers: "_Lazy | None" = None,
+    pairs: list[tuple[int, int]] | None = None,
+) -> int:
     """Move the batches ``ids`` into the bands ``now`` puts them in, each step once; the
     holdings of their items are locked first, as every movement does, so that a batch's
-    band and quantity change under one lock."""
+    band and quantity change under one lock. ``pairs``: their (point, item), when the caller
+    has read them already (a batch's point and item never change)."""
     today = timezone.localdate(now)
-    pairs = (
-        Batch.objects.filter(pk__in=ids).order_by().values_list("point_id", "item_id").distinct()
-    )
-    ledger.lock_pairs(list(pairs))
+    if pairs is None:
+        pairs = list(
+            Batch.objects.filter(pk__in=ids)
+            .order_by()
+            .values_list("point_id", "item_id")
+            .distinct()
+        )
+    ledger.lock_pairs(pairs)
     due = {}
     rows = (
         Batch.objects.filter(pk__in=ids, quantity__gt=0)
