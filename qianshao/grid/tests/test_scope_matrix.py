@@ -810,3 +810,121 @@ def test_each_demo_user_reads_the_resources_through_the_api_inside_their_scope_o
 
 def _served(world: World, username: str, code: str) -> int:
     return 200 if world.inside(username, code) else 404
+
+
+def resources_state() -> tuple:
+    """Everything a refused resources write could have touched."""
+    from qianshao.resources.models import KitItem, Member, Movement, Route, Tally, Transfer
+
+    return (
+        AuditRecord.objects.count(),
+        Member.objects.count(),
+        KitItem.objects.count(),
+        Movement._base_manager.count(),
+        Transfer.objects.count(),
+        Route.objects.count(),
+        sorted(Tally.objects.values_list("path", "figure", "key", "n")),
+    )
+
+
+def neighbour(stock: Stock, kind: str) -> int:
+    """The first record of ``kind`` in the neighbouring county (outside every demo user)."""
+    return min(pk for pk, codes in stock.records[kind].items() if codes[0].startswith("451028"))
+
+
+def refused_resources_writes(world: World, stock: Stock, username: str) -> list[tuple]:
+    """(url, JSON body) of writes on the neighbour's records, or naming them from the user's
+    own: each must be 404 as if they did not exist."""
+    from qianshao.resources.models import KitItem, Member
+
+    def uid() -> str:
+        return str(uuid.uuid4())
+
+    root = ROOTS[username]
+    team, card, point = (
+        neighbour(stock, "team"),
+        neighbour(stock, "card"),
+        neighbour(stock, "point"),
+    )
+    shelter, transfer = neighbour(stock, "shelter"), neighbour(stock, "transfer")
+    expert, route = neighbour(stock, "expert"), neighbour(stock, "route")
+    member = Member.objects.filter(team_id=team).order_by("pk").first()
+    item = KitItem.objects.filter(card__cell__code__startswith="451028").order_by("pk").first()
+    stranger = Person.objects.filter(assignments__cell__code__startswith="451028").first()
+    line = {"type": "LineString", "coordinates": [[106.5, 24.3], [106.51, 24.31]]}
+    writes = [
+        (
+            f"/api/v1/resources/teams/{team}/members",
+            {"client_uuid": uid(), "name": "新队员", "phone": "13987654321"},
+        ),
+        (f"/api/v1/resources/teams/{team}/steps/dispatch", {"note": "guess"}),
+        (
+            f"/api/v1/resources/teams/{team}/certificates",
+            {"client_uuid": uid(), "person": member.person_id, "name": "证"},
+        ),
+        (f"/api/v1/resources/members/{member.pk}/leave", {"note": "guess"}),
+        (f"/api/v1/resources/experts/{expert}/verify", {}),
+        (f"/api/v1/resources/kit-cards/{card}/items", {"client_uuid": uid(), "line": item.line_id}),
+        (f"/api/v1/resources/kit-cards/{card}/items/{item.pk}/steps/lose", {}),
+        (f"/api/v1/resources/points/{point}/minimums", {"item": "1999901", "quantity": "5"}),
+        (
+            "/api/v1/resources/movements",
+            {
+                "client_uuid": uid(),
+                "kind": "receive",
+                "point": point,
+                "item": "1999901",
+                "quantity": "5",
+            },
+        ),
+        (f"/api/v1/resources/transfers/{transfer}/steps/receive", {}),
+        (f"/api/v1/resources/shelters/{shelter}/steps/open", {"note": "guess"}),
+        (f"/api/v1/resources/shelters/{shelter}/occupancy", {"occupancy": 5}),
+        (
+            "/api/v1/resources/routes",
+            {"client_uuid": uid(), "cell": root, "origin": "屯", "shelter": shelter, "line": line},
+        ),
+        (
+            "/api/v1/resources/households",
+            {"client_uuid": uid(), "cell": root, "head": "户主", "members": 2, "shelter": shelter},
+        ),
+        (
+            "/api/v1/resources/households",
+            {"client_uuid": uid(), "cell": root, "head": "户主", "members": 2, "route": route},
+        ),
+        (
+            "/api/v1/resources/households",
+            {
+                "client_uuid": uid(),
+                "cell": root,
+                "head": "户主",
+                "members": 2,
+                "cadre_person": stranger.pk,
+            },
+        ),
+    ]
+    own = [pk for pk, codes in stock.records["point"].items() if codes[0].startswith(root)]
+    if own:  # a transfer from the user's own point to the neighbour's
+        body = {"client_uuid": uid(), "source": min(own), "destination": point}
+        writes.append(
+            (
+                "/api/v1/resources/transfers",
+                body | {"lines": [{"item": "1999901", "quantity": "1"}]},
+            )
+        )
+    return writes
+
+
+@pytest.mark.django_db
+def test_resources_writes_on_the_neighbours_records_are_not_found_and_change_nothing(world, stock):
+    before = resources_state()
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = api_client(world, username, "token")
+        for url, body in refused_resources_writes(world, stock, username):
+            response = client.post(url, body, content_type="application/json")
+            got = response.status_code
+            detail = "" if got == 404 else response.content.decode()[:160]
+            wrong.check(f"{username} POST {url} {body}", (got, detail), (404, ""))
+    wrong.check("state after the refused writes", resources_state() == before, True)
+    assert not wrong, wrong.report()
