@@ -426,6 +426,8 @@ def test_each_demo_user_sees_their_own_roster_jobs_and_no_one_elses(world):
 # The map's layers (web/maps.py): what each probed cell holds, and warnings in force to the
 # whole county, to another township, and to the neighbouring county.
 LAYERS = ["hazards.open", "warnings.active", "disasters.recent"]
+# the resources' layers follow (tried on the resources below)
+RESOURCE_LAYERS = ["resources.teams", "resources.points", "resources.shelters", "resources.routes"]
 WARNED = ["451027", "451027101", "451028"]
 
 
@@ -483,7 +485,7 @@ def test_each_demo_user_gets_the_map_layers_of_the_cells_inside_their_scope_only
     for username in ROOTS:
         client = page_client(username)
         names = [layer["name"] for layer in client.get("/map/layers/").json()]
-        wrong.check(f"{username} GET /map/layers/", names, LAYERS)
+        wrong.check(f"{username} GET /map/layers/", names, LAYERS + RESOURCE_LAYERS)
         for name in LAYERS:
             url = f"/map/layers/{name}.geojson"
             response = client.get(url)
@@ -749,6 +751,10 @@ def test_each_demo_user_is_served_the_resources_pages_inside_their_scope_only(wo
                 for template in templates:
                     if template.startswith("/resources/"):
                         urls[template.format(pk)] = stock.sees(world, username, kind, pk)
+        for name in RESOURCE_LAYERS:  # the map's layers: features link to records and cells
+            urls[f"/map/layers/{name}.geojson"] = True
+            for code in PROBES:
+                urls[f"/map/layers/{name}.geojson?cell={code}"] = world.inside(username, code)
         for url, inside in urls.items():
             response = client.get(url)
             wrong.check(f"{username} GET {url}", response.status_code, 200 if inside else 404)
@@ -756,6 +762,10 @@ def test_each_demo_user_is_served_the_resources_pages_inside_their_scope_only(wo
                 html = response.content.decode()
                 found = resource_leaks(world, stock, username, html)
                 wrong.check(f"{username} GET {url} links outside", found, [])
+            if response.status_code == 200 and url.startswith("/map/"):
+                cells = {f["properties"].get("cell") for f in response.json()["features"]}
+                outside = sorted(c for c in cells - {None} if not world.inside(username, c))
+                wrong.check(f"{username} GET {url} features outside", outside, [])
     assert not wrong, wrong.report()
 
 
