@@ -55,14 +55,15 @@ def test_every_in_app_message_of_the_demo_names_a_button_that_opens_for_its_reci
 
 
 def resources_notices_open_and_are_filed_under_their_kind(items: list[InboxItem]) -> None:
-    """The resources' notices of the demo (its sweeps and its transfer): each link opens for
-    its recipient, and the inbox's 应急资源 tab (``?kind=resources``) lists every one."""
+    """The resources' notices of the demo (its sweeps'; its transfer's receivers hold no
+    login): each link opens for its recipient, and the inbox's 应急资源 tab
+    (``?kind=resources``) lists every one."""
     ours = [i for i in items if i.event.startswith("resources.")]
     events = {i.event for i in ours}
     assert events >= {
         "resources.expert_overdue",
         "resources.certificate_expiring",
-        "resources.transfer",
+        "resources.agreement_ending",
         "resources.supplies_expiry",
     }, events
     by_user: dict[int, list[InboxItem]] = {}
