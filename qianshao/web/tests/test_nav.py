@@ -12,7 +12,7 @@ TABBAR_RE = re.compile(r'<nav class="tabbar"[^>]*>(.*?)</nav>', re.S)
 HREF_RE = re.compile(r'<a href="([^"]+)"')
 
 EVERYONE = ["首页", "网格", "通讯录", "隐患", "预警", "灾情"]
-ABOVE_FIELD = [*EVERYONE, "督办", "统计"]
+ABOVE_FIELD = [*EVERYONE, "督办", "应急资源", "统计"]  # 应急资源: every user (resources)
 USERS = ["county", "township", "village", "department", "admin"]
 
 
@@ -26,7 +26,7 @@ def nav(client, url="/"):
     [
         ("county", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口"]),
         ("township", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口"]),
-        ("village", [*EVERYONE, "消息"]),
+        ("village", [*EVERYONE, "应急资源", "消息"]),
         ("department", [*ABOVE_FIELD, "消息", "接口"]),
         ("admin", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口", "管理后台"]),
     ],
