@@ -7,6 +7,7 @@ transaction and writes one audit record.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -374,6 +375,94 @@ def add_member(
             },
         )
     return member
+
+
+@dataclass(frozen=True)
+class NewMember:
+    """One row of ``add_members``: who joins, as ``add_member`` takes them."""
+
+    name: str
+    phone: str
+    role: str = MemberRole.MEMBER
+    skills: str = ""
+    joined: date | str | None = None
+
+
+def _refused_row(exc: ActionError, row: int) -> ActionError:
+    """``exc`` naming the row (1-based) of ``add_members``'s list it was found in; ``row`` and
+    the bare ``reason`` are kept on the error for a caller that names its own rows (a file's)."""
+    named = type(exc)(_("第 %(row)s 人：%(message)s") % {"row": row, "message": exc.message})
+    named.field, named.row, named.reason = exc.field, row, exc.message
+    return named
+
+
+def add_members(actor, team: Team, people: list[NewMember]) -> list[Member]:
+    """Add several people to ``team`` at once — each checked as ``add_member`` checks one —
+    in one transaction with one audit record listing them: a bad row refuses them all, the
+    error naming the row (``row`` on it, 1-based) and its field. What a demo or an import of
+    a whole roster needs without a transaction and an audit record per person. Side effects:
+    ``members_n``, tallies (moved once), persons registered through the grid's action."""
+    _may_change(actor, team.cell_path)
+    today = timezone.localdate()
+    rows = []
+    for i, new in enumerate(people, 1):
+        try:
+            if new.role not in MemberRole.values:
+                raise ActionError(_("未知的队内职务"), "role")
+            skills = clean_text(new.skills, "skills", limit=200, required=False)
+            joined = _day(new.joined, "joined") or today
+            if joined > today:
+                raise ActionError(_("入队日期不能晚于今天"), "joined")
+        except ActionError as exc:
+            raise _refused_row(exc, i) from None
+        rows.append((new, skills, joined))
+    if not rows:
+        return []
+    with transaction.atomic():
+        locked = counts.lock_cell(team.cell_id)
+        before_met = counts.meets(locked)
+        t = Team.objects.select_for_update().get(pk=team.pk)
+        if t.status == TeamStatus.REVOKED:
+            raise Conflict(_("该队伍已撤销，不能增加队员"), "status")
+        current = set(Member.objects.filter(team=t, left=None).values_list("person_id", flat=True))
+        made, leader = [], None
+        for i, (new, skills, joined) in enumerate(rows, 1):
+            try:
+                person = member_person(actor, name=new.name, phone=new.phone, cell=t.cell)
+                if person.pk in current:
+                    raise Conflict(_("%(name)s 已是该队伍队员") % {"name": person.name}, "phone")
+            except ActionError as exc:
+                raise _refused_row(exc, i) from None
+            current.add(person.pk)
+            made.append(Member(team=t, person=person, role=new.role, skills=skills, joined=joined))
+            if new.role == MemberRole.LEADER:
+                leader = made[-1]
+        for m in made:  # one leader at a time: the last named leads, the others are members
+            if m is not leader and m.role == MemberRole.LEADER:
+                m.role = MemberRole.MEMBER
+        members = Member.objects.bulk_create(made)
+        if leader is not None:
+            _demote_other_leaders(t, leader)
+            t.leader = leader.person
+        t.members_n += len(members)
+        t.save(update_fields=["members_n", "leader"])
+        if t.counted:
+            tally.add(t.cell_path, counts.MEMBERS, len(members), key=t.kind)
+        counts.move_met(locked, before_met)
+        audit(
+            actor=actor,
+            action="resources.team.add_members",
+            obj=t,
+            cell_path=t.cell_path,
+            after={
+                "people": [
+                    {"person": m.person_id, "role": m.role, "skills": m.skills, "joined": m.joined}
+                    for m in members
+                ],
+                "members_n": t.members_n,
+            },
+        )
+    return members
 
 
 def remove_member(actor, member: Member, *, left=None, note: str = "") -> Member:

@@ -36,15 +36,16 @@ class _Recruits:
         self.taken = set(Person.objects.values_list("phone", flat=True))
 
     def add(self, team, n: int, *, role: str = MemberRole.MEMBER, skills: str = "") -> None:
-        for _i in range(n):
-            actions.add_member(
-                None,
-                team,
+        people = [
+            actions.NewMember(
                 name=person_name(self.rng),
                 phone=mobile(self.rng, self.taken),
                 role=role,
                 skills=skills or self.rng.choice(SKILLS),
             )
+            for _i in range(n)
+        ]
+        actions.add_members(None, team, people)
 
 
 SKILLS = ["水上救援", "山地搜救", "医疗急救", "绳索救援", "驾驶", "通信保障", "巡查预警", ""]
@@ -115,16 +116,16 @@ def _grid_people(team, village: Cell, most: int) -> int:
         .select_related("person")
         .order_by("pk")
     )
-    seen, joined = set(), 0
+    seen, people = set(), []
     for post in posts:
-        if joined >= most or post.person_id in seen:
+        if len(people) >= most or post.person_id in seen:
             continue
         seen.add(post.person_id)
-        actions.add_member(
-            None, team, name=post.person.name, phone=post.person.phone, skills="巡查预警"
+        people.append(
+            actions.NewMember(name=post.person.name, phone=post.person.phone, skills="巡查预警")
         )
-        joined += 1
-    return joined
+    actions.add_members(None, team, people)
+    return len(people)
 
 
 def _also_in(squadron, squad) -> None:

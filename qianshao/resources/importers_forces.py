@@ -188,15 +188,20 @@ def _write(actor, filename: str, plan: dict) -> dict[str, int]:
                         leader_phone=planned.leader[1],
                     )
                     teams += 1
-                for member in planned.members:
-                    row, name, mobile, role, skills = member  # the row reported on a refusal
-                    actions.add_member(
-                        actor, team, name=name, phone=mobile, role=role, skills=skills
-                    )
-                    members += 1
+                people = [
+                    actions.NewMember(name=name, phone=mobile, role=role, skills=skills)
+                    for _row, name, mobile, role, skills in planned.members
+                ]
+                try:
+                    members += len(actions.add_members(actor, team, people))
+                except ActionError as exc:  # the file's row of the person refused
+                    if getattr(exc, "row", None):
+                        row = planned.members[exc.row - 1][0]
+                    raise
     except ActionError as exc:
         column = {"phone": MOBILE, "name": NAME, "leader_phone": LEADER_PHONE}.get(
             exc.field or "", exc.field or ""
         )
-        raise ImportFailed([RowError(filename, row, column, exc.message)]) from None
+        reason = getattr(exc, "reason", exc.message)
+        raise ImportFailed([RowError(filename, row, column, reason)]) from None
     return {"teams": teams, "members": members}

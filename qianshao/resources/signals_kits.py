@@ -9,7 +9,7 @@ moved cells (docs/adr/0023 "Kits").
 - A cell moved: the cards' paths and the kit tallies move with it.
 """
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 from django.db.models.signals import post_delete, post_save
@@ -18,11 +18,8 @@ from django.dispatch import receiver
 from qianshao.grid import tree
 from qianshao.grid.models import RoleAssignment
 from qianshao.grid.signals import cell_moved
-from qianshao.lib.dbsql import add_to_counters
 from qianshao.resources import actions_kits
-from qianshao.resources.models import KitCard, KitLine, KitStandard, Tally
-
-FIGURES = (actions_kits.HOLDERS, actions_kits.COMPLETE)
+from qianshao.resources.models import KitCard, KitLine, KitStandard
 
 
 @receiver(post_save, sender=RoleAssignment)
@@ -54,17 +51,7 @@ def recompute_cards(sender, instance: KitLine, raw: bool = False, **kwargs):
 
 @receiver(cell_moved)
 def follow_moved_cell(sender, old_path: str, new_path: str, **kwargs):
-    """The cards' paths and the kit tallies under the moved cell follow it; the old and new
-    ancestors' tallies are corrected by what the moved cell held."""
-    kit_tallies = Tally.objects.filter(figure__in=FIGURES)
-    totals = list(kit_tallies.filter(path=old_path).exclude(n=0).values_list("figure", "key", "n"))
-
-    def moved(field):
-        return {field: Concat(Value(new_path), Substr(field, len(old_path) + 1))}
-
-    KitCard.objects.filter(tree.subtree_q(old_path, "cell_path")).update(**moved("cell_path"))
-    kit_tallies.filter(tree.subtree_q(old_path, "path")).update(**moved("path"))
-    old_above, new_above = set(tree.ancestor_paths(old_path)), set(tree.ancestor_paths(new_path))
-    rows = [(p, f, k, -n) for p in old_above - new_above for f, k, n in totals]
-    rows += [(p, f, k, n) for p in new_above - old_above for f, k, n in totals]
-    add_to_counters(connection, Tally._meta.db_table, ["path", "figure", "key"], rows)
+    """The cards' paths under the moved cell follow it (its tallies: ``tally.move``)."""
+    KitCard.objects.filter(tree.subtree_q(old_path, "cell_path")).update(
+        cell_path=Concat(Value(new_path), Substr("cell_path", len(old_path) + 1))
+    )

@@ -10,6 +10,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from django.db import connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 
 from qianshao.grid import tree
 from qianshao.lib.dbsql import add_to_counters
@@ -44,6 +46,24 @@ def add_many(moves: Iterable[tuple[str, str, str, int]]) -> None:
             for p in tree.lineage(path):
                 summed[(p, figure, key)] += n
     rows = [(*k, n) for k, n in sorted(summed.items()) if n]
+    add_to_counters(connection, Tally._meta.db_table, ["path", "figure", "key"], rows)
+
+
+def move(old_path: str, new_path: str) -> None:
+    """A cell moved from ``old_path`` to ``new_path`` (``grid.signals.cell_moved``, in the
+    move's transaction): every part's counters under it go with it, and what it held is
+    taken from the ancestors it left and given to those it joined. One mover for all the
+    parts' figures, so none is forgotten; the parts move only their records' paths."""
+    totals = list(
+        Tally.objects.filter(path=old_path).exclude(n=0).values_list("figure", "key", "n")
+    )
+    # the tallies' path has no byte order of its own (the frame's table): matched by prefix
+    Tally.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1))
+    )
+    old_above, new_above = set(tree.ancestor_paths(old_path)), set(tree.ancestor_paths(new_path))
+    rows = [(p, f, k, -n) for p in sorted(old_above - new_above) for f, k, n in totals]
+    rows += [(p, f, k, n) for p in sorted(new_above - old_above) for f, k, n in totals]
     add_to_counters(connection, Tally._meta.db_table, ["path", "figure", "key"], rows)
 
 

@@ -51,3 +51,57 @@ def test_every_in_app_message_of_the_demo_names_a_button_that_opens_for_its_reci
             assert button and button[1] == item.button, (item.subject, item.button)
             buttons += item.action == "立即叫应"
     assert buttons, "the demo's unanswered warning shows its 立即叫应 button"
+    resources_notices_open_and_are_filed_under_their_kind(items)
+
+
+def resources_notices_open_and_are_filed_under_their_kind(items: list[InboxItem]) -> None:
+    """The resources' notices of the demo (its sweeps'; its transfer's receivers hold no
+    login): each link opens for its recipient, and the inbox's 应急资源 tab
+    (``?kind=resources``) lists every one."""
+    ours = [i for i in items if i.event.startswith("resources.")]
+    events = {i.event for i in ours}
+    assert events >= {
+        "resources.expert_overdue",
+        "resources.certificate_expiring",
+        "resources.agreement_ending",
+        "resources.supplies_expiry",
+    }, events
+    by_user: dict[int, list[InboxItem]] = {}
+    for item in ours:
+        by_user.setdefault(item.user_id, []).append(item)
+    for items_of_one in by_user.values():
+        client = Client()
+        client.force_login(
+            items_of_one[0].user, backend="qianshao.accounts.backends.UsernameOrPhoneBackend"
+        )
+        listed: set[int] = set()
+        url = "/inbox/?kind=resources"
+        while url:
+            response = client.get(url)
+            assert response.status_code == 200
+            page = response.context["page"]
+            listed |= {i.pk for i in page}
+            url = f"/inbox/?kind=resources&page={page.number + 1}" if page.has_next() else ""
+        for item in items_of_one:
+            where = (item.event, item.subject, item.user.username)
+            assert item.pk in listed, where
+            if item.link:
+                assert client.get(item.link).status_code == 200, (*where, item.link)
+
+
+def test_every_event_the_resources_code_writes_is_filed_under_the_resources_kind():
+    """Read from the code: the event of each notice the resources write (``Notice("…"`` or
+    ``event="…"``) starts with ``resources.`` and so is 应急资源 in the inbox."""
+    from pathlib import Path
+
+    from qianshao.lib import panels
+
+    written = re.compile(r'Notice\(\s*(?:event=)?f?"([^"]+)"|event=f?"([^"]+)"')
+    events = set()
+    for path in Path(panels.__file__).parents[1].joinpath("resources").glob("*.py"):
+        for found in written.findall(path.read_text()):
+            events.add(next(e for e in found if e))
+    assert len(events) >= 8, events
+    for event in events:
+        assert event.startswith("resources."), event
+        assert panels.kind_of(event.replace("{step}", "open")).name == "resources", event

@@ -426,6 +426,8 @@ def test_each_demo_user_sees_their_own_roster_jobs_and_no_one_elses(world):
 # The map's layers (web/maps.py): what each probed cell holds, and warnings in force to the
 # whole county, to another township, and to the neighbouring county.
 LAYERS = ["hazards.open", "warnings.active", "disasters.recent"]
+# the resources' layers follow (tried on the resources below)
+RESOURCE_LAYERS = ["resources.teams", "resources.points", "resources.shelters", "resources.routes"]
 WARNED = ["451027", "451027101", "451028"]
 
 
@@ -483,7 +485,7 @@ def test_each_demo_user_gets_the_map_layers_of_the_cells_inside_their_scope_only
     for username in ROOTS:
         client = page_client(username)
         names = [layer["name"] for layer in client.get("/map/layers/").json()]
-        wrong.check(f"{username} GET /map/layers/", names, LAYERS)
+        wrong.check(f"{username} GET /map/layers/", names, LAYERS + RESOURCE_LAYERS)
         for name in LAYERS:
             url = f"/map/layers/{name}.geojson"
             response = client.get(url)
@@ -570,4 +572,369 @@ def test_each_demo_user_is_offered_warning_targets_inside_their_scope_only(world
             on_map = {f["properties"]["code"] for f in shown["features"]}
             wrong.check(f"{username} GET {url} map outside", sorted(on_map - boxes), [])
             wrong.check(f"{username} GET {url} map drawn", bool(on_map), True)
+    assert not wrong, wrong.report()
+
+
+# The resources area (issue 13): the demo county's forces, kits, supplies and shelters, and the
+# neighbouring county's, both built through the parts' demo builders (the actions), then every
+# page and endpoint that lists or shows them tried by every demo user.
+RESOURCE_LISTS = [  # (page, API list or None, what its rows are)
+    ("/resources/", None, None),
+    ("/resources/teams/", "/api/v1/resources/teams", "team"),
+    ("/resources/compliance/", None, None),
+    ("/resources/experts/", "/api/v1/resources/experts", "expert"),
+    ("/resources/social-forces/", "/api/v1/resources/social-forces", "social_force"),
+    ("/resources/kits/", "/api/v1/resources/kit-cards", "card"),
+    ("/resources/supplies/", "/api/v1/resources/points", "point"),
+    ("/resources/supplies/transfers/", "/api/v1/resources/transfers", "transfer"),
+    ("/resources/supplies/shortages/", None, None),
+    ("/resources/shelters/", "/api/v1/resources/shelters", "shelter"),
+    ("/resources/shelters/coverage/", None, None),
+    ("/resources/households/", "/api/v1/resources/households", "household"),
+    (None, "/api/v1/resources/routes", "route"),
+]
+# The reports of a cell through the API (one object each, of the cell given or your own).
+RESOURCE_REPORTS = [
+    "/api/v1/resources/readiness",
+    "/api/v1/resources/compliance",
+    "/api/v1/resources/kits/completeness",
+    "/api/v1/resources/coverage",
+    "/api/v1/resources/shortages",
+]
+# Each record's page and API detail.
+RESOURCE_DETAILS = {
+    "team": ["/resources/teams/{}/", "/api/v1/resources/teams/{}"],
+    "card": ["/resources/kits/cards/{}/", "/api/v1/resources/kit-cards/{}"],
+    "point": [
+        "/resources/supplies/points/{}/",
+        "/api/v1/resources/points/{}",
+        "/api/v1/resources/points/{}/stock",
+    ],
+    "transfer": ["/resources/supplies/transfers/{}/", "/api/v1/resources/transfers/{}"],
+    "shelter": ["/resources/shelters/{}/", "/api/v1/resources/shelters/{}"],
+    "route": ["/resources/routes/{}/", "/api/v1/resources/routes/{}"],
+    "household": ["/api/v1/resources/households/{}"],
+}
+RESOURCE_LINK_RE = re.compile(
+    r"/resources/(teams|kits/cards|supplies/points|supplies/transfers|shelters|routes)/(\d+)/"
+)
+LINK_KINDS = {
+    "teams": "team",
+    "kits/cards": "card",
+    "supplies/points": "point",
+    "supplies/transfers": "transfer",
+    "shelters": "shelter",
+    "routes": "route",
+}
+
+
+@dataclass
+class Stock:
+    """Each resources record kind: id → the codes of the cells it belongs to (a transfer has
+    two: its source's and its destination's)."""
+
+    records: dict[str, dict[int, tuple[str, ...]]]
+
+    def sees(self, world: World, username: str, kind: str, pk: int) -> bool:
+        codes = self.records[kind].get(pk)
+        if codes is None:
+            return False
+        root = ROOTS[username]
+        if kind == "shelter":  # a village sends its people to the shelters above it too
+            return any(code.startswith(root) or root.startswith(code) for code in codes)
+        return any(world.inside(username, code) for code in codes)
+
+    def of(self, world: World, username: str, kind: str, code: str | None = None) -> set[int]:
+        """The records of ``kind`` the user should get in a list (of ``code``'s subtree)."""
+        found = set()
+        for pk, codes in self.records[kind].items():
+            if not self.sees(world, username, kind, pk):
+                continue
+            if code is None or any(c.startswith(code) for c in codes):
+                found.add(pk)
+        return found
+
+    def sample(self, world: World, username: str, kind: str) -> list[int]:
+        """Two records of each township (and county level), inside and outside, and ids that
+        were never used."""
+        chosen: dict[tuple, list[int]] = {}
+        for pk, codes in sorted(self.records[kind].items()):
+            key = (codes[0][:9], self.sees(world, username, kind, pk))
+            group = chosen.setdefault(key, [])
+            if len(group) < 2:
+                group.append(pk)
+        taken = set(self.records[kind]) or {0}
+        return sorted({pk for g in chosen.values() for pk in g} | {max(taken) + 1000})
+
+
+@pytest.fixture(scope="module")
+def stock(world, django_db_blocker):
+    from qianshao.resources import demo as resources_demo
+    from qianshao.resources.models import (
+        Expert,
+        Household,
+        KitCard,
+        KitStandard,
+        Point,
+        Route,
+        Shelter,
+        SocialForce,
+        Team,
+        Transfer,
+    )
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        # the neighbour's cells are placed (the demo's shelters need a centre)
+        for i, code in enumerate(row.code for row in NEIGHBOUR):
+            Cell.objects.filter(code=code).update(centre_lon=106.3 + i * 0.01, centre_lat=24.8)
+        # a duty holder there, so that the neighbour has kit cards
+        village = Cell.objects.get(code=NEIGHBOUR[-1].code)
+        for duty in KitStandard.objects.values_list("duty", flat=True).distinct():
+            appoint(village, Role.MEMBER, name=f"火卖村{duty}", duties=[duty])
+        resources_demo.build("451027")
+        resources_demo.build("451028")
+
+        def codes(model, *fields):
+            rows = model.objects.values_list("pk", *fields)
+            return {pk: tuple(found) for pk, *found in rows}
+
+        yield Stock(
+            records={
+                "team": codes(Team, "cell__code"),
+                "expert": codes(Expert, "cell__code"),
+                "social_force": codes(SocialForce, "cell__code"),
+                "card": codes(KitCard, "cell__code"),
+                "point": codes(Point, "cell__code"),
+                "transfer": codes(Transfer, "source__cell__code", "destination__cell__code"),
+                "shelter": codes(Shelter, "cell__code"),
+                "route": codes(Route, "cell__code"),
+                "household": codes(Household, "cell__code"),
+            }
+        )
+        transaction.set_rollback(True)
+
+
+def resource_leaks(world: World, stock: Stock, username: str, html: str) -> list[str]:
+    """Links in a page to cells, people or resources records outside the scope."""
+    found = set(leaks(world, username, html))
+    for kind, pk in RESOURCE_LINK_RE.findall(html):
+        if not stock.sees(world, username, LINK_KINDS[kind], int(pk)):
+            found.add(f"/resources/{kind}/{pk}/")
+    return sorted(found)
+
+
+@pytest.mark.django_db
+def test_the_neighbour_county_has_resources_of_every_kind(world, stock):
+    """Otherwise the resources tests below would have nothing outside to refuse."""
+    for kind, records in stock.records.items():
+        outside = [pk for pk, codes in records.items() if codes[0].startswith("451028")]
+        inside = [pk for pk, codes in records.items() if codes[0].startswith("451027")]
+        assert outside and inside, kind
+
+
+@pytest.mark.django_db
+def test_each_demo_user_is_served_the_resources_pages_inside_their_scope_only(world, stock):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        urls = {}
+        for page, _api, _kind in RESOURCE_LISTS:
+            if page is None:
+                continue
+            urls[page] = True
+            for code in PROBES:
+                urls[f"{page}?cell={code}"] = world.inside(username, code)
+        for code in PROBES:
+            urls[f"/resources/evacuation/{code}/"] = world.inside(username, code)
+        for kind, templates in RESOURCE_DETAILS.items():
+            for pk in stock.sample(world, username, kind):
+                for template in templates:
+                    if template.startswith("/resources/"):
+                        urls[template.format(pk)] = stock.sees(world, username, kind, pk)
+        for name in RESOURCE_LAYERS:  # the map's layers: features link to records and cells
+            urls[f"/map/layers/{name}.geojson"] = True
+            for code in PROBES:
+                urls[f"/map/layers/{name}.geojson?cell={code}"] = world.inside(username, code)
+        for url, inside in urls.items():
+            response = client.get(url)
+            wrong.check(f"{username} GET {url}", response.status_code, 200 if inside else 404)
+            if response.status_code == 200:
+                html = response.content.decode()
+                found = resource_leaks(world, stock, username, html)
+                wrong.check(f"{username} GET {url} links outside", found, [])
+            if response.status_code == 200 and url.startswith("/map/"):
+                cells = {f["properties"].get("cell") for f in response.json()["features"]}
+                outside = sorted(c for c in cells - {None} if not world.inside(username, c))
+                wrong.check(f"{username} GET {url} features outside", outside, [])
+    assert not wrong, wrong.report()
+
+
+def api_rows(client: Client, url: str, params: dict) -> tuple[int, list[dict]]:
+    """A list's rows, paginated or not."""
+    response = client.get(url, params)
+    if response.status_code == 200 and isinstance(response.json(), list):
+        return 200, response.json()
+    return every_item(client, url, params)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_each_demo_user_reads_the_resources_through_the_api_inside_their_scope_only(
+    world, stock, auth
+):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = api_client(world, username, auth)
+        who = f"{username} ({auth})"
+        for _page, url, kind in RESOURCE_LISTS:
+            if url is None:
+                continue
+            status, items = api_rows(client, url, {})
+            wrong.check(f"{who} GET {url}", status, 200)
+            got = {row["id"] for row in items}
+            expected = stock.of(world, username, kind, ROOTS[username])
+            if kind in ("shelter", "transfer"):  # those above or from outside, too
+                expected = stock.of(world, username, kind)
+            wrong.check(f"{who} GET {url} rows outside", sorted(got - expected), [])
+            wrong.check(f"{who} GET {url} rows missing", sorted(expected - got), [])
+            for code in PROBES:
+                status, items = api_rows(client, url, {"cell": code})
+                wrong.check(f"{who} GET {url}?cell={code}", status, _served(world, username, code))
+                got = {row["id"] for row in items}
+                outside = sorted(pk for pk in got if not stock.sees(world, username, kind, pk))
+                wrong.check(f"{who} GET {url}?cell={code} rows outside", outside, [])
+        for url in RESOURCE_REPORTS:
+            wrong.check(f"{who} GET {url}", client.get(url).status_code, 200)
+            for code in PROBES:
+                status = client.get(url, {"cell": code}).status_code
+                wrong.check(f"{who} GET {url}?cell={code}", status, _served(world, username, code))
+        for kind, templates in RESOURCE_DETAILS.items():
+            for pk in stock.sample(world, username, kind):
+                expected = 200 if stock.sees(world, username, kind, pk) else 404
+                for template in templates:
+                    if template.startswith("/api/"):
+                        url = template.format(pk)
+                        wrong.check(f"{who} GET {url}", client.get(url).status_code, expected)
+    assert not wrong, wrong.report()
+
+
+def _served(world: World, username: str, code: str) -> int:
+    return 200 if world.inside(username, code) else 404
+
+
+def resources_state() -> tuple:
+    """Everything a refused resources write could have touched."""
+    from qianshao.resources.models import KitItem, Member, Movement, Route, Tally, Transfer
+
+    return (
+        AuditRecord.objects.count(),
+        Member.objects.count(),
+        KitItem.objects.count(),
+        Movement._base_manager.count(),
+        Transfer.objects.count(),
+        Route.objects.count(),
+        sorted(Tally.objects.values_list("path", "figure", "key", "n")),
+    )
+
+
+def neighbour(stock: Stock, kind: str) -> int:
+    """The first record of ``kind`` in the neighbouring county (outside every demo user)."""
+    return min(pk for pk, codes in stock.records[kind].items() if codes[0].startswith("451028"))
+
+
+def refused_resources_writes(world: World, stock: Stock, username: str) -> list[tuple]:
+    """(url, JSON body) of writes on the neighbour's records, or naming them from the user's
+    own: each must be 404 as if they did not exist."""
+    from qianshao.resources.models import KitItem, Member
+
+    def uid() -> str:
+        return str(uuid.uuid4())
+
+    root = ROOTS[username]
+    team, card, point = (
+        neighbour(stock, "team"),
+        neighbour(stock, "card"),
+        neighbour(stock, "point"),
+    )
+    shelter, transfer = neighbour(stock, "shelter"), neighbour(stock, "transfer")
+    expert, route = neighbour(stock, "expert"), neighbour(stock, "route")
+    member = Member.objects.filter(team_id=team).order_by("pk").first()
+    item = KitItem.objects.filter(card__cell__code__startswith="451028").order_by("pk").first()
+    stranger = Person.objects.filter(assignments__cell__code__startswith="451028").first()
+    line = {"type": "LineString", "coordinates": [[106.5, 24.3], [106.51, 24.31]]}
+    writes = [
+        (
+            f"/api/v1/resources/teams/{team}/members",
+            {"client_uuid": uid(), "name": "新队员", "phone": "13987654321"},
+        ),
+        (f"/api/v1/resources/teams/{team}/steps/dispatch", {"note": "guess"}),
+        (
+            f"/api/v1/resources/teams/{team}/certificates",
+            {"client_uuid": uid(), "person": member.person_id, "name": "证"},
+        ),
+        (f"/api/v1/resources/members/{member.pk}/leave", {"note": "guess"}),
+        (f"/api/v1/resources/experts/{expert}/verify", {}),
+        (f"/api/v1/resources/kit-cards/{card}/items", {"client_uuid": uid(), "line": item.line_id}),
+        (f"/api/v1/resources/kit-cards/{card}/items/{item.pk}/steps/lose", {}),
+        (f"/api/v1/resources/points/{point}/minimums", {"item": "1999901", "quantity": "5"}),
+        (
+            "/api/v1/resources/movements",
+            {
+                "client_uuid": uid(),
+                "kind": "receive",
+                "point": point,
+                "item": "1999901",
+                "quantity": "5",
+            },
+        ),
+        (f"/api/v1/resources/transfers/{transfer}/steps/receive", {}),
+        (f"/api/v1/resources/shelters/{shelter}/steps/open", {"note": "guess"}),
+        (f"/api/v1/resources/shelters/{shelter}/occupancy", {"occupancy": 5}),
+        (
+            "/api/v1/resources/routes",
+            {"client_uuid": uid(), "cell": root, "origin": "屯", "shelter": shelter, "line": line},
+        ),
+        (
+            "/api/v1/resources/households",
+            {"client_uuid": uid(), "cell": root, "head": "户主", "members": 2, "shelter": shelter},
+        ),
+        (
+            "/api/v1/resources/households",
+            {"client_uuid": uid(), "cell": root, "head": "户主", "members": 2, "route": route},
+        ),
+        (
+            "/api/v1/resources/households",
+            {
+                "client_uuid": uid(),
+                "cell": root,
+                "head": "户主",
+                "members": 2,
+                "cadre_person": stranger.pk,
+            },
+        ),
+    ]
+    own = [pk for pk, codes in stock.records["point"].items() if codes[0].startswith(root)]
+    if own:  # a transfer from the user's own point to the neighbour's
+        body = {"client_uuid": uid(), "source": min(own), "destination": point}
+        writes.append(
+            (
+                "/api/v1/resources/transfers",
+                body | {"lines": [{"item": "1999901", "quantity": "1"}]},
+            )
+        )
+    return writes
+
+
+@pytest.mark.django_db
+def test_resources_writes_on_the_neighbours_records_are_not_found_and_change_nothing(world, stock):
+    before = resources_state()
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = api_client(world, username, "token")
+        for url, body in refused_resources_writes(world, stock, username):
+            response = client.post(url, body, content_type="application/json")
+            got = response.status_code
+            detail = "" if got == 404 else response.content.decode()[:160]
+            wrong.check(f"{username} POST {url} {body}", (got, detail), (404, ""))
+    wrong.check("state after the refused writes", resources_state() == before, True)
     assert not wrong, wrong.report()
