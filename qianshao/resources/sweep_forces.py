@@ -139,7 +139,10 @@ def expiring_certificates(today: date, now: datetime) -> int:
     managers = _managers([t.cell_path for ts in teams_of.values() for t in ts])
     told: dict[int, tuple[Person, list]] = {}
     for c in taken:
-        for team in teams_of.get(c.person_id, []):
+        # told to the team that recorded it, not to every team its holder is in (another
+        # county's managers would learn of a certificate outside their scope)
+        recorded = [t for t in teams_of.get(c.person_id, []) if t.cell_path == c.cell_path]
+        for team in recorded:
             for person in [*managers.get(team.cell_path, []), team.leader]:
                 if person is not None:
                     told.setdefault(person.pk, (person, []))[1].append((c, team))
