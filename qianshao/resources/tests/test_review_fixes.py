@@ -350,3 +350,54 @@ def test_huge_ids_in_a_body_are_refused_naming_the_field(cast, path, body, field
 
 # keep the helpers used
 _ = (route, Household)
+
+
+# --- H: a rebuild of the counters loses no concurrent move ---------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_waits_for_a_writer_and_loses_none_of_its_moves(cast):
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from qianshao.resources import tally
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    shelter(cast, cell=cast.village)  # the counters exist: the writer moves them
+    written, commit = threading.Event(), threading.Event()
+    failures = []
+
+    def writer():
+        try:
+            with transaction.atomic():
+                shelter(cast, cell=cast.village)
+                written.set()
+                commit.wait(10)
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def rebuilder():
+        try:
+            tally.rebuild()
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=writer)
+    a.start()
+    assert written.wait(10)
+    b = threading.Thread(target=rebuilder)
+    b.start()
+    time.sleep(1)  # the rebuild is under way (waiting for the writer)
+    commit.set()
+    a.join(20)
+    b.join(20)
+    assert failures == []
+    assert tally.matches()
+    assert tally.read(cast.county.path, "shelters")["shelters"][""] == 2
