@@ -62,9 +62,12 @@ def _verify_step(expert) -> str:
 @transaction.atomic
 def overdue_experts(today: date, now: datetime) -> int:
     """Mark the experts verified before a year ago overdue, each once; tell their keepers."""
+    # locked: an expert verified (核实) while the sweep runs is waited for and re-read, not
+    # marked overdue on the date read before
     due = list(
         Expert.objects.filter(overdue=False, verified_on__lt=counts.year_before(today))
         .select_related("keeper")
+        .select_for_update(of=("self",))
         .order_by("verified_on", "id")[:BATCH]
     )
     pairs = {(once.subject(e), _verify_step(e)): e for e in due}

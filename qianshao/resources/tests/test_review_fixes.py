@@ -401,3 +401,87 @@ def test_a_rebuild_waits_for_a_writer_and_loses_none_of_its_moves(cast):
     assert failures == []
     assert tally.matches()
     assert tally.read(cast.county.path, "shelters")["shelters"][""] == 2
+
+
+# --- I: the public page shows no personal mobile --------------------------------------------
+
+
+def test_the_public_page_shows_the_duty_phone_not_the_managers_own_mobile(cast):
+    from django.test import Client
+
+    shelter(cast, cast.village, manager=cast.people["township"])  # no duty phone typed in
+    shelter(
+        cast,
+        cast.village,
+        name="乙场",
+        manager=cast.people["village"],
+        manager_phone="0776-7654321",
+    )
+    page = Client().get(f"/s/{cast.village.code}/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "甲镇中学操场" in html and "0776-7654321" in html
+    assert cast.people["township"].phone not in html
+    assert cast.people["village"].phone not in html
+
+
+# --- J: the overdue sweep does not mark a just-verified expert ------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_expert_verified_while_the_sweep_runs_is_not_marked_overdue(cast):
+    import threading
+    import time
+    from datetime import datetime
+    from datetime import timezone as tz
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from qianshao.resources import sweep_forces, tally
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    e = af.create_expert(
+        None,
+        cell=cast.village,
+        name="专家",
+        field="地质",
+        phone="13900000000",
+        verified_on="2024-01-01",
+    )
+    verified, commit = threading.Event(), threading.Event()
+    failures = []
+
+    def verifier():
+        try:
+            with transaction.atomic():
+                af.verify_expert(None, e)
+                verified.set()
+                commit.wait(10)
+        except Exception as exc:  # pragma: no cover - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def sweeper():
+        try:
+            today = timezone.localdate()
+            sweep_forces.overdue_experts(today, datetime.now(tz.utc))
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    a = threading.Thread(target=verifier)
+    a.start()
+    assert verified.wait(10)
+    b = threading.Thread(target=sweeper)
+    b.start()
+    time.sleep(1)
+    commit.set()
+    a.join(20)
+    b.join(20)
+    assert failures == []
+    assert Expert.objects.get(pk=e.pk).overdue is False
+    assert tally.matches()
