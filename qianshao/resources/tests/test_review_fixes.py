@@ -433,7 +433,6 @@ def test_an_expert_verified_while_the_sweep_runs_is_not_marked_overdue(cast):
     import threading
     import time
     from datetime import datetime
-    from datetime import timezone as tz
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -467,7 +466,7 @@ def test_an_expert_verified_while_the_sweep_runs_is_not_marked_overdue(cast):
     def sweeper():
         try:
             today = timezone.localdate()
-            sweep_forces.overdue_experts(today, datetime.now(tz.utc))
+            sweep_forces.overdue_experts(today, datetime.now(UTC))
         except Exception as exc:
             failures.append(exc)
         finally:
