@@ -435,7 +435,18 @@ def edit_route(actor, route: Route, *, origin: str, shelter: Shelter, line, note
     for name, value in found.items():
         setattr(r, name, value)
     r.save(update_fields=list(found))
-    Household.objects.filter(route=r).exclude(shelter=shelter).update(shelter=shelter)
+    moved = Household.objects.filter(route=r).exclude(shelter=shelter)
+    # the households following the route go with it: each must be allowed the new shelter
+    # (the household form's rule), else the change is refused whole
+    far = [
+        p for p in moved.values_list("cell_path", flat=True) if not _reaches(p, shelter.cell_path)
+    ]
+    if far:
+        raise Conflict(
+            _("有 %(n)s 户转移户所在网格不能使用该避难场所，请先修改清单") % {"n": len(far)},
+            "shelter",
+        )
+    moved.update(shelter=shelter)
     audit(
         actor=actor,
         action="resources.route.edit",

@@ -484,3 +484,22 @@ def test_an_expert_verified_while_the_sweep_runs_is_not_marked_overdue(cast):
     assert failures == []
     assert Expert.objects.get(pk=e.pk).overdue is False
     assert tally.matches()
+
+
+# --- K: a route's new shelter must serve every household on it ------------------------------
+
+
+def test_a_route_is_not_repointed_to_a_shelter_its_households_may_not_use(cast):
+    u = cast.users["county"]
+    first = shelter(cast, cast.county)
+    r = route(cast, first, cell=cast.county)
+    h = household(cast, cast.village, route=r)
+    # a shelter in 乙镇's 三村: the route (from the county) reaches it, 一村's household not
+    other = shelter(cast, cast.cell("450901101201"), name="三村场")
+    assert ash._reaches(cast.county.path, other.cell_path)
+    assert not ash._reaches(cast.village.path, other.cell_path)
+    with pytest.raises(ash.ActionError) as refused:
+        ash.edit_route(u, r, origin="上屯", shelter=other, line=LINE)
+    assert refused.value.field == "shelter" and refused.value.status == 409
+    assert Household.objects.get(pk=h.pk).shelter_id == first.pk
+    assert Route.objects.get(pk=r.pk).shelter_id == first.pk
