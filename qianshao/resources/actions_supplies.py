@@ -111,7 +111,13 @@ def check_allowed(actor, point: Point) -> None:
             raise NotAllowed(refused, "point")
 
 
-def check_dates(produced_on: date | None, expires: date | None, today: date) -> None:
+def check_dates(
+    produced_on: date | None, expires: date | None, today: date, item: Item | None = None
+) -> None:
+    """The dates of goods taken in; an expiry for an ``item`` the catalogue says never
+    expires is refused (as ``correct_expiry`` refuses it)."""
+    if expires is not None and item is not None and not item.expires:
+        raise ActionError(_("%(item)s 在目录中没有保质期") % {"item": item.name}, "expires")
     if produced_on is not None and produced_on > today:
         raise ActionError(_("生产日期不能晚于今天"), "produced_on")
     if expires is not None and produced_on is not None and expires < produced_on:
@@ -263,7 +269,7 @@ def receive(
     quantity = quantity_of(quantity)
     check_unit(item, unit)
     today = timezone.localdate()
-    check_dates(produced_on, expires, today)
+    check_dates(produced_on, expires, today, item)
     if source not in Source.values or source == Source.REQUISITION:
         raise ActionError(_("来源须为采购、捐赠或调拨"), "source")
     price = money_of(unit_price, "unit_price")
@@ -643,7 +649,7 @@ def requisition(
     checked = []
     for item, quantity, unit, expires in lines:
         check_unit(item, unit)
-        check_dates(None, expires, today)
+        check_dates(None, expires, today, item)
         checked.append((item, quantity_of(quantity), expires))
     req = Requisition(
         point=point,

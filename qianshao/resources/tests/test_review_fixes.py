@@ -503,3 +503,28 @@ def test_a_route_is_not_repointed_to_a_shelter_its_households_may_not_use(cast):
     assert refused.value.field == "shelter" and refused.value.status == 409
     assert Household.objects.get(pk=h.pk).shelter_id == first.pk
     assert Route.objects.get(pk=r.pk).shelter_id == first.pk
+
+
+# --- an expiry is refused for goods that never expire, at every intake -----------------------
+
+
+def test_an_expiry_for_an_item_that_never_expires_is_refused_on_receipt_and_requisition(
+    cast,
+    points,  # noqa: F811
+    items,  # noqa: F811
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    later = timezone.localdate() + timedelta(days=90)
+    p = points["county"]
+    with pytest.raises(asu.ActionError) as refused:
+        asu.receive(None, p, item=items["tent"], quantity="2", expires=later)
+    assert refused.value.field == "expires"
+    with pytest.raises(asu.ActionError) as refused:
+        asu.requisition(
+            None, p, owner="某超市", value="100", lines=[(items["tent"], "2", None, later)]
+        )
+    assert refused.value.field == "expires"
+    assert not Holding.objects.filter(point=p, item=items["tent"], quantity__gt=0).exists()
