@@ -2,6 +2,7 @@
 feature stands for and which properties it carries is the caller's business."""
 
 import json
+import math
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -32,6 +33,21 @@ def collection(features: list[dict], properties: dict[str, Any] | None = None) -
 CHINA_LON, CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
 
 
+def _plane(coordinates) -> bool:
+    """Is every position in ``coordinates`` exactly two finite numbers? A third (height)
+    coordinate, NaN or infinity would be kept by shapely and break the lengths and maps
+    computed from the positions later."""
+    if not isinstance(coordinates, list | tuple) or not coordinates:
+        return False
+    if all(isinstance(x, list | tuple) for x in coordinates):
+        return all(_plane(part) for part in coordinates)
+    return (
+        len(coordinates) == 2
+        and all(isinstance(x, int | float) and not isinstance(x, bool) for x in coordinates)
+        and all(math.isfinite(x) for x in coordinates)
+    )
+
+
 def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
     """The GeoJSON geometry in ``value`` (a dict or its JSON text; a Feature, or a
     FeatureCollection of one feature, gives its geometry) if it is one of ``kinds``, valid
@@ -49,6 +65,8 @@ def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
         value = value.get("geometry")
     if not isinstance(value, dict) or value.get("type") not in kinds:
         raise ActionError(_("须为 %(k)s 类型的 GeoJSON 几何") % {"k": "/".join(kinds)}, field)
+    if not _plane(value.get("coordinates")):
+        raise ActionError(_("每个坐标须为经度、纬度两个数（不含高程）"), field)
     try:
         geometry = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError):

@@ -38,6 +38,10 @@ def _bounded_date(value: date) -> date:
 
 LocalDatetime = Annotated[datetime, AfterValidator(_local_datetime)]
 LocalDate = Annotated[date, AfterValidator(_bounded_date)]
+# A row's id in a body: what a BigAutoField holds. A larger number (or a negative one) is
+# refused naming its field, before a ``pk__in`` lookup overflows the driver (a 500).
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 def _storable(value):

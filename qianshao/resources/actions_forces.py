@@ -175,6 +175,27 @@ def _sees_person(user, person: Person) -> bool:
     )
 
 
+# --- edits keep what they are not given --------------------------------------------------
+
+TEAM_KEPT = ("name", "kind", "phone", "base_lon", "base_lat", "address")
+EXPERT_KEPT = ("name", "field", "title", "organisation", "phone")
+FORCE_KEPT = (
+    "organisation",
+    "capability",
+    "size",
+    "contact",
+    "phone",
+    "agreement_start",
+    "agreement_end",
+)
+
+
+def _kept(row, names: tuple[str, ...]) -> dict:
+    """``row``'s stored values of ``names``: an edit fills in the fields its caller left
+    out (an API body without them) with these, never with blanks."""
+    return {name: getattr(row, name) for name in names}
+
+
 # --- teams ----------------------------------------------------------------------------
 
 
@@ -244,7 +265,7 @@ def edit_team(actor, team: Team, **fields) -> Team:
     """编辑 a team's details; a new kind moves its counters. Not its status (steps) nor its
     members (member actions). Side effects: tallies, one audit record."""
     _may_change(actor, team.cell_path)
-    details = _team_details(fields)
+    details = _team_details(_kept(team, TEAM_KEPT) | fields)
     with transaction.atomic():
         locked = counts.lock_cell(team.cell_id)
         before_met = counts.meets(locked)
@@ -607,7 +628,7 @@ def edit_expert(actor, expert: Expert, **fields) -> Expert:
     """Edit an expert's details. A verification date is moved only by 核实 (``verify_expert``),
     which also clears the overdue mark. Side effects: one audit record."""
     _may_change(actor, expert.cell_path)
-    fields = fields | {"verified_on": expert.verified_on}
+    fields = _kept(expert, EXPERT_KEPT) | fields | {"verified_on": expert.verified_on}
     details = _expert_details(fields)
     with transaction.atomic():
         e = Expert.objects.select_for_update().get(pk=expert.pk)
@@ -701,7 +722,7 @@ def create_social_force(actor, *, cell: Cell, **fields) -> SocialForce:
 def edit_social_force(actor, force: SocialForce, **fields) -> SocialForce:
     """Edit a social force's details and agreement. Side effects: one audit record."""
     _may_change(actor, force.cell_path)
-    details = _force_details(fields)
+    details = _force_details(_kept(force, FORCE_KEPT) | fields)
     with transaction.atomic():
         f = SocialForce.objects.select_for_update().get(pk=force.pk)
         before = snapshot(f, FORCE_FIELDS)

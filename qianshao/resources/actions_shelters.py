@@ -41,6 +41,9 @@ MAX_AREA = Decimal("100000000")  # 100 km² of effective area: beyond is a typin
 MAX_OCCUPANCY = 1_000_000
 MAX_MEMBERS = 99
 PHONE = re.compile(r"^[0-9][0-9-]{5,19}$")
+# A field its caller did not pass: an edit keeps the stored value (a page form without the
+# field, an API body that left it out), a creation takes the default.
+KEEP = object()
 
 
 # --- checks -----------------------------------------------------------------------------
@@ -103,7 +106,7 @@ def shelter_fields(
     lat=None,
     outline=None,
     facilities=None,
-    manager=None,
+    manager=KEEP,
     manager_name="",
     manager_phone="",
 ) -> dict:
@@ -130,13 +133,48 @@ def shelter_fields(
     )
     for f in Shelter.FACILITIES:
         found[f] = bool((facilities or {}).get(f))
-    found["manager"] = manager
+    if manager is not KEEP:
+        found["manager"] = manager
     found["manager_name"] = check(
         lambda: clean_text(manager_name, "manager_name", limit=32, required=False)
     )
     found["manager_phone"] = check(lambda: _phone(manager_phone, "manager_phone"))
     if errors:
         raise ActionError.every(errors)
+    return found
+
+
+# The fields an edit keeps when its caller leaves them out (the related person is kept by
+# ``KEEP`` in the field checks; these are the plain values).
+SHELTER_KEPT = (
+    "name",
+    "category",
+    "area_m2",
+    "address",
+    "lon",
+    "lat",
+    "outline",
+    "manager_name",
+    "manager_phone",
+)
+HOUSEHOLD_KEPT = (
+    "head",
+    "phone",
+    "members",
+    "vulnerable",
+    "vulnerable_n",
+    "cadre_name",
+    "cadre_phone",
+    "shelter",
+    "route",
+)
+
+
+def _kept(row, names: tuple[str, ...]) -> dict:
+    """``row``'s stored values of ``names``, for an edit to fill in what it was not given."""
+    found = {name: getattr(row, name) for name in names}
+    if isinstance(row, Shelter):
+        found["facilities"] = {f: getattr(row, f) for f in Shelter.FACILITIES}
     return found
 
 
@@ -196,7 +234,9 @@ def edit_shelter(actor, shelter: Shelter, **fields) -> Shelter:
     the tallies moved by the difference, one audit record."""
     s = Shelter.objects.select_for_update().get(pk=shelter.pk)
     _may_change(actor, s.cell_path)
-    found = shelter_fields(**fields)
+    kept = _kept(s, SHELTER_KEPT)
+    facilities = kept["facilities"] | (fields.get("facilities") or {})
+    found = shelter_fields(**(kept | fields | {"facilities": facilities}))
     before = _plain(s)
     moves = _moves(s, -1)
     for name, value in found.items():
@@ -395,7 +435,18 @@ def edit_route(actor, route: Route, *, origin: str, shelter: Shelter, line, note
     for name, value in found.items():
         setattr(r, name, value)
     r.save(update_fields=list(found))
-    Household.objects.filter(route=r).exclude(shelter=shelter).update(shelter=shelter)
+    moved = Household.objects.filter(route=r).exclude(shelter=shelter)
+    # the households following the route go with it: each must be allowed the new shelter
+    # (the household form's rule), else the change is refused whole
+    far = [
+        p for p in moved.values_list("cell_path", flat=True) if not _reaches(p, shelter.cell_path)
+    ]
+    if far:
+        raise Conflict(
+            _("有 %(n)s 户转移户所在网格不能使用该避难场所，请先修改清单") % {"n": len(far)},
+            "shelter",
+        )
+    moved.update(shelter=shelter)
     audit(
         actor=actor,
         action="resources.route.edit",
@@ -436,7 +487,7 @@ def _household_fields(
     phone="",
     vulnerable="",
     vulnerable_n=0,
-    cadre=None,
+    cadre=KEEP,
     cadre_name="",
     cadre_phone="",
     shelter=None,
@@ -471,7 +522,8 @@ def _household_fields(
         errors.append(ActionError(_("该避难场所不在本网格、相邻网格或上级网格"), "shelter"))
     if errors:
         raise ActionError.every(errors)
-    return found | {"cadre": cadre, "shelter": shelter, "route": route}
+    kept = {} if cadre is KEEP else {"cadre": cadre}
+    return found | kept | {"shelter": shelter, "route": route}
 
 
 def _count(value, field: str, low: int, high: int) -> int:
@@ -520,7 +572,7 @@ def create_household(actor, *, cell: Cell, **fields) -> Household:
 def edit_household(actor, household: Household, **fields) -> Household:
     h = Household.objects.select_for_update().get(pk=household.pk)
     _may_change(actor, h.cell_path)
-    found = _household_fields(h.cell_path, **fields)
+    found = _household_fields(h.cell_path, **(_kept(h, HOUSEHOLD_KEPT) | fields))
     before = _household_plain(h)
     moved = found["members"] - h.members
     for name, value in found.items():

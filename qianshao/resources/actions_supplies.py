@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from qianshao.audit.chain import append as audit
 from qianshao.grid.models import Cell, CellKind, Person
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
+from qianshao.lib.schemas import MAX_ID
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.resources import ledger_supplies as ledger
@@ -46,7 +47,7 @@ from qianshao.resources.models import (
 )
 from qianshao.workflow import once
 
-MAX_QUANTITY = Decimal("99999999999.999")
+MAX_QUANTITY = ledger.MAX_QUANTITY
 MAX_PRICE = Decimal("9999999999.99")
 KIND_OF_CELL = {
     CellKind.COUNTY: PointKind.COUNTY,
@@ -110,7 +111,13 @@ def check_allowed(actor, point: Point) -> None:
             raise NotAllowed(refused, "point")
 
 
-def check_dates(produced_on: date | None, expires: date | None, today: date) -> None:
+def check_dates(
+    produced_on: date | None, expires: date | None, today: date, item: Item | None = None
+) -> None:
+    """The dates of goods taken in; an expiry for an ``item`` the catalogue says never
+    expires is refused (as ``correct_expiry`` refuses it)."""
+    if expires is not None and item is not None and not item.expires:
+        raise ActionError(_("%(item)s 在目录中没有保质期") % {"item": item.name}, "expires")
     if produced_on is not None and produced_on > today:
         raise ActionError(_("生产日期不能晚于今天"), "produced_on")
     if expires is not None and produced_on is not None and expires < produced_on:
@@ -262,7 +269,7 @@ def receive(
     quantity = quantity_of(quantity)
     check_unit(item, unit)
     today = timezone.localdate()
-    check_dates(produced_on, expires, today)
+    check_dates(produced_on, expires, today, item)
     if source not in Source.values or source == Source.REQUISITION:
         raise ActionError(_("来源须为采购、捐赠或调拨"), "source")
     price = money_of(unit_price, "unit_price")
@@ -357,6 +364,18 @@ def _fresh(batch: Batch | None) -> Batch | None:
     return Batch.objects.select_related("item").get(pk=batch.pk)
 
 
+def _batch_id(raw) -> int:
+    """A batch id of a count, within what the id column holds (a larger one would overflow
+    the lookup: a 500)."""
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        raise ActionError(_("批次编号须为整数"), "counted") from None
+    if not 1 <= pk <= MAX_ID:
+        raise ActionError(_("批次 %(id)s 不存在") % {"id": raw}, "counted")
+    return pk
+
+
 @transaction.atomic
 def count(actor, point: Point, *, item: Item, counted: dict[int, object], reason: str) -> Movement:
     """盘点: the quantities found of ``item``'s batches at ``point`` (``{batch id: found}``);
@@ -366,7 +385,7 @@ def count(actor, point: Point, *, item: Item, counted: dict[int, object], reason
     reason = clean_text(reason, "reason", limit=200)
     if not counted:
         raise ActionError(_("请填写盘点数量"), "counted")
-    found = {int(pk): quantity_of(n, "counted", zero=True) for pk, n in counted.items()}
+    found = {_batch_id(pk): quantity_of(n, "counted", zero=True) for pk, n in counted.items()}
     movement = _movement(MovementKind.COUNT, point, actor, reason=reason)
     posting = ledger.Posting(movement, [item])
     batches = Batch.objects.filter(point=point, item=item, pk__in=list(found)).order_by("id")
@@ -653,7 +672,7 @@ def requisition(
     checked = []
     for item, quantity, unit, expires in lines:
         check_unit(item, unit)
-        check_dates(None, expires, today)
+        check_dates(None, expires, today, item)
         checked.append((item, quantity_of(quantity), expires))
     req = Requisition(
         point=point,

@@ -15,7 +15,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
-from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, Pagination, StrictSchema
 from qianshao.resources import actions_forces as actions
 from qianshao.resources import steps_forces as steps
 from qianshao.resources.access_forces import (
@@ -119,7 +119,7 @@ class MemberIn(StrictSchema):
 
 class CertificateIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the client; a resend returns the first")
-    person: int = Field(..., description="the id of a current member's person")
+    person: Id = Field(..., description="the id of a current member's person")
     name: str = Field(..., max_length=64)
     number: str = Field("", max_length=64)
     issuer: str = Field("", max_length=64)
@@ -300,7 +300,7 @@ def get_team(request, team_id: int):
 def edit_team(request, team_id: int, payload: TeamEditIn):
     """Edit a team's details (not its status, nor its members)."""
     team = access_team(request.user, team_id)
-    actions.edit_team(request.user, team, **payload.dict())
+    actions.edit_team(request.user, team, **payload.dict(exclude_unset=True))
     return _detail(request.user, team_id)
 
 
@@ -393,7 +393,7 @@ def create_expert(request, payload: ExpertIn):
 def edit_expert(request, expert_id: int, payload: ExpertEditIn):
     """Edit an expert's details (the verification date moves only by 核实)."""
     expert = access_expert(request.user, expert_id)
-    actions.edit_expert(request.user, expert, **payload.dict())
+    actions.edit_expert(request.user, expert, **payload.dict(exclude_unset=True))
     return access_expert(request.user, expert_id)
 
 
@@ -435,7 +435,7 @@ def create_social_force(request, payload: SocialForceIn):
 def edit_social_force(request, force_id: int, payload: SocialForceEditIn):
     """Edit a social force's details and agreement."""
     force = access_social_force(request.user, force_id)
-    actions.edit_social_force(request.user, force, **payload.dict())
+    actions.edit_social_force(request.user, force, **payload.dict(exclude_unset=True))
     return access_social_force(request.user, force_id)
 
 

@@ -17,7 +17,7 @@ from qianshao.grid.access import cell_or_own
 from qianshao.grid.models import Cell
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import NotFound
-from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, Pagination, StrictSchema
 from qianshao.resources import actions_kits, permissions_kits, readiness_kits, steps_kits
 from qianshao.resources.access_kits import access_card, access_item, visible_cards
 from qianshao.resources.access_supplies import access_point
@@ -135,7 +135,7 @@ class CardDetailOut(CardOut):
 
 class IssueIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the client; a resend returns the first")
-    line: int = Field(..., description="the id of a line of the card's standard")
+    line: Id = Field(..., description="the id of a line of the card's standard")
     quantity: int = Field(1, description="pieces issued, 1 to 50")
     issued_on: LocalDate | None = Field(None, description="today when omitted")
     condition: ItemCondition = ItemCondition.NEW

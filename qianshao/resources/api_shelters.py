@@ -17,7 +17,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own, visible_people
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
-from qianshao.lib.schemas import Error, OutSchema, Pagination, StrictSchema
+from qianshao.lib.schemas import Error, Id, OutSchema, Pagination, StrictSchema
 from qianshao.resources import actions_shelters as actions
 from qianshao.resources import readiness_shelters, steps_shelters
 from qianshao.resources.access_shelters import (
@@ -32,6 +32,7 @@ from qianshao.resources.models import ShelterCategory
 
 router = Router(tags=["resources"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
+FACILITIES = ("water", "power", "toilets", "medical", "signage")
 
 
 # --- schemas ----------------------------------------------------------------------------
@@ -50,7 +51,7 @@ class ShelterIn(StrictSchema):
     toilets: bool = False
     medical: bool = False
     signage: bool = False
-    manager_person: int | None = Field(None, description="a grid person's id, if one runs it")
+    manager_person: Id | None = Field(None, description="a grid person's id, if one runs it")
     manager_name: str = Field("", max_length=32)
     manager_phone: str = Field("", max_length=20, description="the duty phone")
 
@@ -95,7 +96,7 @@ class RouteIn(StrictSchema):
     client_uuid: UUID = Field(..., description="made by the client; a resend returns the first")
     cell: str = Field(..., min_length=1, max_length=20, description="the cell it leaves from")
     origin: str = Field(..., max_length=100, description="where it starts (a group of houses…)")
-    shelter: int
+    shelter: Id
     line: dict[str, Any] = Field(..., description="a GeoJSON LineString (or a Feature of one)")
     note: str = Field("", max_length=200)
 
@@ -118,11 +119,11 @@ class HouseholdIn(StrictSchema):
     members: int = Field(..., ge=1)
     vulnerable: str = Field("", max_length=200, description="老人、儿童、病残、孕妇…")
     vulnerable_n: int = Field(0, ge=0)
-    cadre_person: int | None = Field(None, description="包户干部, a grid person's id")
+    cadre_person: Id | None = Field(None, description="包户干部, a grid person's id")
     cadre_name: str = Field("", max_length=32)
     cadre_phone: str = Field("", max_length=20)
-    shelter: int | None = None
-    route: int | None = None
+    shelter: Id | None = None
+    route: Id | None = None
 
 
 class HouseholdOut(OutSchema):
@@ -206,9 +207,11 @@ def _route(user, pk: int | None):
     return found
 
 
-def _shelter_fields(user, payload: ShelterIn) -> dict:
+def _shelter_fields(user, payload: ShelterIn, *, sent_only: bool = False) -> dict:
+    """The action's fields; ``sent_only`` (an edit): only those the body carries, the
+    action keeping the others as they are."""
     data = payload.dict()
-    return {
+    found = {
         "name": data["name"],
         "category": data["category"],
         "area_m2": data["area_m2"],
@@ -216,11 +219,19 @@ def _shelter_fields(user, payload: ShelterIn) -> dict:
         "lon": data["lon"],
         "lat": data["lat"],
         "outline": data["outline"],
-        "facilities": {f: data[f] for f in ("water", "power", "toilets", "medical", "signage")},
+        "facilities": {f: data[f] for f in FACILITIES},
         "manager": _person(user, data["manager_person"], "manager_person"),
         "manager_name": data["manager_name"],
         "manager_phone": data["manager_phone"],
     }
+    if not sent_only:
+        return found
+    sent = payload.model_fields_set
+    found = {k: v for k, v in found.items() if k in sent}
+    if "manager_person" in sent:
+        found["manager"] = _person(user, data["manager_person"], "manager_person")
+    found["facilities"] = {f: data[f] for f in FACILITIES if f in sent}
+    return found
 
 
 def _in(found, user, cell: str | None):
@@ -261,7 +272,8 @@ def get_shelter(request, shelter_id: int):
 def edit_shelter(request, shelter_id: int, payload: ShelterIn):
     """Edit a shelter's particulars (a changed area recomputes its capacity)."""
     s = access_shelter(request.user, shelter_id)
-    actions.edit_shelter(request.user, s, **_shelter_fields(request.user, payload))
+    fields = _shelter_fields(request.user, payload, sent_only=True)
+    actions.edit_shelter(request.user, s, **fields)
     return access_shelter(request.user, shelter_id)
 
 

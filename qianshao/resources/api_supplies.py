@@ -22,7 +22,7 @@ from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
 from qianshao.lib.panels import first
-from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, Pagination, StrictSchema
 from qianshao.resources import access_supplies as access
 from qianshao.resources import actions_supplies as actions
 from qianshao.resources import ledger_supplies as ledger
@@ -63,7 +63,7 @@ class PointIn(StrictSchema):
     lon: float | None = None
     lat: float | None = None
     address: str = Field("", max_length=200)
-    manager: int | None = Field(None, description="the manager's person id (in your scope)")
+    manager: Id | None = Field(None, description="the manager's person id (in your scope)")
 
 
 class PointOut(OutSchema):
@@ -126,13 +126,13 @@ class StockCardLineOut(OutSchema):
 class MovementIn(StrictSchema):
     client_uuid: UUID
     kind: Literal["receive", "issue", "count", "write_off"]
-    point: int = Field(..., description="the storage point's id")
+    point: Id = Field(..., description="the storage point's id")
     item: str | None = Field(
         None, max_length=7, description="catalogue code (receive, issue, count)"
     )
     quantity: Decimal | None = Field(None, description="receive, issue, write_off")
     unit: str | None = Field(None, max_length=8, description="must be the catalogue's")
-    batch: int | None = Field(None, description="a named batch (issue: 轮换; write_off)")
+    batch: Id | None = Field(None, description="a named batch (issue: 轮换; write_off)")
     expires: LocalDate | None = None
     produced_on: LocalDate | None = None
     source: Source = Source.PURCHASE
@@ -142,7 +142,7 @@ class MovementIn(StrictSchema):
     purpose: str = Field("", max_length=100, description="issue: what for (轮换, 救灾 …)")
     reason: str = Field("", max_length=200, description="count: why; write_off: 报损原因 code")
     note: str = Field("", max_length=150)
-    counted: dict[int, Decimal] | None = Field(None, description="count: {batch id: found}")
+    counted: dict[Id, Decimal] | None = Field(None, description="count: {batch id: found}")
 
 
 class MovementOut(OutSchema):
@@ -177,13 +177,13 @@ class TransferLineIn(StrictSchema):
     item: str = Field(..., max_length=7)
     quantity: Decimal
     unit: str | None = Field(None, max_length=8)
-    batch: int | None = None
+    batch: Id | None = None
 
 
 class TransferIn(StrictSchema):
     client_uuid: UUID
-    source: int
-    destination: int
+    source: Id
+    destination: Id
     lines: list[TransferLineIn] = Field(..., max_length=50)
     note: str = Field("", max_length=200)
 
@@ -221,7 +221,7 @@ class RequisitionLineIn(StrictSchema):
 
 class RequisitionIn(StrictSchema):
     client_uuid: UUID
-    point: int
+    point: Id
     owner: str = Field(..., max_length=100)
     owner_phone: str = Field("", max_length=20)
     value: Decimal

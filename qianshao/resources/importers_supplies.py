@@ -185,7 +185,7 @@ def import_opening_stock(actor, point: Point, source, filename: str) -> int:
                 err(column, _("日期格式应为 2026-01-31"))
         if not problems:
             try:
-                actions.check_dates(dates["生产日期"], dates["有效期至"], today)
+                actions.check_dates(dates["生产日期"], dates["有效期至"], today, item)
             except ActionError as exc:
                 err({"expires": "有效期至", "produced_on": "生产日期"}[exc.field], exc.message)
         label = row.get("来源", "").strip() or str(Source.PURCHASE.label)

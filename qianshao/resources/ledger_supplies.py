@@ -44,6 +44,9 @@ from qianshao.resources.models import (
 )
 from qianshao.workflow import once
 
+# what a quantity column (14 digits, 3 decimals) holds
+MAX_QUANTITY = Decimal("99999999999.999")
+
 BATCHES, SHORT, POINTS, IN_TRANSIT = (
     "supplies_batches",
     "supplies_short",
@@ -241,8 +244,22 @@ class Posting:
 
     # --- closing --------------------------------------------------------------------
 
+    def _within_columns(self) -> None:
+        """Every sum this posting made (a batch's, a holding's, its goods in transit, the
+        stock card's balances) within what its column holds: one movement's quantity is
+        checked as entered, but the sums it adds into are not, and an overflowing value is
+        stored by SQLite only to fail every later read (PostgreSQL refuses it: a 500)."""
+        for line in self.lines:
+            if not (_fits(line.holding_after) and _fits(line.batch_after)):
+                raise _overflow()
+        for holding in self.holdings.values():
+            if not (_fits(holding.quantity) and _fits(holding.in_transit_out)):
+                raise _overflow()
+
     def close(self) -> list[Line]:
-        """Write the lines, the holdings, the minimums and the counters."""
+        """Write the lines, the holdings, the minimums and the counters; 409 naming
+        ``quantity`` when a sum would not fit its column (nothing is written then)."""
+        self._within_columns()
         Line.objects.bulk_create(self.lines)
         for holding in self.holdings.values():
             holding.save(update_fields=["quantity", "in_transit_out"])
@@ -251,6 +268,14 @@ class Posting:
         if self.claims:
             once.claim_all(self.claims, timezone.now())
         return self.lines
+
+
+def _fits(value: Decimal) -> bool:
+    return -MAX_QUANTITY <= value <= MAX_QUANTITY
+
+
+def _overflow() -> Conflict:
+    return Conflict(_("数量合计超出可记录的范围（%(m)s）") % {"m": MAX_QUANTITY}, "quantity")
 
 
 def issue(posting: Posting, item: Item, n: Decimal, batch: Batch | None = None) -> None:

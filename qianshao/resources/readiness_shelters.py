@@ -58,7 +58,7 @@ class Coverage:
 
 def coverage(cell: Cell) -> tuple[Coverage, list[Coverage]]:
     """``cell``'s coverage and that of each of its children (townships, villages …)."""
-    children = list(Cell.objects.filter(parent=cell).order_by("code"))
+    children = list(Cell.objects.filter(parent=cell).defer("boundary").order_by("code"))
     read = figures([cell.path, *[c.path for c in children]])
 
     def of(c: Cell) -> Coverage:

@@ -62,9 +62,12 @@ def _verify_step(expert) -> str:
 @transaction.atomic
 def overdue_experts(today: date, now: datetime) -> int:
     """Mark the experts verified before a year ago overdue, each once; tell their keepers."""
+    # locked: an expert verified (核实) while the sweep runs is waited for and re-read, not
+    # marked overdue on the date read before
     due = list(
         Expert.objects.filter(overdue=False, verified_on__lt=counts.year_before(today))
         .select_related("keeper")
+        .select_for_update(of=("self",))
         .order_by("verified_on", "id")[:BATCH]
     )
     pairs = {(once.subject(e), _verify_step(e)): e for e in due}
@@ -139,7 +142,10 @@ def expiring_certificates(today: date, now: datetime) -> int:
     managers = _managers([t.cell_path for ts in teams_of.values() for t in ts])
     told: dict[int, tuple[Person, list]] = {}
     for c in taken:
-        for team in teams_of.get(c.person_id, []):
+        # told to the team that recorded it, not to every team its holder is in (another
+        # county's managers would learn of a certificate outside their scope)
+        recorded = [t for t in teams_of.get(c.person_id, []) if t.cell_path == c.cell_path]
+        for team in recorded:
             for person in [*managers.get(team.cell_path, []), team.leader]:
                 if person is not None:
                     told.setdefault(person.pk, (person, []))[1].append((c, team))

@@ -99,15 +99,28 @@ def recount() -> dict[tuple[str, str, str], int]:
 
 
 def rebuild() -> int:
-    """Recount every counter from the records; returns how many there are."""
-    counts = recount()
+    """Recount every counter from the records; returns how many there are.
+
+    The counters are locked against writers before the recount (PostgreSQL: the table in
+    EXCLUSIVE mode, readers still read; SQLite: the transaction's write lock): an action
+    that moves a counter while the recount runs would otherwise have its record missed by
+    the recount and its move deleted with the old counters."""
     with transaction.atomic():
+        _lock_counters()
+        counts = recount()
         Tally.objects.all().delete()
         Tally.objects.bulk_create(
             [Tally(path=p, figure=f, key=k, n=n) for (p, f, k), n in counts.items()],
             batch_size=2000,
         )
     return len(counts)
+
+
+def _lock_counters() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f'LOCK TABLE "{Tally._meta.db_table}" IN EXCLUSIVE MODE')
+    # SQLite: the transaction began IMMEDIATE (settings): it holds the one write lock
 
 
 def matches() -> bool:

@@ -467,7 +467,9 @@ def social_force_edit(request, force_id):
 
 def teams_xlsx(request):
     cell = _cell_of(request, required=True)
-    book = xlsx_forces.teams_workbook(cell, visible_teams(request.user))
+    book = xlsx_forces.teams_workbook(
+        cell, visible_teams(request.user), visible_certificates(request.user)
+    )
     return download(book, _("应急救援队伍台账-%(n)s.xlsx") % {"n": cell.name})
 
 

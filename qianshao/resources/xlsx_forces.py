@@ -10,14 +10,16 @@ from openpyxl import Workbook
 
 from qianshao.grid import tree
 from qianshao.lib.xlsx import Form
-from qianshao.resources.models import Certificate, Member, TeamStatus
+from qianshao.resources.models import Member, TeamStatus
 
 COUNT = "0"
 MAX_TEAMS = 5000  # a county's teams; a larger subtree is exported per county
 
 
-def teams_workbook(cell, teams) -> Workbook:
-    """``teams`` (a scoped queryset) of ``cell``'s subtree, as 队伍台账."""
+def teams_workbook(cell, teams, seen_certificates) -> Workbook:
+    """``teams`` (a scoped queryset) of ``cell``'s subtree, as 队伍台账; its members'
+    certificates from ``seen_certificates``, scoped as well (a member's certificate recorded by
+    a team outside the reader's scope is not theirs to see)."""
     teams = list(
         teams.filter(tree.subtree_q(cell.path, "cell_path"))
         .exclude(status=TeamStatus.REVOKED)
@@ -76,11 +78,11 @@ def teams_workbook(cell, teams) -> Workbook:
         formats={7: COUNT},
     )
     form.signatures(today)
-    _members_sheet(book, cell, teams, unit, today)
+    _members_sheet(book, teams, seen_certificates, unit, today)
     return book
 
 
-def _members_sheet(book, cell, teams, unit: str, today: str) -> None:
+def _members_sheet(book, teams, seen_certificates, unit: str, today: str) -> None:
     form = Form(book.create_sheet(_("队员")), _("应急救援队员名册"), [6, 22, 10, 14, 8, 20, 22, 30])
     form.meta(unit, _("截至 %(d)s") % {"d": today})
     form.header(
@@ -106,7 +108,7 @@ def _members_sheet(book, cell, teams, unit: str, today: str) -> None:
         teams_of[m.person_id].append(names[m.team_id])
     certificates: dict[int, list[str]] = defaultdict(list)
     people = {m.person_id for m in members}
-    for c in Certificate.objects.filter(person_id__in=people).order_by("expires", "id"):
+    for c in seen_certificates.filter(person_id__in=people).order_by("expires", "id"):
         certificates[c.person_id].append(f"{c.name}（{c.expires or _('长期')}）")
     for i, m in enumerate(members, start=1):
         others = [n for n in teams_of[m.person_id] if n != names[m.team_id]]

@@ -126,6 +126,12 @@ class Shelter(models.Model):
         phone = self.manager_phone or (self.manager.phone if self.manager_id else "")
         return name, phone
 
+    def public_contact(self) -> tuple[str, str]:
+        """The contact the public page shows: the shelter's own duty phone only, never the
+        manager's personal mobile (``contact`` falls back to it for those signed in)."""
+        name = self.manager_name or (self.manager.name if self.manager_id else "")
+        return name, self.manager_phone
+
 
 SHELTER_FLOW = Flow(
     Shelter,
