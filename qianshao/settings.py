@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "qianshao.warnings",
     "qianshao.disasters",
     "qianshao.resources",
+    "qianshao.risks",
     "qianshao.web",
     "qianshao.bench",
 ]

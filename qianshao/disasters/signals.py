@@ -29,4 +29,4 @@ def follow_moved_cell(sender, old_path: str, new_path: str, **kwargs):
     old_above, new_above = set(tree.ancestor_paths(old_path)), set(tree.ancestor_paths(new_path))
     rows = [(p, d, -n, -t) for p in old_above - new_above for d, n, t in totals]
     rows += [(p, d, n, t) for p in new_above - old_above for d, n, t in totals]
-    add_to_counters(connection, DayTally._meta.db_table, ["path", "day"], rows, ("n", "on_time"))
+    add_to_counters(connection, DayTally, ["path", "day"], rows, ("n", "on_time"))

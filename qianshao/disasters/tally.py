@@ -19,7 +19,7 @@ from qianshao.lib.dbsql import add_to_counters
 def add(path: str, day: date, on_time: bool) -> None:
     """Count one report of ``day`` under ``path`` and its ancestors."""
     rows = [(p, day, 1, int(on_time)) for p in tree.lineage(path)]
-    add_to_counters(connection, DayTally._meta.db_table, ["path", "day"], rows, ("n", "on_time"))
+    add_to_counters(connection, DayTally, ["path", "day"], rows, ("n", "on_time"))
 
 
 def recount() -> dict[tuple[str, date], tuple[int, int]]:

@@ -30,4 +30,4 @@ def follow_moved_cell(sender, old_path: str, new_path: str, **kwargs):
     old_above, new_above = set(tree.ancestor_paths(old_path)), set(tree.ancestor_paths(new_path))
     rows = [(p, s, g, o, -n) for p in old_above - new_above for s, g, o, n in totals]
     rows += [(p, s, g, o, n) for p in new_above - old_above for s, g, o, n in totals]
-    add_to_counters(connection, Tally._meta.db_table, KEYS, rows)
+    add_to_counters(connection, Tally, KEYS, rows)

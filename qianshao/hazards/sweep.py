@@ -156,7 +156,7 @@ def _save_clocks(hazards: list[Hazard]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     rows = [[h.overdue, h.supervision_level, adapt(h.watch_at), h.pk] for h in hazards]
     update_rows(
-        connection, Hazard._meta.db_table, ["overdue", "supervision_level", "watch_at"], rows
+        connection, Hazard, ["overdue", "supervision_level", "watch_at"], rows
     )
 
 

@@ -9,6 +9,8 @@
 """
 
 from django.db import connections
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 PATH_COLUMNS = [("grid_cell", "path", 255), ("audit_auditrecord", "cell_path", 255)]
 
@@ -133,10 +135,10 @@ def insert_rows(
 
 
 def insert_new(
-    connection, table: str, columns: list[str], keys: list[str], rows: list[list]
+    connection, model, columns: list[str], keys: list[str], rows: list[list]
 ) -> list[tuple]:
     """Insert the ``rows`` whose ``keys`` (a unique constraint's columns, among
-    ``columns``) are not in ``table`` yet; returns the keys of those this statement
+    ``columns``) are not in ``model``'s table yet; returns the keys of those this statement
     inserted. ``INSERT … ON CONFLICT (keys) DO NOTHING RETURNING keys``: the same statement
     on SQLite (3.35+) and PostgreSQL, safe under concurrency (a row another transaction
     inserted first is not returned, once that one commits). Values must already be
@@ -144,20 +146,61 @@ def insert_new(
     if not rows:
         return []
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in columns)
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     conflict = ", ".join(quote(k) for k in keys)
     inserted = []
     with connection.cursor() as cursor:
-        for at in range(0, len(rows), 500):  # within SQLite's limit on parameters
-            chunk = rows[at : at + 500]
+        for head, params in _values(connection, model, columns, rows):
             cursor.execute(
-                f"INSERT INTO {quote(table)} ({names}) VALUES {', '.join([one] * len(chunk))} "
-                f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {conflict}",
-                [value for row in chunk for value in row],
+                f"{head} ON CONFLICT ({conflict}) DO NOTHING RETURNING {conflict}", params
             )
             inserted += [tuple(row) for row in cursor.fetchall()]
     return inserted
+
+
+def _values(connection, model, columns: list[str], rows: list[list]):
+    """``INSERT INTO table (columns) …`` of ``rows``, as (SQL, parameters) to run one after
+    another. PostgreSQL: one statement whose rows come from one array per column
+    (``SELECT * FROM unnest(…)``): a handful of parameters however many rows, so neither
+    the driver nor the server parses thousands of placeholders. SQLite: VALUES lists of
+    500 rows, within its limit on parameters."""
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(c) for c in columns)
+    if connection.vendor == "postgresql":
+        # a column holding one value in every row (every column, for one row) is sent
+        # once, not as an array of copies: the driver quotes each element it sends
+        picked, arrays, scalars, lists = [], [], [], []
+        for i, t in enumerate(column_types(connection, model, columns)):
+            values = [row[i] for row in rows]
+            if all(v == values[0] for v in values):
+                picked.append(f"CAST(%s AS {t})")
+                scalars.append(values[0])
+            else:
+                picked.append(f"v.c{len(arrays)}")
+                arrays.append(f"CAST(%s AS {t}[])")
+                lists.append(values)
+        source = ""
+        if arrays:
+            names_v = ", ".join(f"c{n}" for n in range(len(arrays)))
+            source = f" FROM unnest({', '.join(arrays)}) AS v({names_v})"
+        yield (
+            f"INSERT INTO {table} ({names}) SELECT {', '.join(picked)}{source}",
+            scalars + lists,
+        )
+        return
+    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    for at in range(0, len(rows), 500):
+        chunk = rows[at : at + 500]
+        yield (
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(chunk))}",
+            [value for row in chunk for value in row],
+        )
+
+
+def column_types(connection, model, columns: list[str]) -> list[str]:
+    """The database types of ``model``'s ``columns`` (by column name), for casts."""
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    return [fields[c].db_type(connection) for c in columns]
 
 
 def reserve_ids(connection, table: str, count: int) -> list[int]:
@@ -206,6 +249,15 @@ def json_sql(connection, text_sql: str) -> str:
     return f"CAST({text_sql} AS jsonb)" if connection.vendor == "postgresql" else text_sql
 
 
+def among(connection, field: str, ids: list[int]) -> Q:
+    """``field IN ids`` for thousands of integer ids: on PostgreSQL one array parameter
+    (``IN (SELECT unnest(…))``), which neither the driver nor the server parses as
+    thousands of placeholders; elsewhere Django's ``__in``."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__in": RawSQL("SELECT unnest(CAST(%s AS bigint[]))", [list(ids)])})
+    return Q(**{f"{field}__in": ids})
+
+
 def plain_rows(queryset) -> list[tuple]:
     """The rows of a ``values_list`` queryset as the database driver returns them, without
     Django's per-row conversions: for grouped reads of tens of thousands of plain values
@@ -216,21 +268,36 @@ def plain_rows(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-def update_rows(connection, table: str, columns: list[str], rows: list[list]) -> None:
-    """Set ``columns`` of many rows, each row its values then its id: one statement run
-    for each row (executemany), where a bulk CASE … WHEN would cost more to build than to
-    run. Values must already be prepared for the database."""
+def update_rows(connection, model, columns: list[str], rows: list[list]) -> None:
+    """Set ``columns`` of many rows of ``model``'s table, each row its values then its id.
+    PostgreSQL: one ``UPDATE … FROM unnest(…)`` of one array per column. SQLite: one
+    statement run for each row (executemany), where a bulk CASE … WHEN would cost more to
+    build than to run. Values must already be prepared for the database."""
+    if not rows:
+        return
     quote = connection.ops.quote_name
-    sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+    table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {quote(table)} SET {sets} WHERE id = %s", rows)
+        if connection.vendor == "postgresql":
+            types = column_types(connection, model, [*columns, "id"])
+            arrays = ", ".join(f"CAST(%s AS {t}[])" for t in types)
+            names = ", ".join(quote(c) for c in [*columns, "id"])
+            sets = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
+            cursor.execute(
+                f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) "
+                f"WHERE {table}.id = v.id",
+                [[row[i] for row in rows] for i in range(len(columns) + 1)],
+            )
+            return
+        sets = ", ".join(f"{quote(c)} = %s" for c in columns)
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
 
 
 def add_to_counters(
-    connection, table: str, keys: list[str], rows: list[tuple], counters: tuple = ("n",)
+    connection, model, keys: list[str], rows: list[tuple], counters: tuple = ("n",)
 ) -> None:
     """Add each row's last values to the ``counters`` named by its keys, creating them at
-    need.
+    need (a key once per call).
 
     ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n``: the same statement
     on SQLite (3.24+) and PostgreSQL (9.5+).
@@ -238,17 +305,9 @@ def add_to_counters(
     if not rows:
         return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(c) for c in [*keys, *counters])
-    one = "(" + ", ".join(["%s"] * (len(keys) + len(counters))) + ")"
+    table = quote(model._meta.db_table)
     conflict = ", ".join(quote(k) for k in keys)
-    add = ", ".join(
-        f"{quote(c)} = {quote(table)}.{quote(c)} + excluded.{quote(c)}" for c in counters
-    )
+    add = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
     with connection.cursor() as cursor:
-        for at in range(0, len(rows), 500):  # within SQLite's limit on parameters
-            chunk = rows[at : at + 500]
-            cursor.execute(
-                f"INSERT INTO {quote(table)} ({columns}) VALUES {', '.join([one] * len(chunk))} "
-                f"ON CONFLICT ({conflict}) DO UPDATE SET {add}",
-                [value for row in chunk for value in row],
-            )
+        for head, params in _values(connection, model, [*keys, *counters], rows):
+            cursor.execute(f"{head} ON CONFLICT ({conflict}) DO UPDATE SET {add}", params)

@@ -108,7 +108,7 @@ def lock_holdings(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Hol
     wanted = sorted(set(pairs))
     insert_new(
         connection,
-        Holding._meta.db_table,
+        Holding,
         ["point_id", "item_id", "quantity", "in_transit_out"],
         ["point_id", "item_id"],
         [[p, i, 0, 0] for p, i in wanted],

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,13 +23,14 @@ from django.utils.translation import gettext_lazy
 from qianshao.audit.chain import append as audit
 from qianshao.grid.dispatchers import Dispatchers
 from qianshao.grid.models import Cell
+from qianshao.lib.dbsql import among, update_rows
 from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.resources import ledger_supplies as ledger
 from qianshao.resources import tally
 from qianshao.resources.models import Agreement, Band, Batch, Item, Point
 from qianshao.workflow import once
 
-CHUNK = 2000
+CHUNK = 5000
 SUBJECT = Batch._meta.label_lower  # once.subject of a batch: resources.batch:<pk>
 NAMES_IN_NOTICE = 10
 HEADLINE = {
@@ -172,7 +173,7 @@ def move_bands(
     ledger.lock_pairs(pairs)
     due = {}
     rows = (
-        Batch.objects.filter(pk__in=ids, quantity__gt=0)
+        Batch.objects.filter(among(connection, "pk", ids), quantity__gt=0)
         .order_by()
         .values_list(*Due.__annotations__)
     )
@@ -185,16 +186,17 @@ def move_bands(
     if not taken:
         return 0
     by_band: dict[str, list[int]] = defaultdict(list)
+    bands: dict[int, str] = {}
     told: dict[tuple[int, str], list[Due]] = defaultdict(list)
     moves: Counter = Counter()  # summed per point first: thousands of batches, few points
     for pair in sorted(taken):
         b, band = due[pair]
         by_band[band].append(b.pk)
+        bands[b.pk] = band
         moves[(b.point_path, ledger.batch_key(b.klass, b.band))] -= 1
         moves[(b.point_path, ledger.batch_key(b.klass, band))] += 1
         told[(b.point_id, band)].append(b)
-    for band, pks in by_band.items():
-        Batch.objects.filter(pk__in=pks).order_by().update(band=band)
+    update_rows(connection, Batch, ["band"], [[band, pk] for pk, band in sorted(bands.items())])
     tally.add_many((path, ledger.BATCHES, key, n) for (path, key), n in moves.items())
     enqueue_all(notices(told, today, (dispatchers or _Lazy()).get()))
     audit(

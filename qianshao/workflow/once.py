@@ -45,7 +45,7 @@ def claim_all(pairs: Iterable[Pair], at: datetime) -> set[Pair]:
     when = connection.ops.adapt_datetimefield_value(at)
     rows = [[subject, step, when] for subject, step in wanted]
     inserted = insert_new(
-        connection, StepTaken._meta.db_table, ["subject", "step", "at"], ["subject", "step"], rows
+        connection, StepTaken, ["subject", "step", "at"], ["subject", "step"], rows
     )
     return set(inserted)
 

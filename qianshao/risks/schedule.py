@@ -1,0 +1,48 @@
+"""When a risk point's patrols are due (docs/adr/0024 "Patrols"): every grade's frequency
+(``PatrolFrequency``), patrolled ``flood_factor`` times as often in the flood season for the
+kinds marked for it (``PatrolRule``)."""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from qianshao.risks.models import PatrolFrequency, PatrolRule, RiskKind
+
+
+def rule() -> PatrolRule:
+    return PatrolRule.objects.get_or_create(pk=1)[0]
+
+
+def frequencies() -> dict[str, int]:
+    """Hours between patrols, by grade."""
+    return dict(PatrolFrequency.objects.values_list("grade", "every_hours"))
+
+
+def in_flood_season(at: datetime, r: PatrolRule) -> bool:
+    """Is ``at`` (local date) within the flood season ``flood_from``–``flood_to`` (month-day,
+    inclusive; a season may run over the new year)?"""
+    day = f"{timezone.localtime(at):%m-%d}"
+    if r.flood_from <= r.flood_to:
+        return r.flood_from <= day <= r.flood_to
+    return day >= r.flood_from or day <= r.flood_to
+
+
+def interval(
+    grade: str,
+    kind: RiskKind,
+    at: datetime,
+    *,
+    r: PatrolRule | None = None,
+    hours: dict[str, int] | None = None,
+) -> timedelta:
+    """The time from a patrol at ``at`` to the next one of a point of ``grade`` and ``kind``."""
+    r = r or rule()
+    every = (hours or frequencies()).get(grade, 24 * 30)
+    if kind.flood_season and r.flood_factor > 1 and in_flood_season(at, r):
+        return timedelta(hours=every) / r.flood_factor
+    return timedelta(hours=every)
+
+
+def next_due(grade: str, kind: RiskKind, after: datetime, **known) -> datetime:
+    """The due time of the patrol after one at ``after``."""
+    return after + interval(grade, kind, after, **known)

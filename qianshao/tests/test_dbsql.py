@@ -1,0 +1,97 @@
+"""The bulk statements of ``lib.dbsql`` on the database under test (SQLite or PostgreSQL):
+what they write and return, for one row, for rows with a column that never varies (sent
+once on PostgreSQL), and for more rows than one SQLite statement takes."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, transaction
+
+from qianshao.lib.dbsql import add_to_counters, among, insert_new, update_rows
+from qianshao.resources.models import Tally
+from qianshao.workflow.models import StepTaken
+
+pytestmark = pytest.mark.django_db
+
+AT = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
+
+
+def at(dt: datetime):
+    return connection.ops.adapt_datetimefield_value(dt)
+
+
+def claim(rows: list[list]) -> set[tuple]:
+    with transaction.atomic():
+        found = insert_new(
+            connection, StepTaken, ["subject", "step", "at"], ["subject", "step"], rows
+        )
+    return set(found)
+
+
+def test_insert_new_returns_only_the_rows_it_inserted():
+    assert claim([["a:1", "s", at(AT)]]) == {("a:1", "s")}
+    # 1,200 rows: three SQLite statements; "at" the same in every row but one
+    rows = [[f"a:{n}", "s", at(AT)] for n in range(1200)]
+    rows[7][2] = at(datetime(2027, 1, 1, tzinfo=UTC))
+    assert claim(rows) == {(f"a:{n}", "s") for n in range(1200) if n != 1}
+    assert StepTaken.objects.count() == 1200
+    assert StepTaken.objects.get(subject="a:7").at == datetime(2027, 1, 1, tzinfo=UTC)
+    assert StepTaken.objects.get(subject="a:8").at == AT
+    assert claim(rows) == set()
+
+
+def test_insert_new_of_rows_that_differ_in_one_column_only():
+    rows = [["b:1", f"step:{n}", at(AT)] for n in range(3)]
+    assert claim(rows) == {("b:1", "step:0"), ("b:1", "step:1"), ("b:1", "step:2")}
+    assert sorted(StepTaken.objects.values_list("step", flat=True)) == [
+        "step:0",
+        "step:1",
+        "step:2",
+    ]
+
+
+def test_add_to_counters_creates_then_adds():
+    keys = ["path", "figure", "key"]
+    with transaction.atomic():
+        add_to_counters(connection, Tally, keys, [("36", "teams", "", 5)])
+        rows = [(f"36.{n:04d}", "teams", "", 2) for n in range(700)] + [("36", "teams", "", -3)]
+        add_to_counters(connection, Tally, keys, rows)
+        add_to_counters(connection, Tally, keys, [("36.0001", "teams", "", 4)])
+    assert Tally.objects.get(path="36").n == 2
+    assert Tally.objects.get(path="36.0001").n == 6
+    assert Tally.objects.get(path="36.0699").n == 2
+    assert Tally.objects.count() == 701
+
+
+def test_update_rows_sets_each_row_its_own_values():
+    with transaction.atomic():
+        add_to_counters(
+            connection, Tally, ["path", "figure", "key"], [(str(n), "f", "", 1) for n in range(900)]
+        )
+    ids = dict(Tally.objects.values_list("path", "pk"))
+    with transaction.atomic():
+        update_rows(
+            connection,
+            Tally,
+            ["key", "n"],
+            [[f"k{n % 3}", n * 10, ids[str(n)]] for n in range(0, 900, 2)],
+        )
+    found = {p: (k, n) for p, k, n in Tally.objects.values_list("path", "key", "n")}
+    assert found["4"] == ("k1", 40)
+    assert found["898"] == ("k1", 8980)
+    assert found["5"] == ("", 1)
+    assert sum(1 for k, _n in found.values() if k) == 450
+
+
+def test_among_selects_the_ids_given():
+    with transaction.atomic():
+        add_to_counters(
+            connection,
+            Tally,
+            ["path", "figure", "key"],
+            [(str(n), "f", "", n) for n in range(3000)],
+        )
+    wanted = list(Tally.objects.filter(n__gte=1500).values_list("pk", flat=True))
+    got = Tally.objects.filter(among(connection, "pk", wanted))
+    assert sorted(got.values_list("n", flat=True)) == list(range(1500, 3000))
+    assert not Tally.objects.filter(among(connection, "pk", [])).exists()
