@@ -21,6 +21,7 @@ from qianshao.lib.errors import ActionError
 from qianshao.lib.schemas import Error, ValidationErrors
 from qianshao.notify.api import router as inbox_router
 from qianshao.resources.api import router as resources_router
+from qianshao.risks.api import router as risks_router
 from qianshao.warnings.api import router as warnings_router
 from qianshao.warnings.api_cap import router as cap_router
 
@@ -89,6 +90,7 @@ api.add_router("/warnings", warnings_router)
 api.add_router("/zero-reports", zero_router)
 api.add_router("/disasters", disasters_router)
 api.add_router("/resources", resources_router)
+api.add_router("/risks", risks_router)
 
 
 @api.exception_handler(ActionError)

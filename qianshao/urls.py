@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("qianshao.disasters.urls")),
     path("", include("qianshao.disasters.urls_reports")),
     path("", include("qianshao.resources.urls")),
+    path("", include("qianshao.risks.urls")),
     path("", include("qianshao.web.urls")),
 ]
 

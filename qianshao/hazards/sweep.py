@@ -155,9 +155,7 @@ def _save_clocks(hazards: list[Hazard]) -> None:
     """Store each hazard's overdue mark, supervision level and next watch time."""
     adapt = connection.ops.adapt_datetimefield_value
     rows = [[h.overdue, h.supervision_level, adapt(h.watch_at), h.pk] for h in hazards]
-    update_rows(
-        connection, Hazard, ["overdue", "supervision_level", "watch_at"], rows
-    )
+    update_rows(connection, Hazard, ["overdue", "supervision_level", "watch_at"], rows)
 
 
 def target(h: Hazard):

@@ -1,0 +1,5 @@
+"""The risks' ledger endpoints under /api/v1/risks/."""
+
+from ninja import Router
+
+router = Router(tags=["risks"])

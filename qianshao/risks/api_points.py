@@ -1,0 +1,5 @@
+"""The risks' points endpoints under /api/v1/risks/."""
+
+from ninja import Router
+
+router = Router(tags=["risks"])

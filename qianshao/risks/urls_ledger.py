@@ -1,0 +1,3 @@
+"""The risks' ledger pages."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The risks' map pages."""
+
+urlpatterns: list = []

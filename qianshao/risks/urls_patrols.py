@@ -1,0 +1,3 @@
+"""The risks' patrols pages."""
+
+urlpatterns: list = []

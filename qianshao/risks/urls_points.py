@@ -1,0 +1,3 @@
+"""The risks' points pages."""
+
+urlpatterns: list = []
