@@ -53,6 +53,8 @@ def test_the_township_receives_is_refused_an_oversell_and_takes_a_transfer(world
 
     t = actions.dispatch(cast.users["county"], store, point, lines=[(rice, 30, "kg", None)])
     page.goto("/resources/supplies/transfers/")
+    # the shared sub-nav leads back to the other parts of the resources
+    expect(page.get_by_test_id("resources-nav")).to_contain_text("避难场所")
     with page.expect_navigation():
         page.get_by_test_id(f"receive-{t.pk}").click()
     expect(page.get_by_test_id("status")).to_have_text("已接收")
