@@ -101,6 +101,33 @@ def lock_cell(cell_id: int) -> Cell:
     return Cell.objects.select_for_update().only("id", "path", "kind").get(pk=cell_id)
 
 
+def norms_follow_moved_cell(old_path: str, new_path: str) -> None:
+    """A cell moved from ``old_path`` to ``new_path`` (its counters already moved with it):
+    the cells under it that have teams are judged again by the norm where they now lie —
+    a norm limited to a subtree may apply before the move and not after, or the reverse."""
+    norms = all_norms()
+    if not any(n.within_id for n in norms):
+        return  # every norm applies everywhere: a move changes no cell's rule
+    best: dict[str, dict[str, int]] = defaultdict(dict)
+    teams = Team.objects.filter(tree.subtree_q(new_path, "cell_path")).exclude(
+        status=TeamStatus.REVOKED
+    )
+    for path, kind, n in teams.values_list("cell_path", "kind", "members_n"):
+        best[path][kind] = max(best[path].get(kind, 0), n)
+
+    def met(kind: str, path: str, held: dict[str, int]) -> bool:
+        rule = rule_for(kind, path, norms)
+        return bool(rule) and any(held.get(k, 0) >= rule.minimum for k in rule.kinds)
+
+    moves = []
+    for path, cell_kind in Cell.objects.filter(path__in=list(best)).values_list("path", "kind"):
+        before = met(cell_kind, old_path + path[len(new_path) :], best[path])
+        after = met(cell_kind, path, best[path])
+        if before != after:
+            moves.append((path, MET, cell_kind, 1 if after else -1))
+    tally.add_many(moves)
+
+
 @tally.recounts(TEAMS, MEMBERS, MET)
 def recount_teams():
     """Teams and memberships by team kind, and the cells meeting their norm, from the rows."""

@@ -339,3 +339,21 @@ def test_teams_follow_a_moved_cell(cast):
     team.refresh_from_db()
     village = cast.cell("450901100201")
     assert team.cell_path == village.path and village.path.startswith(cast.cell("450901101").path)
+
+
+def test_a_moved_village_is_judged_by_the_norm_where_it_now_lies(cast):
+    from qianshao.grid.actions import move_cell
+
+    # 甲镇's villages need 3 members, 乙镇's the default 10
+    Norm.objects.create(cell_kind="village", minimum=3, within=cast.township)
+    team_in(cast, n=5)
+    yi = cast.cell("450901101")
+    assert figure(cast.county.path, counts.MET, "village") == 1
+    move_cell(None, cast.village, yi)
+    assert figure(cast.county.path, counts.MET, "village") == 0
+    assert figure(yi.path, counts.MET, "village") == 0
+    assert tally.matches()
+    # and back: met again, counted under 甲镇
+    move_cell(None, cast.cell("450901100201"), cast.township)
+    assert figure(cast.township.path, counts.MET, "village") == 1
+    assert tally.matches()
