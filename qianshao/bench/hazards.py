@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
 from qianshao.bench.counts import by_kind, header
-from qianshao.bench.timing import median_ms, seconds
+from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import actions as grid_actions
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
@@ -124,9 +124,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
         f"  grown by {grown:,} rows bulk-inserted directly (not through the actions): "
         f"{took:.1f} s; tally.rebuild(): {seconds(tally.rebuild)[0]:.1f} s"
     )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")  # what autovacuum does after a load
+    settle()  # what autovacuum does after a load
     _time_counts(out, world, repeat)
     _time_sweep(out, world.sweep_from, repeat)
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from qianshao.bench import supplies
 from qianshao.bench.counts import by_kind, header
-from qianshao.bench.timing import median_ms, seconds
+from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind, Person
@@ -73,6 +73,9 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     out.write(f"  {written:,} batches written directly with their holdings ({took:.1f} s)")
     took, counters = seconds(tally.rebuild)
     out.write(f"  counters rebuilt: {counters:,} ({took:.1f} s)")
+    took, _ = seconds(settle)
+    if connection.vendor == "postgresql":
+        out.write(f"  VACUUM ANALYZE, as autovacuum would after the load ({took:.1f} s)")
 
     county = max(
         Cell.objects.subtree(province.path).filter(kind=CellKind.COUNTY),
