@@ -258,6 +258,13 @@ def _inputs(kind: RiskKind, values: dict[str, str]) -> dict:
     return {name: values.get(name, "") or None for name in grading.LEC_TABLES}
 
 
+def _refusals(exc: ActionError, column: str | None = None) -> list[tuple[str, str]]:
+    """Each problem of ``exc`` as (column, reason): ``column``, or the one of its field."""
+    return [
+        (column or FIELD_COLUMNS.get(e.field or "", e.field or ""), e.message) for e in exc.errors
+    ]
+
+
 def check(actor, source, filename: str, within: Cell | None = None) -> list[Planned]:
     """Every record as a ``Planned`` point, or ``ImportFailed`` with every problem of the
     file. ``within``: the cell whose subtree the rows must lie in (the import page's)."""
@@ -276,10 +283,6 @@ def check(actor, source, filename: str, within: Cell | None = None) -> list[Plan
     )
     for record in records:
         found: list[tuple[str, str]] = []
-
-        def refused(exc: ActionError, column: str | None = None):
-            for e in exc.errors:
-                found.append((column or FIELD_COLUMNS.get(e.field or "", e.field or ""), e.message))
 
         if record.geometry is not None and record.geometry.get("_not_a_feature"):
             errors.append(Error(filename, record.row, "type", _("须为 GeoJSON Feature")))
@@ -308,7 +311,7 @@ def check(actor, source, filename: str, within: Cell | None = None) -> list[Plan
             try:
                 fields |= actions_points._texts({name: values.get(column, "")}, partial=True)
             except ActionError as exc:
-                refused(exc, column)
+                found += _refusals(exc, column)
         for name, column in NUMBER_COLUMNS.items():
             text = values.get(column, "").strip()
             if text:
@@ -329,7 +332,7 @@ def check(actor, source, filename: str, within: Cell | None = None) -> list[Plan
             try:
                 geometry = actions_points.located(geometry, cell, "geometry")[0]
             except ActionError as exc:
-                refused(exc, column)
+                found += _refusals(exc, column)
         grade_text = values.get(GRADE, "").strip()
         grade = GRADES.get(grade_text) or GRADES.get(grade_text.lower()) if grade_text else None
         if grade_text and grade is None:
@@ -341,7 +344,7 @@ def check(actor, source, filename: str, within: Cell | None = None) -> list[Plan
             try:
                 actions_points._graded(kind, inputs, grade, reason)
             except ActionError as exc:
-                refused(exc)
+                found += _refusals(exc)
         name = fields.get("name")
         if cell is not None and name:
             if (cell.pk, name) in taken:
@@ -349,9 +352,7 @@ def check(actor, source, filename: str, within: Cell | None = None) -> list[Plan
             taken.add((cell.pk, name))
         errors += [Error(filename, record.row, column, reason) for column, reason in found]
         if not found:
-            planned.append(
-                Planned(record.row, cell, kind, geometry, inputs, grade, reason, fields)
-            )
+            planned.append(Planned(record.row, cell, kind, geometry, inputs, grade, reason, fields))
     if not records:
         errors.append(Error(filename, 0, "", _("文件中没有数据行")))
     if errors:
@@ -396,9 +397,17 @@ NOTES = [
     ("影响人数", gettext_lazy("整数，可不填")),
     ("影响户数", gettext_lazy("整数，可不填")),
     (REVIEW, gettext_lazy("日期写作 2026-01-31，可不填")),
-    ("L、E、C", gettext_lazy("LEC 法的类型必填：L 取 10/6/3/1/0.5/0.2/0.1，E 取 10/6/3/2/1/0.5，C 取 100/40/15/7/3/1")),
+    (
+        "L、E、C",
+        gettext_lazy(
+            "LEC 法的类型必填：L 取 10/6/3/1/0.5/0.2/0.1，E 取 10/6/3/2/1/0.5，C 取 100/40/15/7/3/1"
+        ),
+    ),
     (f"{LIKELIHOOD}、{SEVERITY}", gettext_lazy("风险矩阵法的类型必填：各取 1 至 5 的整数")),
-    (GRADE, gettext_lazy("可不填（按计算等级）；填写 红、橙、黄、蓝 之一且与计算等级不同时须填写理由")),
+    (
+        GRADE,
+        gettext_lazy("可不填（按计算等级）；填写 红、橙、黄、蓝 之一且与计算等级不同时须填写理由"),
+    ),
     (REASON, gettext_lazy("人工调整等级的理由，不超过 200 个字")),
 ]
 
@@ -415,7 +424,12 @@ def template_workbook() -> Workbook:
         sheet.column_dimensions[cell.column_letter].width = 14
     notes = book.create_sheet(_("填写说明"))
     notes.append([_("列"), _("说明")])
-    notes.append(["", _("在第一个工作表的表头下逐行填写；其他工作表不会被导入。有任何错误时不导入任何一行。")])
+    notes.append(
+        [
+            "",
+            _("在第一个工作表的表头下逐行填写；其他工作表不会被导入。有任何错误时不导入任何一行。"),
+        ]
+    )
     for column, note in NOTES:
         notes.append([column, str(note)])
     notes.column_dimensions["A"].width = 18

@@ -89,9 +89,7 @@ def build(user, cell: Cell) -> Ledger:
         control += [m.what for m in p.control_lines]
         n, hazards = counted.get(p.pk, (0, 0))
         ledger.points.append(PointRow(p, control, n, hazards))
-    ledger.hazards, ledger.hazards_cut = hazard_queries.ledger_rows(
-        user, cell, since, HAZARD_LIMIT
-    )
+    ledger.hazards, ledger.hazards_cut = hazard_queries.ledger_rows(user, cell, since, HAZARD_LIMIT)
     sources = dict(
         visible_patrols(user)
         .filter(hazard_id__in=[h["id"] for h in ledger.hazards])
@@ -104,4 +102,3 @@ def build(user, cell: Cell) -> Ledger:
 
 def patrolled(ledger: Ledger) -> int:
     return sum(row.patrols for row in ledger.points)
-

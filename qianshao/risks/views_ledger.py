@@ -61,6 +61,8 @@ def ledger_export(request) -> HttpResponse:
     try:
         found = ledger.build(request.user, cell)
     except ActionError as exc:
-        return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            exc.message, status=exc.status, content_type="text/plain; charset=utf-8"
+        )
     book = xlsx_ledger.workbook(found)
     return xlsx.download(book, f"{cell.name}-风险隐患台账-{timezone.localdate():%Y%m%d}.xlsx")

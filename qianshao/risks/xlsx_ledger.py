@@ -94,7 +94,9 @@ def workbook(ledger: Ledger) -> Workbook:
         % {"n": len(ledger.points), "y": ledger.year}
     ]
     if ledger.points_cut:
-        notes.append(_("风险点超过 %(n)s 处，只列出前 %(n)s 处，请按下级网格分别导出。") % {"n": POINT_LIMIT})
+        notes.append(
+            _("风险点超过 %(n)s 处，只列出前 %(n)s 处，请按下级网格分别导出。") % {"n": POINT_LIMIT}
+        )
     form.note("\n".join(notes))
     form.signatures(today)
 

@@ -62,8 +62,12 @@ def test_the_card_lists_the_points_gravest_first_with_their_colours(cast, client
     Cell.objects.filter(pk=cast.village.pk).update(risks="尚未迁移的一行")
     risk_point(cast, name="蓝点", kind="landslide", inputs={"likelihood": 1, "severity": 1})
     risk_point(cast, name="红点", kind="landslide", inputs={"likelihood": 5, "severity": 5})
-    risk_point(cast, name="别村", cell=cast.cell("450901100202"),
-               geometry={"type": "Point", "coordinates": [106.1, 24.3]})
+    risk_point(
+        cast,
+        name="别村",
+        cell=cast.cell("450901100202"),
+        geometry={"type": "Point", "coordinates": [106.1, 24.3]},
+    )
     found = cards.cell_card(cast.users["township"], cast.village)
     assert [(r.name, r.grade, r.label) for r in found] == [
         ("红点", "red", "重大风险（红）"),
@@ -84,4 +88,4 @@ def test_without_the_hook_the_card_shows_the_text_as_before(cast, client_for, mo
     monkeypatch.setattr(panels, "_registry", {})
     assert panels.card_risks(cast.users["township"], cast.village) is None
     html = client_for(cast.users["township"]).get("/grid/450901100201/card/").content.decode()
-    assert "地质灾害" in html and "data-grade=\"\"" in html
+    assert "地质灾害" in html and 'data-grade=""' in html

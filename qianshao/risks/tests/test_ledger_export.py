@@ -25,8 +25,7 @@ def sheets(response):
     assert response.status_code == 200, response.content[:300]
     book = load_workbook(io.BytesIO(response.content))
     return {
-        name: [list(r) for r in book[name].iter_rows(values_only=True)]
-        for name in book.sheetnames
+        name: [list(r) for r in book[name].iter_rows(values_only=True)] for name in book.sheetnames
     }
 
 
@@ -59,21 +58,40 @@ def township_ledger(cast):
     )
     category = Domain.objects.filter(code="hazardous_chemicals").first()
     found = hazard_actions.report(
-        cast.users["village"], title="储罐阀门渗漏", description="现场发现", category=category,
+        cast.users["village"],
+        title="储罐阀门渗漏",
+        description="现场发现",
+        category=category,
         cell=cast.village,
     )
     hazard_actions.report(
-        cast.users["county"], title="乙镇隐患", description="x", category=category,
+        cast.users["county"],
+        title="乙镇隐患",
+        description="x",
+        category=category,
         cell=cast.cell("450901101201"),
     )
     now = timezone.now()
-    Patrol.objects.create(point=gas, cell_path=gas.cell_path, due_at=now - timedelta(days=2),
-                          at=now - timedelta(days=2), outcome="on_time", result="hazard",
-                          hazard=found)
-    Patrol.objects.create(point=gas, cell_path=gas.cell_path, due_at=now - timedelta(days=1),
-                          at=now - timedelta(days=1), outcome="late", result="ok")
-    Patrol.objects.create(point=gas, cell_path=gas.cell_path, due_at=now - timedelta(hours=3),
-                          outcome="missed")
+    Patrol.objects.create(
+        point=gas,
+        cell_path=gas.cell_path,
+        due_at=now - timedelta(days=2),
+        at=now - timedelta(days=2),
+        outcome="on_time",
+        result="hazard",
+        hazard=found,
+    )
+    Patrol.objects.create(
+        point=gas,
+        cell_path=gas.cell_path,
+        due_at=now - timedelta(days=1),
+        at=now - timedelta(days=1),
+        outcome="late",
+        result="ok",
+    )
+    Patrol.objects.create(
+        point=gas, cell_path=gas.cell_path, due_at=now - timedelta(hours=3), outcome="missed"
+    )
     return gas
 
 

@@ -80,7 +80,14 @@ def test_a_good_file_registers_every_row_graded_and_counted(cast):
                 "责任单位": "一村村委",
             }
         ),
-        row(**{"风险点名称": "村小学", "风险类型": "人员密集场所", "人工等级": "红", "理由": "学生集中"}),
+        row(
+            **{
+                "风险点名称": "村小学",
+                "风险类型": "人员密集场所",
+                "人工等级": "红",
+                "理由": "学生集中",
+            }
+        ),
         row(
             **{
                 "风险点名称": "河滩地",
@@ -251,7 +258,9 @@ def test_the_api_imports_or_lists_every_error_and_writes_nothing(cast, client_fo
     response = client.post(url, {"file": bad})
     assert response.status_code == 400
     body = response.json()
-    assert body["errors"] == [{"row": 3, "column": "风险类型", "detail": body["errors"][0]["detail"]}]
+    assert body["errors"] == [
+        {"row": 3, "column": "风险类型", "detail": body["errors"][0]["detail"]}
+    ]
     assert RiskPoint.objects.count() == 0
     good = SimpleUploadedFile("p.xlsx", xlsx(row()))
     response = client.post(f"{url}?cell=450901100", {"file": good})
