@@ -8,7 +8,7 @@ from qianshao.grid.scope import scope_of
 from qianshao.hazards import tally
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE
-from qianshao.hazards.models import OPEN
+from qianshao.hazards.models import OPEN, Status
 from qianshao.hazards.permissions import task_q
 from qianshao.hazards.reports import figures
 
@@ -78,7 +78,7 @@ def ledger_rows(user, cell, since, limit: int) -> tuple[list[dict], bool]:
         visible_hazards(user)
         .filter(tree.subtree_q(cell.path, "cell_path"))
         .filter(Q(found_at__gte=since) | Q(status__in=OPEN))
-        .exclude(status="merged")
+        .exclude(status=Status.MERGED)
         .select_related("cell")
         .order_by("found_at", "id")[: limit + 1]
     )

@@ -98,7 +98,3 @@ def build(user, cell: Cell) -> Ledger:
     for h in ledger.hazards:
         h["point"] = sources.get(h["id"], "")
     return ledger
-
-
-def patrolled(ledger: Ledger) -> int:
-    return sum(row.patrols for row in ledger.points)

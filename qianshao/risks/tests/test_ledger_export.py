@@ -114,6 +114,22 @@ def test_the_ledger_holds_the_townships_points_and_hazards(cast, client_for, tow
     assert hazards[0][4] == "一般隐患" and hazards[0][6]
 
 
+def test_the_hazards_are_this_years_and_the_open_ones(cast, client_for, township_ledger):
+    last_year = timezone.now() - timedelta(days=400)  # in an earlier year, whatever today is
+    Hazard.objects.filter(title="储罐阀门渗漏").update(found_at=last_year, status="closed")
+    old_open = hazard_actions.report(
+        cast.users["village"],
+        title="去年未整改",
+        description="x",
+        category=Domain.objects.first(),
+        cell=cast.village,
+    )
+    Hazard.objects.filter(pk=old_open.pk).update(found_at=last_year, status="rectifying")
+    client = client_for(cast.users["township"])
+    hazards = body(sheets(client.get(URL, {"cell": "450901100"}))["隐患台账"])
+    assert [(r[3], r[5]) for r in hazards] == [("去年未整改", "整改中")]
+
+
 def test_a_county_asks_per_township_and_outsiders_get_nothing(cast, client_for, township_ledger):
     county = client_for(cast.users["county"])
     response = county.get(URL, {"cell": "450901"})
