@@ -71,7 +71,8 @@ def township_ledger(cast):
         category=category,
         cell=cast.cell("450901101201"),
     )
-    now = timezone.now()
+    # due times early this year, whatever today is (the ledger counts the year's patrols)
+    now = timezone.localtime().replace(month=1, day=1, hour=12, minute=0) + timedelta(days=3)
     Patrol.objects.create(
         point=gas,
         cell_path=gas.cell_path,
@@ -92,6 +93,10 @@ def township_ledger(cast):
     Patrol.objects.create(
         point=gas, cell_path=gas.cell_path, due_at=now - timedelta(hours=3), outcome="missed"
     )
+    last_year = now - timedelta(days=10)
+    Patrol.objects.create(
+        point=gas, cell_path=gas.cell_path, due_at=last_year, at=last_year, outcome="on_time"
+    )
     return gas
 
 
@@ -106,7 +111,7 @@ def test_the_ledger_holds_the_townships_points_and_hazards(cast, client_for, tow
     assert gas[1] == "一村" and gas[3] == "危险化学品" and gas[4] == "较大风险（橙）"
     assert gas[5] == 270 and gas[7] == "D = L × E × C = 6 × 3 × 15 = 270"
     assert gas[9] == "某石油公司" and gas[12] == "每日检查储罐"
-    assert (gas[15], gas[16]) == (2, 1)  # done this year (the missed one not), a hazard found
+    assert (gas[15], gas[16]) == (2, 1)  # done this year (not missed, not last year's)
     assert points[1][4] == "重大风险（红）" and (points[1][15], points[1][16]) == (0, 0)
     hazards = body(found["隐患台账"])
     assert [(r[3], r[8]) for r in hazards] == [("储罐阀门渗漏", "加油站")]
