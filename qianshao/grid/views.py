@@ -26,6 +26,7 @@ from qianshao.grid.people import find_people
 from qianshao.grid.permissions import can_manage, may_give_login
 from qianshao.grid.stats import child_counts, subtree_counts
 from qianshao.intake.pages import take
+from qianshao.lib import panels
 from qianshao.lib.errors import ActionError
 
 
@@ -68,6 +69,7 @@ def cell_page(request, code, form=None, status=200):
         "can_manage": manage,
         "assign_form": form or (AssignForm(departments=departments) if manage else None),
         "move_form": MoveForm() if manage and cell.parent_id else None,
+        "card_risks": panels.card_risks(request.user, cell),
     }
     return render(request, "grid/cell.html", context, status=status)
 
@@ -161,6 +163,7 @@ def card(request, code):
             ),
             "qr": qr_svg(link),
             "link": link,
+            "card_risks": panels.card_risks(request.user, cell),
         },
     )
 

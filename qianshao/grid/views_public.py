@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from qianshao.grid.card import cell_rows
 from qianshao.grid.models import Cell
-from qianshao.lib import ratelimit
+from qianshao.lib import panels, ratelimit
 
 PAGES_PER_HOUR = 30
 
@@ -31,5 +31,10 @@ def public_cell(request, code):
     cell = Cell.objects.filter(code=code).first()
     if cell is None:
         raise Http404(code)
-    context = {"cell": cell, "ancestors": list(cell.ancestors()), "rows": cell_rows(cell)}
+    context = {
+        "cell": cell,
+        "ancestors": list(cell.ancestors()),
+        "rows": cell_rows(cell),
+        "card_risks": panels.card_risks(request.user, cell),
+    }
     return render(request, "grid/public_cell.html", context)

@@ -1,15 +1,25 @@
 """Hazard queries shared by pages, the API, the home pages and the benchmark."""
 
+from django.db.models import Q
+
 from qianshao.grid import tree
 from qianshao.grid.access import scope_roots, visible_cells
 from qianshao.grid.scope import scope_of
 from qianshao.hazards import tally
+from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE
-from qianshao.hazards.models import OPEN
+from qianshao.hazards.models import OPEN, Status
 from qianshao.hazards.permissions import task_q
 from qianshao.hazards.reports import figures
 
-__all__ = ["child_summaries", "filtered", "hazard_summary", "summarise", "task_q"]
+__all__ = [
+    "child_summaries",
+    "filtered",
+    "hazard_summary",
+    "ledger_rows",
+    "summarise",
+    "task_q",
+]
 
 
 def hazard_summary(cell) -> dict:
@@ -57,3 +67,32 @@ def summarise(counter: dict) -> dict:
         "overdue": f.overdue,
         "major": f.major_open,
     }
+
+
+def ledger_rows(user, cell, since, limit: int) -> tuple[list[dict], bool]:
+    """The hazards of a 隐患台账 (the risks area's ledger): those ``user`` sees in ``cell``'s
+    subtree found since ``since`` or still open, oldest first, at most ``limit`` (and
+    whether there were more). Each row: id, number, title, grade and status (their labels),
+    found_at, deadline, cell_name."""
+    found = (
+        visible_hazards(user)
+        .filter(tree.subtree_q(cell.path, "cell_path"))
+        .filter(Q(found_at__gte=since) | Q(status__in=OPEN))
+        .exclude(status=Status.MERGED)
+        .select_related("cell")
+        .order_by("found_at", "id")[: limit + 1]
+    )
+    rows = [
+        {
+            "id": h.pk,
+            "number": h.number,
+            "title": h.title,
+            "grade": str(h.get_grade_display()),
+            "status": str(h.get_status_display()),
+            "found_at": h.found_at,
+            "deadline": h.deadline,
+            "cell_name": h.cell.name,
+        }
+        for h in found
+    ]
+    return rows[:limit], len(rows) > limit

@@ -105,6 +105,18 @@ SYSTEM = InboxKind("system", _("系统"), 90)
 
 
 @dataclass(frozen=True)
+class CardRisk:
+    """A risk the grid card (明白卡) lists for a cell: its name, its grade (``red``,
+    ``orange``, ``yellow``, ``blue``: the colour) and the grade's label, and the page it
+    opens for the user (empty when none, as on the public page)."""
+
+    name: str
+    grade: str
+    label: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Panel:
     """One area's contribution. ``home(user, cell)`` returns the context its parts of the
     home page read (the user's cell, or the top of an administrator's scope); ``nav`` its
@@ -112,7 +124,9 @@ class Panel:
     messages it writes: (event prefix, kind) pairs, a prefix naming an event or the events
     under it (``warnings`` holds ``warnings.issue``), the longest prefix deciding;
     ``figures`` the numbers it keeps per cell path that another area's page shows beside
-    its own (``{name: fn(paths) -> {path: n}}``, read through ``figure``)."""
+    its own (``{name: fn(paths) -> {path: n}}``, read through ``figure``); ``cell_card``
+    the risks a cell's grid card lists (``fn(user, cell) -> [CardRisk]``, the user anonymous
+    on the public page; read through ``card_risks``)."""
 
     area: str
     home: Callable[[Any, Any], dict] = field(default=lambda user, cell: {})
@@ -120,6 +134,7 @@ class Panel:
     layers: tuple[MapLayer, ...] = ()
     inbox: tuple[tuple[str, InboxKind], ...] = ()
     figures: dict[str, Callable[[list[str]], dict[str, int]]] = field(default_factory=dict)
+    cell_card: Callable[[Any, Any], list[CardRisk]] | None = None
 
 
 _registry: dict[str, Panel] = {}
@@ -163,6 +178,16 @@ def figure(name: str, paths: list[str]) -> dict[str, int] | None:
         for path, n in fn(paths).items():
             if path in found:
                 found[path] += n
+    return found
+
+
+def card_risks(user, cell) -> list[CardRisk] | None:
+    """The risks the areas list on ``cell``'s grid card, or None when no area provides
+    them (the card then shows the cell's own text, ``Cell.risk_list``)."""
+    found = None
+    for panel in registered():
+        if panel.cell_card is not None:
+            found = (found or []) + list(panel.cell_card(user, cell))
     return found
 
 

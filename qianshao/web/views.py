@@ -27,6 +27,7 @@ def home(request):
             "children": visible_cells(request.user).children_of(cell),
             "child_counts": child_counts(cell),
             "cell_map": cell_map(request.user, cell),
+            "card_risks": panels.card_risks(request.user, cell),
             "my_assignments": visible_assignments(request.user)
             .active()
             .filter(person__user=request.user),

@@ -938,3 +938,112 @@ def test_resources_writes_on_the_neighbours_records_are_not_found_and_change_not
             wrong.check(f"{username} POST {url} {body}", (got, detail), (404, ""))
     wrong.check("state after the refused writes", resources_state() == before, True)
     assert not wrong, wrong.report()
+
+
+# --- The risks' ledger part (issue 14): the census import and the 风险隐患台账 ---------------
+# One risk point at the centre of each probe cell of the base grid (both counties), named by
+# its cell's code; every demo user asks for the ledger of every probe and imports a census
+# naming every probe. Kept in one block so that the risks' other parts add theirs beside it.
+RISK_LEDGER = "/risks/ledger.xlsx"
+RISK_IMPORT = "/api/v1/risks/points/import"
+
+
+@pytest.fixture(scope="module")
+def risk_points(world, django_db_blocker):
+    from qianshao.risks import actions_points
+    from qianshao.risks.models import RiskKind
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        for i, code in enumerate(row.code for row in NEIGHBOUR):
+            Cell.objects.filter(code=code).update(centre_lon=106.3 + i * 0.01, centre_lat=24.8)
+        kind = RiskKind.objects.get(code="landslide")
+        made = {}
+        for cell in Cell.objects.filter(code__in=PROBES).exclude(centre_lon=None):
+            point = {"type": "Point", "coordinates": [cell.centre_lon, cell.centre_lat]}
+            p = actions_points.create_point(
+                None,
+                cell=cell,
+                kind=kind,
+                geometry=point,
+                inputs={"likelihood": 3, "severity": 3},
+                name=f"风险点{cell.code}",
+            )
+            made[p.name] = cell.code
+        yield made
+        transaction.set_rollback(True)
+
+
+def census(codes: list[str]):
+    """A census naming each of ``codes`` and a row of an unknown kind: never written."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["所在网格编码", "风险点名称", "风险类型", "经度", "纬度", "可能性", "严重性"])
+    for code in codes:
+        sheet.append([code, f"普查{code}", "山洪", "106.5", "24.5", "2", "2"])
+    sheet.append([codes[0], "无此类型", "火山", "106.5", "24.5", "2", "2"])
+    out = io.BytesIO()
+    book.save(out)
+    return SimpleUploadedFile("census.xlsx", out.getvalue())
+
+
+@pytest.mark.django_db
+def test_each_demo_user_gets_the_risk_ledger_of_the_cells_inside_their_scope_only(
+    world, risk_points
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    assert {code[:6] for code in risk_points.values()} == {"451027", "451028"}
+    wrong = Mismatches()
+    kinds = dict(Cell.objects.filter(code__in=PROBES).values_list("code", "kind"))
+    for username in ROOTS:
+        client = page_client(username)
+        for code in PROBES:
+            response = client.get(RISK_LEDGER, {"cell": code})
+            wide = kinds[code] in (CellKind.PROVINCE, CellKind.CITY, CellKind.COUNTY)
+            expected = (400 if wide else 200) if world.inside(username, code) else 404
+            wrong.check(f"{username} GET {RISK_LEDGER}?cell={code}", response.status_code, expected)
+            if response.status_code != 200:
+                continue
+            book = load_workbook(io.BytesIO(response.content))
+            names = {r[2] for r in book["风险台账"].iter_rows(min_row=4, values_only=True)}
+            listed = {risk_points[n] for n in names if n in risk_points}
+            should = {c for c in risk_points.values() if c.startswith(code)}
+            wrong.check(f"{username} ledger of {code}", listed, should)
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_each_demo_users_census_import_is_refused_outside_their_scope_and_writes_nothing(
+    world, risk_points
+):
+    from qianshao.risks.models import RiskPoint
+
+    before = list(RiskPoint.objects.order_by("pk").values_list("pk", "name"))
+    wrong = Mismatches()
+    codes = sorted(risk_points.values())
+    for username in ROOTS:
+        client = api_client(world, username, "token")
+        response = client.post(RISK_IMPORT, {"file": census(codes)})
+        wrong.check(f"{username} POST {RISK_IMPORT}", response.status_code, 400)
+        errors = response.json().get("errors", [])
+        refused = {
+            codes[e["row"] - 2]
+            for e in errors
+            if e["column"] == "所在网格编码" and e["row"] - 2 < len(codes)
+        }
+        outside = {c for c in codes if not world.inside(username, c)}
+        wrong.check(f"{username} rows refused outside", refused >= outside, True)
+        for code in PROBES:
+            url = f"{RISK_IMPORT}?cell={code}"
+            got = client.post(url, {"file": census(codes)}).status_code
+            wrong.check(f"{username} POST {url}", got, 400 if world.inside(username, code) else 404)
+    after = list(RiskPoint.objects.order_by("pk").values_list("pk", "name"))
+    wrong.check("points after the refused imports", after == before, True)
+    assert not wrong, wrong.report()
