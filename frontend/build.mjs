@@ -17,6 +17,7 @@ await build({
     style: "frontend/app.css",
     reports: "frontend/reports.css",
     "shelters-print": "frontend/shelters.css",
+    "risks-board": "frontend/risks-board.css",
   },
   bundle: true,
   minify: true,
