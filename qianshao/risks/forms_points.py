@@ -122,7 +122,9 @@ class PointForm(GradingMixin, IntakeForm):
 
     def __init__(self, *args, kinds=(), people=(), enterprises=(), grading=True, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k.code, f"{k.name}（{k.get_method_display()}）") for k in kinds]
+        self.fields["kind"].choices = [
+            (k.code, f"{k.name}（{k.get_method_display()}）") for k in kinds
+        ]
         people_choices = EMPTY + [(p.pk, _person_label(p)) for p in people]
         self.fields["responsible"].choices = people_choices
         self.fields["patroller"].choices = people_choices

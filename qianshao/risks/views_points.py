@@ -128,14 +128,15 @@ def _choices(user, cell: Cell, keep=()):
         .values_list("person_id", flat=True)[:CHOICES]
     )
     people = list(
-        visible_people(user).filter(Q(pk__in=list(ids)) | Q(pk__in=[k for k in keep if k]))
+        visible_people(user)
+        .filter(Q(pk__in=list(ids)) | Q(pk__in=[k for k in keep if k]))
         .distinct()
         .order_by("name", "id")
     )
     enterprises = list(
-        Cell.objects.filter(tree.subtree_q(cell.path), kind=CellKind.ENTERPRISE).order_by(
-            "path"
-        )[:CHOICES]
+        Cell.objects.filter(tree.subtree_q(cell.path), kind=CellKind.ENTERPRISE).order_by("path")[
+            :CHOICES
+        ]
     )
     return {p.pk: p for p in people}, {c.pk: c for c in enterprises}
 
@@ -449,9 +450,7 @@ def public_county(request, code):
     county = Cell.objects.filter(code=code, kind=CellKind.COUNTY).first()
     if county is None:
         raise Http404(code)
-    points = list(
-        _in(_published(), county).order_by("cell_path", "id")[:PUBLIC_POINTS]
-    )
+    points = list(_in(_published(), county).order_by("cell_path", "id")[:PUBLIC_POINTS])
     _public_measures(points)
     context = {
         "county": county,

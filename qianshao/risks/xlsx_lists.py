@@ -36,7 +36,9 @@ def _form(book: Workbook, title: str, widths: list[int], cell, today: str, first
 def lists_workbook(cell, lists: Lists) -> Workbook:
     book = Workbook()
     today = timezone.localdate().isoformat()
-    risks = _form(book, _("风险清单"), [6, 22, 14, 12, 20, 28, 12, 10, 14, 16, 12], cell, today, True)
+    risks = _form(
+        book, _("风险清单"), [6, 22, 14, 12, 20, 28, 12, 10, 14, 16, 12], cell, today, True
+    )
     risks.header([(h, []) for h in RISK_HEADS])
     for n, p in enumerate(lists.points, start=1):
         risks.line(

@@ -970,9 +970,13 @@ def risk_points(world, django_db_blocker):
                 lon, lat = inside.x, inside.y
             else:
                 lon, lat = 106.3, 24.8
-            if cell.centre_lon is not None and county.boundary:
-                if shape(county.boundary).covers(shape(_point(cell.centre_lon, cell.centre_lat))):
-                    lon, lat = cell.centre_lon, cell.centre_lat
+            centre = _point(cell.centre_lon, cell.centre_lat)
+            if (
+                cell.centre_lon is not None
+                and county.boundary
+                and shape(county.boundary).covers(shape(centre))
+            ):
+                lon, lat = cell.centre_lon, cell.centre_lat
             for kind, inputs, name in [
                 (landslide, {"likelihood": 5, "severity": 5}, "红"),
                 (hazchem, {"L": 6, "E": 3, "C": 15}, "橙"),
@@ -1005,9 +1009,7 @@ def risk_sample(world: World, points: dict[int, str], username: str) -> list[int
 
 
 @pytest.mark.django_db
-def test_each_demo_user_is_served_the_risk_points_pages_inside_their_scope_only(
-    world, risk_points
-):
+def test_each_demo_user_is_served_the_risk_points_pages_inside_their_scope_only(world, risk_points):
     wrong = Mismatches()
     for username in ROOTS:
         client = page_client(username)

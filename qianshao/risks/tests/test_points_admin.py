@@ -47,7 +47,10 @@ def test_a_kind_is_added_and_edited_and_fixed_once_it_has_points(cast, client_fo
     )
     hazchem.refresh_from_db()
     assert (hazchem.code, hazchem.method, hazchem.name) == ("hazchem", "lec", "危化品")
-    assert admin.post(f"/admin/risks/riskkind/{hazchem.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        admin.post(f"/admin/risks/riskkind/{hazchem.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert RiskKind.objects.filter(pk=hazchem.pk).exists()
 
 
@@ -55,7 +58,9 @@ def test_the_grading_bands_and_patrol_rule_are_one_row_each(cast, client_for):
     admin = client_for(cast.users["admin"])
     bands = Grading.objects.get()
     assert admin.get("/admin/risks/grading/add/").status_code == 403
-    assert admin.post(f"/admin/risks/grading/{bands.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        admin.post(f"/admin/risks/grading/{bands.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
     changed = admin.post(
         f"/admin/risks/grading/{bands.pk}/change/",
         {

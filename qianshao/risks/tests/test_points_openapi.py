@@ -153,7 +153,10 @@ def test_real_answers_of_every_risk_point_operation_match_the_document(cast, con
     )
     assert [m["what"] for m in measures.json()["measures"]] == ["双人巡检"]
     bad = c.call(
-        county, "PUT", f"{BASE}/points/{pid}/measures", {"measures": [{"list": "control", "what": ""}]}
+        county,
+        "PUT",
+        f"{BASE}/points/{pid}/measures",
+        {"measures": [{"list": "control", "what": ""}]},
     )
     assert bad.status_code == 400 and bad.json()["field"] == "measures.0.what"
     assert list(Measure.objects.values_list("what", flat=True)) == ["双人巡检"]

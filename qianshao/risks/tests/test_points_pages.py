@@ -32,9 +32,7 @@ NEW = {
 }
 
 
-def test_a_point_is_registered_from_its_form_and_bad_input_is_shown_on_its_field(
-    cast, client_for
-):
+def test_a_point_is_registered_from_its_form_and_bad_input_is_shown_on_its_field(cast, client_for):
     c = client_for(cast.users["township"])
     url = "/risks/points/new/?cell=450901100201"
     page = c.get(url)
@@ -59,7 +57,11 @@ def test_a_point_is_registered_from_its_form_and_bad_input_is_shown_on_its_field
     made = c.post(url, form(**NEW | {"responsible": cast.people["village"].pk}))
     p = RiskPoint.objects.get()
     assert made.status_code == 302 and made["Location"] == f"/risks/points/{p.pk}/"
-    assert (p.grade, p.responsible, p.geometry["type"]) == ("orange", cast.people["village"], "Point")
+    assert (p.grade, p.responsible, p.geometry["type"]) == (
+        "orange",
+        cast.people["village"],
+        "Point",
+    )
     area = c.post(
         url,
         form(**NEW | {"name": "滑坡区", "kind": "landslide", "lon": "", "lat": ""})
@@ -117,7 +119,11 @@ def test_regrading_from_its_page_keeps_history_and_a_red_point_is_published(cast
     p = risk_point(cast)
     c = client_for(cast.users["township"])
     url = f"/risks/points/{p.pk}/regrade/"
-    assert c.get(url).context["form"].initial == {"inputs.L": "6", "inputs.E": "3", "inputs.C": "15"}
+    assert c.get(url).context["form"].initial == {
+        "inputs.L": "6",
+        "inputs.E": "3",
+        "inputs.C": "15",
+    }
     refused = c.post(url, form(**{"inputs.L": "10", "inputs.E": "6"}))
     assert refused.status_code == 400 and "inputs.C" in refused.context["form"].errors
     done = c.post(url, form(**{"inputs.L": "10", "inputs.E": "6", "inputs.C": "15"}))
@@ -150,16 +156,22 @@ def test_measures_are_edited_as_lines_and_a_bad_line_is_named(cast, client_for):
     url = f"/risks/points/{p.pk}/measures/"
     done = c.post(
         url,
-        form(control="每日巡检油罐 | 站长 | 每天\n检查消防器材", emergency="切断电源 | 119 | 村委会"),
+        form(
+            control="每日巡检油罐 | 站长 | 每天\n检查消防器材", emergency="切断电源 | 119 | 村委会"
+        ),
     )
     assert done.status_code == 302
-    rows = list(Measure.objects.order_by("list", "order").values_list("list", "what", "who", "call"))
+    rows = list(
+        Measure.objects.order_by("list", "order").values_list("list", "what", "who", "call")
+    )
     assert rows == [
         ("control", "每日巡检油罐", "站长", ""),
         ("control", "检查消防器材", "", ""),
         ("emergency", "切断电源", "", "119"),
     ]
-    assert c.get(url).context["form"].initial["control"] == "每日巡检油罐 | 站长 | 每天\n检查消防器材"
+    assert (
+        c.get(url).context["form"].initial["control"] == "每日巡检油罐 | 站长 | 每天\n检查消防器材"
+    )
     refused = c.post(url, form(control="好\n" + "长" * 201))
     assert refused.status_code == 400
     assert refused.context["form"].errors["control"][0].startswith("第 2 项")
@@ -185,6 +197,7 @@ def test_editing_keeps_the_grade_and_retiring_needs_a_note(cast, client_for):
     p.refresh_from_db()
     assert p.status == "retired"
     assert c.get(f"/risks/points/{p.pk}/").context["steps"] == []
-    assert tally.read(cast.county.path, tally.POINTS).get(tally.POINTS, {}).get(
-        "orange:hazchem", 0
-    ) == 0
+    assert (
+        tally.read(cast.county.path, tally.POINTS).get(tally.POINTS, {}).get("orange:hazchem", 0)
+        == 0
+    )
