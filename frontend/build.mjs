@@ -18,6 +18,7 @@ await build({
     reports: "frontend/reports.css",
     "shelters-print": "frontend/shelters.css",
     "risks-board": "frontend/risks-board.css",
+    "risks-pick": "frontend/risks-pick.js",
   },
   bundle: true,
   minify: true,

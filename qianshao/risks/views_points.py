@@ -17,10 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own, visible_ancestors, visible_people
 from qianshao.grid.card import qr_svg
+from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import Cell, CellKind, RoleAssignment
 from qianshao.intake.pages import take
 from qianshao.lib import ratelimit, xlsx
 from qianshao.lib.errors import ActionError
+from qianshao.lib.geojson import collection
 from qianshao.risks import actions_points as actions
 from qianshao.risks import grading, lists, permissions, steps_points, xlsx_lists
 from qianshao.risks.access import access_point, visible_points
@@ -141,6 +143,11 @@ def _choices(user, cell: Cell, keep=()):
     return {p.pk: p for p in people}, {c.pk: c for c in enterprises}
 
 
+def _drawing(user, cell: Cell) -> dict:
+    """What the form's map shows under the point being placed: the cell's boundary."""
+    return collection(boundary_features(user, [(cell.pk, {"name": cell.name})]))
+
+
 def _kinds():
     return list(RiskKind.objects.all())
 
@@ -172,7 +179,12 @@ def point_new(request):
         status = refused.status
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "cell": cell, "title": _("登记风险点")}
+    context = {
+        "form": form,
+        "cell": cell,
+        "title": _("登记风险点"),
+        "draw": _drawing(request.user, cell),
+    }
     return render(request, "risks/point_form.html", context, status=status)
 
 
@@ -207,7 +219,13 @@ def point_edit(request, point_id):
         status = refused.status
     elif request.method == "POST":
         status = 400
-    context = {"form": form, "cell": p.cell, "point": p, "title": _("编辑风险点")}
+    context = {
+        "form": form,
+        "cell": p.cell,
+        "point": p,
+        "title": _("编辑风险点"),
+        "draw": _drawing(request.user, p.cell),
+    }
     return render(request, "risks/point_form.html", context, status=status)
 
 
