@@ -210,6 +210,9 @@ def create_point(
     if unknown:
         raise ActionError(_("未知的字段"), sorted(unknown)[0])
     result, chosen, reason = _graded(kind, inputs, grade, override_reason)
+    published = bool(fields.get("published"))
+    if published and chosen != Grade.RED:
+        raise ActionError(_("只有重大风险（红）向社会公告"), "published")
     now = timezone.now()
     p = RiskPoint(
         cell=cell,
@@ -225,7 +228,7 @@ def create_point(
         computed_grade=result.grade,
         grade=chosen,
         override_reason=reason,
-        published=bool(fields.get("published")) and chosen == Grade.RED,
+        published=published,
         public_key=uuid.uuid4(),
         **found,
     )

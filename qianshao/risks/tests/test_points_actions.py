@@ -45,6 +45,9 @@ def test_only_red_points_are_published_and_they_are_withdrawn_when_no_longer_red
     with pytest.raises(ActionError) as refused:
         steps_points.take(township, orange, steps_points.PUBLISH, {})
     assert refused.value.field == "published"
+    with pytest.raises(ActionError) as refused:
+        risk_point(cast, published=True)
+    assert refused.value.field == "published"
     red = risk_point(cast, kind="landslide", inputs=RED)
     assert steps_points.take(township, red, steps_points.PUBLISH, {}).published
     lowered = steps_points.take(

@@ -126,6 +126,12 @@ def test_the_public_pages_show_published_red_points_without_any_phone(cast):
         assert phones == set(), phones  # neither the responsible's mobile nor a measure's call
         assert cast.people["village"].name not in text
     assert anyone.get("/public/risks/450901100/").status_code == 404  # not a county
+    listing = Client()
+    listing.force_login(township)
+    assert 'data-testid="public-link"' not in listing.get("/risks/points/").content.decode()
+    county_user = Client()
+    county_user.force_login(cast.users["county"])
+    assert "/public/risks/450901/" in county_user.get("/risks/points/").content.decode()
     assert [x.pk for x in anyone.get("/public/risks/450902/").context["points"]] == [other.pk]
     actions_points.regrade(township, p, inputs={"likelihood": 2, "severity": 2})
     assert anyone.get(url).status_code == 404  # no longer red: withdrawn
