@@ -47,7 +47,10 @@ class GradingMixin:
         matrix = _("风险矩阵法（山洪、滑坡等自然灾害类）")
         names = {"L": _("L 事故发生的可能性"), "E": _("E 暴露频繁程度"), "C": _("C 后果")}
         for name, table in grading.LEC_TABLES.items():
-            self.fields[f"inputs.{name}"] = _choice(names[name], _lec_choices(table), help_text=lec)
+            help_text = lec if name == "L" else ""
+            self.fields[f"inputs.{name}"] = _choice(
+                names[name], _lec_choices(table), help_text=help_text
+            )
         self.fields["inputs.likelihood"] = _choice(
             _("可能性（1–5）"), _matrix_choices(), help_text=matrix
         )
