@@ -99,3 +99,24 @@ function setUp(element) {
 }
 
 document.querySelectorAll("[data-point-pick]").forEach(setUp);
+
+// A new point's grading inputs: those of its kind's method shown, the other method's hidden
+// (the server reads only the kind's; all are shown without script).
+const LEC = ["inputs.L", "inputs.E", "inputs.C"];
+
+function gradingFields(form) {
+  const methods = JSON.parse(form.dataset.kindMethods || "{}");
+  const kind = form.querySelector("select[name=kind]");
+  if (!kind) return;
+  const show = () => {
+    const method = methods[kind.value];
+    form.querySelectorAll("select[name^='inputs.']").forEach((input) => {
+      const wanted = !method || (method === "lec") === LEC.includes(input.name);
+      input.closest(".field").style.display = wanted ? "" : "none";
+    });
+  };
+  kind.addEventListener("change", show);
+  show();
+}
+
+document.querySelectorAll("form[data-kind-methods]").forEach(gradingFields);

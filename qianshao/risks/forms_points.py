@@ -42,19 +42,22 @@ class GradingMixin:
     """The grading inputs (LEC's three factors from their tables, or the matrix's 1–5 pair:
     the kind's method decides which the action reads) and a grade set by hand."""
 
-    def add_grading_fields(self):
+    def add_grading_fields(self, method: str | None = None):
+        """The inputs of ``method`` (both methods' when not known yet: a new point)."""
         lec = _("LEC 法（危险化学品、矿山等安全生产类）")
         matrix = _("风险矩阵法（山洪、滑坡等自然灾害类）")
         names = {"L": _("L 事故发生的可能性"), "E": _("E 暴露频繁程度"), "C": _("C 后果")}
-        for name, table in grading.LEC_TABLES.items():
-            help_text = lec if name == "L" else ""
-            self.fields[f"inputs.{name}"] = _choice(
-                names[name], _lec_choices(table), help_text=help_text
+        if method in (None, Method.LEC):
+            for name, table in grading.LEC_TABLES.items():
+                help_text = lec if name == "L" else ""
+                self.fields[f"inputs.{name}"] = _choice(
+                    names[name], _lec_choices(table), help_text=help_text
+                )
+        if method in (None, Method.MATRIX):
+            self.fields["inputs.likelihood"] = _choice(
+                _("可能性（1–5）"), _matrix_choices(), help_text=matrix
             )
-        self.fields["inputs.likelihood"] = _choice(
-            _("可能性（1–5）"), _matrix_choices(), help_text=matrix
-        )
-        self.fields["inputs.severity"] = _choice(_("严重性（1–5）"), _matrix_choices())
+            self.fields["inputs.severity"] = _choice(_("严重性（1–5）"), _matrix_choices())
         self.fields["grade"] = _choice(
             _("人工调整等级"), Grade.choices, help_text=_("不调整则按计算结果定级")
         )
@@ -218,9 +221,9 @@ class PointForm(GradingMixin, IntakeForm):
 class RegradeForm(GradingMixin, IntakeForm):
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, method: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.add_grading_fields()
+        self.add_grading_fields(method)
 
     @classmethod
     def of(cls, p: RiskPoint) -> dict:

@@ -182,6 +182,7 @@ def point_new(request):
     context = {
         "form": form,
         "cell": cell,
+        "methods": {k.code: k.method for k in kinds},
         "title": _("登记风险点"),
         "draw": _drawing(request.user, cell),
     }
@@ -231,7 +232,7 @@ def point_edit(request, point_id):
 
 def point_regrade(request, point_id):
     p = access_point(request.user, point_id)
-    form = RegradeForm(request.POST or None, initial=RegradeForm.of(p))
+    form = RegradeForm(request.POST or None, initial=RegradeForm.of(p), method=p.method)
     status = 200
     if request.method == "POST" and form.is_valid():
         fields = form.grading_fields(p.method) | {"note": form.cleaned_data["note"]}

@@ -44,6 +44,7 @@ def test_township_places_a_point_and_draws_an_area_on_the_map(demo_grid, page, l
     assert lon and page.get_by_label("纬度").input_value()
     page.get_by_label("风险点名称").fill("村口加油站")
     page.get_by_label("风险类型").select_option("hazchem")
+    expect(page.get_by_label("可能性（1–5）")).to_be_hidden()  # the matrix's: not this kind's
     page.get_by_label("L 事故发生的可能性").select_option("6")
     page.get_by_label("E 暴露频繁程度").select_option("3")
     page.get_by_label("C 后果").select_option("15")
@@ -66,6 +67,7 @@ def test_township_places_a_point_and_draws_an_area_on_the_map(demo_grid, page, l
     assert page.get_by_label("经度").input_value() == ""
     page.get_by_label("风险点名称").fill("后山滑坡区")
     page.get_by_label("风险类型").select_option("landslide")
+    expect(page.get_by_label("L 事故发生的可能性")).to_be_hidden()
     page.get_by_label("可能性（1–5）").select_option("5")
     page.get_by_label("严重性（1–5）").select_option("4")
     page.get_by_role("button", name="保存").click()
