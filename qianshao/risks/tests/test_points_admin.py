@@ -5,6 +5,8 @@ with its audit record."""
 import pytest
 
 from qianshao.audit.models import AuditRecord
+from qianshao.lib.errors import ActionError
+from qianshao.risks import actions_config
 from qianshao.risks.models import Grading, PatrolFrequency, PatrolRule, RiskKind
 from qianshao.risks.tests.helpers import risk_point
 
@@ -96,3 +98,16 @@ def test_risk_points_are_read_only_in_the_admin(cast, client_for):
     page = admin.get(f"/admin/risks/riskpoint/{p.pk}/change/")
     assert page.status_code == 200 and not page.context["has_change_permission"]
     assert admin.post(f"/admin/risks/riskpoint/{p.pk}/delete/", {"post": "yes"}).status_code == 403
+
+
+def test_the_setting_action_refuses_a_new_code_or_method_for_a_kind_in_use(cast):
+    risk_point(cast)
+    for field, value in [("code", "chem"), ("method", "matrix")]:
+        kind = RiskKind.objects.get(code="hazchem")
+        setattr(kind, field, value)
+        with pytest.raises(ActionError) as refused:
+            actions_config.save_setting(cast.users["admin"], kind)
+        assert refused.value.field == field
+    kind = RiskKind.objects.get(code="hazchem")
+    assert (kind.code, kind.method) == ("hazchem", "lec")
+    assert not AuditRecord.objects.filter(action="risks.setting.riskkind").exists()
