@@ -945,8 +945,14 @@ def test_resources_writes_on_the_neighbours_records_are_not_found_and_change_not
 # neighbouring one, made through the action; then every page and endpoint of the points
 # tried by every demo user: lists, a point's page, board and API, 三清单, and writes on the
 # neighbour's points (404, nothing changed).
-RISK_LISTS = ["/risks/points/", "/risks/lists/", "/risks/lists.xlsx"]
-RISK_DETAILS = ["/risks/points/{}/", "/risks/points/{}/board/"]
+RISK_LISTS = ["/risks/points/", "/risks/points/new/", "/risks/lists/", "/risks/lists.xlsx"]
+RISK_DETAILS = [
+    "/risks/points/{}/",
+    "/risks/points/{}/board/",
+    "/risks/points/{}/edit/",
+    "/risks/points/{}/regrade/",
+    "/risks/points/{}/measures/",
+]
 RISK_API_DETAILS = ["/api/v1/risks/points/{}", "/api/v1/risks/points/{}/grades"]
 RISK_LINK_RE = re.compile(r"/risks/points/(\d+)/")
 
