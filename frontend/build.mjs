@@ -17,6 +17,8 @@ await build({
     style: "frontend/app.css",
     reports: "frontend/reports.css",
     "shelters-print": "frontend/shelters.css",
+    "risks-board": "frontend/risks-board.css",
+    "risks-pick": "frontend/risks-pick.js",
   },
   bundle: true,
   minify: true,

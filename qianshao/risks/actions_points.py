@@ -45,6 +45,7 @@ TEXT_FIELDS = {
     "emergency_measures": 4000,
 }
 REQUIRED_TEXT = {"name"}
+_KEEP = object()  # a field not passed to ``edit_point``
 
 
 def _may_change(actor, path: str) -> None:
@@ -209,6 +210,9 @@ def create_point(
     if unknown:
         raise ActionError(_("未知的字段"), sorted(unknown)[0])
     result, chosen, reason = _graded(kind, inputs, grade, override_reason)
+    published = bool(fields.get("published"))
+    if published and chosen != Grade.RED:
+        raise ActionError(_("只有重大风险（红）向社会公告"), "published")
     now = timezone.now()
     p = RiskPoint(
         cell=cell,
@@ -224,7 +228,7 @@ def create_point(
         computed_grade=result.grade,
         grade=chosen,
         override_reason=reason,
-        published=bool(fields.get("published")) and chosen == Grade.RED,
+        published=published,
         public_key=uuid.uuid4(),
         **found,
     )
@@ -258,6 +262,7 @@ def edit_point(actor, point: RiskPoint, **fields) -> RiskPoint:
     )
     before = _plain(p)
     changed = []
+    measures = fields.pop("measures", None) if "measures" in fields else _KEEP
     if "geometry" in fields:
         p.geometry, p.lon, p.lat = located(fields.pop("geometry"), p.cell)
         changed += ["geometry", "lon", "lat"]
@@ -286,8 +291,8 @@ def edit_point(actor, point: RiskPoint, **fields) -> RiskPoint:
     for name, value in found.items():
         setattr(p, name, value)
     changed += list(found)
-    if "measures" in fields:
-        set_measures(p, fields["measures"])
+    if measures is not _KEEP:
+        set_measures(p, measures)
     if _key(p) != old_key:
         tally.add_many(
             [(p.cell_path, tally.POINTS, old_key, -1), (p.cell_path, tally.POINTS, _key(p), 1)]
@@ -296,7 +301,11 @@ def edit_point(actor, point: RiskPoint, **fields) -> RiskPoint:
         actor,
         p,
         fields=[*changed, "updated_at"],
-        record={"action": "risks.point.edit", "before": before, "after": _plain(p)},
+        record={
+            "action": "risks.point.edit",
+            "before": before,
+            "after": _plain(p) | ({} if measures is _KEEP else {"measures": len(measures)}),
+        },
     )
 
 

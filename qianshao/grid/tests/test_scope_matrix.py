@@ -1047,3 +1047,207 @@ def test_each_demo_users_census_import_is_refused_outside_their_scope_and_writes
     after = list(RiskPoint.objects.order_by("pk").values_list("pk", "name"))
     wrong.check("points after the refused imports", after == before, True)
     assert not wrong, wrong.report()
+
+
+# --- The risks area's points (issue 14) -------------------------------------------------
+# A red and an orange risk point in every probed cell of the demo county and of the
+# neighbouring one, made through the action; then every page and endpoint of the points
+# tried by every demo user: lists, a point's page, board and API, 三清单, and writes on the
+# neighbour's points (404, nothing changed).
+RISK_LISTS = ["/risks/points/", "/risks/points/new/", "/risks/lists/", "/risks/lists.xlsx"]
+RISK_DETAILS = [
+    "/risks/points/{}/",
+    "/risks/points/{}/board/",
+    "/risks/points/{}/edit/",
+    "/risks/points/{}/regrade/",
+    "/risks/points/{}/measures/",
+]
+RISK_API_DETAILS = ["/api/v1/risks/points/{}", "/api/v1/risks/points/{}/grades"]
+RISK_LINK_RE = re.compile(r"/risks/points/(\d+)/")
+
+
+@pytest.fixture(scope="module")
+def graded_points(world, django_db_blocker):
+    """Each risk point's id → the code of its cell."""
+    from shapely.geometry import shape
+
+    from qianshao.risks import actions_points
+    from qianshao.risks.models import RiskKind, RiskPoint
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        landslide = RiskKind.objects.get(code="landslide")
+        hazchem = RiskKind.objects.get(code="hazchem")
+        for code in PROBES:
+            cell = Cell.objects.get(code=code)
+            county = Cell.objects.get(code=code[:6])
+            if county.boundary:
+                inside = shape(county.boundary).representative_point()
+                lon, lat = inside.x, inside.y
+            else:
+                lon, lat = 106.3, 24.8
+            centre = _point(cell.centre_lon, cell.centre_lat)
+            if (
+                cell.centre_lon is not None
+                and county.boundary
+                and shape(county.boundary).covers(shape(centre))
+            ):
+                lon, lat = cell.centre_lon, cell.centre_lat
+            for kind, inputs, name in [
+                (landslide, {"likelihood": 5, "severity": 5}, "红"),
+                (hazchem, {"L": 6, "E": 3, "C": 15}, "橙"),
+            ]:
+                actions_points.create_point(
+                    None,
+                    cell=cell,
+                    kind=kind,
+                    geometry=_point(lon, lat),
+                    inputs=inputs,
+                    name=f"{cell.name}{name}",
+                    published=name == "红",
+                )
+        yield dict(RiskPoint.objects.values_list("pk", "cell__code"))
+        transaction.set_rollback(True)
+
+
+def _point(lon, lat) -> dict:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def risk_sample(world: World, points: dict[int, str], username: str) -> list[int]:
+    """Two points of each township (and county level), inside and outside, and an unused id."""
+    chosen: dict[tuple, list[int]] = {}
+    for pk, code in sorted(points.items()):
+        group = chosen.setdefault((code[:9], world.inside(username, code)), [])
+        if len(group) < 2:
+            group.append(pk)
+    return sorted({pk for g in chosen.values() for pk in g} | {max(points) + 1000})
+
+
+@pytest.mark.django_db
+def test_each_demo_user_is_served_the_risk_points_pages_inside_their_scope_only(
+    world, graded_points
+):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        urls = {}
+        for page in RISK_LISTS:
+            urls[page] = True
+            for code in PROBES:
+                urls[f"{page}?cell={code}"] = world.inside(username, code)
+        for pk in risk_sample(world, graded_points, username):
+            inside = pk in graded_points and world.inside(username, graded_points[pk])
+            for template in RISK_DETAILS:
+                urls[template.format(pk)] = inside
+        for url, inside in urls.items():
+            response = client.get(url)
+            wrong.check(f"{username} GET {url}", response.status_code, 200 if inside else 404)
+            if response.status_code == 200 and not url.startswith("/risks/lists.xlsx"):
+                html = response.content.decode()
+                outside = sorted(
+                    int(pk)
+                    for pk in RISK_LINK_RE.findall(html)
+                    if not world.inside(username, graded_points.get(int(pk), "-"))
+                )
+                wrong.check(f"{username} GET {url} points outside", outside, [])
+                wrong.check(f"{username} GET {url} links outside", leaks(world, username, html), [])
+    assert not wrong, wrong.report()
+
+
+def every_risk_point(client: Client, params: dict) -> tuple[int, list[dict]]:
+    """Every item of the points' keyset pages."""
+    items: list[dict] = []
+    query = dict(params, limit=200)
+    while True:
+        response = client.get("/api/v1/risks/points", query)
+        if response.status_code != 200:
+            return response.status_code, items
+        body = response.json()
+        items += body["items"]
+        if body["next"] is None:
+            return 200, items
+        query["after"] = body["next"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("auth", ["token", "session"])
+def test_each_demo_user_reads_the_risk_points_through_the_api_inside_their_scope_only(
+    world, graded_points, auth
+):
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = api_client(world, username, auth)
+        who = f"{username} ({auth})"
+        status, items = every_risk_point(client, {})
+        wrong.check(f"{who} GET points", status, 200)
+        expected = {pk for pk, code in graded_points.items() if world.inside(username, code)}
+        got = {row["id"] for row in items}
+        wrong.check(f"{who} GET points rows outside", sorted(got - expected), [])
+        wrong.check(f"{who} GET points rows missing", sorted(expected - got), [])
+        for code in PROBES:
+            status, items = every_risk_point(client, {"cell": code})
+            wrong.check(f"{who} GET points?cell={code}", status, _served(world, username, code))
+            outside = sorted(
+                row["id"] for row in items if not world.inside(username, graded_points[row["id"]])
+            )
+            wrong.check(f"{who} GET points?cell={code} rows outside", outside, [])
+        for pk in risk_sample(world, graded_points, username):
+            inside = pk in graded_points and world.inside(username, graded_points[pk])
+            for template in RISK_API_DETAILS:
+                url = template.format(pk)
+                wrong.check(f"{who} GET {url}", client.get(url).status_code, 200 if inside else 404)
+    assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_risk_point_writes_on_the_neighbours_points_are_not_found_and_change_nothing(
+    world, graded_points
+):
+    from qianshao.risks.models import GradeRecord, Measure, RiskPoint
+
+    def risks_state():
+        return (
+            sorted(RiskPoint.objects.values_list("pk", "name", "grade", "status", "published")),
+            GradeRecord.objects.count(),
+            Measure.objects.count(),
+            AuditRecord.objects.count(),
+        )
+
+    neighbour_point = min(pk for pk, code in graded_points.items() if code.startswith("451028"))
+    stranger = Person.objects.filter(assignments__cell__code__startswith="451028").first()
+    before = risks_state()
+    wrong = Mismatches()
+    base = f"/api/v1/risks/points/{neighbour_point}"
+    for username in ROOTS:
+        client = api_client(world, username, "token")
+        writes = [
+            ("patch", base, {"name": "越界"}),
+            ("post", f"{base}/regrade", {"inputs": {"likelihood": 1, "severity": 1}}),
+            ("post", f"{base}/retire", {"note": "越界"}),
+            ("put", f"{base}/measures", {"measures": [{"list": "control", "what": "越界"}]}),
+            (
+                "post",
+                "/api/v1/risks/points",
+                {
+                    "client_uuid": str(uuid.uuid4()),
+                    "cell": ROOTS[username],
+                    "name": "越界",
+                    "kind": "landslide",
+                    "geometry": _point(106.3, 24.8),
+                    "inputs": {"likelihood": 1, "severity": 1},
+                    "responsible": stranger.pk,
+                },
+            ),
+        ]
+        for method, url, body in writes:
+            response = getattr(client, method)(url, body, content_type="application/json")
+            got = response.status_code
+            detail = "" if got == 404 else response.content.decode()[:160]
+            wrong.check(f"{username} {method.upper()} {url}", (got, detail), (404, ""))
+        page = page_client(username)
+        for step in ["retire", "publish", "unpublish"]:
+            url = f"/risks/points/{neighbour_point}/step/{step}/"
+            got = page.post(url, {"client_uuid": str(uuid.uuid4()), "note": "越界"}).status_code
+            wrong.check(f"{username} POST {url}", got, 404)
+    wrong.check("state after the refused writes", risks_state() == before, True)
+    assert not wrong, wrong.report()
