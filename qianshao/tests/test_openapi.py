@@ -36,9 +36,11 @@ class Conformance:
         self.registry = Registry().with_resource(
             DOCUMENT, Resource.from_contents(document, default_specification=DRAFT202012)
         )
+        # a literal path before a templated one it also matches (/points/import before
+        # /points/{point_id}), as the router resolves them
         self.templates = [
             (re.compile("^" + re.sub(r"\{\w+\}", "[^/]+", path) + "$"), path)
-            for path in document["paths"]
+            for path in sorted(document["paths"], key=lambda path: path.count("{"))
         ]
         self.seen: set[tuple[str, str, int]] = set()
         self.problems: list[str] = []
