@@ -25,11 +25,11 @@ import math
 import secrets
 import uuid as uuidlib
 
+import shapely
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-import shapely
 from shapely.geometry import Point, shape
 
 from qianshao.audit.chain import append as audit
@@ -145,10 +145,8 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
         due = at
     outcome = Outcome.ON_TIME if at <= due else Outcome.LATE
     distance = distance_m(p.geometry, lon, lat) if lon is not None else None
-    if distance is not None:
-        far = distance > r.radius_m
-    else:
-        far = not via_qr  # no position: not shown to be there, unless the QR was scanned
+    # no position: not shown to be there, unless the notice board's QR code was scanned
+    far = distance > r.radius_m if distance is not None else not via_qr
     patrol = Patrol.objects.create(
         point=p,
         cell_path=p.cell_path,
