@@ -1,15 +1,26 @@
 """Hazard queries shared by pages, the API, the home pages and the benchmark."""
 
+from django.urls import reverse
+
 from qianshao.grid import tree
 from qianshao.grid.access import scope_roots, visible_cells
 from qianshao.grid.scope import scope_of
 from qianshao.hazards import tally
+from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE
 from qianshao.hazards.models import OPEN
 from qianshao.hazards.permissions import task_q
 from qianshao.hazards.reports import figures
 
-__all__ = ["child_summaries", "filtered", "hazard_summary", "summarise", "task_q"]
+__all__ = [
+    "child_summaries",
+    "filtered",
+    "hazard_links",
+    "hazards_of_origin",
+    "hazard_summary",
+    "summarise",
+    "task_q",
+]
 
 
 def hazard_summary(cell) -> dict:
@@ -57,3 +68,31 @@ def summarise(counter: dict) -> dict:
         "overdue": f.overdue,
         "major": f.major_open,
     }
+
+
+def hazard_links(user, ids) -> dict[int, dict]:
+    """The hazards of ``ids`` that ``user`` sees, as another area links them: {id: {number,
+    title, status (its label), url}}; one query."""
+    wanted = [pk for pk in ids if pk]
+    if not wanted:
+        return {}
+    rows = visible_hazards(user).filter(pk__in=wanted).only("pk", "number", "title", "status")
+    return {
+        h.pk: {
+            "number": h.number,
+            "title": h.title,
+            "status": h.get_status_display(),
+            "url": reverse("hazard", args=[h.number]),
+        }
+        for h in rows
+    }
+
+
+def hazards_of_origin(user, ref: str) -> list[dict]:
+    """The hazards ``user`` sees that were reported from the record ``ref`` ("risks.point:12"),
+    the latest first, as ``hazard_links`` gives them."""
+    ids = list(
+        visible_hazards(user).filter(origin=ref).order_by("-id").values_list("pk", flat=True)[:50]
+    )
+    found = hazard_links(user, ids)
+    return [found[pk] for pk in ids if pk in found]
