@@ -112,3 +112,28 @@ def test_the_candidates_are_the_due_points_only(cast, point):
     with time_machine.travel(due + 5 * H, tick=False):
         assert sweep.candidates(due + 5 * H, 4 * H) == [point.pk]
     assert other.pk != point.pk
+
+
+def sweep_queries(cast, n: int, start) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qianshao.risks import actions_points
+
+    with time_machine.travel(start, tick=False):
+        points = [patrolled_point(cast, name=f"点{i}") for i in range(n)]
+    # at the second due time + 30 h: the first missed (its dispatchers told), the second
+    # reminded and escalated
+    with CaptureQueriesContext(connection) as queries:
+        assert run(start + 84 * H + 84 * H + 30 * H) == 4 * n
+    for p in points:
+        actions_points.retire(cast.users["township"], p, note="测试完毕")
+    return len(queries)
+
+
+def test_the_sweeps_statements_do_not_grow_with_the_points_due(cast):
+    sweep_queries(cast, 1, START - 1000 * H)  # once: what the process reads and keeps
+    few = sweep_queries(cast, 2, START)
+    many = sweep_queries(cast, 20, START + 1000 * H)
+    assert many == few
+    assert Patrol.objects.count() == 23
