@@ -140,9 +140,9 @@ def check_in(request, point_id: int):
     check-in far from the point is recorded and marked ``far``, not refused. Idempotent on
     ``client_uuid``: a resend returns the first patrol with 200."""
     user = request.user
+    payload, photo_files = read_body(request, CheckInIn)  # a bad body is named first
     point = _point(user, point_id)
-    payload, photo_files = read_body(request, CheckInIn)
-    cleaned = clean_all(photo_files)
+    cleaned = clean_all(photo_files)  # once the point is known to be the user's
     fields = payload.dict(exclude={"photos"})
     known = Submission.objects.filter(uuid=payload.client_uuid).exists()  # a resend: 200
     patrol = steps_patrols.check_in(user, point, fields, cleaned)
