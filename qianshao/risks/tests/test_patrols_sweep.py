@@ -137,3 +137,11 @@ def test_the_sweeps_statements_do_not_grow_with_the_points_due(cast):
     many = sweep_queries(cast, 20, START + 1000 * H)
     assert many == few
     assert Patrol.objects.count() == 23
+
+
+def test_the_periodic_task_runs_the_sweep(cast, point):
+    from qianshao.risks.tasks_patrols import sweep_patrols
+
+    with time_machine.travel(START + 88 * H, tick=False):
+        assert sweep_patrols.call_local() == 1
+    assert told("risks.patrol_remind") == [cast.people["village"].pk]
