@@ -13,6 +13,7 @@ from qianshao.risks.access import visible_patrols, visible_points
 from qianshao.risks.models import Result
 
 KIND = "risks.point"
+PATROL = "risks.patrol"  # a 发现隐患 patrol itself (the API's ``origin``): linked on report
 
 
 def ref(point) -> str:
@@ -72,4 +73,22 @@ def resolve(user, key: str, patrol=None, **extra) -> dict | None:
     return found
 
 
+def resolve_patrol(user, key: str, **extra) -> dict | None:
+    """The 发现隐患 patrol ``key`` as ``user`` sees it (None when missing, not theirs, or of
+    another result): its point's prefill, the link back to the patrol, and its linking."""
+    patrol_id = _id(key)
+    if patrol_id is None:
+        return None
+    p = visible_patrols(user).filter(pk=patrol_id, result=Result.HAZARD).first()
+    if p is None:
+        return None
+    found = resolve(user, str(p.point_id), patrol=p.pk)
+    if found is None:
+        return None
+    found["label"] = _("巡查记录：%(n)s") % {"n": found["label"]}
+    found["url"] = reverse("risks-patrol", args=[p.pk])
+    return found
+
+
 register_origin(KIND, resolve)
+register_origin(PATROL, resolve_patrol)

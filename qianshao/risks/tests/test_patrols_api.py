@@ -115,3 +115,52 @@ def test_real_answers_of_every_patrols_operation_match_the_document(cast, confor
     exercised = {(m, p) for m, p, status in c.seen if 200 <= status < 300}
     assert sorted(operations(c.document) - exercised) == []
     assert tally.matches()
+
+
+@pytest.mark.django_db
+def test_a_hazard_reported_through_the_api_from_a_patrol_links_it(cast):
+    from qianshao.grid.models import Domain
+    from qianshao.hazards.models import Hazard
+
+    p = patrolled_point(cast)
+    village = client_for(cast.users["village"])
+    found = village.post(
+        f"{R}/points/{p.pk}/checkins",
+        body(result="hazard", note="挡墙开裂"),
+        content_type="application/json",
+    ).json()
+    ok = village.post(f"{R}/points/{p.pk}/checkins", body(), content_type="application/json").json()
+    hazard = {
+        "title": "挡墙开裂",
+        "description": "巡查发现",
+        "category": Domain.objects.filter(active=True).first().code,
+        "cell": "450901100201",
+    }
+    for ref in [f"risks.patrol:{ok['id']}", "risks.patrol:x", "nope:1", "risks.patrol:999999"]:
+        refused = village.post(
+            "/api/v1/hazards",
+            hazard | {"client_uuid": str(uuid.uuid4()), "origin": ref},
+            content_type="application/json",
+        )
+        assert refused.status_code == 404 and refused.json()["field"] == "origin", ref
+    outsider = client_for(cast.users["outsider"])
+    refused = outsider.post(
+        "/api/v1/hazards",
+        hazard
+        | {"client_uuid": str(uuid.uuid4()), "origin": f"risks.patrol:{found['id']}", "cell": None},
+        content_type="application/json",
+    )
+    assert refused.status_code == 404
+    assert not Hazard.objects.exists()
+    made = village.post(
+        "/api/v1/hazards",
+        hazard | {"client_uuid": str(uuid.uuid4()), "origin": f"risks.patrol:{found['id']}"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.content
+    h = Hazard.objects.get()
+    assert h.origin == f"risks.patrol:{found['id']}"
+    assert Patrol.objects.get(pk=found["id"]).hazard_id == h.pk
+    assert village.get(f"{R}/patrols/{found['id']}").json()["hazard"] == h.pk
+    page = village.get(f"/hazards/{h.number}/").content.decode()
+    assert f"/risks/patrols/{found['id']}/" in page
