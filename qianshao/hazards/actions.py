@@ -61,6 +61,7 @@ def report(
     photo_files=(),
     source: str = Source.PATROL,
     notify: bool = True,
+    origin: str | None = None,
 ) -> Hazard:
     """Report a hazard (隐患报告单). The cell is the one chosen, or found from the point.
 
@@ -79,6 +80,7 @@ def report(
     check_reported(found_at, now, "found_at", _("发现时间"))
     cell = _place(actor, cell, lon, lat)
     cleaned = photos.clean_all(photo_files)
+    origin = (origin or "").strip()[:64] or None
 
     def write(number: str) -> Hazard:
         hazard = Hazard(
@@ -98,6 +100,7 @@ def report(
             reporter=_person_of(actor),
             reported_by=actor,
             owner_id=routing.owner_department(cell, category),
+            origin=origin,
         )
         FLOW.begin(hazard, Step.REPORT)
         _set_clock(hazard, now)
@@ -109,7 +112,9 @@ def report(
             action="hazards.report",
             obj=hazard,
             cell_path=hazard.cell_path,
-            after=snapshot(hazard, FIELDS) | {"photos": len(cleaned), "source": source},
+            after=snapshot(hazard, FIELDS)
+            | {"photos": len(cleaned), "source": source}
+            | ({"origin": origin} if origin else {}),
         )
         if notify:
             _tell_reported(hazard)

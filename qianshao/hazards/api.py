@@ -46,6 +46,7 @@ from qianshao.hazards.views_detail import timeline
 from qianshao.intake.idempotent import submit
 from qianshao.lib.apibody import body_doc, inline_schema, read_body
 from qianshao.lib.errors import ActionError, NotFound
+from qianshao.lib.panels import origin
 from qianshao.lib.photos import jpeg_response
 from qianshao.lib.schemas import JPEG_ANSWER, Error, Pagination
 
@@ -79,10 +80,11 @@ def report_hazard(request):
     payload, photo_files = read_body(request, HazardReportIn)
     user = request.user
     cell = _reported_cell(user, payload.cell)  # the refusal before the photos are looked at
+    found = _origin(user, payload.origin)
     cleaned = photos.clean_all(photo_files)  # before the transaction: re-encoding holds no lock
 
     def file_report():
-        return actions.report(
+        hazard = actions.report(
             user,
             title=payload.title,
             description=payload.description,
@@ -95,10 +97,25 @@ def report_hazard(request):
             address=payload.address,
             stopped_on_spot=payload.stopped_on_spot,
             photo_files=cleaned,
+            origin=payload.origin if found else None,
         )
+        if found and found.get("on_reported"):
+            found["on_reported"](hazard.pk)
+        return hazard
 
     hazard, created = submit(payload.client_uuid, "hazards.report", user, file_report)
     return Status(201 if created else 200, detail(user, hazard.number))
+
+
+def _origin(user, ref: str | None) -> dict | None:
+    """The record of another area ``ref`` names, as ``user`` sees it (404 naming ``origin``
+    when there is none such); None without a reference."""
+    if not ref:
+        return None
+    found = origin(user, ref)
+    if found is None:
+        raise NotFound(_("找不到来源记录 %(r)s") % {"r": ref}, "origin")
+    return found
 
 
 def _category(code: str) -> Domain:

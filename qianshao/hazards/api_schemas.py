@@ -29,6 +29,12 @@ class HazardReportIn(StrictSchema):
     found_at: LocalDatetime | None = None
     stopped_on_spot: bool = False
     photos: list[PhotoIn] = Field([], max_length=MAX_PHOTOS)
+    origin: str | None = Field(
+        None,
+        max_length=64,
+        description="the record of another area it was found from, e.g. risks.patrol:12 "
+        "(a patrol that found it: the patrol is linked to the hazard)",
+    )
 
 
 class HazardStepIn(StrictSchema):

@@ -122,6 +122,9 @@ class Hazard(models.Model):
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("位置描述"), max_length=200, blank=True)
+    # The record of another area it was reported from, "<kind>:<key>" ("risks.point:12"):
+    # its page links back through ``lib.panels.origin``; null when reported on its own.
+    origin = models.CharField(_("来源记录"), max_length=64, null=True, blank=True, db_index=True)
     found_at = models.DateTimeField(_("发现时间"))
     stopped_on_spot = models.BooleanField(_("已当场劝阻/消除"), default=False)
     reporter = models.ForeignKey(

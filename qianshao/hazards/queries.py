@@ -1,6 +1,7 @@
 """Hazard queries shared by pages, the API, the home pages and the benchmark."""
 
 from django.db.models import Q
+from django.urls import reverse
 
 from qianshao.grid import tree
 from qianshao.grid.access import scope_roots, visible_cells
@@ -17,6 +18,8 @@ __all__ = [
     "filtered",
     "hazard_summary",
     "ledger_rows",
+    "hazard_links",
+    "hazards_of_origin",
     "summarise",
     "task_q",
 ]
@@ -96,3 +99,31 @@ def ledger_rows(user, cell, since, limit: int) -> tuple[list[dict], bool]:
         for h in found
     ]
     return rows[:limit], len(rows) > limit
+
+
+def hazard_links(user, ids) -> dict[int, dict]:
+    """The hazards of ``ids`` that ``user`` sees, as another area links them: {id: {number,
+    title, status (its label), url}}; one query."""
+    wanted = [pk for pk in ids if pk]
+    if not wanted:
+        return {}
+    rows = visible_hazards(user).filter(pk__in=wanted).only("pk", "number", "title", "status")
+    return {
+        h.pk: {
+            "number": h.number,
+            "title": h.title,
+            "status": h.get_status_display(),
+            "url": reverse("hazard", args=[h.number]),
+        }
+        for h in rows
+    }
+
+
+def hazards_of_origin(user, ref: str) -> list[dict]:
+    """The hazards ``user`` sees that were reported from the record ``ref`` ("risks.point:12"),
+    the latest first, as ``hazard_links`` gives them."""
+    ids = list(
+        visible_hazards(user).filter(origin=ref).order_by("-id").values_list("pk", flat=True)[:50]
+    )
+    found = hazard_links(user, ids)
+    return [found[pk] for pk in ids if pk in found]

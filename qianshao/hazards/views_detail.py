@@ -21,6 +21,7 @@ from qianshao.hazards.forms import StepForm, step_form
 from qianshao.hazards.maps import hazard_map
 from qianshao.hazards.models import Stage, Status, Step
 from qianshao.hazards.permissions import allowed_steps
+from qianshao.lib.panels import origin
 
 
 @dataclass
@@ -52,6 +53,8 @@ def hazard_page(request, number, failed: Failed | None = None, status: int = 200
         "merged_into": visible_merge_target(request.user, hazard),
         "duplicates": visible_hazards(request.user).filter(merged_into=hazard).only("number"),
         "map_data": hazard_map(hazard),
+        # the record of another area it was reported from, if the viewer sees it
+        "origin": origin(request.user, hazard.origin) if hazard.origin else None,
     }
     return render(request, "hazards/detail.html", context, status=status)
 

@@ -12,22 +12,34 @@ from qianshao.hazards.access import MAX_CHOICES, visible_hazards
 from qianshao.hazards.forms import ReportForm
 from qianshao.hazards.permissions import allowed_steps, task_q
 from qianshao.intake.pages import take
-from qianshao.lib.photos import read_photos
+from qianshao.lib.panels import origin
+from qianshao.lib.photos import MAX_PHOTOS, read_photos
 
 PAGE_SIZE = 20
 
 
 def report(request):
+    """隐患报告单. Opened from another area's record (``?origin=<kind>:<key>``, with the
+    kind's own extras such as ``patrol``), it is prefilled from that record as the user sees
+    it (``lib.panels.origin``), carries its photos and keeps the origin on the hazard."""
     cells = list(visible_cells(request.user).order_by("path")[:MAX_CHOICES])
-    form = ReportForm(request.POST or None, request.FILES or None, cells=cells)
+    ref = request.GET.get("origin") or ""
+    found = origin(request.user, ref, patrol=request.GET.get("patrol")) if ref else None
+    form = ReportForm(
+        request.POST or None,
+        request.FILES or None,
+        cells=cells,
+        initial=_prefilled(found, cells) if found else None,
+    )
+    context = {"form": form, "origin": found}
     if request.method != "POST":
-        return render(request, "hazards/m_report.html", {"form": form})
+        return render(request, "hazards/m_report.html", context)
     if not form.is_valid():
-        return render(request, "hazards/m_report.html", {"form": form}, status=400)
+        return render(request, "hazards/m_report.html", context, status=400)
     data = form.cleaned_data
 
     def report_it():
-        return actions.report(
+        hazard = actions.report(
             request.user,
             title=data["title"],
             description=data["description"],
@@ -39,14 +51,37 @@ def report(request):
             lat=data["lat"],
             address=data["address"],
             stopped_on_spot=data["stopped_on_spot"],
-            photo_files=read_photos(data["photos"]),
+            photo_files=read_photos(data["photos"]) + _their_photos(found),
+            origin=ref if found else None,
         )
+        if found and found.get("on_reported"):
+            found["on_reported"](hazard.pk)
+        return hazard
 
     hazard, refusal = take(form, "hazards.report", request.user, report_it)
     if refusal:
-        return render(request, "hazards/m_report.html", {"form": form}, status=refusal.status)
+        return render(request, "hazards/m_report.html", context, status=refusal.status)
     messages.success(request, _("已上报，编号 %(n)s") % {"n": hazard.number})
     return redirect("hazard", number=hazard.number)
+
+
+def _prefilled(found: dict, cells) -> dict:
+    codes = {c.code for c in cells}
+    initial = {k: found[k] for k in ("title", "description", "address") if found.get(k)}
+    if found.get("cell") in codes:
+        initial["cell"] = found["cell"]
+    if found.get("lon") is not None and found.get("lat") is not None:
+        initial["lon"], initial["lat"] = found["lon"], found["lat"]
+    return initial
+
+
+def _their_photos(found: dict | None) -> list[tuple[str, bytes]]:
+    """The origin's stored photos, as (name, bytes) pairs to be cleaned like an upload."""
+    photos = []
+    for stored in (found or {}).get("photos", [])[:MAX_PHOTOS]:
+        with stored.open("rb") as handle:
+            photos.append((stored.name.rsplit("/", 1)[-1], handle.read()))
+    return photos
 
 
 def mine(request):

@@ -211,3 +211,31 @@ def kind_of(event: str) -> InboxKind:
     """The kind of a message of ``event``: that of the longest prefix mapping it."""
     found = [(p, kind) for p, kind in inbox_prefixes().items() if under(event, p)]
     return max(found, key=lambda pair: len(pair[0]))[1] if found else SYSTEM
+
+
+# --- origins: a record of another area a hazard (or any record) was reported from ------------
+
+# An origin reference is "<kind>:<key>" ("risks.point:12"). The area that owns the kind
+# registers a resolver: (user, key, **extra) -> a dict, or None when the record is missing
+# or not the user's to see. The dict holds ``label`` and ``url`` (the link back) and, for a
+# report form to be prefilled, as they apply: ``cell`` (a cell code), ``lon``, ``lat``,
+# ``address``, ``title``, ``description``, ``photos`` (stored files: ``.name``, ``.open()``)
+# and ``on_reported`` (a callable given the new record's id, run in its transaction).
+Origin = Callable[..., dict | None]
+_origins: dict[str, Origin] = {}
+
+
+def register_origin(kind: str, resolver: Origin) -> Origin:
+    """Register the resolver of ``kind`` (again on a reload: one per kind)."""
+    _origins[kind] = resolver
+    return resolver
+
+
+def origin(user, ref: str | None, **extra) -> dict | None:
+    """What ``ref`` ("<kind>:<key>") refers to as ``user`` may see it, or None (no such
+    kind, a malformed reference, a record missing or not theirs)."""
+    kind, sep, key = (ref or "").partition(":")
+    resolver = _origins.get(kind)
+    if not sep or not key or resolver is None:
+        return None
+    return resolver(user, key, **extra)

@@ -8,4 +8,4 @@ class RisksConfig(AppConfig):
     verbose_name = _("风险管控")
 
     def ready(self):
-        from qianshao.risks import signals  # noqa: F401
+        from qianshao.risks import origins, signals  # noqa: F401

@@ -1251,3 +1251,91 @@ def test_risk_point_writes_on_the_neighbours_points_are_not_found_and_change_not
             wrong.check(f"{username} POST {url}", got, 404)
     wrong.check("state after the refused writes", risks_state() == before, True)
     assert not wrong, wrong.report()
+
+
+# --- The risks' patrols (issue 14): a risk point in each probe cell of a village or above,
+# each with a patrol (written through the action, as the system), and every demo user ×
+# the patrols' pages and endpoints: inside served, outside 404, a check-in outside refused
+# as not found (the department's member, inside, refused with 403) and nothing changed.
+
+PATROL_CELLS = ["451027100", "451027100201", "451027100202", "451027101201", "451028100201"]
+
+
+@pytest.fixture
+def patrolled(world):
+    from qianshao.risks import actions_patrols, actions_points
+    from qianshao.risks.models import RiskKind
+
+    kind = RiskKind.objects.get(code="hazchem")
+    found = {}
+    for code in PATROL_CELLS:
+        cell = Cell.objects.get(code=code)
+        county = Cell.objects.get(code=code[:6])
+        lon = cell.centre_lon or county.centre_lon or 106.5
+        lat = cell.centre_lat or county.centre_lat or 24.3
+        p = actions_points.create_point(
+            None,
+            cell=cell,
+            kind=kind,
+            geometry={"type": "Point", "coordinates": [lon, lat]},
+            inputs={"L": 6, "E": 3, "C": 15},
+            name=f"{cell.name}加油站",
+        )
+        patrol = actions_patrols.check_in(None, p, result="ok", lon=lon, lat=lat)
+        found[code] = (p, patrol)
+    return found
+
+
+def patrols_state() -> tuple:
+    from qianshao.risks.models import Patrol, RiskPoint
+
+    return (
+        list(Patrol.objects.order_by("pk").values_list("pk", "due_at", "hazard_id")),
+        list(RiskPoint.objects.order_by("pk").values_list("pk", "next_due_at")),
+        AuditRecord.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_each_demo_user_sees_and_checks_in_the_patrols_inside_their_scope_only(world, patrolled):
+    wrong = Mismatches()
+    before = patrols_state()
+    for username in ROOTS:
+        page = page_client(username)
+        api = api_client(world, username, "token")
+        for code in PROBES:
+            expected = 200 if world.inside(username, code) else 404
+            for url in [f"/risks/patrols/?cell={code}"]:
+                wrong.check(f"{username} GET {url}", page.get(url).status_code, expected)
+            for url in [f"/api/v1/risks/patrols/stats?cell={code}"]:
+                wrong.check(f"{username} GET {url}", api.get(url).status_code, expected)
+            status, items = every_item(api, "/api/v1/risks/patrols", {"cell": code})
+            wrong.check(f"{username} GET patrols?cell={code}", status, expected)
+        status, items = every_item(api, "/api/v1/risks/patrols", {})
+        codes = {
+            code
+            for code, (_p, patrol) in patrolled.items()
+            if patrol.pk in {i["id"] for i in items}
+        }
+        wrong.check(
+            f"{username} patrols listed",
+            codes,
+            {c for c in PATROL_CELLS if world.inside(username, c)},
+        )
+        for code, (p, patrol) in patrolled.items():
+            inside = world.inside(username, code)
+            expected = 200 if inside else 404
+            for url in [f"/risks/patrols/{patrol.pk}/", f"/risks/points/{p.pk}/checkin/"]:
+                wrong.check(f"{username} GET {url}", page.get(url).status_code, expected)
+            url = f"/api/v1/risks/patrols/{patrol.pk}"
+            wrong.check(f"{username} GET {url}", api.get(url).status_code, expected)
+            if inside and username != "department":
+                continue  # may check in: not tried here (it would change the state)
+            body = {"client_uuid": str(uuid.uuid4()), "result": "ok"}
+            url = f"/api/v1/risks/points/{p.pk}/checkins"
+            response = api.post(url, body, content_type="application/json")
+            wrong.check(f"{username} POST {url}", response.status_code, 403 if inside else 404)
+        wrong.check(f"{username} GET today", page.get("/risks/patrols/today/").status_code, 200)
+        wrong.check(f"{username} GET today API", api.get("/api/v1/risks/patrols/today").json(), [])
+    wrong.check("state after the refused check-ins", patrols_state() == before, True)
+    assert not wrong, wrong.report()

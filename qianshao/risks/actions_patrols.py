@@ -1,0 +1,219 @@
+"""The patrols' check-in (docs/adr/0024 "Patrols"): one function, checked, in one
+transaction with its audit record and its counter.
+
+A check-in answers the point's current due time (``next_due_at``): on time when made by
+then, late after it. The next due time runs from the check-in (``schedule.next_due``).
+
+A check-in early in the interval answers the current due time early (on time): twice in an
+hour on a monthly point, the second answers the due time the first set, and the next one
+runs from the second — never further than one interval from the last check-in, however
+often one checks in. A check-in before the current due time's window opens (at or before
+``next_due_at`` minus one interval: at the point's registration, or a phone's old check-in
+resent after the sweep moved the due time on) is still recorded, as an extra patrol due at
+its own time, on time; it leaves the due time open — so a patrol cannot be answered ahead
+of its window, and a day of check-ins cannot answer a year of patrols.
+
+Where the phone was: its distance to the point or polygon in metres (a local
+equirectangular projection around the phone: exact enough within a few kilometres, and
+far beyond that what matters is that it is far). A check-in beyond the rule's radius is
+recorded and marked ``far``, never refused (signal is bad in the mountains); one with no
+position is marked too, unless the notice board's QR code was scanned (``via_qr``), which
+shows the patroller was there.
+"""
+
+import math
+import secrets
+import uuid as uuidlib
+
+import shapely
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from shapely.geometry import Point, shape
+
+from qianshao.audit.chain import append as audit
+from qianshao.grid.scope import scope_of
+from qianshao.intake.idempotent import submit
+from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
+from qianshao.lib.moments import check_reported
+from qianshao.lib.photos import clean_all
+from qianshao.lib.text import clean_text
+from qianshao.risks import permissions, schedule, tally
+from qianshao.risks.models import (
+    Outcome,
+    Patrol,
+    PatrolPhoto,
+    Result,
+    RiskPoint,
+    RiskStatus,
+)
+
+EARTH_RADIUS_M = 6_371_008.8
+CHECKIN = "risks.checkin"  # the idempotent intake's kind
+
+
+def distance_m(geometry: dict, lon: float, lat: float) -> float:
+    """Metres from (``lon``, ``lat``) to the GeoJSON ``geometry`` (0 inside a polygon)."""
+    scale = math.pi / 180 * EARTH_RADIUS_M
+    cos = math.cos(math.radians(lat))
+
+    def local(coords):
+        return (coords - (lon, lat)) * (scale * cos, scale)
+
+    figure = shapely.transform(shape(geometry), local)
+    return float(figure.distance(Point(0, 0)))
+
+
+def _position(lon, lat) -> tuple[float | None, float | None]:
+    if lon is None and lat is None:
+        return None, None
+    if (lon is None) != (lat is None):
+        raise ActionError(_("经度和纬度须同时给出"), "lat" if lat is None else "lon")
+    for value, field, limit in ((lon, "lon", 180), (lat, "lat", 90)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ActionError(_("坐标须为数字"), field)
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            raise ActionError(_("坐标超出范围"), field)
+    return float(lon), float(lat)
+
+
+def _may_check_in(actor, path: str) -> None:
+    if actor is None:
+        return
+    refused = permissions.checkin_refusal(actor, path)
+    if refused is None:
+        return
+    if actor.is_superuser or scope_of(actor).covers(path):
+        raise NotAllowed(refused, "point")
+    raise NotFound(refused, "point")
+
+
+def check_in(
+    actor,
+    point: RiskPoint,
+    *,
+    result: str,
+    note: str = "",
+    lon: float | None = None,
+    lat: float | None = None,
+    via_qr: bool = False,
+    photos=(),
+    client_uuid=None,
+    at=None,
+) -> Patrol:
+    """打卡: a patrol of ``point`` answering its current due time, by ``actor`` at ``at``
+    (now when not given; a phone resending later gives the time it was made). ``photos``:
+    (name, bytes) pairs or photos cleaned already. With ``client_uuid`` a resend returns the
+    first patrol. Side effects: the patrol and its photos, the point's next due time and
+    last patrol, the ``patrols`` counter, one audit record."""
+    now = timezone.now()
+    if result not in Result.values:
+        raise ActionError(_("巡查结果须为 正常、发现隐患 或 无法到达"), "result")
+    note = clean_text(note or "", "note", limit=2000, required=False)
+    lon, lat = _position(lon, lat)
+    at = at or now
+    check_reported(at, now, "at", _("巡查时间"))
+    _may_check_in(actor, point.cell_path)  # refused before the photos are looked at
+    cleaned = clean_all(photos)  # before the transaction: re-encoding holds no lock
+
+    def write() -> Patrol:
+        return _write(actor, point.pk, result, note, lon, lat, bool(via_qr), cleaned, at)
+
+    if client_uuid is None:
+        return write()
+    try:
+        key = uuidlib.UUID(str(client_uuid))
+    except ValueError:
+        raise ActionError(_("客户端编号格式不正确"), "client_uuid") from None
+    return submit(key, CHECKIN, actor, write, on=point)[0]
+
+
+@transaction.atomic
+def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patrol:
+    p = RiskPoint.objects.select_for_update().select_related("kind").filter(pk=point_id).first()
+    if p is None:
+        raise NotFound(_("风险点不存在"), "point")
+    _may_check_in(actor, p.cell_path)
+    if p.status != RiskStatus.ACTIVE or p.next_due_at is None:
+        raise Conflict(_("该风险点已销号，无需巡查"), "point")
+    r = schedule.rule()
+    every = schedule.interval(p.grade, p.kind, at, r=r)
+    due = p.next_due_at
+    extra = at <= due - every  # before the due time's window: recorded, answers nothing
+    if extra:
+        due = at
+    outcome = Outcome.ON_TIME if at <= due else Outcome.LATE
+    distance = distance_m(p.geometry, lon, lat) if lon is not None else None
+    # no position: not shown to be there, unless the notice board's QR code was scanned
+    far = distance > r.radius_m if distance is not None else not via_qr
+    patrol = Patrol.objects.create(
+        point=p,
+        cell_path=p.cell_path,
+        patroller=getattr(actor, "person", None) if actor is not None else None,
+        by=actor if getattr(actor, "pk", None) else None,
+        due_at=due,
+        at=at,
+        outcome=outcome,
+        result=result,
+        note=note,
+        lon=lon,
+        lat=lat,
+        distance_m=None if distance is None else round(distance, 1),
+        far=far,
+        via_qr=via_qr,
+    )
+    for photo in cleaned:
+        record = PatrolPhoto(patrol=patrol)
+        record.image.save(f"{secrets.token_hex(16)}.jpg", ContentFile(photo.data), save=False)
+        record.save()
+    if not extra:
+        p.next_due_at = at + every
+    if p.last_patrol_at is None or at >= p.last_patrol_at:
+        p.last_patrol_at, p.last_result = at, result
+    p.save(update_fields=["next_due_at", "last_patrol_at", "last_result", "updated_at"])
+    tally.add(p.cell_path, tally.PATROLS, 1, tally.patrol_key(due, outcome))
+    audit(
+        actor=actor,
+        action="risks.patrol.checkin",
+        obj=patrol,
+        cell_path=p.cell_path,
+        after={
+            "point": p.pk,
+            "due_at": due.isoformat(),
+            "at": at.isoformat(),
+            "outcome": outcome,
+            "result": result,
+            "distance_m": patrol.distance_m,
+            "far": far,
+            "via_qr": via_qr,
+            "photos": len(cleaned),
+            "extra": extra,
+            "next_due_at": p.next_due_at.isoformat(),
+        },
+    )
+    return patrol
+
+
+@transaction.atomic
+def link_hazard(actor, patrol: Patrol, hazard_id: int) -> Patrol:
+    """The hazard reported from a 发现隐患 patrol, linked to it (once). Side effects: one
+    audit record."""
+    p = Patrol.objects.select_for_update().get(pk=patrol.pk)
+    _may_check_in(actor, p.cell_path)
+    if p.result != Result.HAZARD:
+        raise ActionError(_("只有发现隐患的巡查记录可关联隐患"), "patrol")
+    if p.hazard_id == hazard_id:
+        return p
+    if p.hazard_id is not None:
+        raise Conflict(_("该巡查记录已关联隐患"), "patrol")
+    p.hazard_id = hazard_id
+    p.save(update_fields=["hazard"])
+    audit(
+        actor=actor,
+        action="risks.patrol.hazard",
+        obj=p,
+        cell_path=p.cell_path,
+        after={"hazard": hazard_id},
+    )
+    return p
