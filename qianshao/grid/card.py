@@ -3,14 +3,17 @@ public page (views_public.py)."""
 
 import qrcode
 import qrcode.image.svg
+from django.utils.safestring import SafeString, mark_safe
 
 from qianshao.grid.models import RoleAssignment
 
 
-def qr_svg(link: str) -> str:
-    """An inline SVG QR code for ``link``."""
+def qr_svg(link: str) -> SafeString:
+    """An inline SVG QR code for ``link``: markup the QR library draws from the link (the
+    link's text is encoded in the path, never copied into the markup), so templates put it
+    in as it is, without ``|safe``."""
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    return image.to_string(encoding="unicode")
+    return mark_safe(image.to_string(encoding="unicode"))
 
 
 def card_rows(assignments) -> list[dict]:
