@@ -8,6 +8,9 @@
   silently; only `flush` lifts them while it empties the database (audit's own `flush`).
 """
 
+import re
+from collections import defaultdict
+
 from django.db import connections
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -166,7 +169,7 @@ def _values(connection, model, columns: list[str], rows: list[list]):
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(c) for c in columns)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and _one_type_per_column(rows):
         # a column holding one value in every row (every column, for one row) is sent
         # once, not as an array of copies: the driver quotes each element it sends
         picked, arrays, scalars, lists = [], [], [], []
@@ -197,10 +200,21 @@ def _values(connection, model, columns: list[str], rows: list[list]):
         )
 
 
+def _one_type_per_column(rows: list[list]) -> bool:
+    """Does each column hold values of one Python type (None aside)? The driver sends an
+    array of one type only; rows that mix (an int among Decimals) go as VALUES lists."""
+    for column in zip(*rows, strict=True):
+        if len({type(v) for v in column if v is not None}) > 1:
+            return False
+    return True
+
+
 def column_types(connection, model, columns: list[str]) -> list[str]:
-    """The database types of ``model``'s ``columns`` (by column name), for casts."""
+    """The database types of ``model``'s ``columns`` (by column name), for casts. A
+    ``varchar(n)`` is cast as ``varchar``: a cast to the length would cut a longer value
+    short where the column refuses it."""
     fields = {f.column: f for f in model._meta.concrete_fields}
-    return [fields[c].db_type(connection) for c in columns]
+    return [re.sub(r"^varchar\(\d+\)$", "varchar", fields[c].db_type(connection)) for c in columns]
 
 
 def reserve_ids(connection, table: str, count: int) -> list[int]:
@@ -297,13 +311,20 @@ def add_to_counters(
     connection, model, keys: list[str], rows: list[tuple], counters: tuple = ("n",)
 ) -> None:
     """Add each row's last values to the ``counters`` named by its keys, creating them at
-    need (a key once per call).
+    need; rows naming one counter twice are summed first.
 
     ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n``: the same statement
     on SQLite (3.24+) and PostgreSQL (9.5+).
     """
     if not rows:
         return
+    # one row per key: a statement may not move one counter twice (PostgreSQL refuses it)
+    summed: dict[tuple, list] = defaultdict(lambda: [0] * len(counters))
+    for row in rows:
+        sums = summed[tuple(row[: len(keys)])]
+        for i, n in enumerate(row[len(keys) :]):
+            sums[i] += n
+    rows = [(*key, *sums) for key, sums in summed.items()]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     conflict = ", ".join(quote(k) for k in keys)

@@ -33,19 +33,28 @@ def collection(features: list[dict], properties: dict[str, Any] | None = None) -
 CHINA_LON, CHINA_LAT = (73.0, 136.0), (3.0, 54.0)
 
 
-def _plane(coordinates) -> bool:
+def _plane(coordinates, depth: int = 0) -> bool:
     """Is every position in ``coordinates`` exactly two finite numbers? A third (height)
     coordinate, NaN or infinity would be kept by shapely and break the lengths and maps
-    computed from the positions later."""
-    if not isinstance(coordinates, list | tuple) or not coordinates:
+    computed from the positions later. No geometry nests its positions deeper than a
+    MultiPolygon's four lists."""
+    if not isinstance(coordinates, list | tuple) or not coordinates or depth > 3:
         return False
     if all(isinstance(x, list | tuple) for x in coordinates):
-        return all(_plane(part) for part in coordinates)
+        return all(_plane(part, depth + 1) for part in coordinates)
     return (
         len(coordinates) == 2
         and all(isinstance(x, int | float) and not isinstance(x, bool) for x in coordinates)
-        and all(math.isfinite(x) for x in coordinates)
+        and all(_finite(x) for x in coordinates)
     )
+
+
+def _finite(x: int | float) -> bool:
+    """A number a float holds finitely (an integer of 400 digits is not one)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
 
 
 def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
@@ -56,7 +65,7 @@ def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ActionError(_("不是有效的 GeoJSON"), field) from None
     if isinstance(value, dict) and value.get("type") == "FeatureCollection":
         features = value.get("features") or []

@@ -51,14 +51,20 @@ def all_norms() -> list[Norm]:
     )
 
 
-def rule_for(kind: str, path: str, norms: list[Norm] | None = None) -> Rule | None:
+def rule_for(
+    kind: str, path: str, norms: list[Norm] | None = None, *, undo: tuple[str, str] | None = None
+) -> Rule | None:
     """The norm for a cell of ``kind`` at ``path``: the one of its kind whose subtree is the
-    deepest holding it, else the kind's default (no ``within``); None when there is none."""
+    deepest holding it, else the kind's default (no ``within``); None when there is none.
+    ``undo``: (new path, old path) of a cell just moved — the norms' subtrees as they were
+    before it moved, for a ``path`` as it was."""
     best, depth = None, -1
     for norm in all_norms() if norms is None else norms:
         if norm.cell_kind != kind:
             continue
         within = norm.within.path if norm.within_id else ""
+        if undo and within.startswith(undo[0]):
+            within = undo[1] + within[len(undo[0]) :]
         if within and not tree.is_within(path, within):
             continue
         if len(within) > depth:
@@ -115,13 +121,14 @@ def norms_follow_moved_cell(old_path: str, new_path: str) -> None:
     for path, kind, n in teams.values_list("cell_path", "kind", "members_n"):
         best[path][kind] = max(best[path].get(kind, 0), n)
 
-    def met(kind: str, path: str, held: dict[str, int]) -> bool:
-        rule = rule_for(kind, path, norms)
+    def met(kind: str, path: str, held: dict[str, int], undo=None) -> bool:
+        rule = rule_for(kind, path, norms, undo=undo)
         return bool(rule) and any(held.get(k, 0) >= rule.minimum for k in rule.kinds)
 
     moves = []
+    undo = (new_path, old_path)  # a norm within the moved subtree moved with it
     for path, cell_kind in Cell.objects.filter(path__in=list(best)).values_list("path", "kind"):
-        before = met(cell_kind, old_path + path[len(new_path) :], best[path])
+        before = met(cell_kind, old_path + path[len(new_path) :], best[path], undo)
         after = met(cell_kind, path, best[path])
         if before != after:
             moves.append((path, MET, cell_kind, 1 if after else -1))

@@ -85,7 +85,7 @@ def grade(method: str, inputs: dict, rule: Grading | None = None) -> Graded:
         errors = []
         for name in MATRIX_FIELDS:
             value = inputs.get(name)
-            if isinstance(value, str) and value.strip().isdigit():
+            if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
                 value = int(value)
             if isinstance(value, bool) or not isinstance(value, int) or value not in MATRIX_LEVELS:
                 errors.append(
@@ -106,11 +106,11 @@ def _factor(value) -> str | None:
         return None
     try:
         number = Decimal(str(value).strip())
+        if not number.is_finite() or abs(number.adjusted()) > 6:
+            return None  # no factor of a table is that large or that small
+        return format(number.normalize(), "f")
     except ArithmeticError:
         return None
-    if not number.is_finite():
-        return None
-    return format(number.normalize(), "f")
 
 
 def lec_grade(score: Decimal, rule: Grading) -> str:

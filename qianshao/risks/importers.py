@@ -26,6 +26,7 @@ from qianshao.grid.models import Cell
 from qianshao.lib.errors import ActionError
 from qianshao.lib.schemas import FIRST_YEAR, LAST_YEAR
 from qianshao.lib.tabular import ImportFailed, RowError, TableError, read_table
+from qianshao.lib.text import clean_text, unstorable
 from qianshao.risks import actions_points, grading, permissions
 from qianshao.risks.models import Grade, Method, RiskKind, RiskPoint, RiskStatus
 
@@ -176,7 +177,7 @@ def _features(data: bytes, filename: str) -> list[Record]:
 
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise whole(_("不是有效的 GeoJSON（UTF-8 编码的 JSON）")) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise whole(_("须为 GeoJSON FeatureCollection"))
@@ -195,8 +196,18 @@ def _features(data: bytes, filename: str) -> list[Record]:
             properties = {}
         values = {str(k).strip(): _text(v) for k, v in properties.items()}
         values.pop(GEOMETRY, None)  # the feature's own geometry is its place
-        records.append(Record(n, values, feature.get("geometry") or {}))
+        geometry = feature.get("geometry")
+        # a geometry that is not an object (a list, a string) is refused by the check, named
+        records.append(Record(n, values, geometry if isinstance(geometry, dict) else {}))
     return records
+
+
+def _stored_name(text: str) -> str:
+    """A name as ``create_point`` stores it ("" when it would refuse it)."""
+    try:
+        return clean_text(text, NAME, limit=100)
+    except ActionError:
+        return ""
 
 
 def _kinds() -> dict[str, RiskKind]:
@@ -269,20 +280,30 @@ def check(actor, source, filename: str, within: Cell | None = None) -> list[Plan
     """Every record as a ``Planned`` point, or ``ImportFailed`` with every problem of the
     file. ``within``: the cell whose subtree the rows must lie in (the import page's)."""
     records, Error = _read(source, filename)
-    codes = {r.values.get(CELL, "").strip().upper() for r in records}
+    # what no column can keep (NUL, a lone surrogate) is refused by row before any query
+    unkept = {
+        r.row: [column for column, value in r.values.items() if unstorable(value)] for r in records
+    }
+    codes = {r.values.get(CELL, "").strip().upper() for r in records if not unkept[r.row]}
     cells = {c.code: c for c in Cell.objects.filter(code__in=codes)}
     kinds = _kinds()
     errors: list[RowError] = []
     planned: list[Planned] = []
+    # names as they are stored (cleaned): a name with tags is the name without them
+    names = {_stored_name(r.values.get(NAME, "")) for r in records if not unkept[r.row]}
     taken = set(
         RiskPoint.objects.filter(
-            cell__in=cells.values(),
-            status=RiskStatus.ACTIVE,
-            name__in={r.values.get(NAME, "").strip() for r in records},
+            cell__in=cells.values(), status=RiskStatus.ACTIVE, name__in=names - {""}
         ).values_list("cell_id", "name")
     )
     for record in records:
         found: list[tuple[str, str]] = []
+        if unkept[record.row]:
+            errors += [
+                Error(filename, record.row, column, _("含有无法保存的字符"))
+                for column in unkept[record.row]
+            ]
+            continue
 
         if record.geometry is not None and record.geometry.get("_not_a_feature"):
             errors.append(Error(filename, record.row, "type", _("须为 GeoJSON Feature")))

@@ -95,3 +95,27 @@ def test_among_selects_the_ids_given():
     got = Tally.objects.filter(among(connection, "pk", wanted))
     assert sorted(got.values_list("n", flat=True)) == list(range(1500, 3000))
     assert not Tally.objects.filter(among(connection, "pk", [])).exists()
+
+
+def test_add_to_counters_sums_a_key_given_twice_and_mixed_number_types():
+    from decimal import Decimal
+
+    keys = ["path", "figure", "key"]
+    with transaction.atomic():
+        add_to_counters(connection, Tally, keys, [("9", "f", "", 2), ("9", "f", "", 3)])
+        add_to_counters(connection, Tally, keys, [("9", "f", "", Decimal(1)), ("8", "f", "", 4)])
+    assert dict(Tally.objects.values_list("path", "n")) == {"9": 6, "8": 4}
+
+
+def test_a_value_longer_than_its_column_is_never_cut():
+    """PostgreSQL refuses it, as a VALUES list would; SQLite keeps text of any length."""
+    from django.db import DataError
+
+    rows = [["s" * 101, "step", at(AT)], ["t", "step", at(AT)]]
+    if connection.vendor == "postgresql":
+        with pytest.raises(DataError), transaction.atomic():
+            claim(rows)
+        assert not StepTaken.objects.exists()
+    else:
+        claim(rows)
+        assert StepTaken.objects.filter(subject="s" * 101).exists()

@@ -357,3 +357,14 @@ def test_a_moved_village_is_judged_by_the_norm_where_it_now_lies(cast):
     move_cell(None, cast.cell("450901100201"), cast.township)
     assert figure(cast.township.path, counts.MET, "village") == 1
     assert tally.matches()
+
+
+def test_a_norm_within_a_moved_township_moves_with_it(cast):
+    from qianshao.grid.actions import move_cell
+
+    Norm.objects.create(cell_kind="village", minimum=3, within=cast.township)
+    team_in(cast, n=5)
+    move_cell(None, cast.township, cast.other_county)
+    assert figure(cast.other_county.path, counts.MET, "village") == 1
+    assert figure(cast.county.path, counts.MET, "village") == 0
+    assert tally.matches()

@@ -178,12 +178,49 @@ def migrate_cell_risks(apps, schema_editor) -> int:
     return made
 
 
+def restore_cell_risks(apps, schema_editor) -> int:
+    """Undo: the points still as the migration left them (flagged, never patrolled) go back
+    to their cells' text, one line each; points assessed or patrolled since stay points.
+    The ``points`` counters are recounted from the points in force."""
+    Cell = apps.get_model("grid", "Cell")
+    RiskPoint = apps.get_model("risks", "RiskPoint")
+    Patrol = apps.get_model("risks", "Patrol")
+    Tally = apps.get_model("risks", "Tally")
+    left = (
+        RiskPoint.objects.filter(override_reason=MIGRATED, address=PLACE, status="active")
+        .exclude(pk__in=Patrol.objects.values("point_id"))
+        .order_by("cell_id", "id")
+    )
+    lines: dict[int, list[str]] = {}
+    ids = []
+    for pk, cell_id, name in left.values_list("pk", "cell_id", "name").iterator():
+        lines.setdefault(cell_id, []).append(name)
+        ids.append(pk)
+    for cell_id, names in lines.items():
+        cell = Cell.objects.only("risks").get(pk=cell_id)
+        text = "\n".join(line for line in [cell.risks.strip(), *names] if line)
+        Cell.objects.filter(pk=cell_id).update(risks=text)
+    for at in range(0, len(ids), 1000):
+        RiskPoint.objects.filter(pk__in=ids[at : at + 1000]).delete()  # grades and measures go too
+    Tally.objects.filter(figure="points").delete()
+    summed: dict[tuple[str, str], int] = {}
+    rows = RiskPoint.objects.filter(status="active").values_list("cell_path", "grade", "kind__code")
+    for path, grade, kind in rows.iterator():
+        for p in tree.lineage(path):
+            summed[(p, f"{grade}:{kind}")] = summed.get((p, f"{grade}:{kind}"), 0) + 1
+    Tally.objects.bulk_create(
+        [Tally(path=p, figure="points", key=k, n=n) for (p, k), n in sorted(summed.items())],
+        batch_size=2000,
+    )
+    return len(ids)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("risks", "0001_initial"),
         ("grid", "0004_person_name_index"),
     ]
 
-    # Not undone: the points made may have been assessed since; the lines stay in the
-    # points' names.
-    operations = [migrations.RunPython(migrate_cell_risks, migrations.RunPython.noop)]
+    # Undone for the points still as made (``restore_cell_risks``); those assessed or
+    # patrolled since stay.
+    operations = [migrations.RunPython(migrate_cell_risks, restore_cell_risks)]

@@ -58,6 +58,25 @@ def test_the_migration_makes_each_line_a_flagged_point_at_the_cells_centre(cast)
     assert migration.migrate_cell_risks(apps, None) == 0
 
 
+def test_undoing_the_migration_gives_the_lines_back_but_keeps_assessed_points(cast):
+    from qianshao.risks import actions_points
+
+    Cell.objects.filter(pk=cast.village.pk).update(risks="山洪\n地质灾害")
+    migration.migrate_cell_risks(apps, None)
+    assessed = RiskPoint.objects.get(cell=cast.village, name="地质灾害")
+    actions_points.regrade(
+        cast.users["township"], assessed, inputs={"likelihood": 4, "severity": 5}
+    )
+    own = risk_point(cast, name="加油站")
+    flagged = RiskPoint.objects.filter(override_reason="由网格卡迁移，待评估").count()
+    assert flagged == 2 * Cell.objects.exclude(centre_lon=None).count() - 1
+    assert migration.restore_cell_risks(apps, None) == flagged
+    village = Cell.objects.get(pk=cast.village.pk)
+    assert village.risks == "山洪"
+    assert set(RiskPoint.objects.values_list("pk", flat=True)) == {assessed.pk, own.pk}
+    assert tally.matches()
+
+
 def test_the_card_lists_the_points_gravest_first_with_their_colours(cast, client_for, card_hook):
     Cell.objects.filter(pk=cast.village.pk).update(risks="尚未迁移的一行")
     risk_point(cast, name="蓝点", kind="landslide", inputs={"likelihood": 1, "severity": 1})
