@@ -13,6 +13,7 @@ await build({
     drafting: "frontend/drafting.js",
     disasters: "frontend/disasters.js",
     shelters: "frontend/shelters.js",
+    risks: "frontend/risks.js",
     public: "frontend/public.js",
     style: "frontend/app.css",
     reports: "frontend/reports.css",
