@@ -216,7 +216,9 @@ def _point(actor, kind, cell, name, grade, rng, *, area=False, **fields) -> Risk
         at_lon = round(lon + rng.uniform(-jitter, jitter), 6)
         at_lat = round(lat + rng.uniform(-jitter, jitter), 6)
         geometry = (
-            _square(at_lon, at_lat, 300) if area else {"type": "Point", "coordinates": [at_lon, at_lat]}
+            _square(at_lon, at_lat, 300)
+            if area
+            else {"type": "Point", "coordinates": [at_lon, at_lat]}
         )
         try:
             return actions_points.create_point(

@@ -119,7 +119,8 @@ def board(user, cell, *, kind: str | None = None, industry: str | None = None) -
     if kind:
         points = points.filter(kind__code=kind)
     rows, truncated = first(
-        points.order_by("cell_path", "id").values_list("cell_path", "grade", "kind__code"), ROW_LIMIT
+        points.order_by("cell_path", "id").values_list("cell_path", "grade", "kind__code"),
+        ROW_LIMIT,
     )
     for path, grade, code in rows:
         whole.add(grade, code, 1)
@@ -128,6 +129,4 @@ def board(user, cell, *, kind: str | None = None, industry: str | None = None) -
             child = per_child.get(tree.child_path(cell.path, codes[depth]))
             if child is not None:
                 child.add(grade, code, 1)
-    return Board(
-        cell, whole, [(c, per_child[c.path]) for c in children], "records", truncated
-    )
+    return Board(cell, whole, [(c, per_child[c.path]) for c in children], "records", truncated)

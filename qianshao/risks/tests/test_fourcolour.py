@@ -14,6 +14,7 @@ from qianshao.grid.models import Domain
 from qianshao.hazards import actions as hazard_actions
 from qianshao.risks import actions_points, fourcolour, tally
 from qianshao.risks.models import RiskKind, RiskPoint, RiskStatus
+from qianshao.risks.tests.helpers import VILLAGE_AREA
 
 pytestmark = pytest.mark.django_db
 
@@ -109,7 +110,8 @@ def test_the_industry_filter_counts_the_records_of_that_industry(spread):
     jia, yi = (f for _c, f in board.children)
     assert (jia.by_grade["red"], jia.total, yi.by_grade["orange"], yi.total) == (1, 1, 1, 1)
     assert board.whole.total == 2
-    both = fourcolour.board(spread.users["county"], spread.county, kind="landslide", industry="化工")
+    county = spread.users["county"]
+    both = fourcolour.board(county, spread.county, kind="landslide", industry="化工")
     assert both.whole.total == 0
 
 
@@ -253,12 +255,7 @@ def test_the_points_layer_draws_points_in_their_grade_colour_and_areas(cast, cli
         cast.users["county"],
         cell=cast.village,
         kind=RiskKind.objects.get(code="landslide"),
-        geometry={
-            "type": "Polygon",
-            "coordinates": [
-                [[106.05, 24.05], [106.15, 24.05], [106.15, 24.15], [106.05, 24.15], [106.05, 24.05]]
-            ],
-        },
+        geometry=VILLAGE_AREA,
         inputs=MATRIX_RED,
         name="后山滑坡",
     )
