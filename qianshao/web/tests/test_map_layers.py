@@ -114,6 +114,8 @@ def test_the_layer_list_names_each_registered_layer_with_its_label_and_url(cast,
         "应急物资储备点",
         "应急避难场所",
         "转移路线",
+        "风险点",
+        "风险四色图",
     ]
     assert body[0]["url"] == "/map/layers/hazards.open.geojson"
 
