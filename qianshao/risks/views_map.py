@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.access import cell_or_own, visible_ancestors
 from qianshao.hazards.queries import open_hazards_near
+from qianshao.lib.forms import Form
 from qianshao.lib.geojson import collection
 from qianshao.risks import fourcolour, layers
 from qianshao.risks.models import Grade, RiskKind
@@ -17,7 +18,7 @@ from qianshao.risks.models import Grade, RiskKind
 NEAR_METRES = 100  # a hazard this close to a risk point is shown as found at it
 
 
-class FilterForm(forms.Form):
+class FilterForm(Form):
     kind = forms.ChoiceField(label=_("风险类型"), required=False)
     industry = forms.CharField(label=_("行业"), required=False, max_length=32)
 
