@@ -1,7 +1,19 @@
 // The 四色图: child cells filled in the colour of the highest grade they hold, risk points in
 // their grade's colour (a polygon point as an area), the open hazards found at them as dark
-// rings; each cell drills down, each point links to its page.
+// rings; each cell drills down, each point's popup links to its page.
 import { drawMap, L, textTip } from "./basemap.js";
+
+// A point's popup: its name as a link to its page, its kind and grade (as text, not HTML).
+function popup(name, about, url) {
+  const box = document.createElement("div");
+  const link = document.createElement("a");
+  link.href = url;
+  link.textContent = name;
+  const line = document.createElement("div");
+  line.textContent = about;
+  box.append(link, line);
+  return box;
+}
 
 function draw(element) {
   if (element.dataset.ready) return;
@@ -24,7 +36,7 @@ function draw(element) {
         shape.on("click", () => { window.location.href = p.url; });
       } else if (p.layer === "point") {
         shape.bindTooltip(textTip(`${p.name}（${p.kind_name}，${p.grade_label}）`));
-        shape.on("click", () => { window.location.href = p.url; });
+        shape.bindPopup(() => popup(p.name, `${p.kind_name} · ${p.grade_label}`, p.url));
       } else if (p.layer === "hazard") {
         shape.bindTooltip(textTip(`隐患：${p.title}`));
         shape.on("click", () => { window.location.href = p.url; });
