@@ -14,6 +14,7 @@ await build({
     disasters: "frontend/disasters.js",
     shelters: "frontend/shelters.js",
     patrols: "frontend/patrols.js",
+    risks: "frontend/risks.js",
     public: "frontend/public.js",
     style: "frontend/app.css",
     reports: "frontend/reports.css",

@@ -1,10 +1,12 @@
 """The demo county, whole, above every area: the grid and its people (qianshao.grid.demo),
 the demo logins, the hazards' history, the warnings with their 叫应 history, and a month of
-zero reports and disasters, and the resources (forces, kits, supplies, shelters). Nothing
+zero reports and disasters, the resources (forces, kits, supplies, shelters) and the risk
+points (qianshao.risks.demo_points). Nothing
 below imports it; the `demo` and `run` commands do."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
 from qianshao.audit.chain import append as audit
@@ -13,6 +15,7 @@ from qianshao.grid import demo as grid_demo
 from qianshao.grid.models import Cell, Role, RoleAssignment
 from qianshao.hazards import demo as hazards_demo
 from qianshao.resources import demo as resources_demo
+from qianshao.risks import demo_points as risks_demo
 from qianshao.warnings import demo as warnings_demo
 
 COUNTY = grid_demo.COUNTY
@@ -51,6 +54,7 @@ def build() -> dict:
     warnings = warnings_demo.build()
     zero_reports = disasters_demo.build()
     resources = resources_demo.build(COUNTY)
+    risks = risks_demo.build(timezone.now())
     return {
         "cells": grid.cells,
         "people": grid.people,
@@ -58,6 +62,7 @@ def build() -> dict:
         "warnings": warnings,
         "zero_reports": zero_reports,
         "resources": resources,
+        "risks": risks,
     }
 
 

@@ -43,6 +43,12 @@ def _resources(stdout, **options):
     run(stdout, **options)
 
 
+def _risks(stdout, **options):
+    from qianshao.bench.risks import run
+
+    run(stdout, **options)
+
+
 BENCHES = {
     "import": _import,
     "hazards": _hazards,
@@ -51,4 +57,5 @@ BENCHES = {
     "zero-reports": _zero_reports,
     "supplies": _supplies,
     "resources": _resources,
+    "risks": _risks,
 }

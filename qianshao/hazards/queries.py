@@ -1,4 +1,7 @@
-"""Hazard queries shared by pages, the API, the home pages and the benchmark."""
+"""Hazard queries shared by pages, the API, the home pages, the benchmark and the areas
+above (the risks' 四色图 overlays the open hazards found at its risk points)."""
+
+import math
 
 from django.db.models import Q
 from django.urls import reverse
@@ -9,6 +12,7 @@ from qianshao.grid.scope import scope_of
 from qianshao.hazards import tally
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE
+from qianshao.hazards.maps import open_hazards
 from qianshao.hazards.models import OPEN, Status
 from qianshao.hazards.permissions import task_q
 from qianshao.hazards.reports import figures
@@ -20,6 +24,7 @@ __all__ = [
     "ledger_rows",
     "hazard_links",
     "hazards_of_origin",
+    "open_hazards_near",
     "summarise",
     "task_q",
 ]
@@ -127,3 +132,48 @@ def hazards_of_origin(user, ref: str) -> list[dict]:
     )
     found = hazard_links(user, ids)
     return [found[pk] for pk in ids if pk in found]
+
+
+NEAR_LIMIT = 2000  # the newest open hazards of the subtree looked at
+_BUCKET = 0.01  # degrees: a bucket is wider than any distance asked (≥ 600 m up to 53° N)
+
+
+def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371008.8 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def open_hazards_near(
+    user, cell, places: list[tuple[float, float]], metres: float = 100, limit: int = NEAR_LIMIT
+) -> list[dict]:
+    """The open hazards with a point that ``user`` sees in ``cell``'s subtree (the newest
+    ``limit``, one read of the (cell path, status) index's range, as the map layer
+    ``hazards.open`` reads them) lying within ``metres`` (at most 500 m) of one of
+    ``places`` (lon, lat): GeoJSON point features, each saying how far its nearest place
+    is (``distance_m``)."""
+    if not places:
+        return []
+    metres = min(metres, 500)
+    buckets: dict[tuple[int, int], list[tuple[float, float]]] = {}
+    for lon, lat in places:
+        buckets.setdefault((math.floor(lon / _BUCKET), math.floor(lat / _BUCKET)), []).append(
+            (lon, lat)
+        )
+    found = []
+    for item in open_hazards(user, cell, limit):
+        lon, lat = item["geometry"]["coordinates"]
+        bx, by = math.floor(lon / _BUCKET), math.floor(lat / _BUCKET)
+        near = [
+            _metres(lon, lat, plon, plat)
+            for dx in (-1, 0, 1)
+            for dy in (-1, 0, 1)
+            for plon, plat in buckets.get((bx + dx, by + dy), ())
+        ]
+        if near and min(near) <= metres:
+            item["properties"]["distance_m"] = round(min(near), 1)
+            found.append(item)
+    return found

@@ -1,3 +1,9 @@
-"""The risks' map pages."""
+"""The risks' map pages: the 四色图 (the area's front page)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from qianshao.risks import views_map
+
+urlpatterns = [
+    path("risks/", views_map.fourcolour_page, name="risks"),
+]

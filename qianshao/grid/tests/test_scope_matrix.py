@@ -485,7 +485,7 @@ def test_each_demo_user_gets_the_map_layers_of_the_cells_inside_their_scope_only
     for username in ROOTS:
         client = page_client(username)
         names = [layer["name"] for layer in client.get("/map/layers/").json()]
-        wrong.check(f"{username} GET /map/layers/", names, LAYERS + RESOURCE_LAYERS)
+        wrong.check(f"{username} GET /map/layers/", names, LAYERS + RESOURCE_LAYERS + RISK_LAYERS)
         for name in LAYERS:
             url = f"/map/layers/{name}.geojson"
             response = client.get(url)
@@ -1338,4 +1338,82 @@ def test_each_demo_user_sees_and_checks_in_the_patrols_inside_their_scope_only(w
         wrong.check(f"{username} GET today", page.get("/risks/patrols/today/").status_code, 200)
         wrong.check(f"{username} GET today API", api.get("/api/v1/risks/patrols/today").json(), [])
     wrong.check("state after the refused check-ins", patrols_state() == before, True)
+    assert not wrong, wrong.report()
+
+
+# --- The risks area (issue 14): the 四色图 ------------------------------------------------
+# The demo county's risk points (qianshao.risks.demo_points) and two in the neighbouring
+# county; each demo user × the 四色图 page, its endpoint and the two layers, for every probed
+# cell: served inside, 404 outside, and nothing of the outside in what is served (the
+# children's codes, the points' ids).
+RISK_LAYERS = ["risks.points", "risks.cells"]
+RISK_POINT_RE = re.compile(r"/risks/points/(\d+)/")
+RISK_ROW_RE = re.compile(r'<tr data-code="(\d+)"')
+RISK_CODE_RE = re.compile(r'(?:"|&quot;)code(?:"|&quot;): (?:"|&quot;)(\d+)')
+
+
+@pytest.fixture(scope="module")
+def map_points(world, django_db_blocker):
+    from qianshao.risks import actions_points, demo_points
+    from qianshao.risks.models import RiskKind, RiskPoint
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_points.build(timezone.now())
+        for code in ["451028100", "451028100201"]:
+            actions_points.create_point(
+                None,
+                cell=Cell.objects.get(code=code),
+                kind=RiskKind.objects.get(code="landslide"),
+                geometry={"type": "Point", "coordinates": [106.3, 24.8]},
+                inputs={"likelihood": 4, "severity": 5},
+                name="火卖村后山滑坡",
+            )
+        yield dict(RiskPoint.objects.values_list("pk", "cell__code"))
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+def test_each_demo_user_gets_the_fourcolour_map_of_the_cells_inside_their_scope_only(
+    world, map_points
+):
+    assert any(c.startswith("451028") for c in map_points.values())
+    assert any(c.startswith("451027100201") for c in map_points.values())
+    wrong = Mismatches()
+    for username in ROOTS:
+        client = page_client(username)
+        api = api_client(world, username, "token")
+        urls = {"/risks/": True}
+        for code in PROBES:
+            inside = world.inside(username, code)
+            urls[f"/risks/?cell={code}"] = inside
+            urls[f"/risks/?cell={code}&industry=化工"] = inside
+            for name in RISK_LAYERS:
+                urls[f"/map/layers/{name}.geojson?cell={code}"] = inside
+        for url, inside in urls.items():
+            response = client.get(url)
+            wrong.check(f"{username} GET {url}", response.status_code, 200 if inside else 404)
+            if response.status_code != 200:
+                continue
+            html = response.content.decode()
+            wrong.check(f"{username} GET {url} links outside", leaks(world, username, html), [])
+            points = {int(pk) for pk in RISK_POINT_RE.findall(html)}
+            outside = sorted(p for p in points if not world.inside(username, map_points[p]))
+            wrong.check(f"{username} GET {url} points outside", outside, [])
+            codes = set(RISK_ROW_RE.findall(html)) | set(RISK_CODE_RE.findall(html))
+            wrong.check(
+                f"{username} GET {url} cells outside",
+                sorted(c for c in codes if not world.inside(username, c)),
+                [],
+            )
+        for code in PROBES:
+            url = f"/api/v1/risks/fourcolour?cell={code}"
+            response = api.get(url)
+            wrong.check(
+                f"{username} GET {url}", response.status_code, _served(world, username, code)
+            )
+            if response.status_code == 200:
+                body = response.json()
+                codes = [body["cell"]["code"], *(c["code"] for c in body["children"])]
+                outside = [c for c in codes if not world.inside(username, c)]
+                wrong.check(f"{username} GET {url} rows outside", outside, [])
     assert not wrong, wrong.report()

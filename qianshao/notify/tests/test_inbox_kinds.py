@@ -30,6 +30,7 @@ EVENTS = {
     "grid.role_assigned": "grid",
     "resources.transfer": "resources",
     "resources.supplies_expiry": "resources",
+    "risks.patrol_missed": "risks",
     "audit.anchor": "system",
     "test.notice": "system",
     "hazardsx.lookalike": "system",  # a prefix is a whole dotted part, not any text
@@ -46,7 +47,9 @@ def message(user, event="test.notice", subject="巡查提醒") -> InboxItem:
 def test_each_event_files_under_the_kind_its_area_declares():
     assert {event: panels.kind_of(event).name for event in EVENTS} == EVENTS
     names = [kind.name for kind in panels.inbox_kinds()]
-    assert names == ["warnings", "hazards", "chase", "disasters", "grid", "resources", "system"]
+    assert names == [
+        *("warnings", "hazards", "chase", "disasters", "grid", "resources", "risks", "system"),
+    ]
 
 
 def test_a_kind_as_a_filter_holds_exactly_the_events_of_that_kind(cast):
@@ -74,6 +77,7 @@ def test_the_tabs_count_the_unread_of_each_kind_and_a_tab_shows_its_kind(cast, c
         "disasters": 0,
         "grid": 0,
         "resources": 0,
+        "risks": 0,
         "system": 0,
     }
     html = response.content.decode()
@@ -157,6 +161,7 @@ def test_the_unread_counts_are_one_grouped_query(cast, django_assert_num_queries
         "disasters": 1,
         "grid": 1,
         "resources": 2,
+        "risks": 1,
         "system": 3,
     }
 

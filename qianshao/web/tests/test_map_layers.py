@@ -26,6 +26,8 @@ from qianshao.warnings.models import Level, WarningType
 LAYERS = ["hazards.open", "warnings.active", "disasters.recent"]
 # the resources' layers (their features: qianshao/resources/tests)
 RESOURCES = ["resources.teams", "resources.points", "resources.shelters", "resources.routes"]
+# the risks' layers (their features: qianshao/risks/tests/test_fourcolour.py)
+RISKS = ["risks.points", "risks.cells"]
 # 一村 (甲镇), 二村 (甲镇), 三村 (乙镇), 四村 (B县)
 VILLAGES = ["450901100201", "450901100202", "450901101201", "450902100201"]
 
@@ -103,7 +105,7 @@ def numbers_of(body) -> set[str]:
 
 def test_the_layer_list_names_each_registered_layer_with_its_label_and_url(cast, client_for):
     body = client_for(cast.users["county"]).get("/map/layers/").json()
-    assert [item["name"] for item in body] == [*LAYERS, *RESOURCES]
+    assert [item["name"] for item in body] == [*LAYERS, *RESOURCES, *RISKS]
     assert [item["label"] for item in body] == [
         "未销号隐患",
         "生效预警",
@@ -112,6 +114,8 @@ def test_the_layer_list_names_each_registered_layer_with_its_label_and_url(cast,
         "应急物资储备点",
         "应急避难场所",
         "转移路线",
+        "风险点",
+        "风险四色图",
     ]
     assert body[0]["url"] == "/map/layers/hazards.open.geojson"
 
@@ -283,11 +287,12 @@ def test_the_registry_gives_the_layers_a_user_is_shown_and_finds_them_by_name(ca
     staff_only = panels.MapLayer("test.staff", "staff", lambda u, c: [], shown=lambda u: u.is_staff)
     panels.register(panels.Panel("test", layers=(staff_only,)))
     try:
-        assert [layer.name for layer in panels.layers_for(county)] == [*LAYERS, *RESOURCES]
+        assert [layer.name for layer in panels.layers_for(county)] == [*LAYERS, *RESOURCES, *RISKS]
         county.is_staff = True
         assert [layer.name for layer in panels.layers_for(county)] == [
             *LAYERS,
             *RESOURCES,
+            *RISKS,
             "test.staff",
         ]
         assert panels.layer("test.staff") is staff_only

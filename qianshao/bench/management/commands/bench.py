@@ -44,7 +44,11 @@ class Command(BaseCommand):
             "--hazards", type=int, default=100_000, help="hazards: reports through the actions"
         )
         parser.add_argument(
-            "--scale", type=int, default=1_000_000, help="hazards: total grown to for the timings"
+            "--scale",
+            type=int,
+            default=None,
+            help="the records written: hazards grown to and resources' batches (1,000,000 by "
+            "default), risks' patrols (10,000,000 by default)",
         )
         parser.add_argument(
             "--seconds", type=float, default=20, help="http: how long the load runs"
@@ -90,8 +94,7 @@ class Command(BaseCommand):
                     str(options["repeat"]),
                     "--hazards",
                     str(options["hazards"]),
-                    "--scale",
-                    str(options["scale"]),
+                    *(["--scale", str(options["scale"])] if options["scale"] else []),
                     "--seconds",
                     str(options["seconds"]),
                     "--clients",
