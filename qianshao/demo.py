@@ -1,8 +1,9 @@
 """The demo county, whole, above every area: the grid and its people (qianshao.grid.demo),
 the demo logins, the hazards' history, the warnings with their 叫应 history, and a month of
-zero reports and disasters, the resources (forces, kits, supplies, shelters) and the risk
-points (qianshao.risks.demo_points). Nothing
-below imports it; the `demo` and `run` commands do."""
+zero reports and disasters, the resources (forces, kits, supplies, shelters), the risk
+points (qianshao.risks.demo_points) and three weeks of their patrols, two of which found
+hazards now in the loop (qianshao.risks.demo_patrols). Nothing below imports it; the `demo`
+and `run` commands do."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -12,9 +13,11 @@ from qianshao.accounts.actions import create_login
 from qianshao.audit.chain import append as audit
 from qianshao.disasters import demo as disasters_demo
 from qianshao.grid import demo as grid_demo
-from qianshao.grid.models import Cell, Role, RoleAssignment
+from qianshao.grid.models import Cell, Domain, Role, RoleAssignment
+from qianshao.hazards import actions as hazard_actions
 from qianshao.hazards import demo as hazards_demo
 from qianshao.resources import demo as resources_demo
+from qianshao.risks import demo_patrols
 from qianshao.risks import demo_points as risks_demo
 from qianshao.warnings import demo as warnings_demo
 
@@ -55,6 +58,7 @@ def build() -> dict:
     zero_reports = disasters_demo.build()
     resources = resources_demo.build(COUNTY)
     risks = risks_demo.build(timezone.now())
+    patrols = demo_patrols.build(timezone.now(), COUNTY, report=_patrol_hazard)
     return {
         "cells": grid.cells,
         "people": grid.people,
@@ -63,7 +67,43 @@ def build() -> dict:
         "zero_reports": zero_reports,
         "resources": resources,
         "risks": risks,
+        "patrols": patrols,
     }
+
+
+# a risk point's kind → the hazard category its 发现隐患 is reported under
+PATROL_DOMAINS = {
+    "flash_flood": "mountain_torrents",
+    "landslide": "geological",
+    "collapse": "geological",
+    "debris_flow": "geological",
+    "waterlogging": "flood_drought",
+    "reservoir": "flood_drought",
+    "forest_fire": "forest_fire",
+    "hazchem": "hazardous_chemicals",
+    "mine": "mines",
+    "construction": "construction",
+    "gas": "gas",
+    "self_built": "rural_houses",
+    "fireworks": "fireworks",
+}
+
+
+def _patrol_hazard(user, patrol) -> int:
+    """A hazard found on a demo patrol, reported through the hazards' action as the phone's
+    form would (its origin the risk point), for the patrols' demo."""
+    point = patrol.point
+    code = PATROL_DOMAINS.get(point.kind.code, "other")
+    hazard = hazard_actions.report(
+        user,
+        title=f"巡查发现隐患：{point.name}",
+        description=patrol.note or f"巡查{point.name}时发现隐患。",
+        category=Domain.objects.get(code=code),
+        lon=point.lon,
+        lat=point.lat,
+        origin=f"risks.point:{point.pk}",
+    )
+    return hazard.pk
 
 
 def _logins(county: Cell) -> None:

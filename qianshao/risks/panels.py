@@ -1,12 +1,23 @@
 """What the risks area contributes to the pages: its link in the top bar (风险管控, the
 四色图 and every page of the area: their URL names all start with "risks"), its layers of
-the map (the risk points in their grade's colour, the child cells by their highest grade)
-and the kind of its notices in the inbox."""
+the map (the risk points in their grade's colour, the child cells by their highest grade),
+the kind of its notices in the inbox (a missed patrol's chases with every area's), the
+phone's 巡查 tab, and the risk points listed on a cell's grid card."""
 
 from django.utils.translation import gettext_lazy as _
 
-from qianshao.lib.panels import InboxKind, NavEntry, Panel, register
-from qianshao.risks import layers
+from qianshao.grid.posts import cell_posts
+from qianshao.lib.panels import CHASE, InboxKind, NavEntry, Panel, PhoneTab, register
+from qianshao.risks import cards, layers
+
+
+def patrols(user) -> bool:
+    """Does ``user`` hold a post of the grid (not a department's), and so patrol?"""
+    return bool(cell_posts(user))
+
+
+# a grid member's patrols of the day; the others' tab is the 四色图
+PATROL_TAB = PhoneTab(50, _("巡查"), "risks-patrol-today", mine=patrols)
 
 NAV = (
     NavEntry(
@@ -14,11 +25,15 @@ NAV = (
         "risks",
         65,
         prefix="risks",
-        # PHONE TAB (patrols part, added at merge): phone=PhoneTab(<order>, _("巡查"),
-        # "risks-patrol-today") — a grid member's patrols of the day.
+        phone=PATROL_TAB,
     ),
 )
 LAYERS = layers.LAYERS
-INBOX = (("risks", InboxKind("risks", _("风险管控"), 65)),)
+# the inbox: the risks' notices; a missed patrol's reminder and its escalation are chases
+INBOX = (
+    ("risks", InboxKind("risks", _("风险管控"), 65)),
+    ("risks.patrol_remind", CHASE),
+    ("risks.patrol_escalate", CHASE),
+)
 
-register(Panel("risks", nav=NAV, layers=LAYERS, inbox=INBOX))
+register(Panel("risks", nav=NAV, layers=LAYERS, inbox=INBOX, cell_card=cards.cell_card))

@@ -18,13 +18,8 @@ pytestmark = pytest.mark.django_db
 migration = importlib.import_module("qianshao.risks.migrations.0005_cell_risks_to_points")
 
 
-@pytest.fixture
-def card_hook(monkeypatch):
-    """The risks' card hook registered (as ``risks.panels`` does once it exists)."""
-    if not any(p.cell_card for p in panels.registered()):
-        monkeypatch.setitem(
-            panels._registry, "risks-card", panels.Panel("risks-card", cell_card=cards.cell_card)
-        )
+def test_the_risks_register_the_card_hook():
+    assert [p.name for p in panels.registered() if p.cell_card] == ["risks"]
 
 
 def test_the_migration_makes_each_line_a_flagged_point_at_the_cells_centre(cast):
@@ -77,7 +72,7 @@ def test_undoing_the_migration_gives_the_lines_back_but_keeps_assessed_points(ca
     assert tally.matches()
 
 
-def test_the_card_lists_the_points_gravest_first_with_their_colours(cast, client_for, card_hook):
+def test_the_card_lists_the_points_gravest_first_with_their_colours(cast, client_for):
     Cell.objects.filter(pk=cast.village.pk).update(risks="尚未迁移的一行")
     risk_point(cast, name="蓝点", kind="landslide", inputs={"likelihood": 1, "severity": 1})
     risk_point(cast, name="红点", kind="landslide", inputs={"likelihood": 5, "severity": 5})

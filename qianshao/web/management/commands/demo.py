@@ -17,7 +17,16 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo county created: {built['cells']} cells, {built['people']} people, "
             f"{built['hazards']} hazards, {built['warnings']} warnings, "
-            f"{built['zero_reports']} zero reports; resources: {built['resources']}"
+            f"{built['zero_reports']} zero reports; resources: {built['resources']}; "
+            f"risks: {built['risks']}, {_patrols(built['patrols'])}"
         )
         for username, what in demo.logins():
             self.stdout.write(f"  {username:<11} / {demo.PASSWORD}   {what}")
+
+
+def _patrols(made: dict) -> str:
+    done = made.get("on_time", 0) + made.get("late", 0)
+    return (
+        f"{done} patrols ({made.get('late', 0)} late), {made.get('missed', 0)} missed, "
+        f"{made.get('hazards', 0)} hazards found on patrol"
+    )
