@@ -19,7 +19,7 @@ migration = importlib.import_module("qianshao.risks.migrations.0005_cell_risks_t
 
 
 def test_the_risks_register_the_card_hook():
-    assert [p.name for p in panels.registered() if p.cell_card] == ["risks"]
+    assert [p.area for p in panels.registered() if p.cell_card] == ["risks"]
 
 
 def test_the_migration_makes_each_line_a_flagged_point_at_the_cells_centre(cast):
