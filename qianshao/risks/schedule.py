@@ -6,16 +6,31 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from qianshao.lib.settled import Settled
 from qianshao.risks.models import PatrolFrequency, PatrolRule, RiskKind
 
 
-def rule() -> PatrolRule:
+def _rule() -> PatrolRule:
     return PatrolRule.objects.get_or_create(pk=1)[0]
+
+
+def _frequencies() -> dict[str, int]:
+    return dict(PatrolFrequency.objects.values_list("grade", "every_hours"))
+
+
+# read once a minute per process, not on every check-in (``lib.settled``)
+_RULE = Settled(_rule).forget_on(PatrolRule)
+_FREQUENCIES = Settled(_frequencies).forget_on(PatrolFrequency)
+
+
+def rule() -> PatrolRule:
+    """The patrols' rule (one row, from the admin)."""
+    return _RULE.get()
 
 
 def frequencies() -> dict[str, int]:
     """Hours between patrols, by grade."""
-    return dict(PatrolFrequency.objects.values_list("grade", "every_hours"))
+    return _FREQUENCIES.get()
 
 
 def in_flood_season(at: datetime, r: PatrolRule) -> bool:
