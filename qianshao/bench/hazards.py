@@ -452,6 +452,7 @@ def _grown_row(world: World, i: int, status: str) -> dict:
         "address": "",
         "found_at": reported - timedelta(minutes=rng.randint(0, 2880)),
         "stopped_on_spot": False,
+        "origin": None,
         "reporter_id": world.head_of.get(cell.pk),
         "reported_by_id": None,
         "owner_id": owner,

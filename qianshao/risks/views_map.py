@@ -56,14 +56,16 @@ def fourcolour_page(request):
         "ancestors": [a for a in visible_ancestors(request.user, cell) if a.pk != cell.pk],
         "form": form,
         "board": board,
-        "grades": fourcolour.GRADES,
+        "grade_labels": list(
+            zip(fourcolour.GRADES, [_("重大"), _("较大"), _("一般"), _("低")], strict=True)
+        ),
         "legend": legend(),
         "kinds": shown_kinds,
         "rows": [
-            (child, figures, [figures.by_kind.get(code, 0) for code, _name in shown_kinds])
+            (child, figures, [(name, figures.by_kind.get(code, 0)) for code, name in shown_kinds])
             for child, figures in board.children
         ],
-        "whole_kinds": [board.whole.by_kind.get(code, 0) for code, _name in shown_kinds],
+        "whole_kinds": [(name, board.whole.by_kind.get(code, 0)) for code, name in shown_kinds],
         "map_data": collection([*cells, *points, *hazards]),
         "points_truncated": points.truncated,
         "points_limit": points.limit,

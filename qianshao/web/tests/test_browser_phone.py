@@ -102,12 +102,12 @@ def test_a_phone_gets_a_bottom_tab_bar_in_place_of_the_top_bars_links(demo, phon
     box = bar.bounding_box()
     assert abs(box["y"] + box["height"] - PHONE["viewport"]["height"]) <= 1, box
     tabs = bar.locator(":scope > a")
-    expect(tabs).to_have_count(5)
-    for i, name in enumerate(["首页", "上报", "叫应", "零报告", "消息"]):
+    expect(tabs).to_have_count(6)
+    for i, name in enumerate(["首页", "上报", "叫应", "零报告", "巡查", "消息"]):
         expect(tabs.nth(i)).to_contain_text(name)
     unread = phone.locator(".tiles .tile").filter(has_text="消息").inner_text()
     if "(" in unread:  # the unread count on the tile is the badge on the tab
-        expect(tabs.nth(4).locator(".badge")).to_have_text(unread.split("(")[1].split(")")[0])
+        expect(tabs.nth(5).locator(".badge")).to_have_text(unread.split("(")[1].split(")")[0])
 
     # the page's end keeps clear of the fixed bar
     phone.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")

@@ -77,8 +77,8 @@ def phone_bar(client, url="/"):
 @pytest.mark.parametrize(
     ("who", "tabs", "more"),
     [
-        ("village", ["首页", "上报", "叫应", "零报告", "消息"], EVERYONE[1:]),
-        ("township", ["首页", "上报", "叫应", "灾情", "消息"], EVERYONE[1:-1]),
+        ("village", ["首页", "上报", "叫应", "零报告", "巡查", "消息"], EVERYONE[1:]),
+        ("township", ["首页", "上报", "叫应", "灾情", "巡查", "消息"], EVERYONE[1:-1]),
     ],
 )
 def test_a_phone_gets_the_tabs_of_what_the_user_does_and_the_rest_under_more(
