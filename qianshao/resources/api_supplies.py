@@ -347,7 +347,7 @@ def list_catalogue(request, q: str = ""):
     part of the name."""
     found = Item.objects.select_related("category").order_by("code")
     q = q.strip()
-    if q.isdigit():
+    if q.isascii() and q.isdigit():
         found = found.filter(code__startswith=q)
     elif q:
         found = found.filter(name__contains=q)

@@ -85,7 +85,7 @@ def import_catalogue(actor, source, filename: str) -> tuple[int, int]:
             err("代码", _("与第 %(n)s 行重复") % {"n": seen[code]})
             continue
         seen[code] = number
-        if len(code) == catalogue.ITEM_LENGTH and code.isdigit():
+        if len(code) == catalogue.ITEM_LENGTH and (code.isascii() and code.isdigit()):
             if code in known_items:
                 err("代码", _("物资代码 %(c)s 已在目录中") % {"c": code})
             for prefix in (code[:1], code[:3], code[:5]):

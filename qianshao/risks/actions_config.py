@@ -2,6 +2,7 @@
 rule): each save one transaction with its audit record. A kind's code (the counters' keys)
 and grading method (its points' inputs) stay as they are once it has points."""
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
@@ -28,6 +29,11 @@ def save_setting(actor, obj) -> None:
                     raise ActionError(_("已有风险点使用该类型，代码不能修改"), "code")
                 if old.method != obj.method:
                     raise ActionError(_("已有风险点使用该类型，分级方法不能修改"), "method")
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise ActionError(messages[0], None if field == NON_FIELD_ERRORS else field) from None
     obj.save()
     audit(
         actor=actor,

@@ -53,6 +53,9 @@ EARTH_RADIUS_M = 6_371_008.8
 CHECKIN = "risks.checkin"  # the idempotent intake's kind
 
 
+MAX_CATCH_UP = schedule.MAX_CATCH_UP
+
+
 def distance_m(geometry: dict, lon: float, lat: float) -> float:
     """Metres from (``lon``, ``lat``) to the GeoJSON ``geometry`` (0 inside a polygon)."""
     scale = math.pi / 180 * EARTH_RADIUS_M
@@ -138,11 +141,42 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
     if p.status != RiskStatus.ACTIVE or p.next_due_at is None:
         raise Conflict(_("该风险点已销号，无需巡查"), "point")
     r = schedule.rule()
-    every = schedule.interval(p.grade, p.kind, at, r=r)
+    hours = schedule.frequencies()
     due = p.next_due_at
+    # due times that passed whole while the sweep was down are missed, as the sweep would
+    # have written them; the check-in answers the one still open
+    missed = []
+    while len(missed) < MAX_CATCH_UP:
+        following = due + schedule.interval(p.grade, p.kind, due, r=r, hours=hours)
+        if following > at:
+            break
+        missed.append(due)
+        due = following
+    if missed:
+        Patrol.objects.bulk_create(
+            [
+                Patrol(
+                    point=p,
+                    cell_path=p.cell_path,
+                    patroller_id=p.patroller_id,
+                    due_at=d,
+                    outcome=Outcome.MISSED,
+                )
+                for d in missed
+            ]
+        )
+        tally.add_many(
+            (p.cell_path, tally.PATROLS, tally.patrol_key(d, Outcome.MISSED), 1) for d in missed
+        )
+        p.next_due_at = due
+    every = schedule.interval(p.grade, p.kind, at, r=r, hours=hours)
     extra = at <= due - every  # before the due time's window: recorded, answers nothing
     if extra:
         due = at
+        if Patrol.objects.filter(point=p, due_at=due).exists():
+            # one patrol of a point a moment: another (a resend with a new client UUID,
+            # a colleague's phone) has it
+            raise Conflict(_("该风险点在这一时刻已有巡查记录"), "at")
     outcome = Outcome.ON_TIME if at <= due else Outcome.LATE
     distance = distance_m(p.geometry, lon, lat) if lon is not None else None
     # no position: not shown to be there, unless the notice board's QR code was scanned
@@ -189,6 +223,7 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
             "via_qr": via_qr,
             "photos": len(cleaned),
             "extra": extra,
+            "missed_before": [d.isoformat() for d in missed],
             "next_due_at": p.next_due_at.isoformat(),
         },
     )
@@ -200,7 +235,10 @@ def link_hazard(actor, patrol: Patrol, hazard_id: int) -> Patrol:
     """The hazard reported from a 发现隐患 patrol, linked to it (once). Side effects: one
     audit record."""
     p = Patrol.objects.select_for_update().get(pk=patrol.pk)
-    _may_check_in(actor, p.cell_path)
+    # whoever may report the hazard and sees the patrol links it (a department's member
+    # too, who does not patrol)
+    if actor is not None and not scope_of(actor).covers(p.cell_path):
+        raise NotFound(_("巡查记录不存在"), "patrol")
     if p.result != Result.HAZARD:
         raise ActionError(_("只有发现隐患的巡查记录可关联隐患"), "patrol")
     if p.hazard_id == hazard_id:

@@ -29,7 +29,7 @@ def _point_url(point) -> str:
 
 def _id(text) -> int | None:
     text = str(text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 19 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 def resolve(user, key: str, patrol=None, **extra) -> dict | None:
@@ -56,7 +56,7 @@ def resolve(user, key: str, patrol=None, **extra) -> dict | None:
         return found
     p = (
         visible_patrols(user)
-        .filter(pk=patrol_id, point_id=point.pk, result=Result.HAZARD)
+        .filter(pk=patrol_id, point_id=point.pk, result=Result.HAZARD, hazard__isnull=True)
         .prefetch_related("photos")
         .first()
     )

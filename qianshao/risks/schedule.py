@@ -9,6 +9,9 @@ from django.utils import timezone
 from qianshao.lib.settled import Settled
 from qianshao.risks.models import PatrolFrequency, PatrolRule, RiskKind
 
+# missed due times written for one point at once, by the sweep's run or a check-in
+MAX_CATCH_UP = 400
+
 
 def _rule() -> PatrolRule:
     return PatrolRule.objects.get_or_create(pk=1)[0]
@@ -52,7 +55,8 @@ def interval(
 ) -> timedelta:
     """The time from a patrol at ``at`` to the next one of a point of ``grade`` and ``kind``."""
     r = r or rule()
-    every = (hours or frequencies()).get(grade, 24 * 30)
+    # at least an hour: a frequency of nothing would make every moment a due time
+    every = max((hours or frequencies()).get(grade, 24 * 30), 1)
     if kind.flood_season and r.flood_factor > 1 and in_flood_season(at, r):
         return timedelta(hours=every) / r.flood_factor
     return timedelta(hours=every)

@@ -35,7 +35,7 @@ from qianshao.risks.models import Outcome, Patrol, RiskKind, RiskPoint, RiskStat
 from qianshao.workflow import once
 
 CHUNK = 1000
-MAX_CATCH_UP = 400  # missed due times written per point and run
+MAX_CATCH_UP = schedule.MAX_CATCH_UP  # missed due times written per point and run
 SUBJECT = RiskPoint._meta.label_lower  # once.subject of a point: risks.riskpoint:<pk>
 REMIND = "remind"
 ESCALATE = "escalate"

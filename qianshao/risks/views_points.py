@@ -88,7 +88,7 @@ def point_list(request):
     found = found.filter(status=RiskStatus.RETIRED if retired else RiskStatus.ACTIVE)
     after = request.GET.get("after") or ""
     if after:
-        if not after.isdigit() or len(after) > 18:
+        if not (after.isascii() and after.isdigit()) or len(after) > 18:
             return _bad(request, _("参数须为整数"), "after")
         last = found.filter(pk=int(after)).values_list("cell_path", "id").first()
         if last is None:
@@ -284,7 +284,11 @@ def _name_lines(form, refused: ActionError, measures: list[dict]) -> None:
     """A measure's problem (``measures.3.what``) on its list's field, naming its line."""
     for error in refused.errors:
         parts = (error.field or "").split(".")
-        if len(parts) < 2 or parts[0] != "measures" or not parts[1].isdigit():
+        if (
+            len(parts) < 2
+            or parts[0] != "measures"
+            or not (parts[1].isascii() and parts[1].isdigit())
+        ):
             continue
         n = int(parts[1])
         if n >= len(measures):

@@ -366,7 +366,7 @@ def cap_time(value: datetime) -> str:
 
 def division_geocode(code: str) -> str | None:
     """A cell code as a 12-digit division code (zero-padded), or None if it is none."""
-    if code.isdigit() and len(code) in (6, 9, 12):
+    if (code.isascii() and code.isdigit()) and len(code) in (6, 9, 12):
         return code.ljust(12, "0")
     return None
 

@@ -322,7 +322,7 @@ def cells_for(areas: list[cap.Area]) -> list[Cell]:
 def division_code(value: str) -> str | None:
     """A 6-, 9- or 12-digit division code without its zero padding, or None."""
     value = value.strip()
-    if not value.isdigit() or len(value) not in (6, 9, 12):
+    if not (value.isascii() and value.isdigit()) or len(value) not in (6, 9, 12):
         return None
     if len(value) == 12 and value.endswith("000000"):
         return value[:6]

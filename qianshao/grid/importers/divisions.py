@@ -84,7 +84,7 @@ def read_divisions(csv_dir: Path, root: str, *, villages: bool = False) -> list[
     """The division ``root`` and everything under it, parents before children; with
     ``villages``, the villages and communities of villages.csv too (when it exists)."""
     errors: list[RowError] = []
-    if len(root) not in ROOT_LEVELS or not root.isdigit():
+    if len(root) not in ROOT_LEVELS or not (root.isascii() and root.isdigit()):
         raise ImportFailed(
             [
                 RowError(
@@ -175,12 +175,12 @@ def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list
                 if "0" <= text[:1] <= "9" or not text.strip():
                     continue  # another division's row
                 first = text.split(",", 1)[0].strip().strip('"')
-                if first.isdigit() and not first.startswith(root):
+                if (first.isascii() and first.isdigit()) and not first.startswith(root):
                     continue
             values = next(csv.reader([text]))
             values += [""] * (len(header) - len(values))
             code, name = values[at["code"]].strip(), values[at["name"]].strip()
-            if not code.isdigit():
+            if not (code.isascii() and code.isdigit()):
                 errors.append(RowError(file, line, "code", _("代码应为数字：%(c)s") % {"c": code}))
                 continue
             if not name:

@@ -7,11 +7,18 @@ ledger holds the patrols that found nothing, and the missed ones, as rows.
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Person
 from qianshao.risks.models.points import Grade, RiskPoint
+
+HOURS_A_YEAR = 24 * 366
+# a month and day of the year, as the flood season's bounds are compared: "04-01"
+MONTH_DAY = RegexValidator(
+    r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$", _("须写作 月-日，如 04-01")
+)
 
 __all__ = [
     "PatrolFrequency",
@@ -28,7 +35,9 @@ class PatrolFrequency(models.Model):
     黄 weekly, 蓝 monthly)."""
 
     grade = models.CharField(_("风险等级"), max_length=8, choices=Grade.choices, unique=True)
-    every_hours = models.PositiveIntegerField(_("巡查周期（小时）"))
+    every_hours = models.PositiveIntegerField(
+        _("巡查周期（小时）"), validators=[MinValueValidator(1), MaxValueValidator(HOURS_A_YEAR)]
+    )
 
     class Meta:
         verbose_name = _("巡查频次")
@@ -45,12 +54,26 @@ class PatrolRule(models.Model):
     cell's dispatcher is, and the flood season with its factor (the kinds marked for it are
     patrolled ``flood_factor`` times as often)."""
 
-    radius_m = models.PositiveIntegerField(_("打卡距离（米）"), default=200)
-    grace_hours = models.PositiveIntegerField(_("宽限时间（小时）"), default=4)
-    escalate_hours = models.PositiveIntegerField(_("上报调度员（小时）"), default=24)
-    flood_from = models.CharField(_("汛期开始（月-日）"), max_length=5, default="04-01")
-    flood_to = models.CharField(_("汛期结束（月-日）"), max_length=5, default="09-30")
-    flood_factor = models.PositiveSmallIntegerField(_("汛期加密倍数"), default=2)
+    radius_m = models.PositiveIntegerField(
+        _("打卡距离（米）"),
+        default=200,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+    )
+    grace_hours = models.PositiveIntegerField(
+        _("宽限时间（小时）"), default=4, validators=[MaxValueValidator(HOURS_A_YEAR)]
+    )
+    escalate_hours = models.PositiveIntegerField(
+        _("上报调度员（小时）"), default=24, validators=[MaxValueValidator(HOURS_A_YEAR)]
+    )
+    flood_from = models.CharField(
+        _("汛期开始（月-日）"), max_length=5, default="04-01", validators=[MONTH_DAY]
+    )
+    flood_to = models.CharField(
+        _("汛期结束（月-日）"), max_length=5, default="09-30", validators=[MONTH_DAY]
+    )
+    flood_factor = models.PositiveSmallIntegerField(
+        _("汛期加密倍数"), default=2, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
 
     class Meta:
         verbose_name = _("巡查规则")
