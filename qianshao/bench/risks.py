@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qianshao.bench.counts import by_kind, header
-from qianshao.bench.timing import median_ms, seconds
+from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
@@ -74,6 +74,9 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     out.write(f"  {written:,} patrols over {days} days written directly ({took:.1f} s)")
     took, counters = seconds(tally.rebuild)
     out.write(f"  counters rebuilt: {counters:,} ({took:.1f} s)")
+    took, _ = seconds(settle)
+    if connection.vendor == "postgresql":
+        out.write(f"  VACUUM ANALYZE, as autovacuum would after the load ({took:.1f} s)")
     admin = get_user_model().objects.create_superuser(f"bench-{uuid.uuid4().hex[:8]}")
 
     county = max(
