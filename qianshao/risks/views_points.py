@@ -423,6 +423,11 @@ def _too_many(request):
     return None
 
 
+def _checkin_link(pk: int, public_key) -> str:
+    """The patroller's check-in at a point, as scanned from its board (``?qr=``)."""
+    return f"{reverse('risks-checkin', args=[pk])}?qr={public_key}"
+
+
 def _published():
     return RiskPoint.objects.filter(
         published=True, status=RiskStatus.ACTIVE, grade=Grade.RED
@@ -450,12 +455,23 @@ def public_point(request, public_key):
         return limited
     p = _published().filter(public_key=public_key).first()
     if p is None:
-        raise Http404(public_key)
+        # the QR code of a board whose point is not published: nothing of the point, only
+        # the patroller's way to the check-in (which asks them to log in and checks scope)
+        found = RiskPoint.objects.filter(public_key=public_key, status=RiskStatus.ACTIVE)
+        pk = found.values_list("pk", flat=True).first()
+        if pk is None:
+            raise Http404(public_key)
+        return render(
+            request,
+            "risks/public_qr.html",
+            {"checkin": _checkin_link(pk, public_key), "hotlines": HOTLINES},
+        )
     _public_measures([p])
     county = _county(p.cell_path)
     context = {
         "point": p,
         "ancestors": list(p.cell.ancestors()),
+        "checkin": _checkin_link(p.pk, public_key),
         "hotlines": HOTLINES,
         "duty_phone": county.duty_phone if county else "",
     }

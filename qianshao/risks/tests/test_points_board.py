@@ -109,7 +109,12 @@ def test_the_public_pages_show_published_red_points_without_any_phone(cast):
     other = outside_point(cast)
     anyone = Client()
     url = f"/public/risks/p/{p.public_key}/"
-    assert anyone.get(url).status_code == 404  # not published yet
+    # not published yet: the board's QR leads the patroller to the check-in, and shows the
+    # public nothing of the point
+    qr = anyone.get(url)
+    assert qr.status_code == 200 and "后山滑坡" not in qr.content.decode()
+    assert qr.context["checkin"] == f"/risks/points/{p.pk}/checkin/?qr={p.public_key}"
+    assert "point" not in qr.context
     assert anyone.get("/public/risks/450901/").context["points"] == []
     actions_points.edit_point(township, p, published=True)
     page = anyone.get(url)
@@ -134,7 +139,10 @@ def test_the_public_pages_show_published_red_points_without_any_phone(cast):
     assert "/public/risks/450901/" in county_user.get("/risks/points/").content.decode()
     assert [x.pk for x in anyone.get("/public/risks/450902/").context["points"]] == [other.pk]
     actions_points.regrade(township, p, inputs={"likelihood": 2, "severity": 2})
-    assert anyone.get(url).status_code == 404  # no longer red: withdrawn
+    withdrawn = anyone.get(url)  # no longer red: withdrawn from the public
+    assert withdrawn.status_code == 200 and "后山滑坡" not in withdrawn.content.decode()
+    actions_points.retire(township, p, note="已治理")
+    assert anyone.get(url).status_code == 404  # retired: no patrols, no page
     assert anyone.get(f"/public/risks/p/{uuid.uuid4()}/").status_code == 404
 
 
