@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.posts import cell_posts
 from qianshao.lib.panels import CHASE, InboxKind, NavEntry, Panel, PhoneTab, register
-from qianshao.risks import cards, layers
+from qianshao.risks import cards, layers, route_patrols
+
+
+def home(user, cell) -> dict:
+    """The field home page's 今日巡查 tile: the member's points due today."""
+    return {"patrols_due": route_patrols.due_today(user)}
 
 
 def patrols(user) -> bool:
@@ -36,4 +41,4 @@ INBOX = (
     ("risks.patrol_escalate", CHASE),
 )
 
-register(Panel("risks", nav=NAV, layers=LAYERS, inbox=INBOX, cell_card=cards.cell_card))
+register(Panel("risks", home=home, nav=NAV, layers=LAYERS, inbox=INBOX, cell_card=cards.cell_card))

@@ -13,7 +13,7 @@ from django.test import Client
 from qianshao.grid.models import Domain
 from qianshao.hazards.models import Hazard
 from qianshao.risks import actions_patrols, sweep
-from qianshao.risks.models import Patrol
+from qianshao.risks.models import Patrol, RiskPoint
 from qianshao.risks.tests.patrols_helpers import START, jpeg, patrolled_point
 from qianshao.tests.test_openapi import client_for
 
@@ -170,3 +170,16 @@ def test_statistics_of_a_cell_and_month(cast):
             client_for(cast.users["outsider"]).get("/risks/patrols/?cell=450901").status_code == 404
         )
     assert Client().get("/risks/patrols/").status_code == 302
+
+
+def test_the_field_home_has_a_tile_of_todays_patrols(cast, client_for):
+    home = client_for(cast.users["village"]).get("/").content.decode()
+    assert 'data-testid="tile-patrols"' not in home  # patrols nothing yet
+    with time_machine.travel(START, tick=False):
+        p = patrolled_point(cast)
+        RiskPoint.objects.filter(pk=p.pk).update(next_due_at=START + timedelta(hours=2))
+        home = client_for(cast.users["village"]).get("/").content.decode()
+        assert 'data-testid="tile-patrols"' in home and "今日巡查 (1)" in home
+        actions_patrols.check_in(cast.users["village"], p, result="ok", lon=106.1, lat=24.1)
+        home = client_for(cast.users["village"]).get("/").content.decode()
+        assert "今日巡查已完成" in home
