@@ -22,16 +22,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import time_machine
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from qianshao.bench import supplies
+from qianshao.bench import bulk, supplies
 from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind, Person
-from qianshao.lib.dbsql import insert_rows
 from qianshao.resources import readiness, rule_shelters, sweep_supplies, tally
 from qianshao.resources.models import (
     Batch,
@@ -48,7 +47,6 @@ from qianshao.resources.models import (
 )
 
 MEMBERS = (8, 17)  # members of a team, at random between: ≈ 12.5 on average
-CHUNK = 50_000
 VILLAGES = (CellKind.VILLAGE, CellKind.COMMUNITY)
 
 
@@ -134,13 +132,13 @@ def _teams(province: Cell, rng) -> tuple[int, int]:
     )
     sizes = [rng.randint(*MEMBERS) for _ in cells]
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    _write(
+    bulk.write(
         Person,
         ["name", "phone", "note", "created_at"],
         ([f"队员{n}", f"19{n:09d}", "", now] for n in range(sum(sizes))),
     )
     people = iter(Person.objects.filter(phone__startswith="19").order_by("pk").values_list("pk"))
-    _write(
+    bulk.write(
         Team,
         [
             *("cell_id", "cell_path", "name", "kind", "phone", "address"),
@@ -158,7 +156,7 @@ def _teams(province: Cell, rng) -> tuple[int, int]:
         for n in range(size):
             role = MemberRole.LEADER if n == 0 else MemberRole.MEMBER
             rows.append([team, next(people)[0], role, "", today])
-    _write(Member, ["team_id", "person_id", "role", "skills", "joined"], rows)
+    bulk.write(Member, ["team_id", "person_id", "role", "skills", "joined"], rows)
     return len(cells), len(rows)
 
 
@@ -177,7 +175,7 @@ def _kit_cards(rng) -> int:
         complete = rng.random() < 0.8
         rows.append([person, standard.pk, cell, path, complete, 0 if complete else 2, True, now])
     columns = ["person_id", "standard_id", "cell_id", "cell_path", "complete", "missing"]
-    _write(KitCard, [*columns, "active", "created_at"], rows)
+    bulk.write(KitCard, [*columns, "active", "created_at"], rows)
     return len(rows)
 
 
@@ -197,26 +195,12 @@ def _shelters(province: Cell, rng) -> int:
     columns = ["cell_id", "cell_path", "name", "address", "category", "area_m2", "capacity"]
     facilities = ["water", "power", "toilets", "medical", "signage"]
     rest = ["manager_name", "manager_phone", "status", "occupancy"]
-    _write(
+    bulk.write(
         Shelter,
         [*columns, *facilities, *rest],
         ([*r, True, True, True, False, True, "", "", ShelterStatus.CLOSED, 0] for r in rows),
     )
     return len(rows)
-
-
-def _write(model, columns: list[str], rows) -> None:
-    """``rows`` into ``model``'s table, in chunks of ``CHUNK``, each in a transaction."""
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            with transaction.atomic():
-                insert_rows(connection, model._meta.db_table, columns, chunk)
-            chunk = []
-    if chunk:
-        with transaction.atomic():
-            insert_rows(connection, model._meta.db_table, columns, chunk)
 
 
 # --- the baseline -----------------------------------------------------------------------

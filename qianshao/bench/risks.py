@@ -32,12 +32,12 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qianshao.bench import bulk
 from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
-from qianshao.lib.dbsql import insert_rows
 from qianshao.risks import fourcolour, grading, tally
 from qianshao.risks.demo_points import LEC, MATRIX
 from qianshao.risks.models import (
@@ -56,7 +56,6 @@ GRADES = (("red", 5), ("orange", 15), ("yellow", 35), ("blue", 45))  # percent
 OUTCOMES = ((Outcome.ON_TIME, 85), (Outcome.LATE, 10), (Outcome.MISSED, 5))
 DUE_NOW = 50  # points due within the last minute, for the sweep
 CHECK_INS = 200
-CHUNK = 50_000
 VILLAGES = (CellKind.VILLAGE, CellKind.COMMUNITY)
 
 
@@ -190,7 +189,7 @@ def _points(province: Cell, rng, now) -> int:
                 ]
                 n += 1
 
-    _write(RiskPoint, columns, rows())
+    bulk.write(RiskPoint, columns, rows())
     return total
 
 
@@ -236,22 +235,8 @@ def _patrols(wanted: int, rng, now) -> tuple[int, int]:
         for row in rows():
             yield [*row, False, False]
 
-    _write(Patrol, columns, with_flags())
+    bulk.write(Patrol, columns, with_flags())
     return count[0], days
-
-
-def _write(model, columns: list[str], rows) -> None:
-    """``rows`` into ``model``'s table, in chunks of ``CHUNK``, each in a transaction."""
-    chunk = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == CHUNK:
-            with transaction.atomic():
-                insert_rows(connection, model._meta.db_table, columns, chunk)
-            chunk = []
-    if chunk:
-        with transaction.atomic():
-            insert_rows(connection, model._meta.db_table, columns, chunk)
 
 
 # --- (c) the four-colour counts and their baseline -------------------------------------
