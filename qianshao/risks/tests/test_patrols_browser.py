@@ -3,10 +3,12 @@ point (the phone's position filled in by the page), then 发现隐患 at the sec
 report opens prefilled from the point with the patrol's photo, is reported, and the patrol
 links the hazard."""
 
+from datetime import timedelta
 from importlib import import_module
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from qianshao.hazards.models import Hazard
@@ -32,11 +34,10 @@ def test_a_member_walks_the_route_and_reports_a_hazard_found_on_patrol(
     second = patrolled_point(
         small_cast, name="后山挡墙", geometry={"type": "Point", "coordinates": [106.12, 24.1]}
     )
-    # due today: the first more overdue
-    type(first).objects.filter(pk=first.pk).update(next_due_at=first.next_due_at.replace(year=2020))
-    type(second).objects.filter(pk=second.pk).update(
-        next_due_at=second.next_due_at.replace(year=2021)
-    )
+    # due earlier today, the first more overdue (within one interval: nothing missed yet)
+    now = timezone.now()
+    type(first).objects.filter(pk=first.pk).update(next_due_at=now - timedelta(hours=3))
+    type(second).objects.filter(pk=second.pk).update(next_due_at=now - timedelta(hours=1))
     phone = new_page(
         **PHONE, geolocation={"longitude": 106.1, "latitude": 24.1}, permissions=["geolocation"]
     )
