@@ -75,7 +75,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     out.write(f"  counters rebuilt: {counters:,} ({took:.1f} s)")
     took, _ = seconds(settle)
     if connection.vendor == "postgresql":
-        out.write(f"  VACUUM ANALYZE, as autovacuum would after the load ({took:.1f} s)")
+        out.write(f"  VACUUM ANALYZE and a checkpoint, as the server would after the load ({took:.1f} s)")
     admin = get_user_model().objects.create_superuser(f"bench-{uuid.uuid4().hex[:8]}")
 
     county = max(

@@ -59,6 +59,22 @@ def byte_order(columns: list[tuple[str, str, int]]):
 byte_order_paths = byte_order(PATH_COLUMNS)
 
 
+def leave_room(table: str, fillfactor: int):
+    """A migration step (and its reverse) leaving ``100 - fillfactor`` % of each page of
+    ``table`` free on PostgreSQL, for rows updated in place: an update that changes no
+    indexed column then writes its new version on the same page and no index entry (a HOT
+    update) — counters and a sweep's state column. SQLite has no such setting."""
+
+    def setting(n: int):
+        def apply(apps, schema_editor) -> None:
+            if schema_editor.connection.vendor == "postgresql":
+                schema_editor.execute(f"ALTER TABLE {table} SET (fillfactor = {n})")
+
+        return apply
+
+    return setting(fillfactor), setting(100)
+
+
 def guard_audit(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":

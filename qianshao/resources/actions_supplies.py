@@ -45,7 +45,6 @@ from qianshao.resources.models import (
     TransferStep,
     WriteOffReason,
 )
-from qianshao.workflow import once
 
 MAX_QUANTITY = ledger.MAX_QUANTITY
 MAX_PRICE = Decimal("9999999999.99")
@@ -436,9 +435,9 @@ def write_off(
 @transaction.atomic
 def correct_expiry(actor, batch: Batch, *, expires: date | None, reason: str) -> Batch:
     """更正有效期 of a batch (a typing slip, a supplier's extension): its band follows at
-    once, and the sweep's steps are re-armed — they name the expiry, so the new date's
-    thresholds are new steps (those the batch is already inside are taken now: the person
-    correcting knows). Side effects: the batch, counters, one audit record."""
+    once, as seen today (the person correcting knows: no notice), and the sweep moves it on
+    from there as the new date's thresholds pass. Side effects: the batch, counters, one
+    audit record."""
     point = batch.point
     check_allowed(actor, point)
     reason = clean_text(reason, "reason", limit=200)
@@ -461,9 +460,6 @@ def correct_expiry(actor, batch: Batch, *, expires: date | None, reason: str) ->
         )
     Batch.objects.filter(pk=b.pk).update(expires=expires, band=band)
     b.expires, b.band = expires, band
-    steps = ledger.steps_up_to(band, expires)
-    if steps:
-        once.claim_all([(once.subject(b), step) for step in steps], timezone.now())
     audit(
         actor=actor,
         action="supplies.correct_expiry",

@@ -42,7 +42,6 @@ from qianshao.resources.models import (
     Movement,
     Point,
 )
-from qianshao.workflow import once
 
 # what a quantity column (14 digits, 3 decimals) holds
 MAX_QUANTITY = Decimal("99999999999.999")
@@ -68,21 +67,6 @@ def band_for(expires: date | None, today: date) -> str:
     if expires <= today + timedelta(days=NEAR90):
         return Band.NEAR90
     return Band.OK
-
-
-def band_step(band: str, expires: date) -> str:
-    """The sweep's step that moves a batch into ``band`` (``expiry:90@2026-12-31``): the
-    expiry is part of it, so a corrected expiry is a new step."""
-    name = {Band.NEAR90: "expiry:90", Band.NEAR30: "expiry:30", Band.EXPIRED: "expired"}[band]
-    return f"{name}@{expires.isoformat()}"
-
-
-def steps_up_to(band: str, expires: date | None) -> list[str]:
-    """The sweep's steps a batch in ``band`` has had (its bands up to this one)."""
-    if expires is None:
-        return []
-    bands = BAND_ORDER[1 : BAND_ORDER.index(band) + 1]
-    return [band_step(b, expires) for b in bands]
 
 
 def batch_key(klass: str, band: str) -> str:
@@ -165,7 +149,6 @@ class Posting:
         self.holdings = holdings or lock_holdings((self.point.pk, i) for i in self.items)
         self.lines: list[Line] = []
         self.moves: list[tuple[str, str, str, int]] = []
-        self.claims: list[tuple[str, str]] = []
 
     def holding(self, item: Item) -> Holding:
         return self.holdings[(self.point.pk, item.pk)]
@@ -191,7 +174,6 @@ class Posting:
             band = band_for(batch.expires, self.today)
             Batch.objects.filter(pk=batch.pk).update(band=band)
             batch.band = band
-            self._claim_bands(batch)
         Batch.objects.filter(pk=batch.pk).update(quantity=Round(F("quantity") + n, precision=3))
         self._moved(batch, n)
 
@@ -209,15 +191,8 @@ class Posting:
             **fields,
         )
         batch.quantity = Decimal(0)  # as before the line, for _moved
-        self._claim_bands(batch)
         self._moved(batch, n)
         return batch
-
-    def _claim_bands(self, batch: Batch) -> None:
-        """A batch arriving inside a band takes that band's steps itself: the sweep does
-        not warn of what was received knowing."""
-        subject = once.subject(batch)
-        self.claims += [(subject, step) for step in steps_up_to(batch.band, batch.expires)]
 
     def _moved(self, batch: Batch, delta: Decimal) -> None:
         before = batch.quantity
@@ -265,8 +240,6 @@ class Posting:
             holding.save(update_fields=["quantity", "in_transit_out"])
         self.moves += reckon_minimums(self.point, self.holdings.values(), self.items)
         tally.add_many(self.moves)
-        if self.claims:
-            once.claim_all(self.claims, timezone.now())
         return self.lines
 
 

@@ -1,12 +1,17 @@
 """The supplies' expiry sweep (docs/adr/0023 "Sweep"): each batch that still holds something
-moves into its band — 90 days from expiry (near90), 30 (near30), expired — by a step claimed
-once (``workflow.once``: ``expiry:90@<expires>``, ``expiry:30@…``, ``expired@…``; a corrected
-expiry is a new step), with the counters moved in the same transaction. Each point is told
-once per band, naming its batches and suggesting 轮换 (an issue with purpose 轮换, a named
-batch): its manager, and the dispatchers of the level above (the ladder of
-``grid.dispatchers``). Idempotent and catching up: run twice, or after a week's downtime, it
-takes each step once. Candidates come from the partial index (band, expires) of batches
-holding something.
+moves into its band — 90 days from expiry (near90), 30 (near30), expired — with the counters
+moved in the same transaction. The band is the batch's state: it moves only forward, under
+the lock of the batch's holding that every movement takes, so a band moves once however
+many sweeps run (every action that writes a batch sets the band it is in that day, and
+says nothing: the person knows). Each point is told once per band, naming its batches and
+suggesting 轮换 (an issue with purpose 轮换, a named batch): its manager, and the
+dispatchers of the level above (the ladder of ``grid.dispatchers``).
+
+Catching up without reading what rests: a finished sweep records its day (``once``:
+``swept@<date>``), and the next reads only the batches whose expiry crossed a threshold
+since — a range of the (expires) index per band — so a day's sweep reads one day's
+expiries, and a week's downtime a week's. The band is in no index, so moving it rewrites
+no index entry (PostgreSQL: a HOT update in the room the table's fillfactor leaves).
 """
 
 from collections import Counter, defaultdict
@@ -31,8 +36,9 @@ from qianshao.resources.models import Agreement, Band, Batch, Item, Point
 from qianshao.workflow import once
 
 CHUNK = 5000
-SUBJECT = Batch._meta.label_lower  # once.subject of a batch: resources.batch:<pk>
+SWEPT = "resources.supplies_expiry"  # once.subject of the sweep's days: swept@<date>
 NAMES_IN_NOTICE = 10
+RANK = {band: n for n, band in enumerate(ledger.BAND_ORDER)}
 HEADLINE = {
     Band.NEAR90: gettext_lazy("【物资临期】%(point)s 有 %(n)s 个批次将在 90 天内到期"),
     Band.NEAR30: gettext_lazy("【物资临期】%(point)s 有 %(n)s 个批次将在 30 天内到期"),
@@ -44,15 +50,17 @@ def sweep(now: datetime | None = None) -> int:
     """Move every batch due into its band by ``now``; returns how many moved."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    # the candidates by the (band, expires) index alone, with their point and item (which
-    # never change), taken in chunks grouped by point: a chunk moves the counters of its own
-    # points (and their ancestors), not a share of every point's
+    # the candidates with their point and item (which never change), taken in chunks
+    # grouped by point: a chunk moves the counters of its own points (and their
+    # ancestors), not a share of every point's
     found = sorted(
-        row
-        for q in due_ranges(today)
-        for row in Batch.objects.filter(q, quantity__gt=0)
-        .order_by()
-        .values_list("point_id", "item_id", "pk")
+        {
+            row
+            for q in due_ranges(last_swept(), today)
+            for row in Batch.objects.filter(q, quantity__gt=0)
+            .order_by()
+            .values_list("point_id", "item_id", "pk")
+        }
     )
     dispatchers = _Lazy()
     moved = 0
@@ -61,7 +69,14 @@ def sweep(now: datetime | None = None) -> int:
         pairs = [(point, item) for point, item, _pk in chunk]
         moved += move_bands([pk for *_pair, pk in chunk], now, dispatchers, pairs=pairs)
     remind_agreements(now, dispatchers)
+    once.claim(SWEPT, f"swept@{today.isoformat()}", now)  # all done: the next starts here
     return moved
+
+
+def last_swept() -> date | None:
+    """The last day a sweep finished, or None before the first."""
+    step = once.last(SWEPT)
+    return date.fromisoformat(step.removeprefix("swept@")) if step else None
 
 
 @transaction.atomic
@@ -109,15 +124,23 @@ def remind_agreements(now: datetime, dispatchers: "_Lazy | None" = None) -> int:
     return len(taken)
 
 
-def due_ranges(today) -> list[Q]:
-    """Batches whose band is behind their expiry, as one range of the (band, expires) index
-    per band (read one by one: each a range search), so that batches resting inside a band
-    are not read again every day."""
-    return [
-        Q(band=Band.OK, expires__lte=today + timedelta(days=ledger.NEAR90)),
-        Q(band=Band.NEAR90, expires__lte=today + timedelta(days=ledger.NEAR30)),
-        Q(band=Band.NEAR30, expires__lt=today),
-    ]
+def due_ranges(since: date | None, today: date) -> list[Q]:
+    """The batches that may be behind their band on ``today`` when the last sweep finished
+    on ``since``: those whose expiry crossed a threshold in between, one range of the
+    (expires) index per band (a batch written in between was put in its band that day, and
+    is only filtered out here). Before the first sweep, every expiry up to each threshold."""
+    found = []
+    for band, days in [
+        (Band.NEAR90, ledger.NEAR90),
+        (Band.NEAR30, ledger.NEAR30),
+        (Band.EXPIRED, -1),
+    ]:
+        behind = ledger.BAND_ORDER[: ledger.BAND_ORDER.index(band)]
+        q = Q(band__in=behind, expires__lte=today + timedelta(days=days))
+        if since is not None:
+            q &= Q(expires__gt=since + timedelta(days=days))
+        found.append(q)
+    return found
 
 
 class _Lazy:
@@ -158,10 +181,11 @@ def move_bands(
     dispatchers: "_Lazy | None" = None,
     pairs: list[tuple[int, int]] | None = None,
 ) -> int:
-    """Move the batches ``ids`` into the bands ``now`` puts them in, each step once; the
+    """Move the batches ``ids`` into the bands ``now`` puts them in, those behind it; the
     holdings of their items are locked first, as every movement does, so that a batch's
-    band and quantity change under one lock. ``pairs``: their (point, item), when the caller
-    has read them already (a batch's point and item never change)."""
+    band and quantity change under one lock (and two sweeps move a band once). ``pairs``:
+    their (point, item), when the caller has read them already (a batch's point and item
+    never change). Returns how many moved."""
     today = timezone.localdate(now)
     if pairs is None:
         pairs = list(
@@ -171,32 +195,31 @@ def move_bands(
             .distinct()
         )
     ledger.lock_pairs(pairs)
-    due = {}
     rows = (
         Batch.objects.filter(among(connection, "pk", ids), quantity__gt=0)
-        .order_by()
+        .order_by("pk")
         .values_list(*Due.__annotations__)
     )
+    by_band: dict[str, list[int]] = defaultdict(list)
+    told: dict[tuple[int, str], list[Due]] = defaultdict(list)
+    moves: Counter = Counter()  # summed per point first: thousands of batches, few points
     for row in rows:
         b = Due(*row)
         band = ledger.band_for(b.expires, today)
-        if ledger.BAND_ORDER.index(band) > ledger.BAND_ORDER.index(b.band):
-            due[(f"{SUBJECT}:{b.pk}", ledger.band_step(band, b.expires))] = (b, band)
-    taken = once.claim_all(due, now)
-    if not taken:
-        return 0
-    by_band: dict[str, list[int]] = defaultdict(list)
-    bands: dict[int, str] = {}
-    told: dict[tuple[int, str], list[Due]] = defaultdict(list)
-    moves: Counter = Counter()  # summed per point first: thousands of batches, few points
-    for pair in sorted(taken):
-        b, band = due[pair]
+        if RANK[band] <= RANK[b.band]:
+            continue  # in its band already (or moved by another sweep)
         by_band[band].append(b.pk)
-        bands[b.pk] = band
         moves[(b.point_path, ledger.batch_key(b.klass, b.band))] -= 1
         moves[(b.point_path, ledger.batch_key(b.klass, band))] += 1
         told[(b.point_id, band)].append(b)
-    update_rows(connection, Batch, ["band"], [[band, pk] for pk, band in sorted(bands.items())])
+    if not by_band:
+        return 0
+    update_rows(
+        connection,
+        Batch,
+        ["band"],
+        [[band, pk] for band, pks in sorted(by_band.items()) for pk in pks],
+    )
     tally.add_many((path, ledger.BATCHES, key, n) for (path, key), n in moves.items())
     enqueue_all(notices(told, today, (dispatchers or _Lazy()).get()))
     audit(
@@ -204,9 +227,9 @@ def move_bands(
         action="supplies.expiry_sweep",
         object_type="resources.batch",
         label=str(today),
-        after={band: sorted(pks) for band, pks in by_band.items()},
+        after={band: pks for band, pks in by_band.items()},
     )
-    return len(taken)
+    return sum(len(pks) for pks in by_band.values())
 
 
 def notices(told: dict, today, dispatchers: Dispatchers) -> list[Notice]:

@@ -50,6 +50,13 @@ def claim_all(pairs: Iterable[Pair], at: datetime) -> set[Pair]:
     return set(inserted)
 
 
+def last(subject: str) -> str | None:
+    """The greatest step of ``subject`` taken so far, in the steps' own order (a daily
+    sweep's ``swept@<date>``: the last day it finished), or None."""
+    found = StepTaken.objects.filter(subject=subject).order_by("-step")
+    return found.values_list("step", flat=True).first()
+
+
 def taken(subject: str) -> set[str]:
     """The steps of ``subject`` taken so far."""
     return set(StepTaken.objects.filter(subject=subject).values_list("step", flat=True))

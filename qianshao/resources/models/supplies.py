@@ -197,9 +197,10 @@ class Batch(models.Model):
                 name="supply_batch_fefo",
                 condition=Q(quantity__gt=0),
             ),
-            # the expiry sweep's candidates
+            # the expiry sweep's candidates, by the day their expiry crosses a threshold; the
+            # band is in no index, so the sweep's move of it is a HOT update on PostgreSQL
             models.Index(
-                fields=["band", "expires"], name="supply_batch_band", condition=Q(quantity__gt=0)
+                fields=["expires"], name="supply_batch_expires", condition=Q(quantity__gt=0)
             ),
             models.Index(fields=["point_path", "klass"], name="supply_batch_path_class"),
         ]

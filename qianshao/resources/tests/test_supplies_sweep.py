@@ -13,8 +13,9 @@ import time_machine
 from qianshao.lib.errors import ActionError
 from qianshao.notify.models import Message
 from qianshao.resources import actions_supplies as actions
+from qianshao.resources import catalogue_supplies as catalogue
 from qianshao.resources import sweep_supplies, tally
-from qianshao.resources.models import Band, Batch
+from qianshao.resources.models import Band, Batch, Category
 from qianshao.resources.tests.supplies_fixtures import items, points  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -138,4 +139,110 @@ def test_a_corrected_expiry_moves_the_band_and_re_arms_the_sweep(cast, points, i
         assert sweep_supplies.sweep() == 1
         assert Batch.objects.get().band == Band.NEAR90
         assert expiry_messages(cast.people["county"]).count() == 1
+        assert tally.matches()
+
+
+def test_a_sweep_reads_only_the_expiries_crossed_since_the_last_finished(cast, points, items):
+    """The batches resting inside their band are not read again: after a sweep on day d,
+    the next reads the expiries that crossed a threshold after d (none the same day)."""
+    p = points["county"]
+    with time_machine.travel(START, tick=False) as traveller:
+        for days in (91, 95, 200, 31, 0):  # crossing 90 days out on days 1 and 5, …
+            actions.receive(
+                None, p, item=items["rice"], quantity=1, expires=START.date() + timedelta(days=days)
+            )
+        assert sweep_supplies.last_swept() is None
+        sweep_supplies.sweep()
+        assert sweep_supplies.last_swept() == START.date()
+
+        def candidates(day):
+            ranges = sweep_supplies.due_ranges(sweep_supplies.last_swept(), day)
+            return sorted(
+                (b.expires - START.date()).days
+                for q in ranges
+                for b in Batch.objects.filter(q, quantity__gt=0)
+            )
+
+        assert candidates(START.date()) == []  # a second run the same day reads nothing
+        day5 = START.date() + timedelta(days=5)
+        # 91 and 95 cross 90 days out, 31 crosses 30, 0 expires: 200 is not read
+        assert candidates(day5) == [0, 31, 91, 95]
+        traveller.shift(timedelta(days=5))
+        assert sweep_supplies.sweep() == 4
+        assert sweep_supplies.last_swept() == day5
+        assert candidates(day5) == []
+        assert tally.matches()
+
+
+def test_a_sweep_that_fails_leaves_its_day_to_the_next(cast, points, items, monkeypatch):
+    p = points["county"]
+    with time_machine.travel(START, tick=False) as traveller:
+        actions.receive(
+            None, p, item=items["rice"], quantity=1, expires=START.date() + timedelta(days=95)
+        )
+        sweep_supplies.sweep()
+        traveller.shift(timedelta(days=10))
+
+        def broken(*args, **kwargs):
+            raise RuntimeError("the outbox is down")
+
+        monkeypatch.setattr(sweep_supplies, "enqueue_all", broken)
+        with pytest.raises(RuntimeError):
+            sweep_supplies.sweep()
+        assert sweep_supplies.last_swept() == START.date()  # the day not recorded
+        assert Batch.objects.get().band == Band.OK  # nor the band moved
+        monkeypatch.undo()
+        assert sweep_supplies.sweep() == 1  # the next run takes it
+        assert Batch.objects.get().band == Band.NEAR90
+        assert tally.matches()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_at_once_move_each_band_once(cast):
+    """The band is the batch's state, moved under its holding's lock: two workers sweeping
+    at once move it (and its counters, and its notice) once."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    # the catalogue's classes as the migration seeds them (a test that commits finds the
+    # tables emptied by the one before)
+    for code in ("1", "199", "19999"):
+        if not Category.objects.filter(code=code).exists():
+            catalogue.add_category(None, code=code, name=f"类{code}")
+    rice = catalogue.add_item(None, code="1999901", name="大米", unit="kg")
+    with time_machine.travel(START, tick=False) as traveller:
+        point = actions.create_point(None, cell=cast.township, name="甲镇储备点")
+        for n in range(40):
+            actions.receive(
+                None,
+                point,
+                item=rice,
+                quantity=1,
+                expires=START.date() + timedelta(days=91 + n % 3),
+            )
+        traveller.shift(timedelta(days=5))
+        results, failures = [], []
+        go = threading.Barrier(2)
+
+        def sweeper():
+            try:
+                go.wait(10)
+                results.append(sweep_supplies.sweep())
+            except Exception as exc:  # reported below
+                failures.append(exc)
+            finally:
+                connection.close()
+
+        workers = [threading.Thread(target=sweeper) for _ in range(2)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(30)
+        assert failures == []
+        assert sum(results) == 40  # each batch moved by one of them
+        assert Batch.objects.filter(band=Band.NEAR90).count() == 40
+        assert expiry_messages(cast.people["county"]).count() == 1  # the level above, once
         assert tally.matches()
