@@ -71,7 +71,9 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     out.write(f"  counters rebuilt: {counters:,} ({took:.1f} s)")
     took, _ = seconds(settle)
     if connection.vendor == "postgresql":
-        out.write(f"  VACUUM ANALYZE and a checkpoint, as the server would after the load ({took:.1f} s)")
+        out.write(
+            f"  VACUUM ANALYZE and a checkpoint, as the server would after the load ({took:.1f} s)"
+        )
 
     county = max(
         Cell.objects.subtree(province.path).filter(kind=CellKind.COUNTY),

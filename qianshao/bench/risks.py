@@ -7,7 +7,9 @@ cost.
    (5 % 红, 15 % 橙, 35 % 黄, 45 % 蓝), and ``--scale`` patrols (10,000,000 by default): each
    point's due times back from now at its grade's frequency, over as many days as make the
    number (a year at the default), 85 % on time, 10 % late, 5 % missed; then the counters
-   rebuilt. About 50 points are left due within the last minute, for the sweep.
+   rebuilt. About 50 points are left due within the last minute, for the sweep, and 5 % of
+   the points overdue, already reminded and escalated, waiting for their next due time (the
+   sweep must not read them every minute).
 2. (c) The four-colour counts (``fourcolour.board``) of the province and of its largest
    county against one SQL GROUP BY over the raw points (target < 100 ms at the province).
 3. (d) The patrol completeness of that county for last month, from the ``patrols`` tally,
@@ -25,7 +27,7 @@ agree; nothing here asserts a time.
 import json
 import random
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -50,11 +52,13 @@ from qianshao.risks.models import (
     RiskPoint,
     RiskStatus,
 )
+from qianshao.workflow.models import StepTaken
 
 PER_VILLAGE = 10
 GRADES = (("red", 5), ("orange", 15), ("yellow", 35), ("blue", 45))  # percent
 OUTCOMES = ((Outcome.ON_TIME, 85), (Outcome.LATE, 10), (Outcome.MISSED, 5))
 DUE_NOW = 50  # points due within the last minute, for the sweep
+WAITING = 5  # percent of the points overdue, already chased, waiting for their next due time
 CHECK_INS = 200
 VILLAGES = (CellKind.VILLAGE, CellKind.COMMUNITY)
 
@@ -67,15 +71,20 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     out.write(f"  grid: {by_kind(root)} ({took:.1f} s)")
     rng = random.Random(f"bench-risks-{root}")
     now = timezone.now()
-    took, points = seconds(lambda: _points(province, rng, now))
-    out.write(f"  set-up: {points:,} risk points written directly ({took:.1f} s)")
+    took, (points, waiting) = seconds(lambda: _points(province, rng, now))
+    out.write(
+        f"  set-up: {points:,} risk points written directly, {waiting:,} of them overdue, "
+        f"chased and waiting for their next due time ({took:.1f} s)"
+    )
     took, (written, days) = seconds(lambda: _patrols(patrols_n, rng, now))
     out.write(f"  {written:,} patrols over {days} days written directly ({took:.1f} s)")
     took, counters = seconds(tally.rebuild)
     out.write(f"  counters rebuilt: {counters:,} ({took:.1f} s)")
     took, _ = seconds(settle)
     if connection.vendor == "postgresql":
-        out.write(f"  VACUUM ANALYZE and a checkpoint, as the server would after the load ({took:.1f} s)")
+        out.write(
+            f"  VACUUM ANALYZE and a checkpoint, as the server would after the load ({took:.1f} s)"
+        )
     admin = get_user_model().objects.create_superuser(f"bench-{uuid.uuid4().hex[:8]}")
 
     county = max(
@@ -122,7 +131,9 @@ def _weighted(rng, pairs):
 def _points(province: Cell, rng, now) -> int:
     """``PER_VILLAGE`` risk points at each village and community, of a random kind and
     grade, due within their grade's period; ``DUE_NOW`` of them with a step of the sweep's
-    falling due in the last minute (a reminder, an escalation or a missed patrol)."""
+    falling due in the last minute (a reminder, an escalation or a missed patrol), and
+    ``WAITING`` % overdue, reminded and escalated (their steps taken), waiting for their
+    next due time."""
     cells = list(
         Cell.objects.subtree(province.path)
         .filter(kind__in=VILLAGES)
@@ -141,11 +152,13 @@ def _points(province: Cell, rng, now) -> int:
         *("industry", "hazards_text", "exposed_people", "exposed_households"),
         *("responsible_unit", "control_measures", "emergency_measures", "method", "inputs"),
         *("score", "computed_grade", "grade", "override_reason", "status", "published"),
-        *("public_key", "next_due_at", "last_result", "created_at", "updated_at"),
+        *("public_key", "next_due_at", "watch_at", "last_result", "created_at", "updated_at"),
     ]
     total = len(cells) * PER_VILLAGE
     due_now = set(rng.sample(range(total), min(DUE_NOW, total)))
     scores = {}
+    chased: list[tuple[int, datetime]] = []  # (n, due) of the points waiting
+    minute = timedelta(minutes=1)
 
     def rows():
         n = 0
@@ -163,8 +176,22 @@ def _points(province: Cell, rng, now) -> int:
                     # the patroller's reminder, the dispatcher's, and a missed patrol
                     step = [grace, grace + escalate, timedelta(hours=every[grade])][n % 3]
                     due = now - step - timedelta(seconds=rng.uniform(1, 59))
+                    watch = due + step
+                elif rng.random() < WAITING / 100:
+                    # overdue past its escalation, its next due time still ahead
+                    period = timedelta(hours=every[grade])
+                    due = (
+                        now
+                        - grace
+                        - escalate
+                        - minute
+                        - (period - grace - escalate - 2 * minute) * rng.random()
+                    )
+                    watch = due + period
+                    chased.append((n, due))
                 else:
                     due = now + timedelta(hours=rng.uniform(0.1, every[grade]))
+                    watch = due
                 yield [
                     pk,
                     path,
@@ -183,6 +210,7 @@ def _points(province: Cell, rng, now) -> int:
                     False,
                     key_field.get_db_prep_save(uuid.uuid4(), connection),
                     connection.ops.adapt_datetimefield_value(due),
+                    connection.ops.adapt_datetimefield_value(watch),
                     "",
                     stamp,
                     stamp,
@@ -190,7 +218,19 @@ def _points(province: Cell, rng, now) -> int:
                 n += 1
 
     bulk.write(RiskPoint, columns, rows())
-    return total
+    # the waiting points' steps, taken when they were chased
+    pks = list(RiskPoint.objects.order_by("pk").values_list("pk", flat=True))  # in row order
+    subject = RiskPoint._meta.label_lower
+    bulk.write(
+        StepTaken,
+        ["subject", "step", "at"],
+        (
+            [f"{subject}:{pks[n]}", f"{step}@{due.isoformat()}", stamp]
+            for n, due in chased
+            for step in ("remind", "escalate")
+        ),
+    )
+    return total, len(chased)
 
 
 def _json(value: dict) -> str:
@@ -381,15 +421,16 @@ def _check_ins(out, admin, rng, now) -> None:
 
 def _sweep(out, now) -> None:
     try:
-        from qianshao.risks.sweep import sweep
+        from qianshao.risks.sweep import candidates, sweep
     except ImportError:
         out.write("  (b) the missed-patrol sweep: not available (no risks.sweep)")
         return
     before = Patrol.objects.count()
+    read = len(candidates(now))
     took, steps = seconds(lambda: sweep(now=now))
     wrote = Patrol.objects.count() - before
     out.write(
         f"  (b) the missed-patrol sweep of one minute: {took * 1000:.1f} ms (target < 200 ms) "
         f"for {steps} steps due in it (reminders, escalations, missed patrols), "
-        f"{wrote} missed patrols written"
+        f"{wrote} missed patrols written; {read} points read"
     )

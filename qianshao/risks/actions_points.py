@@ -27,6 +27,7 @@ from qianshao.risks.models import (
     GradeRecord,
     Measure,
     MeasureList,
+    Method,
     RiskKind,
     RiskPoint,
     RiskStatus,
@@ -252,7 +253,8 @@ def create_point(
 @transaction.atomic
 def edit_point(actor, point: RiskPoint, **fields) -> RiskPoint:
     """Edit a point's particulars (not its grade: ``regrade``); the fields not passed are
-    kept. Side effects: one audit record; its counters when its kind changes."""
+    kept. Side effects: one audit record (``risks.point.publish`` / ``unpublish`` when it
+    goes on or off the public page); its counters when its kind changes."""
     p = RISK_FLOW.take(
         RiskPoint.objects.select_related("kind", "cell"),
         point.pk,
@@ -297,12 +299,16 @@ def edit_point(actor, point: RiskPoint, **fields) -> RiskPoint:
         tally.add_many(
             [(p.cell_path, tally.POINTS, old_key, -1), (p.cell_path, tally.POINTS, _key(p), 1)]
         )
+    # a publication on (or taken off) the county's public page is named in the audit trail
+    action = "risks.point.edit"
+    if p.published != before["published"]:
+        action = "risks.point.publish" if p.published else "risks.point.unpublish"
     return RISK_FLOW.finish(
         actor,
         p,
         fields=[*changed, "updated_at"],
         record={
-            "action": "risks.point.edit",
+            "action": action,
             "before": before,
             "after": _plain(p) | ({} if measures is _KEEP else {"measures": len(measures)}),
         },
@@ -355,6 +361,38 @@ def regrade(
         note=note,
         record={"action": "risks.point.regrade", "before": before, "after": _plain(p)},
     )
+
+
+def outgraded(rule=None) -> list[int]:
+    """The points in force whose computed grade the grading bands now put elsewhere (after
+    a change of the bands in the admin): their scores read, nothing recomputed but the
+    band."""
+    rule = rule or grading.bands()
+    by_method = {Method.LEC: grading.lec_grade, Method.MATRIX: grading.matrix_grade}
+    rows = (
+        RiskPoint.objects.filter(status=RiskStatus.ACTIVE)
+        .order_by("pk")
+        .values_list("pk", "method", "score", "computed_grade")
+    )
+    return [pk for pk, method, score, kept in rows if by_method[method](score, rule) != kept]
+
+
+def regrade_by_bands() -> int:
+    """The grading bands changed: every point they now grade differently is regraded by the
+    system from its kept inputs, each through ``regrade`` (its grade record, counters, due
+    time, audit record) in its own transaction. A grade set by hand stays with its reason
+    (only its computed grade follows); one the bands now agree with loses its reason.
+    Returns how many were regraded; run again, it finds none."""
+    done = 0
+    note = _("风险分级标准调整，按原分级参数重新评定")
+    for pk in outgraded():
+        p = RiskPoint.objects.select_related("kind").get(pk=pk)
+        manual = p.grade if p.override_reason else None
+        regrade(
+            None, p, inputs=p.inputs, grade=manual, override_reason=p.override_reason, note=note
+        )
+        done += 1
+    return done
 
 
 @transaction.atomic

@@ -1,9 +1,11 @@
 """The missed-patrol sweep (docs/adr/0024 "Patrols"), run every minute.
 
-Its candidates are the points in force whose due time is at least the grace period past
-(``next_due_at <= now - grace``), read by the partial index ``risk_point_due`` alone — never
-the patrols. For each due time D of such a point, each step once (``workflow.once``, the
-step named with the due time):
+Its candidates are the points in force it has something to do for (``watch_at <= now``),
+read by the partial index ``risk_point_watch`` alone — never the patrols. A point's
+``watch_at`` is its due time when the due time is saved; each visit moves it on to the
+next moment a step below falls due (its reminder, its escalation, the due time after), so
+a point is read a few times per due time, never every minute while it waits. For each due
+time D of a point, each step once (``workflow.once``, the step named with the due time):
 
 - ``remind@D`` at D + grace: the point's patroller is told;
 - ``escalate@D`` at D + grace + escalate, or when D is missed first: the dispatchers of
@@ -41,14 +43,11 @@ REMIND = "remind"
 ESCALATE = "escalate"
 
 
-def candidates(now: datetime, grace: timedelta) -> list[int]:
-    """The points in force due at least ``grace`` ago, by the partial index."""
+def candidates(now: datetime) -> list[int]:
+    """The points in force the sweep has something to do for by ``now``, by the partial
+    index."""
     return list(
-        RiskPoint.objects.filter(
-            status=RiskStatus.ACTIVE,
-            next_due_at__isnull=False,
-            next_due_at__lte=now - grace,
-        )
+        RiskPoint.objects.filter(status=RiskStatus.ACTIVE, watch_at__lte=now)
         .order_by()
         .values_list("pk", flat=True)
     )
@@ -59,8 +58,7 @@ def sweep(now: datetime | None = None) -> int:
     wrote plus the chase steps it took."""
     now = now or timezone.now()
     r = schedule.rule()
-    grace = timedelta(hours=r.grace_hours)
-    found = sorted(candidates(now, grace))
+    found = sorted(candidates(now))
     done = 0
     for at in range(0, len(found), CHUNK):
         done += _sweep_points(found[at : at + CHUNK], now, r)
@@ -77,9 +75,10 @@ def _sweep_points(ids: list[int], now: datetime, r) -> int:
     escalate_after = grace + timedelta(hours=r.escalate_hours)
     hours = schedule.frequencies()
     kinds = {k.pk: k for k in RiskKind.objects.all()}
+    # read again under the lock: a check-in meanwhile has moved the due time (and the watch)
     points = list(
         RiskPoint.objects.select_for_update()
-        .filter(pk__in=ids, status=RiskStatus.ACTIVE, next_due_at__lte=now - grace)
+        .filter(pk__in=ids, status=RiskStatus.ACTIVE, watch_at__lte=now)
         .order_by("pk")
         .only("pk", "name", "cell_path", "grade", "kind_id", "patroller_id", "next_due_at")
     )
@@ -90,6 +89,7 @@ def _sweep_points(ids: list[int], now: datetime, r) -> int:
         subject = f"{SUBJECT}:{p.pk}"
         due = p.next_due_at
         kind = kinds[p.kind_id]
+        following = due
         for _n in range(MAX_CATCH_UP):
             following = due + schedule.interval(p.grade, kind, due, r=r, hours=hours)
             if following > now:
@@ -105,18 +105,22 @@ def _sweep_points(ids: list[int], now: datetime, r) -> int:
             )
             wanted[(subject, step_name(ESCALATE, due))] = (p, ESCALATE, due)
             due = following
-        if due != p.next_due_at:
-            moved.append([connection.ops.adapt_datetimefield_value(due), p.pk])
-            p.next_due_at = due
         if due <= now - grace:
             wanted[(subject, step_name(REMIND, due))] = (p, REMIND, due)
         if due <= now - escalate_after:
             wanted[(subject, step_name(ESCALATE, due))] = (p, ESCALATE, due)
+        # the next look: the first of its steps still ahead (``now`` when the catch-up
+        # stopped short: the rest next minute)
+        ahead = [t for t in (due + grace, due + escalate_after, following) if t > now]
+        watch = min(ahead) if following > now else now
+        adapt = connection.ops.adapt_datetimefield_value
+        moved.append([adapt(due), adapt(watch), p.pk])
+        p.next_due_at = due
+    update_rows(connection, RiskPoint, ["next_due_at", "watch_at"], moved)
     taken = once.claim_all(wanted, now)
     steps = [wanted[pair] for pair in sorted(taken)]
     if missed:
         Patrol.objects.bulk_create(missed)
-        update_rows(connection, RiskPoint, ["next_due_at"], moved)
         tally.add_many(
             (m.cell_path, tally.PATROLS, tally.patrol_key(m.due_at, Outcome.MISSED), 1)
             for m in missed

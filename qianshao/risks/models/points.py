@@ -117,13 +117,25 @@ class RiskStep(models.TextChoices):
     RETIRE = "retire", _("销号")
 
 
+class RiskPointQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        # a due time written is the sweep's next look at the points, as in ``save``
+        if "next_due_at" in kwargs and "watch_at" not in kwargs:
+            kwargs["watch_at"] = kwargs["next_due_at"]
+        return super().update(**kwargs)
+
+
 class RiskPoint(models.Model):
     """One risk point of a cell. ``lon``/``lat`` is the point, or the polygon's
     representative point (inside it), for distances and the map; ``geometry`` is the GeoJSON
     geometry as given (Point or Polygon), checked by ``lib.geojson``.
 
-    ``next_due_at`` is when its next patrol is due (from its grade's frequency), indexed for
-    the missed-patrol sweep; ``last_patrol_at`` and ``last_result`` are its last patrol's."""
+    ``next_due_at`` is when its next patrol is due (from its grade's frequency);
+    ``watch_at`` when the missed-patrol sweep next has something to do for it (a reminder,
+    an escalation, a missed patrol), indexed for the sweep's candidates: whoever saves
+    ``next_due_at`` sets it to the due time (``save``), and the sweep moves it on past the
+    steps it took, so a point chased and waiting for its next due time is not read every
+    minute. ``last_patrol_at`` and ``last_result`` are its last patrol's."""
 
     cell = models.ForeignKey(
         Cell, models.PROTECT, related_name="+", db_index=False, verbose_name=_("所在网格")
@@ -188,10 +200,13 @@ class RiskPoint(models.Model):
     public_key = models.UUIDField(_("公开码"), unique=True)
 
     next_due_at = models.DateTimeField(_("下次巡查"), null=True, blank=True)
+    watch_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_patrol_at = models.DateTimeField(_("最近巡查"), null=True, blank=True)
     last_result = models.CharField(_("最近巡查结果"), max_length=12, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RiskPointQuerySet.as_manager()
 
     SCOPE_FIELD = "cell_path"
 
@@ -201,17 +216,25 @@ class RiskPoint(models.Model):
         ordering = ["cell_path", "name", "id"]
         indexes = [
             models.Index(fields=["cell_path", "id"], name="risk_point_path"),
-            # the missed-patrol sweep's candidates: points in force with a due time
+            # the missed-patrol sweep's candidates: points in force it has something to do for
             models.Index(
-                fields=["next_due_at"],
-                name="risk_point_due",
-                condition=Q(status="active", next_due_at__isnull=False),
+                fields=["watch_at"],
+                name="risk_point_watch",
+                condition=Q(status="active", watch_at__isnull=False),
             ),
             models.Index(fields=["patroller", "next_due_at"], name="risk_point_patroller"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        # a due time saved is the sweep's next look at the point (it moves on from there)
+        if update_fields is None or "next_due_at" in update_fields:
+            self.watch_at = self.next_due_at
+            if update_fields is not None:
+                update_fields = {*update_fields, "watch_at"}
+        super().save(*args, update_fields=update_fields, **kwargs)
 
 
 # 管控中 —修改/重新评级→ 管控中 —销号→ 已销号.

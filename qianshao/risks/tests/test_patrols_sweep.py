@@ -110,8 +110,49 @@ def test_the_candidates_are_the_due_points_only(cast, point):
     with time_machine.travel(due, tick=False):
         other = patrolled_point(cast, name="远期")
     with time_machine.travel(due + 5 * H, tick=False):
-        assert sweep.candidates(due + 5 * H, 4 * H) == [point.pk]
+        assert sweep.candidates(due + 5 * H) == [point.pk]
     assert other.pk != point.pk
+
+
+def test_a_point_chased_and_waiting_is_read_only_when_its_next_step_falls_due(cast, point):
+    """Each visit moves the point's watch to its next step: its reminder, its escalation,
+    the next due time; in between the sweep does not read it (nor lock it, nor claim)."""
+    due = START + 84 * H
+    looks = []
+    for hours in (0, 1, 4, 5, 27, 28, 29, 83, 84):
+        at = due + hours * H
+        if point.pk in sweep.candidates(at):
+            looks.append(hours)
+            run(at)
+    # at its due time (nothing yet: grace), at due + grace (reminded), at due + grace +
+    # escalate (escalated), at the next due time (missed)
+    assert looks == [0, 4, 28, 84]
+    point.refresh_from_db()
+    assert point.next_due_at == due + 84 * H
+    assert point.watch_at == due + 84 * H + 4 * H  # the next due time's reminder
+    assert Patrol.objects.get().outcome == "missed"
+    assert told("risks.patrol_remind") == [cast.people["village"].pk]
+
+
+def test_a_check_in_or_a_changed_rule_brings_the_watch_back_to_the_due_time(cast, point):
+    from qianshao.risks import actions_config
+    from qianshao.risks.models import PatrolRule, RiskPoint
+
+    due = START + 84 * H
+    run(due + 4 * H)  # reminded: the next look at its escalation
+    point.refresh_from_db()
+    assert point.watch_at == due + 28 * H
+    # the escalation brought forward in the admin: looked at again from its due time
+    rule = PatrolRule.objects.get_or_create(pk=1)[0]
+    rule.escalate_hours = 2
+    with time_machine.travel(due + 5 * H, tick=False):
+        actions_config.save_setting(cast.users["admin"], rule)
+        assert RiskPoint.objects.get(pk=point.pk).watch_at == due
+        assert run(due + 6 * H) == 1  # escalated at due + 4 h + 2 h
+        assert told("risks.patrol_escalate") == [cast.people["township"].pk]
+        actions_patrols.check_in(cast.users["village"], point, result="ok")
+    point.refresh_from_db()
+    assert point.watch_at == point.next_due_at == due + 5 * H + 84 * H
 
 
 def sweep_queries(cast, n: int, start) -> int:

@@ -50,6 +50,13 @@ def test_only_red_points_are_published_and_they_are_withdrawn_when_no_longer_red
     assert refused.value.field == "published"
     red = risk_point(cast, kind="landslide", inputs=RED)
     assert steps_points.take(township, red, steps_points.PUBLISH, {}).published
+    # the publication, and its withdrawal, are named in the audit trail
+    published = AuditRecord.objects.filter(object_id=str(red.pk)).latest("seq")
+    assert (published.action, published.after["published"]) == ("risks.point.publish", True)
+    steps_points.take(township, red, steps_points.UNPUBLISH, {})
+    withdrawn = AuditRecord.objects.filter(object_id=str(red.pk)).latest("seq")
+    assert withdrawn.action == "risks.point.unpublish"
+    steps_points.take(township, red, steps_points.PUBLISH, {})
     lowered = steps_points.take(
         township, red, steps_points.REGRADE, {"inputs": {"likelihood": 2, "severity": 2}}
     )

@@ -111,3 +111,42 @@ def test_the_setting_action_refuses_a_new_code_or_method_for_a_kind_in_use(cast)
     kind = RiskKind.objects.get(code="hazchem")
     assert (kind.code, kind.method) == ("hazchem", "lec")
     assert not AuditRecord.objects.filter(action="risks.setting.riskkind").exists()
+
+
+def test_changed_bands_regrade_the_points_they_now_grade_differently(
+    cast, django_capture_on_commit_callbacks
+):
+    from qianshao.risks import actions_points, tally, tasks_points
+    from qianshao.risks.models import GradeRecord, RiskPoint
+
+    plain = risk_point(cast, name="油库")  # LEC 270: 较大 (orange)
+    by_hand = actions_points.regrade(
+        cast.users["township"],
+        risk_point(cast, name="气站"),
+        inputs={"L": 6, "E": 3, "C": 15},
+        grade="red",
+        override_reason="周边人员密集",
+    )
+    apart = risk_point(cast, name="仓库", inputs={"L": 3, "E": 3, "C": 7})  # 63: 低 (blue)
+    bands = Grading.objects.get_or_create(pk=1)[0]
+    with django_capture_on_commit_callbacks(execute=False) as unchanged:
+        actions_config.save_setting(cast.users["admin"], bands)
+    assert unchanged == []  # saved as it was: nothing to regrade
+    bands.lec_red = 250
+    with django_capture_on_commit_callbacks(execute=False) as handed:
+        actions_config.save_setting(cast.users["admin"], bands)
+    assert len(handed) == 1  # to the worker, once committed
+    assert actions_points.outgraded() == [plain.pk, by_hand.pk]
+    assert tasks_points.regrade_by_bands.call_local() == 2
+    plain.refresh_from_db()
+    assert (plain.computed_grade, plain.grade, plain.override_reason) == ("red", "red", "")
+    by_hand.refresh_from_db()
+    # the grade set by hand now agrees with the bands: its reason goes
+    assert (by_hand.computed_grade, by_hand.grade, by_hand.override_reason) == ("red", "red", "")
+    assert RiskPoint.objects.get(pk=apart.pk).grade == "blue"
+    record = GradeRecord.objects.filter(point=plain).latest("pk")
+    assert (record.by, record.grade, str(record.score)) == (None, "red", "270.00")
+    regraded = AuditRecord.objects.filter(action="risks.point.regrade", object_id=str(plain.pk))
+    assert regraded.latest("seq").actor is None
+    assert tally.matches()
+    assert actions_points.regrade_by_bands() == 0  # run again: none

@@ -18,8 +18,8 @@ def test_the_risks_bench_runs_on_a_county_and_prints_figures_that_hold_together(
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    points = re.search(r"set-up: ([\d,]+) risk points written directly", out)
-    assert points, out
+    points = re.search(r"set-up: ([\d,]+) risk points written directly, ([\d,]+) of them", out)
+    assert points and int(points.group(2).replace(",", "")) > 0, out
     n_points = int(points.group(1).replace(",", ""))
     assert n_points >= 1000 and n_points % 10 == 0, out
     patrols = re.search(r"([\d,]+) patrols over (\d+) days written directly", out)
@@ -36,6 +36,11 @@ def test_the_risks_bench_runs_on_a_county_and_prints_figures_that_hold_together(
     assert re.search(r"\(a\) \d+ check-ins through the action .* ratio [\d.]+x", out), out
     # (b): the sweep takes the steps that fell due in its minute: reminders, escalations
     # and missed patrols, about a third each of the points left due
-    sweep = re.search(r"\(b\) .* for (\d+) steps due in it .*, (\d+) missed patrols written", out)
+    sweep = re.search(
+        r"\(b\) .* for (\d+) steps due in it .*, (\d+) missed patrols written; (\d+) points read",
+        out,
+    )
     assert sweep and int(sweep.group(1)) >= 50 and int(sweep.group(2)) >= 10, out
+    # the points overdue and already chased are not read again while they wait
+    assert int(sweep.group(3)) <= 50, out
     assert "counters kept equal a recount: True" in out
