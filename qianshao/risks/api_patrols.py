@@ -90,6 +90,8 @@ class PatrolStatsOut(OutSchema):
     month: str
     children: list[CellFiguresOut]
     people: list[PersonFiguresOut]
+    # False above a county (a city, the province): people are not listed one by one there
+    people_listed: bool
 
 
 class RoutePointOut(OutSchema):
@@ -152,14 +154,15 @@ def check_in(request, point_id: int):
 @router.get("/patrols/stats", response={200: PatrolStatsOut, 400: Error, 404: Error})
 def patrol_stats(request, cell: str | None = None, month: str | None = None):
     """A cell's patrols for a month (this month by default): due, on time, late, missed and
-    the % done, for the cell and each child (from the counters) and each person of the
-    cell's patrols."""
+    the % done, for the cell and each child (from the counters) and, from a county down,
+    each person of the cell's patrols (``people_listed``)."""
     user = request.user
     found = _cell(user, cell)
     first = parse_month(month)
     children = list(Cell.objects.filter(parent=found).order_by("code"))
     figures = stats_patrols.figures([found.path, *[c.path for c in children]], first)
-    people = stats_patrols.by_person(visible_patrols(user), found.path, first)
+    listed = stats_patrols.lists_people(found)
+    people = stats_patrols.by_person(visible_patrols(user), found.path, first) if listed else []
     return {
         "cell": {"code": found.code, "name": found.name, "figures": _figures(figures[found.path])},
         "month": f"{first:%Y-%m}",
@@ -169,6 +172,7 @@ def patrol_stats(request, cell: str | None = None, month: str | None = None):
         "people": [
             {"person": p.person_id, "name": p.name, "figures": _figures(p.figures)} for p in people
         ],
+        "people_listed": listed,
     }
 
 

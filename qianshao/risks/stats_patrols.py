@@ -1,8 +1,8 @@
 """Patrol statistics (issue 14 item 4): per cell, for a month, how many patrols were due
 (closed: on time, late or missed), done on time, late, missed, and the share done — from the
 ``patrols`` counters, one read for all of a cell's children, like the zero reports'
-completeness; per person of a cell, one GROUP BY of the month's patrols in its subtree (by
-the (cell_path, due_at) index); and the last patrol of each point."""
+completeness; per person of a cell from a county down, one GROUP BY of the month's patrols
+in its subtree (by the (cell_path, due_at) index); and the last patrol of each point."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -10,6 +10,7 @@ from datetime import date
 from django.db.models import Count
 
 from qianshao.grid import tree
+from qianshao.grid.models import CellKind
 from qianshao.lib.periods import month_bounds
 from qianshao.risks import tally
 from qianshao.risks.models import Outcome
@@ -49,6 +50,9 @@ class Figures:
         }
 
 
+ABOVE_COUNTY = frozenset({CellKind.PROVINCE, CellKind.CITY})
+
+
 def _month(first: date) -> str:
     return f"{first:%Y-%m}"
 
@@ -74,6 +78,13 @@ class PersonFigures:
     person_id: int | None
     name: str
     figures: Figures
+
+
+def lists_people(cell) -> bool:
+    """Are a cell's patrollers listed one by one? From a county down: a city's or a
+    province's month is hundreds of thousands of patrols and thousands of people, read
+    through their children's figures (the counters) instead."""
+    return cell.kind not in ABOVE_COUNTY
 
 
 def by_person(patrols, path: str, first: date) -> list[PersonFigures]:

@@ -127,7 +127,10 @@ def patrol_stats(request):
         return render(request, "risks/patrols/stats.html", {"cell": cell, "error": exc}, status=400)
     children = list(Cell.objects.filter(parent=cell).order_by("code"))
     figures = stats_patrols.figures([cell.path, *[c.path for c in children]], first)
-    people = stats_patrols.by_person(visible_patrols(request.user), cell.path, first)
+    listed = stats_patrols.lists_people(cell)
+    people = (
+        stats_patrols.by_person(visible_patrols(request.user), cell.path, first) if listed else []
+    )
     points = (
         visible_points(request.user)
         .filter(tree.subtree_q(cell.path, "cell_path"), status=RiskStatus.ACTIVE)
@@ -145,6 +148,7 @@ def patrol_stats(request):
         "total": figures[cell.path],
         "children": [(c, figures[c.path]) for c in children],
         "people": people,
+        "people_listed": listed,
         "page": page,
         "now": timezone.now(),
     }

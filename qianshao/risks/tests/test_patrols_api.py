@@ -110,6 +110,7 @@ def test_real_answers_of_every_patrols_operation_match_the_document(cast, confor
         assert children == {"450901100": 2 + missed, "450901101": 0}
         people = {row["name"]: row["figures"] for row in found["people"]}
         assert people["village人"]["due"] == 2 + missed
+        assert found["people_listed"] is True  # a county lists its people
         assert c.call(county, "GET", f"{R}/patrols/stats?cell=450902").status_code == 404
     c.assert_true()
     exercised = {(m, p) for m, p, status in c.seen if 200 <= status < 300}
@@ -164,3 +165,13 @@ def test_a_hazard_reported_through_the_api_from_a_patrol_links_it(cast):
     assert village.get(f"{R}/patrols/{found['id']}").json()["hazard"] == h.pk
     page = village.get(f"/hazards/{h.number}/").content.decode()
     assert f"/risks/patrols/{found['id']}/" in page
+
+
+def test_people_are_listed_from_a_county_down():
+    """Above a county a month's patrols are hundreds of thousands: read by child cells (the
+    counters), not grouped by person."""
+    from qianshao.grid.models import Cell, CellKind
+    from qianshao.risks import stats_patrols
+
+    listed = {kind: stats_patrols.lists_people(Cell(kind=kind)) for kind in CellKind.values}
+    assert [k for k, yes in listed.items() if not yes] == [CellKind.PROVINCE, CellKind.CITY]
