@@ -137,6 +137,7 @@ class ImportForm(Form):
 
 
 REQUISITION_LINES = 5
+LINE_HEADS = {"item": _("物资"), "quantity": _("数量"), "unit": _("计量单位"), "expires": _("有效期至")}
 
 
 class RequisitionForm(IntakeForm):
@@ -168,6 +169,11 @@ class RequisitionForm(IntakeForm):
             self.fields[f"expires_{i}"] = forms.DateField(
                 label=_("有效期至"), required=False, widget=DATE
             )
+            # drawn in a table under column heads: each control named with its line
+            for name in ("item", "quantity", "unit", "expires"):
+                field = self.fields[f"{name}_{i}"]
+                label = _("%(f)s（第 %(i)s 行）") % {"f": LINE_HEADS[name], "i": i}
+                field.widget.attrs["aria-label"] = label
 
     def line_fields(self):
         """The line fields, grouped per line, for the template."""

@@ -1,7 +1,10 @@
 """No element id appears twice on a page: a label's ``for``, a script's lookup and an
 accessibility tool each find one element. The public report's staff page (its accept and
 reject forms side by side) and, as a class, every page a quick crawl reaches from the main
-pages of a county dispatcher and of a township dispatcher."""
+pages of a county dispatcher and of a township dispatcher. On the same pages, every form
+control a person fills in has a label naming it (its own ``<label>``, one whose ``for`` is
+its id, or an ``aria-label``): a field known only by its placeholder is unnamed once typed
+in, and to a screen reader always."""
 
 from collections import Counter
 from datetime import timedelta
@@ -18,6 +21,7 @@ from qianshao.hazards import sweep as supervision
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 from qianshao.hazards.tests.access_rules_public import rewarded, send
 from qianshao.hazards.tests.conftest import jpeg
+from qianshao.risks.tests.helpers import risk_point
 from qianshao.warnings.tests.access_rules_warnings import county_warnings
 
 MAX_PAGES = 80
@@ -25,11 +29,17 @@ SKIP = ("/api/", "/static/", "/media/", "/admin/", "/logout", "/w/")
 SKIP_ENDS = (".xlsx", ".csv", ".xml", ".geojson", ".json", ".jpg", ".png", ".svg", ".ico")
 
 
+UNNAMED_TYPES = {"hidden", "submit", "button", "reset", "image"}
+
+
 class _Ids(HTMLParser):
     def __init__(self):
         super().__init__()
         self.ids: Counter = Counter()
         self.links: list[str] = []
+        self.label_for: set[str] = set()
+        self.in_label = 0
+        self.controls: list[tuple[str, dict, bool]] = []  # (tag, attributes, inside a label)
 
     def handle_starttag(self, tag, attrs):
         for name, value in attrs:
@@ -37,6 +47,29 @@ class _Ids(HTMLParser):
                 self.ids[value] += 1
             if tag == "a" and name == "href" and value:
                 self.links.append(value)
+        found = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if found.get("for"):
+                self.label_for.add(found["for"])
+        kind = (found.get("type") or "text").lower()
+        if tag in ("input", "select", "textarea") and kind not in UNNAMED_TYPES:
+            self.controls.append((tag, found, self.in_label > 0))
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.in_label:
+            self.in_label -= 1
+
+    def unlabelled(self) -> list[str]:
+        """The controls no label names: ``tag name=…``."""
+        return [
+            f"{tag} name={found.get('name')}"
+            for tag, found, inside in self.controls
+            if not inside
+            and found.get("id") not in self.label_for
+            and not found.get("aria-label")
+            and not found.get("aria-labelledby")
+        ]
 
 
 def read(html: str) -> _Ids:
@@ -64,8 +97,8 @@ def test_the_public_reports_staff_page_has_each_id_once(cast, client_for):
     assert 'data-testid="accept-form"' in html and 'data-testid="reject-form"' in html
 
 
-def _crawl(client, start: list[str]) -> dict[str, dict[str, int]]:
-    """Every page reached from ``start`` by its links (within MAX_PAGES): {url: ids twice}."""
+def _crawl(client, start: list[str]) -> dict[str, _Ids]:
+    """Every page reached from ``start`` by its links (within MAX_PAGES), read."""
     seen, todo, found = set(), list(start), {}
     while todo and len(seen) < MAX_PAGES:
         url = todo.pop(0)
@@ -76,7 +109,7 @@ def _crawl(client, start: list[str]) -> dict[str, dict[str, int]]:
         if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
             continue
         page = read(response.content.decode())
-        found[url] = {i: n for i, n in page.ids.items() if n > 1}
+        found[url] = page
         for href in page.links:
             parts = urlsplit(href)
             if parts.scheme or parts.netloc or not parts.path.startswith("/"):
@@ -89,9 +122,7 @@ def _crawl(client, start: list[str]) -> dict[str, dict[str, int]]:
     return found
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("who", ["county", "township", "village", "department"])
-def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
+def _main_pages(cast) -> list[str]:
     accepted = hazard_at(cast, "accepted")
     returned = hazard_at(cast, "returned", cell=cast.cells["450901100202"])
     for title in ("督办一", "督办二"):  # two records the township answers: two answer forms
@@ -100,6 +131,7 @@ def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
     issued, draft = county_warnings(cast)
     _zero, disaster, _relief = a_county_disaster(cast)
     report = send(cast)
+    point = risk_point(cast)
     start = [
         "/",
         "/hazards/",
@@ -120,10 +152,36 @@ def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
         f"/grid/{cast.county.code}/",
         f"/grid/{cast.township.code}/",
         f"/grid/{cast.village.code}/",
+        "/resources/",
+        "/resources/supplies/",
+        "/resources/teams/",
+        "/resources/shelters/",
+        "/risks/",
+        "/risks/points/",
+        f"/risks/points/{point.pk}/",
+        "/risks/patrols/",
+        "/risks/patrols/today/",
+        "/risks/lists/",
     ]
-    found = _crawl(client_for(cast.users[who]), start)
+    return start
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["county", "township", "village", "department"])
+def test_every_page_a_crawl_reaches_has_each_id_once(cast, client_for, who):
+    found = _crawl(client_for(cast.users[who]), _main_pages(cast))
     assert len(found) >= 20  # the main pages and the pages they link to were read
-    assert {url: ids for url, ids in found.items() if ids} == {}
+    twice = {url: {i: n for i, n in page.ids.items() if n > 1} for url, page in found.items()}
+    assert {url: ids for url, ids in twice.items() if ids} == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["county", "township", "village"])
+def test_every_control_a_crawl_reaches_has_a_label(cast, client_for, who):
+    found = _crawl(client_for(cast.users[who]), _main_pages(cast))
+    assert sum(len(page.controls) for page in found.values()) > 20  # forms were read
+    unnamed = {url: page.unlabelled() for url, page in found.items()}
+    assert {url: names for url, names in unnamed.items() if names} == {}
 
 
 @pytest.mark.django_db
