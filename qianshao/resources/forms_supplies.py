@@ -137,7 +137,12 @@ class ImportForm(Form):
 
 
 REQUISITION_LINES = 5
-LINE_HEADS = {"item": _("物资"), "quantity": _("数量"), "unit": _("计量单位"), "expires": _("有效期至")}
+LINE_HEADS = {
+    "item": _("物资"),
+    "quantity": _("数量"),
+    "unit": _("计量单位"),
+    "expires": _("有效期至"),
+}
 
 
 class RequisitionForm(IntakeForm):
