@@ -86,3 +86,7 @@ def test_a_member_walks_the_route_and_reports_a_hazard_found_on_patrol(
     expect(phone.get_by_test_id("origin")).to_contain_text("后山挡墙")  # the hazard's page
     phone.goto(f"/risks/patrols/{found.pk}/")
     expect(phone.get_by_test_id("hazard")).to_contain_text(hazard.number)
+    # both done: the day's route says so, not as a numbered point of the route
+    phone.goto("/risks/patrols/today/")
+    expect(phone.get_by_test_id("route")).to_have_count(0)
+    expect(phone.get_by_test_id("route-empty")).to_have_text("今天没有需要巡查的风险点")
