@@ -8,8 +8,8 @@ cost.
    point's due times back from now at its grade's frequency, over as many days as make the
    number (a year at the default), 85 % on time, 10 % late, 5 % missed; then the counters
    rebuilt. About 50 points are left due within the last minute, for the sweep, and 5 % of
-   the points overdue, already reminded and escalated, waiting for their next due time (the
-   sweep must not read them every minute).
+   the points overdue, already chased, waiting for their next due time (the sweep must not
+   read them every minute).
 2. (c) The four-colour counts (``fourcolour.board``) of the province and of its largest
    county against one SQL GROUP BY over the raw points (target < 100 ms at the province).
 3. (d) The patrol completeness of that county for last month, from the ``patrols`` tally,
@@ -40,7 +40,7 @@ from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
-from qianshao.risks import fourcolour, grading, tally
+from qianshao.risks import fourcolour, grading, schedule, tally
 from qianshao.risks.demo_points import LEC, MATRIX
 from qianshao.risks.models import (
     Outcome,
@@ -132,8 +132,8 @@ def _points(province: Cell, rng, now) -> int:
     """``PER_VILLAGE`` risk points at each village and community, of a random kind and
     grade, due within their grade's period; ``DUE_NOW`` of them with a step of the sweep's
     falling due in the last minute (a reminder, an escalation or a missed patrol), and
-    ``WAITING`` % overdue, reminded and escalated (their steps taken), waiting for their
-    next due time."""
+    ``WAITING`` % overdue, reminded (and escalated, when that came before the next due
+    time: their steps taken), waiting for their next due time."""
     cells = list(
         Cell.objects.subtree(province.path)
         .filter(kind__in=VILLAGES)
@@ -157,7 +157,8 @@ def _points(province: Cell, rng, now) -> int:
     total = len(cells) * PER_VILLAGE
     due_now = set(rng.sample(range(total), min(DUE_NOW, total)))
     scores = {}
-    chased: list[tuple[int, datetime]] = []  # (n, due) of the points waiting
+    chased: list[tuple[int, datetime, list[str]]] = []  # (n, due, steps taken) of those waiting
+    by_pk = RiskKind.objects.in_bulk()
     minute = timedelta(minutes=1)
 
     def rows():
@@ -174,21 +175,19 @@ def _points(province: Cell, rng, now) -> int:
                 if n in due_now:
                     # a step of the sweep's falls due within the last minute: a third each
                     # the patroller's reminder, the dispatcher's, and a missed patrol
-                    step = [grace, grace + escalate, timedelta(hours=every[grade])][n % 3]
+                    period = schedule.interval(grade, by_pk[kind], now, r=rule, hours=every)
+                    step = [grace, grace + escalate, period][n % 3]
                     due = now - step - timedelta(seconds=rng.uniform(1, 59))
                     watch = due + step
                 elif rng.random() < WAITING / 100:
-                    # overdue past its escalation, its next due time still ahead
-                    period = timedelta(hours=every[grade])
-                    due = (
-                        now
-                        - grace
-                        - escalate
-                        - minute
-                        - (period - grace - escalate - 2 * minute) * rng.random()
-                    )
-                    watch = due + period
-                    chased.append((n, due))
+                    # overdue and reminded (escalated too when that came first), its next
+                    # due time still ahead: the sweep's state after its visits
+                    period = schedule.interval(grade, by_pk[kind], now, r=rule, hours=every)
+                    due = now - grace - minute - (period - grace - 2 * minute) * rng.random()
+                    escalated = due + grace + escalate <= now
+                    ahead = [t for t in (due + grace + escalate, due + period) if t > now]
+                    watch = min(ahead)
+                    chased.append((n, due, ["remind", "escalate"] if escalated else ["remind"]))
                 else:
                     due = now + timedelta(hours=rng.uniform(0.1, every[grade]))
                     watch = due
@@ -226,8 +225,8 @@ def _points(province: Cell, rng, now) -> int:
         ["subject", "step", "at"],
         (
             [f"{subject}:{pks[n]}", f"{step}@{due.isoformat()}", stamp]
-            for n, due in chased
-            for step in ("remind", "escalate")
+            for n, due, taken in chased
+            for step in taken
         ),
     )
     return total, len(chased)
