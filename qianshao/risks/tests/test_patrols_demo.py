@@ -37,7 +37,7 @@ def test_three_weeks_of_patrols(cast):
         geometry=VILLAGE_AREA,
         inputs={"likelihood": 3, "severity": 4},
     )
-    made = demo_patrols.build(county="450901", report=report)
+    made = demo_patrols.build(county="450901", report=report, village="450901100201")
     assert made["on_time"] > made["late"] > 0
     assert made["missed"] >= 1
     assert made["hazards"] == 2
@@ -47,3 +47,13 @@ def test_three_weeks_of_patrols(cast):
     assert Message.objects.filter(event="risks.patrol_escalate").exists()
     assert tally.matches()
     assert Patrol.objects.filter(outcome="missed").count() == made["missed"]
+    # the village login's points wait for it on today's route: their last day unpatrolled
+    from django.utils import timezone
+
+    from qianshao.risks import route_patrols
+
+    village = cast.users["village"]
+    on_route = route_patrols.today(village, timezone.now())
+    assert on_route and all(p.cell_path == cast.village.path for p in on_route)
+    last = Patrol.objects.filter(point__in=on_route).exclude(at=None).order_by("-at").first()
+    assert last is None or last.at <= timezone.now() - demo_patrols.LEFT_FOR_TODAY
