@@ -51,3 +51,14 @@ def stock(point, item) -> Decimal:
 def card_balance(point, item) -> Decimal | None:
     last = Line.objects.filter(point=point, item=item).order_by("-id").first()
     return last.holding_after if last else None
+
+
+def assert_sweeps(out: str) -> None:
+    """The supplies bench's two sweeps: a day's expiries (about 0.1 % of the batches moved)
+    and ten days' catch-up (about 1 %)."""
+    import re
+
+    daily = re.search(r"the daily sweep over [\d,]+ batches, moving [\d,]+ .*?\(([\d.]+) %\)", out)
+    assert daily and 0.02 <= float(daily.group(1)) <= 0.3, out
+    late = re.search(r"10 days' catch-up over [\d,]+ batches, moving [\d,]+ .*?\(([\d.]+) %\)", out)
+    assert late and 0.3 <= float(late.group(1)) <= 2.0, out
