@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "qianshao.disasters",
     "qianshao.resources",
     "qianshao.risks",
+    "qianshao.incidents",
     "qianshao.web",
     "qianshao.bench",
 ]

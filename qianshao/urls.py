@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("qianshao.disasters.urls_reports")),
     path("", include("qianshao.resources.urls")),
     path("", include("qianshao.risks.urls")),
+    path("", include("qianshao.incidents.urls")),
     path("", include("qianshao.web.urls")),
 ]
 

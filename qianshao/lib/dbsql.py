@@ -348,3 +348,38 @@ def add_to_counters(
     with connection.cursor() as cursor:
         for head, params in _values(connection, model, [*keys, *counters], rows):
             cursor.execute(f"{head} ON CONFLICT ({conflict}) DO UPDATE SET {add}", params)
+
+
+def refuse_updates(table: str):
+    """A migration step (and its reverse) making ``table`` refuse UPDATE at the database
+    level (a trigger), for a log whose entries are corrected by new entries, never edited —
+    even by code that bypasses the model. Deletes stay with the model's rules (the test
+    database is emptied between tests)."""
+    name = f"{table}_no_update"
+
+    def apply(apps, schema_editor) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor == "sqlite":
+            schema_editor.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE UPDATE ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END;"
+            )
+        elif vendor == "postgresql":
+            schema_editor.execute(
+                f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ "
+                f"BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql;"
+            )
+            schema_editor.execute(
+                f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION {name}()"
+            )
+
+    def reverse(apps, schema_editor) -> None:
+        vendor = schema_editor.connection.vendor
+        if vendor == "sqlite":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif vendor == "postgresql":
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+    return apply, reverse

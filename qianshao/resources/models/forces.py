@@ -91,7 +91,11 @@ class Team(models.Model):
         verbose_name = _("应急救援队伍")
         verbose_name_plural = _("应急救援队伍")
         ordering = ["cell_path", "kind", "id"]
-        indexes = [models.Index(fields=["cell_path", "kind"], name="team_path_kind")]
+        indexes = [
+            models.Index(fields=["cell_path", "kind"], name="team_path_kind"),
+            # the teams standing by near an incident (``queries.candidates``)
+            models.Index(fields=["status", "base_lat"], name="team_status_lat"),
+        ]
 
     def __str__(self) -> str:
         return self.name

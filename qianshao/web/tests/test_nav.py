@@ -12,7 +12,7 @@ TABBAR_RE = re.compile(r'<nav class="tabbar"[^>]*>(.*?)</nav>', re.S)
 HREF_RE = re.compile(r'<a href="([^"]+)"')
 
 EVERYONE = ["首页", "网格", "通讯录", "隐患", "预警", "灾情"]
-ABOVE_FIELD = [*EVERYONE, "督办", "应急资源", "风险管控", "统计"]
+ABOVE_FIELD = [*EVERYONE, "督办", "应急资源", "风险管控", "突发事件", "统计"]
 USERS = ["county", "township", "village", "department", "admin"]
 
 
@@ -26,7 +26,7 @@ def nav(client, url="/"):
     [
         ("county", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口"]),
         ("township", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口"]),
-        ("village", [*EVERYONE, "应急资源", "风险管控", "消息"]),
+        ("village", [*EVERYONE, "应急资源", "风险管控", "突发事件", "消息"]),
         ("department", [*ABOVE_FIELD, "消息", "接口"]),
         ("admin", [*ABOVE_FIELD, "举报", "名册导入", "消息", "接口", "管理后台"]),
     ],
@@ -52,6 +52,8 @@ def test_each_user_gets_the_links_they_may_use_in_order(cast, client_for, who, l
         ("/hazards/public/", "举报"),
         ("/grid/roster/", "名册导入"),
         ("/risks/", "风险管控"),
+        ("/incidents/", "突发事件"),
+        ("/incidents/new/", "突发事件"),
         ("/inbox/", "消息"),
     ],
 )

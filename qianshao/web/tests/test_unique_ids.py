@@ -21,6 +21,8 @@ from qianshao.hazards import sweep as supervision
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 from qianshao.hazards.tests.access_rules_public import rewarded, send
 from qianshao.hazards.tests.conftest import jpeg
+from qianshao.incidents import actions_orders
+from qianshao.incidents.tests.helpers import a_team, an_incident
 from qianshao.risks.tests.helpers import risk_point
 from qianshao.warnings.tests.access_rules_warnings import county_warnings
 
@@ -132,6 +134,8 @@ def _main_pages(cast) -> list[str]:
     _zero, disaster, _relief = a_county_disaster(cast)
     report = send(cast)
     point = risk_point(cast)
+    incident = an_incident(cast)
+    actions_orders.dispatch(cast.users["county"], incident, team=a_team(cast).pk, task="救援")
     start = [
         "/",
         "/hazards/",
@@ -162,6 +166,9 @@ def _main_pages(cast) -> list[str]:
         "/risks/patrols/",
         "/risks/patrols/today/",
         "/risks/lists/",
+        "/incidents/",
+        "/incidents/new/",
+        f"/incidents/{incident.pk}/",
     ]
     return start
 

@@ -1,0 +1,308 @@
+"""The incidents' pages: the list of a cell's subtree, receiving one, an incident's page
+(its clock, reports, levels passing it up, response, commander, orders and the teams to
+send, the command log, each step's form) and an order's page, where a team's leader
+answers on the phone."""
+
+import uuid
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qianshao.grid import tree
+from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors
+from qianshao.grid.models import Person, RoleAssignment
+from qianshao.incidents import actions, actions_orders, permissions, rules, steps
+from qianshao.incidents.access import access_incident, access_order, my_orders, visible_incidents
+from qianshao.incidents.forms import IncidentForm, NoteForm
+from qianshao.incidents.models import (
+    INCIDENT_FLOW,
+    ORDER_FLOW,
+    IncidentStatus,
+    IncidentStep,
+    LogEntry,
+    Order,
+    OrderStatus,
+    OrderStep,
+    Relay,
+)
+from qianshao.intake.pages import take
+from qianshao.lib.errors import NotFound
+from qianshao.resources import queries as resources
+
+PAGE_SIZE = 50
+LOG_SHOWN = 100
+OPEN = (IncidentStatus.REPORTED, IncidentStatus.RESPONDING)
+
+
+def incidents(request):
+    """突发事件: the incidents of a cell's subtree, newest first, open ones or all."""
+    cell = cell_or_own(request.user, request.GET.get("cell"))
+    found = visible_incidents(request.user).filter(tree.subtree_q(cell.path, "cell_path"))
+    status = request.GET.get("status", "open")
+    if status == "open":
+        found = found.filter(status__in=OPEN)
+    elif status in IncidentStatus.values:
+        found = found.filter(status=status)
+    else:
+        status = "all"
+    page = Paginator(found.select_related("cell").order_by("-occurred_at", "-id"), PAGE_SIZE)
+    context = {
+        "cell": cell,
+        "page": page.get_page(request.GET.get("page")),
+        "status": status,
+        "statuses": IncidentStatus.choices,
+        "ancestors": visible_ancestors(request.user, cell),
+        "may_report": permissions.report_refusal(request.user, cell.path) is None,
+    }
+    return render(request, "incidents/list.html", context)
+
+
+def new(request):
+    """接报: receive an incident (the cell given by its code, the user's own by default)."""
+    if request.method == "POST":
+        form = IncidentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+
+            def act():
+                try:
+                    cell = access_cell(request.user, data["cell"])
+                except Http404:
+                    raise NotFound(_("网格不存在或不在您的辖区内"), "cell") from None
+                return actions.open_incident(
+                    request.user,
+                    title=data["title"],
+                    kind=data["kind"],
+                    category=data["category"],
+                    cell=cell,
+                    occurred_at=data["occurred_at"],
+                    summary=data["summary"],
+                    place=data["place"],
+                    lon=data["lon"],
+                    lat=data["lat"],
+                    unit=data["unit"],
+                    measures=data["measures"],
+                    figures=form.figures(),
+                    origin=data["origin"] or "",
+                )
+
+            incident, refusal = take(form, "incidents.open", request.user, act)
+            if refusal is None:
+                messages.success(request, _("已接报：%(n)s") % {"n": incident.number})
+                return redirect("incident", incident_id=incident.pk)
+            status = refusal.status
+        else:
+            status = 400
+    else:
+        cell = cell_or_own(request.user, request.GET.get("cell"))
+        form = IncidentForm(
+            initial={
+                "client_uuid": uuid.uuid4(),
+                "cell": cell.code,
+                "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+                "origin": request.GET.get("origin", "")[:64],
+            }
+        )
+        status = 200
+    return render(request, "incidents/new.html", {"form": form}, status=status)
+
+
+def _clock(incident, relays, r) -> list[dict]:
+    """The incident's timers, soonest first: each level's deadline to pass it up, the
+    next 续报 while it is open, the end of the casualty window once it has ended."""
+    now = timezone.now()
+    found = []
+    for relay in relays:
+        if relay.passed_at is None:
+            found.append(
+                {
+                    "label": _("%(level)s上报") % {"level": relay.cell.name},
+                    "due": relay.due_at,
+                    "over": now > relay.due_at,
+                }
+            )
+    if incident.open:
+        due = incident.last_report_at + timedelta(hours=r.update_hours)
+        found.append({"label": _("续报"), "due": due, "over": now > due})
+    else:
+        due = rules.casualty_window_ends(incident.category, incident.occurred_at)
+        if now <= due:
+            found.append({"label": _("伤亡变化补报截止"), "due": due, "over": False})
+    return sorted(found, key=lambda t: t["due"])
+
+
+def _people_for_commander(incident) -> list[Person]:
+    """Those who may be appointed on-scene commander from the page: the people of the
+    incident's cell and the levels above it (a handful)."""
+    ids = (
+        RoleAssignment.objects.active()
+        .filter(cell__path__in=tree.lineage(incident.cell_path))
+        .values("person_id")
+    )
+    return list(Person.objects.filter(pk__in=ids).order_by("name", "pk")[:200])
+
+
+def incident(request, incident_id, failed=None, status: int = 200):
+    """One incident: its clock, figures and grade, reports, levels, response, orders and the
+    teams nearest to send, the command log — and each step its user may take."""
+    i = access_incident(request.user, incident_id)
+    user = request.user
+    r = rules.rule()
+    relays = list(Relay.objects.filter(incident=i).select_related("cell"))
+    for relay in relays:
+        relay.may_pass = relay.passed_at is None and permissions.relay_refusal(user, relay) is None
+    commands = permissions.command_refusal(user, i.cell_path) is None
+    flow_steps = INCIDENT_FLOW.allowed_steps(user, i, permissions.incident_rule)
+    orders = list(Order.objects.filter(incident=i).order_by("-ordered_at", "-id"))
+    for o in orders:
+        o.key = uuid.uuid4()
+        o.steps = [
+            (s, OrderStep(s).label)
+            for s in ORDER_FLOW.steps_from(o.status)
+            if s in (OrderStep.RELEASE, OrderStep.RECALL) and commands
+        ]
+    candidates = []
+    if commands and i.open:
+        township = next((c for c in visible_ancestors(user, i.cell) if c.kind == "township"), None)
+        candidates = resources.candidates(
+            user, lon=i.lon, lat=i.lat, own_path=township.path if township else i.cell_path
+        )
+    forms = {}
+    for name, (form_class, _fn) in steps.STEPS.items():
+        kwargs = {"people": _people_for_commander(i)} if name == "commander" else {}
+        forms[name] = form_class(
+            initial={"client_uuid": uuid.uuid4()}, auto_id=f"{name}-%s", **kwargs
+        )
+    if failed:
+        forms[failed[0]] = failed[1]
+    context = {
+        "incident": i,
+        "clock": _clock(i, relays, r),
+        "reports": list(i.reports.order_by("-seq")),
+        "relays": relays,
+        "orders": orders,
+        "candidates": candidates,
+        "log": list(LogEntry.objects.filter(incident=i).order_by("-id")[:LOG_SHOWN]),
+        "commands": commands,
+        "may_log": permissions.log_refusal(user, i) is None,
+        "may_report": permissions.report_refusal(user, i.cell_path) is None,
+        "flow_steps": flow_steps,
+        "IncidentStep": IncidentStep,
+        "forms": forms,
+        "failed": failed,
+        "pass_form": NoteForm(initial={"client_uuid": uuid.uuid4()}, auto_id="pass-%s"),
+    }
+    return render(request, "incidents/detail.html", context, status=status)
+
+
+@require_POST
+def step(request, incident_id, name):
+    """One step of an incident from its page (``steps.STEPS``)."""
+    i = access_incident(request.user, incident_id)
+    if name not in steps.STEPS:
+        raise Http404(name)
+    form_class = steps.STEPS[name][0]
+    kwargs = {"people": _people_for_commander(i)} if name == "commander" else {}
+    form = form_class(request.POST, auto_id=f"{name}-%s", **kwargs)
+    if not form.is_valid():
+        return incident(request, incident_id, (name, form, _("请检查填写的内容")), 400)
+    data = dict(form.cleaned_data)
+    if hasattr(form, "figures"):
+        data["figures"] = form.figures()
+    if name == "commander":
+        data["person"] = form.people.get(data.get("person"))
+
+    def act():
+        return steps.take(request.user, i, name, data)
+
+    _done, refusal = take(form, f"incidents.{name}", request.user, act, on=i)
+    if refusal:
+        return incident(request, incident_id, (name, form, refusal.message), refusal.status)
+    messages.success(request, _("已保存"))
+    return redirect("incident", incident_id=i.pk)
+
+
+@require_POST
+def pass_up(request, relay_id):
+    """上报: a level passes an incident up."""
+    relay = Relay.objects.filter(
+        pk=relay_id, incident__in=visible_incidents(request.user).values("pk")
+    ).first()
+    if relay is None:
+        raise Http404(relay_id)
+    form = NoteForm(request.POST, auto_id="pass-%s")
+    if not form.is_valid():
+        return incident(request, relay.incident_id, ("pass", form, _("请检查填写的内容")), 400)
+
+    def act():
+        return actions.pass_up(request.user, relay, note=form.cleaned_data["note"])
+
+    _done, refusal = take(form, "incidents.pass", request.user, act, on=relay)
+    if refusal:
+        return incident(request, relay.incident_id, ("pass", form, refusal.message), refusal.status)
+    messages.success(request, _("已上报"))
+    return redirect("incident", incident_id=relay.incident_id)
+
+
+def mine(request):
+    """我的调派: the orders to the teams the user leads, those in force first."""
+    orders = (
+        my_orders(request.user)
+        .select_related("incident")
+        .order_by("closed_at", "-ordered_at", "-id")[:PAGE_SIZE]
+    )
+    return render(request, "incidents/mine.html", {"orders": list(orders)})
+
+
+def order(request, order_id, failed=None, status: int = 200):
+    """An order: the incident, the task, the answers so far, and the next answers."""
+    o = access_order(request.user, order_id)
+    leader = resources.leader_user(o.team_id)
+    answers = [
+        (s, OrderStep(s).label)
+        for s in ORDER_FLOW.steps_from(o.status)
+        if s in actions_orders.ANSWER_STEPS
+        and permissions.answer_refusal(request.user, o, leader) is None
+    ]
+    context = {
+        "order": o,
+        "incident": o.incident,
+        "answers": answers,
+        "form": failed[1] if failed else NoteForm(initial={"client_uuid": uuid.uuid4()}),
+        "failed": failed,
+        "OrderStatus": OrderStatus,
+    }
+    return render(request, "incidents/order.html", context, status=status)
+
+
+@require_POST
+def order_step(request, order_id, name):
+    """An answer to an order (接收 … 完成) or the commander's 收队 / 撤回."""
+    o = access_order(request.user, order_id)
+    if name not in OrderStep.values or name == OrderStep.ORDER:
+        raise Http404(name)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return order(request, order_id, ("answer", form, _("请检查填写的内容")), 400)
+    note = form.cleaned_data["note"]
+
+    def act():
+        if name == OrderStep.RELEASE:
+            return actions_orders.release(request.user, o, note=note)
+        if name == OrderStep.RECALL:
+            return actions_orders.recall(request.user, o, note=note)
+        return actions_orders.answer(request.user, o, name, note=note)
+
+    _done, refusal = take(form, f"incidents.order.{name}", request.user, act, on=o)
+    if refusal:
+        return order(request, order_id, ("answer", form, refusal.message), refusal.status)
+    messages.success(request, _("已%(s)s") % {"s": OrderStep(name).label})
+    if request.POST.get("back") == "incident":
+        return redirect("incident", incident_id=o.incident_id)
+    return redirect("incident-order", order_id=o.pk)
