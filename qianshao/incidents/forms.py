@@ -67,7 +67,8 @@ class GradeForm(Form):
 
 class ResponseForm(Form):
     client_uuid = uuid_field()
-    level = forms.ChoiceField(label=_("响应级别"), choices=Level.choices)
+    # Ⅳ first: a response starts low and rises
+    level = forms.ChoiceField(label=_("响应级别"), choices=list(reversed(Level.choices)))
     decided_by = forms.CharField(label=_("决定人"), max_length=64)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
 

@@ -148,6 +148,17 @@ def _people_for_commander(incident) -> list[Person]:
     return list(Person.objects.filter(pk__in=ids).order_by("name", "pk")[:200])
 
 
+def _level_initial(step: str, level: str) -> dict:
+    """The level a response form offers first: Ⅳ to start, the next one up or down."""
+    if step == "respond":
+        return {"level": "4"}
+    if step == "raise" and level and level > "1":
+        return {"level": str(int(level) - 1)}
+    if step == "lower" and level and level < "4":
+        return {"level": str(int(level) + 1)}
+    return {}
+
+
 def incident(request, incident_id, failed=None, status: int = 200):
     """One incident: its clock, figures and grade, reports, levels, response, orders and the
     teams nearest to send, the command log — and each step its user may take."""
@@ -176,9 +187,8 @@ def incident(request, incident_id, failed=None, status: int = 200):
     forms = {}
     for name, (form_class, _fn) in steps.STEPS.items():
         kwargs = {"people": _people_for_commander(i)} if name == "commander" else {}
-        forms[name] = form_class(
-            initial={"client_uuid": uuid.uuid4()}, auto_id=f"{name}-%s", **kwargs
-        )
+        initial = {"client_uuid": uuid.uuid4()} | _level_initial(name, i.level)
+        forms[name] = form_class(initial=initial, auto_id=f"{name}-%s", **kwargs)
     if failed:
         forms[failed[0]] = failed[1]
     context = {

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('grid', '0004_person_name_index'),
-        ('resources', '0006_batch_expires_index'),
+        ("grid", "0004_person_name_index"),
+        ("resources", "0006_batch_expires_index"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='team',
-            index=models.Index(fields=['status', 'base_lat'], name='team_status_lat'),
+            model_name="team",
+            index=models.Index(fields=["status", "base_lat"], name="team_status_lat"),
         ),
     ]
