@@ -70,6 +70,7 @@ def cell_page(request, code, form=None, status=200):
         "assign_form": form or (AssignForm(departments=departments) if manage else None),
         "move_form": MoveForm() if manage and cell.parent_id else None,
         "card_risks": panels.card_risks(request.user, cell),
+        "on_duty": panels.on_duty(request.user, cell),
     }
     return render(request, "grid/cell.html", context, status=status)
 
@@ -164,6 +165,7 @@ def card(request, code):
             "qr": qr_svg(link),
             "link": link,
             "card_risks": panels.card_risks(request.user, cell),
+            "on_duty": panels.on_duty(request.user, cell),
         },
     )
 

@@ -5,6 +5,7 @@ import math
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from qianshao.grid import tree
 from qianshao.grid.access import scope_roots, visible_cells
@@ -13,7 +14,7 @@ from qianshao.hazards import tally
 from qianshao.hazards.access import visible_hazards
 from qianshao.hazards.forms import OPEN_CHOICE
 from qianshao.hazards.maps import open_hazards
-from qianshao.hazards.models import OPEN, Status
+from qianshao.hazards.models import OPEN, Status, Supervision
 from qianshao.hazards.permissions import task_q
 from qianshao.hazards.reports import figures
 
@@ -24,6 +25,7 @@ __all__ = [
     "ledger_rows",
     "hazard_links",
     "hazards_of_origin",
+    "open_for_handover",
     "open_hazards_near",
     "summarise",
     "task_q",
@@ -176,4 +178,36 @@ def open_hazards_near(
         if near and min(near) <= metres:
             item["properties"]["distance_m"] = round(min(near), 1)
             found.append(item)
+    return found
+
+
+def open_for_handover(cell) -> list[dict]:
+    """What a duty handover of ``cell`` lists from the hazards (the incidents' 交接班): the
+    overdue hazards of its subtree (from the tally) and the supervisions (督办) of its subtree
+    waiting for an answer — each ``{"kind", "label", "n", "url"}``, only those with any."""
+    found = []
+    overdue = hazard_summary(cell)["overdue"]
+    if overdue:
+        found.append(
+            {
+                "kind": "hazards.overdue",
+                "label": str(_("超期未整改隐患")),
+                "n": overdue,
+                "url": f"{reverse('hazards')}?cell={cell.code}&status={OPEN_CHOICE}&overdue=1",
+            }
+        )
+    waiting = Supervision.objects.filter(
+        tree.subtree_q(cell.path, "hazard__cell_path"),
+        answered_at__isnull=True,
+        settled_at__isnull=True,
+    ).count()
+    if waiting:
+        found.append(
+            {
+                "kind": "hazards.supervision",
+                "label": str(_("待答复的督办")),
+                "n": waiting,
+                "url": reverse("hazard-supervision"),
+            }
+        )
     return found

@@ -8,4 +8,4 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("突发事件")
 
     def ready(self):
-        from qianshao.incidents import signals  # noqa: F401
+        from qianshao.incidents import origins, signals  # noqa: F401

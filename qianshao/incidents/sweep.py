@@ -1,4 +1,5 @@
-"""The incidents' sweep (docs/adr/0025 "Timers"), run every minute.
+"""The incidents' sweep (docs/adr/0025 "Timers"), run every minute (the duty desk's part:
+``sweep_duty``).
 
 Its candidates are read by three partial indexes on ``watch_at`` alone (when the sweep next
 has something to do for a record), never the whole tables:
@@ -22,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.grid import tree
-from qianshao.incidents import rules
+from qianshao.incidents import rules, sweep_duty
 from qianshao.incidents.actions import _tell, incident_url
 from qianshao.incidents.actions_orders import silent_notice
 from qianshao.incidents.models import Incident, Order, OrderStatus, Relay
@@ -37,7 +38,7 @@ def sweep(now: datetime | None = None) -> int:
     """Every step due by ``now``; returns how many were taken."""
     now = now or timezone.now()
     r = rules.rule()
-    return _relays(now, r) + _updates(now, r) + _orders(now, r)
+    return _relays(now, r) + _updates(now, r) + _orders(now, r) + sweep_duty.sweep(now)
 
 
 def _ids(model, now) -> list[int]:

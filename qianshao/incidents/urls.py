@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from qianshao.incidents import views
+from qianshao.incidents import views, views_duty
 
 urlpatterns = [
     path("incidents/", views.incidents, name="incidents"),
@@ -17,4 +17,34 @@ urlpatterns = [
         views.order_step,
         name="incident-order-step",
     ),
+]
+
+urlpatterns += [
+    path("incidents/duty/", views_duty.desk, name="duty-desk"),
+    path("incidents/duty/roster/", views_duty.roster, name="duty-roster"),
+    path("incidents/duty/roster/plan/", views_duty.plan, name="duty-plan"),
+    path("incidents/duty/roster/copy/", views_duty.copy, name="duty-copy"),
+    path("incidents/duty/shifts/<int:shift_id>/confirm/", views_duty.confirm, name="duty-confirm"),
+    path(
+        "incidents/duty/shifts/<int:shift_id>/handover/", views_duty.handover, name="duty-handover"
+    ),
+    path(
+        "incidents/duty/handovers/<int:handover_id>/accept/",
+        views_duty.accept,
+        name="duty-accept",
+    ),
+    path("incidents/duty/shifts/<int:shift_id>/swap/", views_duty.swap, name="duty-swap"),
+    path(
+        "incidents/duty/swaps/<int:swap_id>/<str:step>/",
+        views_duty.swap_step,
+        name="duty-swap-step",
+    ),
+    path("incidents/duty/spot/", views_duty.spot, name="duty-spot-new"),
+    path("incidents/duty/spot/<int:spot_id>/", views_duty.spot_page, name="duty-spot"),
+    path(
+        "incidents/duty/spot/answers/<int:answer_id>/answer/",
+        views_duty.spot_answer,
+        name="duty-spot-answer",
+    ),
+    path("incidents/duty/log/", views_duty.log, name="duty-log"),
 ]

@@ -4,7 +4,6 @@ send, the command log, each step's form) and an order's page, where a team's lea
 answers on the phone."""
 
 import uuid
-from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors
 from qianshao.grid.models import Person, RoleAssignment
-from qianshao.incidents import actions, actions_orders, permissions, rules, steps
+from qianshao.incidents import actions, actions_orders, clock, permissions, rules, steps
 from qianshao.incidents.access import access_incident, access_order, my_orders, visible_incidents
 from qianshao.incidents.forms import IncidentForm, NoteForm
 from qianshao.incidents.models import (
@@ -33,6 +32,7 @@ from qianshao.incidents.models import (
 )
 from qianshao.intake.pages import take
 from qianshao.lib.errors import NotFound
+from qianshao.lib.panels import origin
 from qianshao.resources import queries as resources
 
 PAGE_SIZE = 50
@@ -100,41 +100,30 @@ def new(request):
         else:
             status = 400
     else:
-        cell = cell_or_own(request.user, request.GET.get("cell"))
-        form = IncidentForm(
-            initial={
-                "client_uuid": uuid.uuid4(),
-                "cell": cell.code,
-                "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
-                "origin": request.GET.get("origin", "")[:64],
+        ref = request.GET.get("origin", "")[:64]
+        source = origin(request.user, ref) if ref else None
+        cell = cell_or_own(request.user, (source or {}).get("cell") or request.GET.get("cell"))
+        initial = {
+            "client_uuid": uuid.uuid4(),
+            "cell": cell.code,
+            "occurred_at": timezone.localtime().replace(second=0, microsecond=0),
+            "origin": ref if source else "",
+        }
+        if source:
+            initial |= {
+                "title": source.get("title", ""),
+                "summary": source.get("description", ""),
+                "place": source.get("address", ""),
+                "lon": source.get("lon"),
+                "lat": source.get("lat"),
             }
-        )
+        form = IncidentForm(initial=initial)
         status = 200
-    return render(request, "incidents/new.html", {"form": form}, status=status)
-
-
-def _clock(incident, relays, r) -> list[dict]:
-    """The incident's timers, soonest first: each level's deadline to pass it up, the
-    next 续报 while it is open, the end of the casualty window once it has ended."""
-    now = timezone.now()
-    found = []
-    for relay in relays:
-        if relay.passed_at is None:
-            found.append(
-                {
-                    "label": _("%(level)s上报") % {"level": relay.cell.name},
-                    "due": relay.due_at,
-                    "over": now > relay.due_at,
-                }
-            )
-    if incident.open:
-        due = incident.last_report_at + timedelta(hours=r.update_hours)
-        found.append({"label": _("续报"), "due": due, "over": now > due})
-    else:
-        due = rules.casualty_window_ends(incident.category, incident.occurred_at)
-        if now <= due:
-            found.append({"label": _("伤亡变化补报截止"), "due": due, "over": False})
-    return sorted(found, key=lambda t: t["due"])
+        return render(
+            request, "incidents/new.html", {"form": form, "source": source}, status=status
+        )
+    source = origin(request.user, form.data.get("origin", "")) if form.data.get("origin") else None
+    return render(request, "incidents/new.html", {"form": form, "source": source}, status=status)
 
 
 def _people_for_commander(incident) -> list[Person]:
@@ -193,7 +182,8 @@ def incident(request, incident_id, failed=None, status: int = 200):
         forms[failed[0]] = failed[1]
     context = {
         "incident": i,
-        "clock": _clock(i, relays, r),
+        "source": origin(user, i.origin) if i.origin else None,
+        "clock": clock.timers(i, relays, r),
         "reports": list(i.reports.order_by("-seq")),
         "relays": relays,
         "orders": orders,

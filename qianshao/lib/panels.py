@@ -117,6 +117,25 @@ class CardRisk:
 
 
 @dataclass(frozen=True)
+class DutyLine:
+    """Who is on duty now at a level that watches a cell (its township, its county …), as
+    the home pages and the grid card show it (今日值班): the level's name, the shift's end,
+    the leader on duty and the A and B posts with their phones, whether the shift confirmed
+    it is on duty, and the level's duty desk (empty when the user may not open it)."""
+
+    cell: str
+    until: Any
+    leader: str = ""
+    leader_phone: str = ""
+    a: str = ""
+    a_phone: str = ""
+    b: str = ""
+    b_phone: str = ""
+    confirmed: bool = False
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Panel:
     """One area's contribution. ``home(user, cell)`` returns the context its parts of the
     home page read (the user's cell, or the top of an administrator's scope); ``nav`` its
@@ -126,7 +145,8 @@ class Panel:
     ``figures`` the numbers it keeps per cell path that another area's page shows beside
     its own (``{name: fn(paths) -> {path: n}}``, read through ``figure``); ``cell_card``
     the risks a cell's grid card lists (``fn(user, cell) -> [CardRisk]``, the user anonymous
-    on the public page; read through ``card_risks``)."""
+    on the public page; read through ``card_risks``); ``on_duty`` who is on duty now over a
+    cell (``fn(user, cell) -> [DutyLine]``, nearest level first; read through ``on_duty``)."""
 
     area: str
     home: Callable[[Any, Any], dict] = field(default=lambda user, cell: {})
@@ -135,6 +155,7 @@ class Panel:
     inbox: tuple[tuple[str, InboxKind], ...] = ()
     figures: dict[str, Callable[[list[str]], dict[str, int]]] = field(default_factory=dict)
     cell_card: Callable[[Any, Any], list[CardRisk]] | None = None
+    on_duty: Callable[[Any, Any], list[DutyLine]] | None = None
 
 
 _registry: dict[str, Panel] = {}
@@ -188,6 +209,15 @@ def card_risks(user, cell) -> list[CardRisk] | None:
     for panel in registered():
         if panel.cell_card is not None:
             found = (found or []) + list(panel.cell_card(user, cell))
+    return found
+
+
+def on_duty(user, cell) -> list[DutyLine]:
+    """Who is on duty now over ``cell``, as the areas that keep rosters give it."""
+    found: list[DutyLine] = []
+    for panel in registered():
+        if panel.on_duty is not None:
+            found += list(panel.on_duty(user, cell))
     return found
 
 

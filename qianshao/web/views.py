@@ -28,6 +28,7 @@ def home(request):
             "child_counts": child_counts(cell),
             "cell_map": cell_map(request.user, cell),
             "card_risks": panels.card_risks(request.user, cell),
+            "on_duty": panels.on_duty(request.user, cell),
             "my_assignments": visible_assignments(request.user)
             .active()
             .filter(person__user=request.user),

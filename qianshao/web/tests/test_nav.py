@@ -12,7 +12,7 @@ TABBAR_RE = re.compile(r'<nav class="tabbar"[^>]*>(.*?)</nav>', re.S)
 HREF_RE = re.compile(r'<a href="([^"]+)"')
 
 EVERYONE = ["首页", "网格", "通讯录", "隐患", "预警", "灾情"]
-ABOVE_FIELD = [*EVERYONE, "督办", "应急资源", "风险管控", "突发事件", "统计"]
+ABOVE_FIELD = [*EVERYONE, "督办", "应急资源", "风险管控", "突发事件", "值班", "统计"]
 USERS = ["county", "township", "village", "department", "admin"]
 
 
@@ -54,6 +54,8 @@ def test_each_user_gets_the_links_they_may_use_in_order(cast, client_for, who, l
         ("/risks/", "风险管控"),
         ("/incidents/", "突发事件"),
         ("/incidents/new/", "突发事件"),
+        ("/incidents/duty/", "值班"),
+        ("/incidents/duty/roster/", "值班"),
         ("/inbox/", "消息"),
     ],
 )

@@ -21,7 +21,8 @@ from qianshao.hazards import sweep as supervision
 from qianshao.hazards.tests.access_rules_pages import hazard_at
 from qianshao.hazards.tests.access_rules_public import rewarded, send
 from qianshao.hazards.tests.conftest import jpeg
-from qianshao.incidents import actions_orders
+from qianshao.incidents import actions_duty, actions_orders
+from qianshao.incidents.tests.duty_helpers import on_duty_now, staff
 from qianshao.incidents.tests.helpers import a_team, an_incident
 from qianshao.risks.tests.helpers import risk_point
 from qianshao.warnings.tests.access_rules_warnings import county_warnings
@@ -136,6 +137,9 @@ def _main_pages(cast) -> list[str]:
     point = risk_point(cast)
     incident = an_incident(cast)
     actions_orders.dispatch(cast.users["county"], incident, team=a_team(cast).pk, task="救援")
+    lead, officer = staff(cast, cast.township, "镇长", "值班员")
+    on_duty_now(cast, cast.township, lead, officer)
+    actions_duty.log_duty(None, cast.township, kind="receive", text="来电")
     start = [
         "/",
         "/hazards/",
@@ -169,6 +173,8 @@ def _main_pages(cast) -> list[str]:
         "/incidents/",
         "/incidents/new/",
         f"/incidents/{incident.pk}/",
+        "/incidents/duty/?cell=450901100",
+        "/incidents/duty/roster/?cell=450901100",
     ]
     return start
 

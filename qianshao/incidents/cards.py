@@ -1,0 +1,45 @@
+"""今日值班 for the home pages and the grid card (``lib.panels.on_duty``): who is on duty now
+at the levels that watch a cell — the cell itself when it keeps a roster, its township, its
+county — nearest first. Names and phones for those logged in; nothing on the public card."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from qianshao.grid import tree
+from qianshao.grid.scope import scope_of
+from qianshao.incidents.actions_duty import duty_cells
+from qianshao.incidents.models import Shift
+from qianshao.lib.panels import DutyLine
+
+
+def on_duty(user, cell) -> list[DutyLine]:
+    if cell is None or not getattr(user, "is_authenticated", False):
+        return []
+    now = timezone.now()
+    levels = {c.pk: c for c in duty_cells("").filter(path__in=tree.lineage(cell.path))}
+    if not levels:
+        return []
+    shifts = (
+        Shift.objects.filter(cell_id__in=levels, starts_at__lte=now, ends_at__gt=now)
+        .select_related("leader", "post_a", "post_b")
+        .order_by("-cell_path")
+    )
+    scope = scope_of(user)
+    found = []
+    for s in shifts:
+        c = levels[s.cell_id]
+        found.append(
+            DutyLine(
+                cell=c.name,
+                until=s.ends_at,
+                leader=s.leader.name if s.leader else "",
+                leader_phone=s.leader.phone if s.leader else "",
+                a=s.post_a.name if s.post_a else "",
+                a_phone=s.post_a.phone if s.post_a else "",
+                b=s.post_b.name if s.post_b else "",
+                b_phone=s.post_b.phone if s.post_b else "",
+                confirmed=s.confirmed_at is not None,
+                url=f"{reverse('duty-desk')}?cell={c.code}" if scope.covers(c.path) else "",
+            )
+        )
+    return found
