@@ -106,3 +106,50 @@ class DispatchForm(Form):
 class NoteForm(Form):
     client_uuid = uuid_field()
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class SuppliesForm(Form):
+    """Supplies sent from a storage point; the lines arrive as ``item-<n>`` and
+    ``quantity-<n>`` (read by the view, checked by the action)."""
+
+    client_uuid = uuid_field()
+    point = forms.IntegerField(label=_("储备点"), widget=forms.HiddenInput)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+
+class EvacuateForm(Form):
+    client_uuid = uuid_field()
+    cell = forms.CharField(label=_("转出网格"), max_length=64, help_text=_("网格编码"))
+    shelter = forms.TypedChoiceField(
+        label=_("安置场所"), coerce=int, empty_value=None, required=False
+    )
+    people = forms.IntegerField(
+        label=_("转移人数"), min_value=1, required=False, help_text=_("勾选清单住户时可不填")
+    )
+    households = forms.TypedMultipleChoiceField(
+        label=_("转移清单住户"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, shelters=(), households=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shelter"].choices = [("", _("投亲靠友（不集中安置）"))] + [
+            (s["id"], f"{s['name']}（{s['occupancy']}/{s['capacity']}）") for s in shelters
+        ]
+        self.fields["households"].choices = [
+            (h["id"], f"{h['head']}（{h['members']}人）") for h in households
+        ]
+
+
+class CloseForm(Form):
+    client_uuid = uuid_field()
+    review = forms.CharField(label=_("总结评估"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class FindingForm(Form):
+    client_uuid = uuid_field()
+    text = forms.CharField(label=_("问题与整改要求"), max_length=500)
+    owner = forms.CharField(label=_("责任单位/人"), max_length=100)
+    due_on = forms.DateField(
+        label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from qianshao.grid.scope import restrict
-from qianshao.incidents import actions_duty
-from qianshao.incidents.models import DutyEntry, EntryKind, Incident
+from qianshao.incidents import actions_duty, actions_response
+from qianshao.incidents.models import DutyEntry, EntryKind, Finding, Incident
 from qianshao.lib.panels import register_origin
 
 KIND = "incidents.duty"
@@ -49,4 +49,39 @@ def resolve(user, key: str, **extra) -> dict | None:
     }
 
 
+FINDING = "incidents.finding"
+
+
+def resolve_finding(user, key: str, **extra) -> dict | None:
+    """A finding of a review as the origin of a hazard (回头看): the hazard report form is
+    prefilled with the incident's cell and place and the finding's words; the finding is
+    linked to the hazard reported, in its transaction."""
+    text = str(key or "").strip()
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        return None
+    finding = (
+        restrict(Finding.objects.all(), user)
+        .select_related("incident__cell")
+        .filter(pk=int(text))
+        .first()
+    )
+    if finding is None:
+        return None
+    incident = finding.incident
+    return {
+        "label": _("总结评估：%(t)s") % {"t": finding.text[:30]},
+        "url": reverse("incident", args=[incident.pk]) + f"#finding-{finding.pk}",
+        "cell": incident.cell.code,
+        "lon": incident.lon,
+        "lat": incident.lat,
+        "address": incident.place,
+        "title": finding.text[:60],
+        "description": _("%(incident)s总结评估发现：%(text)s")
+        % {"incident": incident.title, "text": finding.text},
+        "photos": [],
+        "on_reported": lambda hazard_id: actions_response.link_hazard(finding.pk, hazard_id),
+    }
+
+
 register_origin(KIND, resolve)
+register_origin(FINDING, resolve_finding)

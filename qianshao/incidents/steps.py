@@ -5,7 +5,7 @@ gathered)."""
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from qianshao.incidents import actions, actions_orders, forms
+from qianshao.incidents import actions, actions_orders, actions_response, forms
 from qianshao.incidents.models import Incident
 
 Step = Callable[[Any, Incident, Mapping[str, Any]], Any]
@@ -80,7 +80,38 @@ STEPS: dict[str, tuple[type, Step]] = {
         forms.DispatchForm,
         lambda u, i, f: actions_orders.dispatch(u, i, team=f.get("team"), task=f.get("task") or ""),
     ),
+    "supplies": (
+        forms.SuppliesForm,
+        lambda u, i, f: actions_response.send_supplies(
+            u, i, point=f.get("point"), lines=f.get("lines") or [], note=f.get("note") or ""
+        ),
+    ),
+    "evacuate": (
+        forms.EvacuateForm,
+        lambda u, i, f: actions_response.evacuate(
+            u,
+            i,
+            cell=f.get("cell"),
+            shelter=f.get("shelter"),
+            people=f.get("people"),
+            households=list(f.get("households") or []),
+            note=f.get("note") or "",
+        ),
+    ),
+    "close": (
+        forms.CloseForm,
+        lambda u, i, f: actions_response.close(u, i, review=f.get("review") or ""),
+    ),
+    "finding": (
+        forms.FindingForm,
+        lambda u, i, f: actions_response.add_finding(
+            u, i, text=f.get("text") or "", owner=f.get("owner") or "", due_on=f.get("due_on")
+        ),
+    ),
 }
+
+# the steps whose ``cell`` is a Cell the page or the API found by its code
+CELL_STEPS = ("evacuate",)
 
 
 def take(user, incident: Incident, step: str, fields: Mapping[str, Any]):

@@ -10,6 +10,11 @@ urlpatterns = [
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
     path("incidents/<int:incident_id>/<str:name>/", views.step, name="incident-step"),
     path("incidents/relays/<int:relay_id>/pass/", views.pass_up, name="incident-pass"),
+    path(
+        "incidents/findings/<int:finding_id>/<str:name>/",
+        views.finding_step,
+        name="incident-finding-step",
+    ),
     path("incidents/orders/", views.mine, name="incident-orders-mine"),
     path("incidents/orders/<int:order_id>/", views.order, name="incident-order"),
     path(

@@ -14,14 +14,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qianshao.grid import tree
-from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors
+from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors, visible_cells
 from qianshao.grid.models import Person, RoleAssignment
-from qianshao.incidents import actions, actions_orders, clock, permissions, rules, steps
+from qianshao.incidents import (
+    actions,
+    actions_orders,
+    actions_response,
+    clock,
+    permissions,
+    rules,
+    steps,
+)
 from qianshao.incidents.access import access_incident, access_order, my_orders, visible_incidents
 from qianshao.incidents.forms import IncidentForm, NoteForm
 from qianshao.incidents.models import (
+    FINDING_FLOW,
     INCIDENT_FLOW,
     ORDER_FLOW,
+    Finding,
+    FindingStep,
     IncidentStatus,
     IncidentStep,
     LogEntry,
@@ -148,9 +159,72 @@ def _level_initial(step: str, level: str) -> dict:
     return {}
 
 
+def _own_path(user, i) -> str:
+    """The incident's own township (or its own cell): what lies there is offered first."""
+    township = next((c for c in visible_ancestors(user, i.cell) if c.kind == "township"), None)
+    return township.path if township else i.cell_path
+
+
+class Near:
+    """What an incident's page offers to send or use, read once a request: the teams, the
+    storage points with their stock, the shelters, the transfer list of its cell."""
+
+    def __init__(self, user, i):
+        self.user, self.i = user, i
+        self._found: dict = {}
+
+    def _get(self, name, fn):
+        if name not in self._found:
+            self._found[name] = fn()
+        return self._found[name]
+
+    def teams(self):
+        i = self.i
+        return self._get(
+            "teams",
+            lambda: resources.candidates(
+                self.user, lon=i.lon, lat=i.lat, own_path=_own_path(self.user, i)
+            ),
+        )
+
+    def points(self):
+        i = self.i
+        return self._get(
+            "points",
+            lambda: resources.storage_points(
+                self.user, lon=i.lon, lat=i.lat, own_path=_own_path(self.user, i)
+            ),
+        )
+
+    def shelters(self):
+        i = self.i
+        return self._get(
+            "shelters",
+            lambda: resources.shelters_near(
+                self.user, lon=i.lon, lat=i.lat, own_path=_own_path(self.user, i)
+            ),
+        )
+
+    def households(self, path: str | None = None):
+        path = path or self.i.cell_path
+        return self._get(f"households:{path}", lambda: resources.households(self.user, path))
+
+
+def _form_kwargs(name: str, i, near: Near, cell=None) -> dict:
+    if name == "commander":
+        return {"people": _people_for_commander(i)}
+    if name == "evacuate":
+        return {
+            "shelters": near.shelters(),
+            "households": near.households(cell.path if cell is not None else None),
+        }
+    return {}
+
+
 def incident(request, incident_id, failed=None, status: int = 200):
     """One incident: its clock, figures and grade, reports, levels, response, orders and the
-    teams nearest to send, the command log — and each step its user may take."""
+    teams nearest to send, supplies and evacuation, the review, the command log — and each
+    step its user may take."""
     i = access_incident(request.user, incident_id)
     user = request.user
     r = rules.rule()
@@ -167,19 +241,28 @@ def incident(request, incident_id, failed=None, status: int = 200):
             for s in ORDER_FLOW.steps_from(o.status)
             if s in (OrderStep.RELEASE, OrderStep.RECALL) and commands
         ]
-    candidates = []
-    if commands and i.open:
-        township = next((c for c in visible_ancestors(user, i.cell) if c.kind == "township"), None)
-        candidates = resources.candidates(
-            user, lon=i.lon, lat=i.lat, own_path=township.path if township else i.cell_path
-        )
+    near = Near(user, i)
+    acting = commands and i.open
     forms = {}
     for name, (form_class, _fn) in steps.STEPS.items():
-        kwargs = {"people": _people_for_commander(i)} if name == "commander" else {}
+        if name in ("supplies", "evacuate") and not acting:
+            continue
         initial = {"client_uuid": uuid.uuid4()} | _level_initial(name, i.level)
-        forms[name] = form_class(initial=initial, auto_id=f"{name}-%s", **kwargs)
+        if name == "evacuate":
+            initial["cell"] = i.cell.code
+        forms[name] = form_class(
+            initial=initial, auto_id=f"{name}-%s", **_form_kwargs(name, i, near)
+        )
     if failed:
         forms[failed[0]] = failed[1]
+    findings = list(i.findings.order_by("id"))
+    for f in findings:
+        f.key = uuid.uuid4()
+        f.steps = (
+            [(s, FindingStep(s).label) for s in FINDING_FLOW.steps_from(f.status)]
+            if commands
+            else []
+        )
     context = {
         "incident": i,
         "source": origin(user, i.origin) if i.origin else None,
@@ -187,9 +270,15 @@ def incident(request, incident_id, failed=None, status: int = 200):
         "reports": list(i.reports.order_by("-seq")),
         "relays": relays,
         "orders": orders,
-        "candidates": candidates,
+        "candidates": near.teams() if acting else [],
+        "points": near.points() if acting else [],
+        "shelters": near.shelters() if acting else [],
+        "supplies": list(i.supplies.order_by("-at", "-id")),
+        "evacuations": list(i.evacuations.order_by("-at", "-id")),
+        "findings": findings,
         "log": list(LogEntry.objects.filter(incident=i).order_by("-id")[:LOG_SHOWN]),
         "commands": commands,
+        "acting": acting,
         "may_log": permissions.log_refusal(user, i) is None,
         "may_report": permissions.report_refusal(user, i.cell_path) is None,
         "flow_steps": flow_steps,
@@ -197,8 +286,23 @@ def incident(request, incident_id, failed=None, status: int = 200):
         "forms": forms,
         "failed": failed,
         "pass_form": NoteForm(initial={"client_uuid": uuid.uuid4()}, auto_id="pass-%s"),
+        "supply_rows": range(1, SUPPLY_ROWS + 1),
     }
     return render(request, "incidents/detail.html", context, status=status)
+
+
+SUPPLY_ROWS = 5  # lines of the supplies form
+
+
+def _supply_lines(post) -> list:
+    """The supplies form's lines: (item id, quantity) for each row filled in."""
+    lines = []
+    for n in range(1, SUPPLY_ROWS + 1):
+        item, quantity = post.get(f"item-{n}", ""), post.get(f"quantity-{n}", "").strip()
+        if not item and not quantity:
+            continue
+        lines.append((int(item) if item.isdigit() and len(item) < 19 else item, quantity))
+    return lines
 
 
 @require_POST
@@ -208,8 +312,12 @@ def step(request, incident_id, name):
     if name not in steps.STEPS:
         raise Http404(name)
     form_class = steps.STEPS[name][0]
-    kwargs = {"people": _people_for_commander(i)} if name == "commander" else {}
-    form = form_class(request.POST, auto_id=f"{name}-%s", **kwargs)
+    near = Near(request.user, i)
+    cell = None
+    if name in steps.CELL_STEPS:
+        code = request.POST.get("cell", "")
+        cell = visible_cells(request.user).filter(code=code).first()
+    form = form_class(request.POST, auto_id=f"{name}-%s", **_form_kwargs(name, i, near, cell))
     if not form.is_valid():
         return incident(request, incident_id, (name, form, _("请检查填写的内容")), 400)
     data = dict(form.cleaned_data)
@@ -217,6 +325,13 @@ def step(request, incident_id, name):
         data["figures"] = form.figures()
     if name == "commander":
         data["person"] = form.people.get(data.get("person"))
+    if name == "supplies":
+        data["lines"] = _supply_lines(request.POST)
+    if name in steps.CELL_STEPS:
+        if cell is None:
+            form.add_error("cell", _("网格不存在或不在您的辖区内"))
+            return incident(request, incident_id, (name, form, _("请检查填写的内容")), 404)
+        data["cell"] = cell
 
     def act():
         return steps.take(request.user, i, name, data)
@@ -226,6 +341,30 @@ def step(request, incident_id, name):
         return incident(request, incident_id, (name, form, refusal.message), refusal.status)
     messages.success(request, _("已保存"))
     return redirect("incident", incident_id=i.pk)
+
+
+@require_POST
+def finding_step(request, finding_id, name):
+    """完成 or 重新打开 a finding of the review."""
+    f = Finding.objects.filter(
+        pk=finding_id, incident__in=visible_incidents(request.user).values("pk")
+    ).first()
+    if f is None:
+        raise Http404(finding_id)
+    if name not in (FindingStep.COMPLETE, FindingStep.REOPEN):
+        raise Http404(name)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return incident(request, f.incident_id, ("finding", form, _("请检查填写的内容")), 400)
+
+    def act():
+        return actions_response.finding_step(request.user, f, name, note=form.cleaned_data["note"])
+
+    _done, refusal = take(form, f"incidents.finding.{name}", request.user, act, on=f)
+    if refusal:
+        return incident(request, f.incident_id, ("finding", form, refusal.message), refusal.status)
+    messages.success(request, _("已%(s)s") % {"s": FindingStep(name).label})
+    return redirect("incident", incident_id=f.incident_id)
 
 
 @require_POST

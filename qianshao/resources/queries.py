@@ -1,9 +1,12 @@
 """What the areas above may read and do with the resources (docs/architecture.md: an area
 reaches another only through its ``queries``): the teams an incident may be sent, nearest
 first, and a team sent out and brought back through the forces' own action, so that the
-team's status, its audit record and its counters move as any 出动 and 收队 do."""
+team's status, its audit record and its counters move as any 出动 and 收队 do; the storage
+points near an incident with their stock, and an issue to it through the supplies' ledger;
+the shelters near it, people arriving at one, and the transfer lists."""
 
 import math
+from collections import defaultdict
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -11,12 +14,37 @@ from django.utils.translation import gettext as _
 from qianshao.grid import tree
 from qianshao.grid.posts import managing_posts
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
-from qianshao.resources import actions_forces
+from qianshao.resources import actions_forces, actions_shelters, actions_supplies
 from qianshao.resources.access_forces import visible_teams
-from qianshao.resources.models import Team, TeamKind, TeamStatus, TeamStep
+from qianshao.resources.access_shelters import visible_households, visible_shelters
+from qianshao.resources.access_supplies import visible_points
+from qianshao.resources.models import (
+    Holding,
+    Item,
+    Point,
+    Shelter,
+    ShelterStatus,
+    ShelterStep,
+    Team,
+    TeamKind,
+    TeamStatus,
+    TeamStep,
+)
 from qianshao.resources.permissions import manages
 
-__all__ = ["bring_back", "candidates", "km", "leader_user", "send_out", "team_for_order"]
+__all__ = [
+    "arrive",
+    "bring_back",
+    "candidates",
+    "households",
+    "issue_to",
+    "km",
+    "leader_user",
+    "send_out",
+    "shelters_near",
+    "storage_points",
+    "team_for_order",
+]
 
 # the boxes around the incident searched in turn (degrees of latitude) until enough teams
 # are found: a query walks the index on the standby teams' latitude, never every team
@@ -145,3 +173,163 @@ def bring_back(actor, team_id: int, *, note: str) -> Team | None:
 def leader_user(team_id: int) -> int | None:
     """The login of the team's leader, if any."""
     return Team.objects.filter(pk=team_id).values_list("leader__user_id", flat=True).first()
+
+
+# --- supplies: the storage points near an incident, their stock, an issue to it --------
+
+
+def _ranked(rows, lon, lat, own_path: str) -> list[dict]:
+    for row in rows:
+        known = None not in (lon, lat, row.get("lon"), row.get("lat"))
+        row["distance_km"] = round(km(lon, lat, row["lon"], row["lat"]), 1) if known else None
+        row["own"] = bool(own_path) and tree.is_within(row["cell_path"], own_path)
+    far = float("inf")
+    return sorted(
+        rows,
+        key=lambda r: (
+            not r["own"],
+            r["distance_km"] if r["distance_km"] is not None else far,
+            r["id"],
+        ),
+    )
+
+
+def storage_points(user, *, lon, lat, own_path: str = "", limit: int = 10) -> list[dict]:
+    """The storage points ``user`` may issue from (a managing post at their cell or above),
+    those under ``own_path`` first, then nearest to (``lon``, ``lat``); each with its stock
+    in hand: id, name, cell_path, cell_name, lon, lat, distance_km, own, stock (a list of
+    item, name, unit, quantity — what is there less what is in transit out)."""
+    points = visible_points(user)
+    if not user.is_superuser:
+        points = points.filter(_managed_q(user))
+    rows = [
+        {"id": pk, "name": name, "cell_path": path, "cell_name": cell, "lon": x, "lat": y}
+        for pk, name, path, cell, x, y in points.values_list(
+            "pk", "name", "cell_path", "cell__name", "lon", "lat"
+        )[:500]
+    ]
+    ranked = _ranked(rows, lon, lat, own_path)[:limit]
+    stock = defaultdict(list)
+    held = (
+        Holding.objects.filter(point_id__in=[r["id"] for r in ranked], quantity__gt=0)
+        .select_related("item")
+        .order_by("item__code")
+    )
+    for h in held:
+        stock[h.point_id].append(
+            {"item": h.item_id, "name": h.item.name, "unit": h.item.unit, "quantity": h.quantity}
+        )
+    for row in ranked:
+        row["stock"] = stock.get(row["id"], [])
+    return ranked
+
+
+def issue_to(actor, point_id, lines, *, purpose: str):
+    """出库 of ``lines`` ((item id, quantity) pairs) from the point ``point_id`` for an
+    incident, inside the caller's transaction, through the supplies' own ledger (first
+    expiring first, expired stock never issued): 404 naming ``point`` when it is not the
+    actor's to see, 403 when not theirs to issue from, a line naming ``lines.<n>`` when its
+    item or quantity is wrong, 409 naming ``point`` with what is left when stock is short.
+    Returns the movement, a record of its stock-card lines (for the caller's audit record)
+    and what was issued, as [name, quantity, unit] per item."""
+    if isinstance(point_id, bool) or not isinstance(point_id, int):
+        raise ActionError(_("请选择储备点"), "point")
+    point = (
+        visible_points(actor).filter(pk=point_id).first()
+        if actor
+        else Point.objects.filter(pk=point_id).first()
+    )
+    if point is None:
+        raise NotFound(_("储备点不存在"), "point")
+    if not isinstance(lines, list | tuple) or not lines:
+        raise ActionError(_("请填写物资及数量"), "lines")
+    items = {
+        i.pk: i
+        for i in Item.objects.filter(
+            pk__in=[n[0] for n in lines if isinstance(n, list | tuple) and n]
+        )
+    }
+    wanted = []
+    for n, line in enumerate(lines, start=1):
+        if not isinstance(line, list | tuple) or len(line) != 2 or line[0] not in items:
+            raise ActionError(_("第%(n)s行：物资不存在") % {"n": n}, f"lines.{n}.item")
+        try:
+            quantity = actions_supplies.quantity_of(line[1], f"lines.{n}.quantity")
+        except ActionError as wrong:
+            raise ActionError(wrong.message, f"lines.{n}.quantity") from None
+        wanted.append((items[line[0]], quantity))
+    movement, posted = actions_supplies.issue_within(actor, point, wanted, purpose=purpose)
+    issued = [[item.name, str(quantity.normalize()), item.unit] for item, quantity in wanted]
+    return movement, actions_supplies.lines_record(posted), issued
+
+
+# --- shelters: those near an incident, arrivals ---------------------------------------
+
+
+def shelters_near(user, *, lon, lat, own_path: str = "", limit: int = 10) -> list[dict]:
+    """The shelters ``user`` sees that are not closed, those under ``own_path`` first, then
+    nearest: id, name, cell_path, cell_name, lon, lat, capacity, occupancy, status (and
+    label), distance_km, own."""
+    rows = [
+        {
+            "id": pk,
+            "name": name,
+            "cell_path": path,
+            "cell_name": cell,
+            "lon": x,
+            "lat": y,
+            "capacity": capacity,
+            "occupancy": occupancy,
+            "status": status,
+            "status_label": str(ShelterStatus(status).label),
+        }
+        for pk, name, path, cell, x, y, capacity, occupancy, status in visible_shelters(user)
+        .exclude(status=ShelterStatus.CLOSED)
+        .values_list(
+            "pk", "name", "cell_path", "cell__name", "lon", "lat", "capacity", "occupancy", "status"
+        )[:500]
+    ]
+    return _ranked(rows, lon, lat, own_path)[:limit]
+
+
+def arrive(actor, shelter_id, people: int):
+    """``people`` more in the shelter ``shelter_id`` (inside the caller's transaction): a
+    shelter open but not yet in use is put in use (启用) first, through the shelters' own
+    steps, each with its audit record. 404 naming ``shelter`` when not the actor's to see;
+    the shelters' rules decide the rest (403 when not theirs to run, 409 when closed)."""
+    if isinstance(shelter_id, bool) or not isinstance(shelter_id, int):
+        raise ActionError(_("请选择避难场所"), "shelter")
+    shelter = visible_shelters(actor).filter(pk=shelter_id).first()
+    if shelter is None:
+        raise NotFound(_("避难场所不存在"), "shelter")
+    if shelter.status == ShelterStatus.CLOSED:
+        raise Conflict(_("避难场所已关闭"), "shelter")
+    try:
+        if shelter.status == ShelterStatus.OPEN:
+            shelter = actions_shelters.step_shelter(actor, shelter, ShelterStep.ACTIVATE)
+        locked = Shelter.objects.select_for_update().get(pk=shelter.pk)
+        return actions_shelters.set_occupancy(actor, locked, locked.occupancy + people)
+    except ActionError as refused:
+        raise type(refused)(refused.message, "shelter") from None
+
+
+def households(user, path: str, limit: int = 500) -> list[dict]:
+    """The transfer list (转移避险清单) of the cell at ``path`` and under it, as ``user`` sees
+    it: id, head, members, vulnerable, cell_path, shelter (id or None)."""
+    rows = (
+        visible_households(user)
+        .filter(tree.subtree_q(path, "cell_path"))
+        .order_by("cell_path", "pk")
+        .values("pk", "head", "members", "vulnerable", "cell_path", "shelter_id")[:limit]
+    )
+    return [
+        {
+            "id": r["pk"],
+            "head": r["head"],
+            "members": r["members"],
+            "vulnerable": r["vulnerable"],
+            "cell_path": r["cell_path"],
+            "shelter": r["shelter_id"],
+        }
+        for r in rows
+    ]

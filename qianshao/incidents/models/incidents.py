@@ -230,6 +230,9 @@ class Incident(Figures):
         verbose_name=_("现场指挥官"),
     )
     origin = models.CharField(_("来源记录"), max_length=64, blank=True, db_index=True)
+    evacuated = models.PositiveIntegerField(_("转移人数"), default=0)
+    sheltered = models.PositiveIntegerField(_("集中安置人数"), default=0)
+    review = models.TextField(_("总结评估"), max_length=8000, blank=True)
     reports_n = models.PositiveSmallIntegerField(_("报告次数"), default=0)
     last_report_at = models.DateTimeField(_("最近报告时间"))
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)

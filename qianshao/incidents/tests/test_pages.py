@@ -112,3 +112,51 @@ def test_the_outsider_leads_no_team_of_a_county_and_sees_no_order(cast, client_f
     an_incident(cast)
     mine = client_for(cast.users["outsider"]).get("/incidents/orders/")
     assert mine.status_code == 200 and "暂无调派指令" in mine.content.decode()
+
+
+def test_supplies_evacuation_and_the_review_through_the_page(cast, client_for):
+    from django.utils import timezone
+
+    from qianshao.resources import actions_supplies, catalogue_supplies
+    from qianshao.resources.tests.shelters_helpers import household, shelter
+
+    tent = catalogue_supplies.add_item(None, code="1999902", name="帐篷", unit="顶", expires=False)
+    point = actions_supplies.create_point(None, cell=cast.township, name="甲镇储备点")
+    actions_supplies.receive(None, point, item=tent, quantity=10)
+    s = shelter(cast)
+    family = household(cast, members=4)
+    incident = an_incident(cast)
+    county = client_for(cast.users["county"])
+    url = f"/incidents/{incident.pk}/"
+    page = county.get(url).content.decode()
+    assert f'data-point="{point.pk}"' in page and f'data-shelter="{s.pk}"' in page
+    assert "韦大（4人）" in page  # the village's transfer list
+    answer = county.post(
+        url + "supplies/",
+        form(point=str(point.pk), **{"item-1": str(tent.pk), "quantity-1": "11"}),
+    )
+    assert answer.status_code == 409 and "帐篷" in answer.content.decode()
+    answer = county.post(
+        url + "supplies/", form(point=str(point.pk), **{"item-1": str(tent.pk), "quantity-1": "4"})
+    )
+    assert answer.status_code == 302
+    answer = county.post(
+        url + "evacuate/",
+        form(cell=cast.village.code, shelter=str(s.pk), households=[str(family.pk)]),
+    )
+    assert answer.status_code == 302
+    incident.refresh_from_db()
+    assert incident.evacuated == 4
+    assert county.post(url + "end/", form(text="处置完毕", decided_by="县长")).status_code == 302
+    due = (timezone.localdate()).isoformat()
+    assert (
+        county.post(
+            url + "finding/", form(text="储备帐篷不足", owner="甲镇", due_on=due)
+        ).status_code
+        == 302
+    )
+    page = county.get(url).content.decode()
+    assert "储备帐篷不足" in page and 'data-testid="close-form"' in page
+    assert county.post(url + "close/", form(review="响应及时")).status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "closed"
