@@ -15,6 +15,7 @@ await build({
     shelters: "frontend/shelters.js",
     patrols: "frontend/patrols.js",
     risks: "frontend/risks.js",
+    incidents: "frontend/incidents.js",
     public: "frontend/public.js",
     style: "frontend/app.css",
     reports: "frontend/reports.css",

@@ -14,6 +14,7 @@ from qianshao.disasters.api import router as disasters_router
 from qianshao.disasters.api import zero_router
 from qianshao.grid.api import router as grid_router
 from qianshao.hazards.api import router as hazards_router
+from qianshao.incidents.api import router as incidents_router
 from qianshao.intake.idempotent import IntakeConflict
 from qianshao.lib.body import BoundedParser
 from qianshao.lib.busy import api_busy
@@ -91,6 +92,7 @@ api.add_router("/zero-reports", zero_router)
 api.add_router("/disasters", disasters_router)
 api.add_router("/resources", resources_router)
 api.add_router("/risks", risks_router)
+api.add_router("/incidents", incidents_router)
 
 
 @api.exception_handler(ActionError)

@@ -33,6 +33,7 @@ from qianshao.incidents.models import (
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
 from qianshao.lib.text import clean_text
 from qianshao.resources import queries as resources
+from qianshao.warnings import queries as warnings
 
 MAX_PEOPLE = 1_000_000
 
@@ -280,3 +281,25 @@ def link_hazard(finding_id: int, hazard_id: int) -> None:
             cell_path=found.cell_path,
             after={"hazard": hazard_id},
         )
+
+
+@transaction.atomic
+def warn(actor, incident: Incident, *, type_id, level: str, headline: str, text: str):
+    """预警 to the cells the incident affects (its own cell and those people were moved
+    from), through the warnings' own actions: issued at once where the actor may, else
+    submitted for approval. Returns the command-log entry that records it (it names the
+    warning). Side effects: the warning's own, the command-log entry."""
+    _commands(actor, incident, "type")
+    i = _open(incident.pk, "type")
+    paths = {i.cell_path} | set(i.evacuations.values_list("cell_path", flat=True))
+    cells = list(Cell.objects.filter(path__in=paths))
+    number, issued = warnings.warn(
+        actor, cells=cells, type_id=type_id, level=level, headline=headline, text=text
+    )
+    return _log(
+        i,
+        actor,
+        Entry.ORDER,
+        (_("发布预警 %(n)s：%(h)s") if issued else _("预警 %(n)s 已提交审核：%(h)s"))
+        % {"n": number, "h": headline},
+    )

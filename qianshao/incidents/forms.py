@@ -153,3 +153,20 @@ class FindingForm(Form):
     due_on = forms.DateField(
         label=_("整改期限"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
+
+
+class WarnForm(Form):
+    """A warning to the cells the incident affects (the warnings area issues it)."""
+
+    client_uuid = uuid_field()
+    type = forms.TypedChoiceField(label=_("预警类型"), coerce=int)
+    level = forms.ChoiceField(label=_("预警级别"))
+    headline = forms.CharField(label=_("标题"), max_length=200)
+    text = forms.CharField(
+        label=_("预警内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, types=(), levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = list(types)
+        self.fields["level"].choices = list(levels)

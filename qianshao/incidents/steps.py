@@ -108,6 +108,17 @@ STEPS: dict[str, tuple[type, Step]] = {
             u, i, text=f.get("text") or "", owner=f.get("owner") or "", due_on=f.get("due_on")
         ),
     ),
+    "warn": (
+        forms.WarnForm,
+        lambda u, i, f: actions_response.warn(
+            u,
+            i,
+            type_id=f.get("type"),
+            level=f.get("level") or "",
+            headline=f.get("headline") or "",
+            text=f.get("text") or "",
+        ),
+    ),
 }
 
 # the steps whose ``cell`` is a Cell the page or the API found by its code

@@ -8,6 +8,9 @@ urlpatterns = [
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/new/", views.new, name="incident-new"),
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
+    path("incidents/<int:incident_id>/board/", views.board_page, name="incident-board"),
+    path("incidents/<int:incident_id>/sitrep/", views.sitrep_page, name="incident-sitrep"),
+    path("incidents/<int:incident_id>/sitrep.docx", views.sitrep_docx, name="incident-sitrep-docx"),
     path("incidents/<int:incident_id>/<str:name>/", views.step, name="incident-step"),
     path("incidents/relays/<int:relay_id>/pass/", views.pass_up, name="incident-pass"),
     path(

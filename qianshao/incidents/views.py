@@ -7,7 +7,8 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db.models import F
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,9 +21,11 @@ from qianshao.incidents import (
     actions,
     actions_orders,
     actions_response,
+    board,
     clock,
     permissions,
     rules,
+    sitrep,
     steps,
 )
 from qianshao.incidents.access import access_incident, access_order, my_orders, visible_incidents
@@ -45,6 +48,7 @@ from qianshao.intake.pages import take
 from qianshao.lib.errors import NotFound
 from qianshao.lib.panels import origin
 from qianshao.resources import queries as resources
+from qianshao.warnings import queries as warnings
 
 PAGE_SIZE = 50
 LOG_SHOWN = 100
@@ -218,6 +222,8 @@ def _form_kwargs(name: str, i, near: Near, cell=None) -> dict:
             "shelters": near.shelters(),
             "households": near.households(cell.path if cell is not None else None),
         }
+    if name == "warn":
+        return {"types": warnings.types(), "levels": warnings.levels()}
     return {}
 
 
@@ -245,7 +251,7 @@ def incident(request, incident_id, failed=None, status: int = 200):
     acting = commands and i.open
     forms = {}
     for name, (form_class, _fn) in steps.STEPS.items():
-        if name in ("supplies", "evacuate") and not acting:
+        if name in ("supplies", "evacuate", "warn") and not acting:
             continue
         initial = {"client_uuid": uuid.uuid4()} | _level_initial(name, i.level)
         if name == "evacuate":
@@ -394,7 +400,7 @@ def mine(request):
     orders = (
         my_orders(request.user)
         .select_related("incident")
-        .order_by("closed_at", "-ordered_at", "-id")[:PAGE_SIZE]
+        .order_by(F("closed_at").asc(nulls_first=True), "-ordered_at", "-id")[:PAGE_SIZE]
     )
     return render(request, "incidents/mine.html", {"orders": list(orders)})
 
@@ -445,3 +451,70 @@ def order_step(request, order_id, name):
     if request.POST.get("back") == "incident":
         return redirect("incident", incident_id=o.incident_id)
     return redirect("incident-order", order_id=o.pk)
+
+
+def sitrep_page(request, incident_id):
+    """情况报告: the SitRep as a page, generated now from the records."""
+    i = access_incident(request.user, incident_id)
+    return render(request, "incidents/sitrep.html", {"rep": sitrep.build(i), "incident": i})
+
+
+def sitrep_docx(request, incident_id):
+    """情况报告 as a .docx laid out as the usual 突发事件信息报告."""
+    i = access_incident(request.user, incident_id)
+    rep = sitrep.build(i)
+    name = f"{i.number}-{timezone.localtime(rep.at):%Y%m%d%H%M}.docx"
+    answer = HttpResponse(
+        sitrep.docx(rep),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    answer["Content-Disposition"] = f'attachment; filename="{name}"'
+    return answer
+
+
+BOARD_REFRESH = 5  # seconds between the board's refreshes while the incident is open
+
+
+def board_page(request, incident_id):
+    """指挥一张图: the map and, refreshed by itself, the orders, figures and log; the one-key
+    steps (raise the response, send the nearest team, warn the affected cells)."""
+    i = access_incident(request.user, incident_id)
+    user = request.user
+    live = board.live(i)
+    context = {
+        "incident": i,
+        "live": live,
+        "refresh": BOARD_REFRESH if i.open else None,
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "incidents/_board_live.html", context)
+    commands = permissions.command_refusal(user, i.cell_path) is None
+    acting = commands and i.open
+    near = Near(user, i)
+    flow_steps = INCIDENT_FLOW.allowed_steps(user, i, permissions.incident_rule)
+    nearest = near.teams()[:1] if acting else []
+    forms = {}
+    if acting:
+        for name in ("raise", "respond", "dispatch", "warn"):
+            form_class = steps.STEPS[name][0]
+            initial = {"client_uuid": uuid.uuid4()} | _level_initial(name, i.level)
+            if name == "dispatch" and nearest:
+                initial |= {"team": nearest[0]["id"], "task": _("赶赴现场处置")}
+            if name == "warn":
+                initial |= {"headline": _("%(t)s预警") % {"t": i.title}, "text": i.summary}
+            forms[name] = form_class(
+                initial=initial, auto_id=f"board-{name}-%s", **_form_kwargs(name, i, near)
+            )
+    context |= {
+        "map_data": board.layers(
+            user,
+            i,
+            points=near.points() if acting else [],
+            shelters=near.shelters() if acting else [],
+        ),
+        "acting": acting,
+        "flow_steps": flow_steps,
+        "nearest": nearest[0] if nearest else None,
+        "forms": forms,
+    }
+    return render(request, "incidents/board.html", context)

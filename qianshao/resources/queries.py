@@ -16,7 +16,11 @@ from qianshao.grid.posts import managing_posts
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
 from qianshao.resources import actions_forces, actions_shelters, actions_supplies
 from qianshao.resources.access_forces import visible_teams
-from qianshao.resources.access_shelters import visible_households, visible_shelters
+from qianshao.resources.access_shelters import (
+    visible_households,
+    visible_routes,
+    visible_shelters,
+)
 from qianshao.resources.access_supplies import visible_points
 from qianshao.resources.models import (
     Holding,
@@ -40,6 +44,7 @@ __all__ = [
     "issue_to",
     "km",
     "leader_user",
+    "routes_of",
     "send_out",
     "shelters_near",
     "storage_points",
@@ -332,4 +337,29 @@ def households(user, path: str, limit: int = 500) -> list[dict]:
             "shelter": r["shelter_id"],
         }
         for r in rows
+    ]
+
+
+def routes_of(user, path: str, limit: int = 50) -> list[dict]:
+    """The evacuation routes (转移路线) of the cell at ``path`` and under it, as ``user`` sees
+    them, as GeoJSON line features (layer "route")."""
+    rows = (
+        visible_routes(user)
+        .filter(tree.subtree_q(path, "cell_path"))
+        .order_by("cell_path", "pk")
+        .values_list("pk", "origin", "line", "shelter__name", "length_m")[:limit]
+    )
+    return [
+        {
+            "type": "Feature",
+            "geometry": line,
+            "properties": {
+                "layer": "route",
+                "id": pk,
+                "name": f"{origin} → {shelter}",
+                "length_m": length,
+            },
+        }
+        for pk, origin, line, shelter, length in rows
+        if isinstance(line, dict)
     ]

@@ -2,8 +2,8 @@
 
 Each class of bad input is sent to every operation of the OpenAPI document that takes it
 (bodies to every operation with a body, query parameters to every operation with them),
-as the county's dispatcher with a bearer token, on a real hazard and disaster so that the
-endpoints that look the object up first get as far as reading the body.
+as the county's dispatcher with a bearer token, on a real hazard, disaster and incident so
+that the endpoints that look the object up first get as far as reading the body.
 """
 
 import json
@@ -19,6 +19,7 @@ from qianshao.disasters import actions as disaster_actions
 from qianshao.disasters.models import DisasterType
 from qianshao.grid.models import Domain
 from qianshao.hazards import actions as hazard_actions
+from qianshao.incidents.tests.helpers import an_incident
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def document(client):
 
 @pytest.fixture
 def objects(cast):
-    """A hazard and a disaster of 一村 that the county sees."""
+    """A hazard, a disaster and an incident of 一村 that the county sees."""
     hazard = hazard_actions.report(
         cast.users["village"],
         title="护栏缺失",
@@ -43,7 +44,12 @@ def objects(cast):
         cell=cast.village,
         figures={"affected": 3},
     )
-    return {"hazard": hazard.number, "disaster": disaster.number, "cell": cast.village.code}
+    return {
+        "hazard": hazard.number,
+        "disaster": disaster.number,
+        "incident": str(an_incident(cast).pk),
+        "cell": cast.village.code,
+    }
 
 
 def bearer(user) -> Client:
@@ -52,9 +58,12 @@ def bearer(user) -> Client:
 
 
 def url_of(path: str, objects: dict) -> str:
-    """A real address for the path template: the hazard's or disaster's number, the cell."""
+    """A real address for the path template: the hazard's or disaster's number, the
+    incident's id (and a step of it), the cell."""
     kind = "disaster" if path.startswith("/api/v1/disasters") else "hazard"
-    path = path.replace("{number}", objects[kind]).replace("{step}", "accept")
+    path = path.replace("{number}", objects[kind]).replace("{incident_id}", objects["incident"])
+    step = "report" if path.startswith("/api/v1/incidents") else "accept"
+    path = path.replace("{step}", step)
     path = path.replace("{code}", objects["cell"])
     return re.sub(r"\{\w+\}", "1", path)
 
