@@ -8,4 +8,4 @@ class DisastersConfig(AppConfig):
     verbose_name = _("灾情报送")
 
     def ready(self):
-        from qianshao.disasters import signals  # noqa: F401
+        from qianshao.disasters import origins, signals  # noqa: F401

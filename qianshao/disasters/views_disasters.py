@@ -34,6 +34,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.grid.posts import cell_posts
 from qianshao.intake.pages import take
+from qianshao.lib.panels import following
 from qianshao.lib.photos import jpeg_response, read_photos
 
 PAGE_SIZE = 20
@@ -137,6 +138,7 @@ def disaster_page(request, disaster_number, failed=None, status: int = 200):
     for r in relief:
         r.report = d
     context = {
+        "following": following(request.user, f"disasters.report:{d.number}"),
         "disaster": d,
         "versions": versions,
         "rows": [

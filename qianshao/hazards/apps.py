@@ -8,4 +8,4 @@ class HazardsConfig(AppConfig):
     verbose_name = _("隐患")
 
     def ready(self):
-        from qianshao.hazards import signals  # noqa: F401
+        from qianshao.hazards import origins, signals  # noqa: F401

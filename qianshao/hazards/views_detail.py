@@ -21,7 +21,7 @@ from qianshao.hazards.forms import StepForm, step_form
 from qianshao.hazards.maps import hazard_map
 from qianshao.hazards.models import Stage, Status, Step
 from qianshao.hazards.permissions import allowed_steps
-from qianshao.lib.panels import origin
+from qianshao.lib.panels import following, origin
 
 
 @dataclass
@@ -55,6 +55,8 @@ def hazard_page(request, number, failed: Failed | None = None, status: int = 200
         "map_data": hazard_map(hazard),
         # the record of another area it was reported from, if the viewer sees it
         "origin": origin(request.user, hazard.origin) if hazard.origin else None,
+        # what the later areas opened from it (an incident), and the link to open one
+        "following": following(request.user, f"hazards.hazard:{hazard.number}"),
     }
     return render(request, "hazards/detail.html", context, status=status)
 

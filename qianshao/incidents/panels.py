@@ -26,4 +26,4 @@ INBOX = (
     ("incidents.roster_gap", CHASE),
 )
 
-register(Panel("incidents", nav=NAV, inbox=INBOX, on_duty=cards.on_duty))
+register(Panel("incidents", nav=NAV, inbox=INBOX, on_duty=cards.on_duty, follows=cards.follows))

@@ -136,6 +136,16 @@ class DutyLine:
 
 
 @dataclass(frozen=True)
+class Follow:
+    """What follows from another area's record (``ref``): a record of a later area opened
+    from it (an incident from a hazard), or the link that opens one (``action``)."""
+
+    label: str
+    url: str
+    action: bool = False
+
+
+@dataclass(frozen=True)
 class Panel:
     """One area's contribution. ``home(user, cell)`` returns the context its parts of the
     home page read (the user's cell, or the top of an administrator's scope); ``nav`` its
@@ -146,7 +156,11 @@ class Panel:
     its own (``{name: fn(paths) -> {path: n}}``, read through ``figure``); ``cell_card``
     the risks a cell's grid card lists (``fn(user, cell) -> [CardRisk]``, the user anonymous
     on the public page; read through ``card_risks``); ``on_duty`` who is on duty now over a
-    cell (``fn(user, cell) -> [DutyLine]``, nearest level first; read through ``on_duty``)."""
+    cell (``fn(user, cell) -> [DutyLine]``, nearest level first; read through ``on_duty``);
+    ``follows`` what follows from another area's record, its reference given
+    (``fn(user, ref) -> [Follow]``: the records opened from it and the links that open one;
+    read through ``following``) — so an earlier area's page links to a later one's records
+    without importing it."""
 
     area: str
     home: Callable[[Any, Any], dict] = field(default=lambda user, cell: {})
@@ -156,6 +170,7 @@ class Panel:
     figures: dict[str, Callable[[list[str]], dict[str, int]]] = field(default_factory=dict)
     cell_card: Callable[[Any, Any], list[CardRisk]] | None = None
     on_duty: Callable[[Any, Any], list[DutyLine]] | None = None
+    follows: Callable[[Any, str], list[Follow]] | None = None
 
 
 _registry: dict[str, Panel] = {}
@@ -218,6 +233,15 @@ def on_duty(user, cell) -> list[DutyLine]:
     for panel in registered():
         if panel.on_duty is not None:
             found += list(panel.on_duty(user, cell))
+    return found
+
+
+def following(user, ref: str) -> list[Follow]:
+    """What the areas say follows from the record ``ref`` ("<kind>:<key>"), for ``user``."""
+    found: list[Follow] = []
+    for panel in registered():
+        if panel.follows is not None:
+            found += list(panel.follows(user, ref))
     return found
 
 

@@ -22,6 +22,7 @@ from qianshao.grid.maps import boundary_features
 from qianshao.grid.posts import overseeing_posts, people_labels
 from qianshao.intake.pages import take
 from qianshao.lib.geojson import collection
+from qianshao.lib.panels import following
 from qianshao.warnings import actions, audience, board, steps
 from qianshao.warnings.access import access_warning, visible_deliveries, visible_warnings
 from qianshao.warnings.forms import (
@@ -249,6 +250,7 @@ def warning_page(request, warning_number, failed: Failed | None = None, status: 
         "newer": visible_warnings(request.user).filter(replaces=w).order_by("-created_at").first(),
         "approval_note": _approval_note(w),
         "reach": _reach(request.user, w),
+        "following": following(request.user, f"warnings.warning:{w.number}"),
     }
     return render(request, "warnings/detail.html", context, status=status)
 
