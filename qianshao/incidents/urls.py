@@ -7,6 +7,7 @@ from qianshao.incidents import views, views_duty
 urlpatterns = [
     path("incidents/", views.incidents, name="incidents"),
     path("incidents/new/", views.new, name="incident-new"),
+    path("incidents/timeliness/", views.timeliness, name="incident-timeliness"),
     path("incidents/<int:incident_id>/", views.incident, name="incident"),
     path("incidents/<int:incident_id>/board/", views.board_page, name="incident-board"),
     path("incidents/<int:incident_id>/sitrep/", views.sitrep_page, name="incident-sitrep"),

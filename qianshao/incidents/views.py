@@ -27,6 +27,7 @@ from qianshao.incidents import (
     rules,
     sitrep,
     steps,
+    tally,
 )
 from qianshao.incidents.access import access_incident, access_order, my_orders, visible_incidents
 from qianshao.incidents.forms import IncidentForm, NoteForm
@@ -518,3 +519,40 @@ def board_page(request, incident_id):
         "forms": forms,
     }
     return render(request, "incidents/board.html", context)
+
+
+def _months(first: str, last: str) -> list[str]:
+    """The months from ``first`` to ``last`` (``yyyy-mm``), at most two years; this month
+    alone when either is malformed."""
+    today = timezone.localdate()
+
+    def parse(text):
+        try:
+            year, month = (int(x) for x in text.split("-"))
+            return year * 12 + month - 1 if 1 <= month <= 12 and 2000 <= year <= 2100 else None
+        except (AttributeError, ValueError):
+            return None
+
+    start, end = parse(first or ""), parse(last or "")
+    if start is None or end is None or end < start or end - start > 23:
+        now = today.year * 12 + today.month - 1
+        start = end = now if start is None or end is None or end < start else start
+        end = min(end, start + 23)
+    return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(start, end + 1)]
+
+
+def timeliness(request):
+    """报送及时率: the incident reports and passings up that had a deadline, per cell of a
+    subtree (the cell and each child, rolled up from the counters) and period of months."""
+    cell = cell_or_own(request.user, request.GET.get("cell"))
+    months = _months(request.GET.get("from", ""), request.GET.get("to", ""))
+    children = list(visible_cells(request.user).children_of(cell).only("code", "name", "path"))
+    rows = tally.timeliness([cell.path] + [c.path for c in children], months)
+    context = {
+        "cell": cell,
+        "months": months,
+        "total": rows[cell.path],
+        "rows": [(c, rows[c.path]) for c in children],
+        "ancestors": visible_ancestors(request.user, cell),
+    }
+    return render(request, "incidents/timeliness.html", context)

@@ -18,6 +18,7 @@ from qianshao.resources.models import Team
 PAGE_RULES = {
     "incidents/": "scoped",
     "incidents/new/": "scoped",
+    "incidents/timeliness/": "scoped",
     "incidents/<int:incident_id>/": "scoped",
     "incidents/<int:incident_id>/board/": "scoped",
     "incidents/<int:incident_id>/sitrep/": "scoped",
@@ -77,6 +78,10 @@ def outsider_pages(cast) -> dict:
                 },
                 404,
             ),
+        ],
+        "incidents/timeliness/": [
+            ("get", f"/incidents/timeliness/?cell={code}", None, 404)
+            for code in ["450901", "450901100201"]
         ],
         "incidents/<int:incident_id>/": [("get", f"{base}/", None, 404)],
         "incidents/<int:incident_id>/board/": [("get", f"{base}/board/", None, 404)],

@@ -4,6 +4,7 @@ input named, nothing written."""
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from qianshao.incidents.models import Incident, LogEntry, Order, OrderStatus, Relay
 from qianshao.incidents.tests.helpers import a_team, an_incident
@@ -160,3 +161,25 @@ def test_supplies_evacuation_and_the_review_through_the_page(cast, client_for):
     assert county.post(url + "close/", form(review="响应及时")).status_code == 302
     incident.refresh_from_db()
     assert incident.status == "closed"
+
+
+def test_the_timeliness_rate_rolls_up_per_cell_and_months(cast, client_for):
+    from datetime import timedelta
+
+    from qianshao.incidents import tally
+
+    an_incident(cast, minutes_ago=30)  # on time
+    an_incident(cast, minutes_ago=90, title="迟报的事件")  # late
+    client = client_for(cast.users["county"])
+    month = tally.month(timezone.now())
+    html = client.get(
+        f"/incidents/timeliness/?cell=450901&from={month}&to={month}"
+    ).content.decode()
+    row = html.split('data-cell="450901100"')[1].split("</tr>")[0]
+    assert ">2<" in row and ">1<" in row and "50.0%" in row
+    assert "—" in html.split('data-cell="450901101"')[1].split("</tr>")[0]  # 乙镇: none
+    earlier = (timezone.localdate().replace(day=1) - timedelta(days=40)).strftime("%Y-%m")
+    html = client.get(
+        f"/incidents/timeliness/?cell=450901&from={earlier}&to={earlier}"
+    ).content.decode()
+    assert "50.0%" not in html
