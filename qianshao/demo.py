@@ -2,8 +2,9 @@
 the demo logins, the hazards' history, the warnings with their 叫应 history, and a month of
 zero reports and disasters, the resources (forces, kits, supplies, shelters), the risk
 points (qianshao.risks.demo_points) and three weeks of their patrols, two of which found
-hazards now in the loop (qianshao.risks.demo_patrols). Nothing below imports it; the `demo`
-and `run` commands do."""
+hazards now in the loop (qianshao.risks.demo_patrols), and the duty desk's rosters and three
+incidents (qianshao.incidents.demo). Nothing below imports it; the `demo` and `run`
+commands do."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,6 +17,7 @@ from qianshao.grid import demo as grid_demo
 from qianshao.grid.models import Cell, Domain, Role, RoleAssignment
 from qianshao.hazards import actions as hazard_actions
 from qianshao.hazards import demo as hazards_demo
+from qianshao.incidents import demo as incidents_demo
 from qianshao.resources import demo as resources_demo
 from qianshao.risks import demo_patrols
 from qianshao.risks import demo_points as risks_demo
@@ -29,6 +31,7 @@ DEMO_USERS = {
     "township": "泗城镇分管应急工作领导（二级网格调度员）",
     "village": "{village}网格员",
     "department": "县自然资源局网格员",
+    "team": "泗城镇应急救援中队队长（接收调派指令）",
     "admin": "系统管理员（Django 管理后台）",
 }
 
@@ -59,6 +62,7 @@ def build() -> dict:
     resources = resources_demo.build(COUNTY)
     risks = risks_demo.build(timezone.now())
     patrols = demo_patrols.build(timezone.now(), COUNTY, report=_patrol_hazard)
+    incidents = incidents_demo.build(timezone.now(), COUNTY)
     return {
         "cells": grid.cells,
         "people": grid.people,
@@ -68,6 +72,7 @@ def build() -> dict:
         "resources": resources,
         "risks": risks,
         "patrols": patrols,
+        "incidents": incidents,
     }
 
 

@@ -294,24 +294,32 @@ def copy_forward(actor, cell: Cell, month: date) -> int:
 @transaction.atomic
 def confirm(actor, shift: Shift) -> Shift:
     """在岗确认: someone on the shift confirms they are on duty — from half an hour before it
-    starts until it ends. Side effects: the shift, one audit record; its chase stops."""
+    starts until it ends — or a managing post at the cell or above records it for them
+    after calling them (代为确认: an officer without the app; the audit record says who).
+    Side effects: the shift, one audit record; its chase stops."""
     s = Shift.objects.select_for_update().get(pk=shift.pk)
     refused = rules_of.shift_refusal(actor, s)
-    if refused:
+    on_behalf = refused is not None and rules_of.manages(actor, s.cell_path)
+    if refused and not on_behalf:
         raise NotAllowed(refused, "shift")
     now = timezone.now()
     if now < s.starts_at - EARLY or now >= s.ends_at:
         raise Conflict(_("只能在本班次开始前半小时至结束前确认在岗"), "shift")
     if s.confirmed_at is not None:
         raise Conflict(_("本班次已确认在岗"), "shift")
-    s.confirmed_at, s.confirmed_by, s.watch_at = now, _person(actor), None
+    me = _person(actor)
+    s.confirmed_at, s.watch_at = now, None
+    s.confirmed_by = s.post_a or s.leader or s.post_b if on_behalf else me
     s.save(update_fields=["confirmed_at", "confirmed_by", "watch_at"])
     audit(
         actor=actor,
         action="incidents.shift.confirm",
         obj=s,
         cell_path=s.cell_path,
-        after={"late": now > s.starts_at + timedelta(minutes=rule().checkin_minutes)},
+        after={
+            "late": now > s.starts_at + timedelta(minutes=rule().checkin_minutes),
+            "on_behalf": on_behalf,
+        },
     )
     return s
 

@@ -115,6 +115,8 @@ def desk(request, failed=None, status: int = 200, code: str | None = None):
         "shift": shift,
         "following": following,
         "mine": mine,
+        "may_confirm": shift is not None
+        and (mine or rules_of.manages(user, shift.cell_path)),
         "handover": handover,
         "incoming": incoming,
         "may_accept": incoming is not None and incoming.accepted_at is None and mine,

@@ -99,7 +99,7 @@ def test_check_in_and_the_chase_of_a_shift_nobody_confirmed(cast):
     told = Message.objects.filter(event="incidents.checkin_missing")
     assert cast.people["township"].pk in set(told.values_list("person", flat=True))
     with pytest.raises(NotAllowed):
-        actions_duty.confirm(cast.users["township"], shift)  # not on this shift
+        actions_duty.confirm(cast.users["department"], shift)  # sees it, neither on it nor manages
     user = logged_in(a, "duty-a")
     actions_duty.confirm(user, shift)
     shift.refresh_from_db()
@@ -230,3 +230,13 @@ def test_the_sweep_warns_of_days_nobody_is_on_a_week_ahead_once_a_day(cast):
     before = gaps.count()
     assert sweep_duty.gaps(now + timedelta(minutes=5)) == 0
     assert Message.objects.filter(event="incidents.roster_gap").count() == before
+
+
+def test_a_manager_records_a_check_in_for_an_officer_without_the_app(cast):
+    lead, a = staff(cast, cast.township, "镇长", "甲")
+    shift = on_duty_now(cast, cast.township, lead, a)
+    actions_duty.confirm(cast.users["township"], shift)  # 代为确认, after a phone call
+    shift.refresh_from_db()
+    assert shift.confirmed_by == a and shift.watch_at is None
+    record = AuditRecord.objects.get(action="incidents.shift.confirm")
+    assert record.after["on_behalf"] is True
