@@ -40,8 +40,12 @@ const options = {
 function drawTeams() {
   const holder = document.querySelector("[data-board-teams]");
   if (!map || !holder) return;
+  const first = teams === null;
   if (teams) teams.remove();
   teams = L.geoJSON(JSON.parse(holder.dataset.boardTeams), options).addTo(map);
+  // the first time, the view takes in the teams on their way too
+  const bounds = teams.getBounds();
+  if (first && bounds.isValid()) map.fitBounds(bounds.extend(map.getBounds()), { padding: [24, 24], maxZoom: 14 });
   const element = document.getElementById("incident-map");
   element.dataset.teams = String(teams.getLayers().length);
 }

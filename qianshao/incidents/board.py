@@ -128,7 +128,8 @@ def layers(user, incident, *, points=None, shelters=None) -> dict:
         if p["lon"] is None or p["lat"] is None:
             continue
         stock = "、".join(
-            f"{s['name']}{s['quantity'].normalize()}{s['unit']}" for s in p["stock"][:6]
+            f"{s['name']}{format(s['quantity'].normalize(), 'f')}{s['unit']}"
+            for s in p["stock"][:6]
         )
         found.append(
             feature(

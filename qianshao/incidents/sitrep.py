@@ -122,7 +122,10 @@ def build(incident: Incident) -> SitRep:
         for o in orders
         if o.status not in (OrderStatus.RELEASED, OrderStatus.RECALLED)
     ]
-    supplies = [f"{name}{quantity.normalize()}{unit}" for (name, unit), quantity in sent.items()]
+    supplies = [
+        f"{name}{format(quantity.normalize(), 'f')}{unit}"
+        for (name, unit), quantity in sent.items()
+    ]
     log = list(LogEntry.objects.filter(incident=i).order_by("-id")[:LOG_LINES])
     return SitRep(
         incident=i,

@@ -264,7 +264,9 @@ def issue_to(actor, point_id, lines, *, purpose: str):
             raise ActionError(wrong.message, f"lines.{n}.quantity") from None
         wanted.append((items[line[0]], quantity))
     movement, posted = actions_supplies.issue_within(actor, point, wanted, purpose=purpose)
-    issued = [[item.name, str(quantity.normalize()), item.unit] for item, quantity in wanted]
+    issued = [
+        [item.name, format(quantity.normalize(), "f"), item.unit] for item, quantity in wanted
+    ]
     return movement, actions_supplies.lines_record(posted), issued
 
 
