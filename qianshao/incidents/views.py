@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qianshao.grid import tree
-from qianshao.grid.access import access_cell, cell_or_own, visible_ancestors, visible_cells
+from qianshao.grid.access import (
+    access_cell,
+    cell_or_own,
+    visible_ancestors,
+    visible_cells,
+    visible_people,
+)
 from qianshao.grid.models import Person, RoleAssignment
 from qianshao.incidents import (
     actions,
@@ -57,8 +63,14 @@ OPEN = (IncidentStatus.REPORTED, IncidentStatus.RESPONDING)
 
 
 def incidents(request):
-    """突发事件: the incidents of a cell's subtree, newest first, open ones or all."""
-    cell = cell_or_own(request.user, request.GET.get("cell"))
+    """突发事件: the incidents of a cell's subtree, newest first, open ones or all. A team's
+    leader with no post in the grid is sent to the orders to their team (我的调派)."""
+    try:
+        cell = cell_or_own(request.user, request.GET.get("cell"))
+    except Http404:
+        if not request.GET.get("cell") and my_orders(request.user).exists():
+            return redirect("incident-orders-mine")
+        raise
     found = visible_incidents(request.user).filter(tree.subtree_q(cell.path, "cell_path"))
     status = request.GET.get("status", "open")
     if status == "open":
@@ -142,15 +154,17 @@ def new(request):
     return render(request, "incidents/new.html", {"form": form, "source": source}, status=status)
 
 
-def _people_for_commander(incident) -> list[Person]:
+def _people_for_commander(user, incident) -> list[Person]:
     """Those who may be appointed on-scene commander from the page: the people of the
-    incident's cell and the levels above it (a handful)."""
+    incident's cell and the levels above it (a handful) that ``user`` sees — as the action
+    takes (``actions.appoint_commander``)."""
     ids = (
         RoleAssignment.objects.active()
         .filter(cell__path__in=tree.lineage(incident.cell_path))
         .values("person_id")
     )
-    return list(Person.objects.filter(pk__in=ids).order_by("name", "pk")[:200])
+    found = visible_people(user).filter(pk__in=ids)
+    return list(found.order_by("name", "pk")[:200])
 
 
 def _level_initial(step: str, level: str) -> dict:
@@ -217,7 +231,7 @@ class Near:
 
 def _form_kwargs(name: str, i, near: Near, cell=None) -> dict:
     if name == "commander":
-        return {"people": _people_for_commander(i)}
+        return {"people": _people_for_commander(near.user, i)}
     if name == "evacuate":
         return {
             "shelters": near.shelters(),

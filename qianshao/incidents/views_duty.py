@@ -88,13 +88,12 @@ def desk(request, failed=None, status: int = 200, code: str | None = None):
         if me
         else []
     )
-    pending_spots = list(
-        SpotAnswer.objects.filter(shift=shift, answered_at__isnull=True).select_related(
-            "spot__cell"
-        )
-        if shift
-        else []
-    )
+    pending_spots = []
+    if shift is not None:
+        pending = SpotAnswer.objects.filter(shift=shift, answered_at__isnull=True)
+        if not mine:  # a check's page opens to the people on duty it asks, else by scope
+            pending = pending.filter(spot__in=restrict(SpotCheck.objects.all(), user).values("pk"))
+        pending_spots = list(pending.select_related("spot__cell"))
     forms = {
         "log": _new(DutyLogForm, initial={"cell": cell.code}, auto_id="log-%s"),
         "handover": _new(
@@ -115,8 +114,7 @@ def desk(request, failed=None, status: int = 200, code: str | None = None):
         "shift": shift,
         "following": following,
         "mine": mine,
-        "may_confirm": shift is not None
-        and (mine or rules_of.manages(user, shift.cell_path)),
+        "may_confirm": shift is not None and (mine or rules_of.manages(user, shift.cell_path)),
         "handover": handover,
         "incoming": incoming,
         "may_accept": incoming is not None and incoming.accepted_at is None and mine,

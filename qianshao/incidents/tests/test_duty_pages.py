@@ -140,3 +140,24 @@ def test_today_on_duty_is_on_the_home_page_and_the_grid_card(cast, client_for):
     # the public card shows no one's phone
     public = client_for(cast.users["outsider"])
     assert a.phone not in public.get("/").content.decode()
+
+
+def test_the_admin_keeps_the_rules_and_settings(cast, client_for):
+    admin = client_for(cast.users["admin"])
+    for url in [
+        "/admin/incidents/dutyrule/",
+        "/admin/incidents/dutysetting/",
+        "/admin/incidents/dutysetting/add/",
+        "/admin/incidents/reportingrule/",
+    ]:
+        assert admin.get(url).status_code == 200, url
+
+
+def test_a_team_leader_without_a_post_is_sent_to_the_orders(cast, client_for):
+    from qianshao.incidents import actions_orders
+    from qianshao.incidents.tests.helpers import a_team, an_incident
+
+    team = a_team(cast)
+    actions_orders.dispatch(cast.users["county"], an_incident(cast), team=team.pk, task="救援")
+    answer = client_for(team.leader.user).get("/incidents/")
+    assert answer.status_code == 302 and answer.url == "/incidents/orders/"
