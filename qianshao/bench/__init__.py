@@ -49,6 +49,12 @@ def _risks(stdout, **options):
     run(stdout, **options)
 
 
+def _incidents(stdout, **options):
+    from qianshao.bench.incidents import run
+
+    run(stdout, **options)
+
+
 BENCHES = {
     "import": _import,
     "hazards": _hazards,
@@ -58,4 +64,5 @@ BENCHES = {
     "supplies": _supplies,
     "resources": _resources,
     "risks": _risks,
+    "incidents": _incidents,
 }

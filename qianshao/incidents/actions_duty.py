@@ -456,15 +456,11 @@ def spot_check(actor, cell: Cell, *, note: str = "") -> SpotCheck:
         "cell": cell.name,
         "m": rule().spot_minutes,
     }
+    # no dedupe key: the check is new, so none of its messages can be queued already, and
+    # without keys the outbox writes a province's thousands of messages by COPY, with no
+    # look-up of the keys first (bench incidents)
     _send(
-        _tell(
-            shifts[a.cell_id].people(),
-            "incidents.spot",
-            subject,
-            note,
-            link,
-            f"incidents.spot:{check.pk}:{a.cell_id}",
-        )
+        _tell(shifts[a.cell_id].people(), "incidents.spot", subject, note, link, None)
         for a in answers
         if a.cell_id in shifts
     )
@@ -481,7 +477,7 @@ def spot_check(actor, cell: Cell, *, note: str = "") -> SpotCheck:
 @transaction.atomic
 def answer_spot(actor, answer: SpotAnswer) -> SpotAnswer:
     """应答查岗: someone on the shift checked answers (late after the deadline)."""
-    a = SpotAnswer.objects.select_for_update().select_related("shift").get(pk=answer.pk)
+    a = SpotAnswer.objects.select_for_update(of=("self",)).select_related("shift").get(pk=answer.pk)
     if a.shift is None:
         raise Conflict(_("查岗时该网格无人值班"), "answer")
     refused = rules_of.shift_refusal(actor, a.shift)
@@ -604,7 +600,11 @@ def write_handover(actor, shift: Shift, *, text: str) -> Handover:
 @transaction.atomic
 def accept_handover(actor, handover: Handover) -> Handover:
     """接班确认: someone of the incoming shift accepts the handover."""
-    h = Handover.objects.select_for_update().select_related("to_shift").get(pk=handover.pk)
+    h = (
+        Handover.objects.select_for_update(of=("self",))
+        .select_related("to_shift")
+        .get(pk=handover.pk)
+    )
     if h.to_shift is None:
         raise Conflict(_("没有接班班次"), "handover")
     refused = rules_of.shift_refusal(actor, h.to_shift)

@@ -24,7 +24,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.grid.dispatchers import Dispatchers
-from qianshao.grid.models import Person
 from qianshao.incidents import actions_duty
 from qianshao.incidents.models import DutySetting, Handover, Pattern, Shift, SpotAnswer
 from qianshao.notify.outbox import Notice, enqueue_all
@@ -36,7 +35,25 @@ GAPS = "incidents.duty_gaps"  # once.subject of the daily look ahead
 
 def sweep(now: datetime) -> int:
     r = actions_duty.rule()
-    return _shifts(now, r) + _spots(now) + _handovers(now)
+    read: dict = {}  # the dispatchers, read once a run for the chunks that need the same
+    return (
+        _every_chunk(lambda: _shifts(now, r, read))
+        + _every_chunk(lambda: _spots(now, read))
+        + _every_chunk(lambda: _handovers(now, read))
+    )
+
+
+def _every_chunk(step) -> int:
+    """``step`` (one chunk, its own transaction: the steps taken and the rows read) run
+    until a chunk comes short, so that what fell due in the minute is all taken in it — a
+    province's spot check falls due for some 1,800 levels at once. Each chunk moves the
+    ``watch_at`` of every row it read past ``now`` (or clears it): the next reads on."""
+    taken = 0
+    while True:
+        n, read = step()
+        taken += n
+        if read < CHUNK:
+            return taken
 
 
 def gaps(now: datetime | None = None) -> int:
@@ -44,21 +61,27 @@ def gaps(now: datetime | None = None) -> int:
     return _gaps(now or timezone.now(), actions_duty.rule())
 
 
-def _dispatchers(paths) -> Dispatchers:
-    return Dispatchers(sorted(set(paths)))
+def _dispatchers(paths, read: dict | None = None) -> Dispatchers:
+    key = tuple(sorted(set(paths)))
+    if read is None:
+        return Dispatchers(key)
+    if key not in read:
+        read[key] = Dispatchers(key)
+    return read[key]
 
 
 def _tell(dispatchers: Dispatchers, path: str, rung: int, event, subject, body, link, key):
     ladder = dispatchers.ladder(path)
     if len(ladder) <= rung:
         return None
-    ids = [d.pk for d in dispatchers.of(ladder[rung])]
+    # the dispatchers as read once for the whole chunk (id, login, mobile: all a notice
+    # needs), not a query of people per notice
     return Notice(
         event,
         subject=subject,
         body=body,
         link=link,
-        people=Person.objects.filter(pk__in=ids),
+        people=dispatchers.of(ladder[rung]),
         sms=True,
         dedupe_key=key,
     )
@@ -69,7 +92,7 @@ def _desk(path_code: str) -> str:
 
 
 @transaction.atomic
-def _shifts(now: datetime, r) -> int:
+def _shifts(now: datetime, r, read: dict) -> tuple[int, int]:
     ids = list(
         Shift.objects.filter(watch_at__lte=now)
         .order_by("watch_at")
@@ -88,7 +111,7 @@ def _shifts(now: datetime, r) -> int:
             if now >= s.starts_at + 2 * wait:
                 pairs.append((once.subject(s), "checkin_up"))
     taken = once.claim_all(pairs, now)
-    dispatchers = _dispatchers(s.cell_path for s in shifts) if taken else None
+    dispatchers = _dispatchers((s.cell_path for s in shifts), read) if taken else None
     notices = []
     for s in shifts:
         when = f"{timezone.localtime(s.starts_at):%m-%d %H:%M}"
@@ -110,11 +133,11 @@ def _shifts(now: datetime, r) -> int:
         s.watch_at = later if s.confirmed_at is None and now < later < s.ends_at else None
     Shift.objects.bulk_update(shifts, ["watch_at"])
     _send(notices)
-    return len(taken)
+    return len(taken), len(ids)
 
 
 @transaction.atomic
-def _spots(now: datetime) -> int:
+def _spots(now: datetime, read: dict) -> tuple[int, int]:
     ids = list(
         SpotAnswer.objects.filter(watch_at__lte=now)
         .order_by("watch_at")
@@ -126,9 +149,12 @@ def _spots(now: datetime) -> int:
         .filter(pk__in=ids, watch_at__lte=now)
     )
     pending = [a for a in answers if a.answered_at is None and a.shift is not None]
+    # each answer's chase is claimed once (``once``), in the transaction that queues it: its
+    # messages need no dedupe key, and without keys the outbox writes the thousands a
+    # province's spot check may leave unanswered by COPY, with no look-up of keys first
     taken = once.claim_all([(once.subject(a), "spot") for a in pending], now)
     notices = []
-    dispatchers = _dispatchers(a.spot.cell_path for a in pending) if taken else None
+    dispatchers = _dispatchers((a.spot.cell_path for a in pending), read) if taken else None
     for a in pending:
         if (once.subject(a), "spot") not in taken:
             continue
@@ -140,7 +166,6 @@ def _spots(now: datetime) -> int:
                 link=link,
                 people=a.shift.people(),
                 sms=True,
-                dedupe_key=f"incidents.spot_missing:{a.pk}",
             )
         )
         notices.append(
@@ -152,18 +177,16 @@ def _spots(now: datetime) -> int:
                 _("【查岗未应答】%(cell)s") % {"cell": a.cell.name},
                 _("查岗超时未应答。"),
                 link,
-                f"incidents.spot_missing_up:{a.pk}",
+                None,
             )
         )
-    for a in answers:
-        a.watch_at = None
-    SpotAnswer.objects.bulk_update(answers, ["watch_at"])
+    SpotAnswer.objects.filter(pk__in=[a.pk for a in answers]).update(watch_at=None)
     _send(notices)
-    return len(taken)
+    return len(taken), len(ids)
 
 
 @transaction.atomic
-def _handovers(now: datetime) -> int:
+def _handovers(now: datetime, read: dict) -> tuple[int, int]:
     ids = list(
         Handover.objects.filter(watch_at__lte=now)
         .order_by("watch_at")
@@ -176,7 +199,7 @@ def _handovers(now: datetime) -> int:
     )
     pending = [h for h in handovers if h.accepted_at is None and h.to_shift is not None]
     taken = once.claim_all([(once.subject(h), "handover") for h in pending], now)
-    dispatchers = _dispatchers(h.cell_path for h in pending) if taken else None
+    dispatchers = _dispatchers((h.cell_path for h in pending), read) if taken else None
     notices = []
     for h in pending:
         if (once.subject(h), "handover") not in taken:
@@ -204,11 +227,9 @@ def _handovers(now: datetime) -> int:
                 f"incidents.handover_up:{h.pk}",
             )
         )
-    for h in handovers:
-        h.watch_at = None
-    Handover.objects.bulk_update(handovers, ["watch_at"])
+    Handover.objects.filter(pk__in=[h.pk for h in handovers]).update(watch_at=None)
     _send(notices)
-    return len(taken)
+    return len(taken), len(ids)
 
 
 def _gaps(now: datetime, r) -> int:

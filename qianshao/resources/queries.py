@@ -80,6 +80,31 @@ FIELDS = (
 )
 
 
+def _box(lon: float, lat: float, box: float, fields=("lon", "lat")) -> dict:
+    """The filter of the box ``box`` degrees of latitude each side of (``lon``, ``lat``)."""
+    x, y = fields
+    span = box / max(math.cos(math.radians(lat)), 0.1)
+    return {
+        f"{y}__gte": lat - box,
+        f"{y}__lte": lat + box,
+        f"{x}__gte": lon - span,
+        f"{x}__lte": lon + span,
+    }
+
+
+def _enough(rows, limit: int, box: float, lat: float) -> bool:
+    """Are the first ``limit`` of ``rows`` (ranked: own first, then nearest) sure to be
+    among them, whatever lies outside the box searched: ``limit`` of them of the own cell
+    or nearer than anything outside the box can be (its inner circle, less the rounding of
+    ``distance_km``)?"""
+    span = box / max(math.cos(math.radians(lat)), 0.1)
+    reach = 0.98 * EARTH_KM * math.radians(min(box, span * math.cos(math.radians(lat)))) - 0.1
+    inside = sum(
+        1 for r in rows if r["own"] or (r["distance_km"] is not None and r["distance_km"] < reach)
+    )
+    return inside >= limit
+
+
 def _row(values: tuple, lon, lat, own: str) -> dict:
     row = dict(zip(FIELDS, values, strict=True))
     row["id"] = row.pop("pk")
@@ -108,16 +133,10 @@ def candidates(user, *, lon, lat, own_path: str = "", limit: int = 20) -> list[d
             found[values[0]] = _row(values, lon, lat, own_path)
     if lon is not None and lat is not None:
         for box in BOXES:
-            span = box / max(math.cos(math.radians(lat)), 0.1)
-            near = teams.filter(
-                base_lat__gte=lat - box,
-                base_lat__lte=lat + box,
-                base_lon__gte=lon - span,
-                base_lon__lte=lon + span,
-            )
+            near = teams.filter(**_box(lon, lat, box, ("base_lon", "base_lat")))
             for values in near.values_list(*FIELDS):
                 found.setdefault(values[0], _row(values, lon, lat, own_path))
-            if len(found) >= limit:
+            if _enough(found.values(), limit, box, lat):
                 break
     if len(found) < limit:
         rest = teams.filter(base_lat__isnull=True).order_by("cell_path", "pk")[:limit]
@@ -183,6 +202,32 @@ def leader_user(team_id: int) -> int | None:
 # --- supplies: the storage points near an incident, their stock, an issue to it --------
 
 
+def _around(queryset, read, *, lon, lat, own_path: str, limit: int) -> list[dict]:
+    """The rows of ``queryset`` the ``limit`` nearest to (``lon``, ``lat``) are among, those
+    under ``own_path`` first: those under ``own_path``, then those in boxes of growing size
+    until enough are sure (``_enough``), then, too few, those without a place — or, no
+    place given, the first 500. ``read`` gives a queryset's rows as dicts with their id,
+    cell_path, lon and lat; each is returned with its ``distance_km`` and ``own``."""
+    found: dict[int, dict] = {}
+
+    def add(rows):
+        for row in _ranked(read(rows), lon, lat, own_path):
+            found.setdefault(row["id"], row)
+
+    if lon is None or lat is None:
+        add(queryset[:500])
+        return list(found.values())
+    if own_path:
+        add(queryset.filter(tree.subtree_q(own_path, "cell_path")))
+    for box in BOXES:
+        add(queryset.filter(**_box(lon, lat, box)))
+        if _enough(found.values(), limit, box, lat):
+            break
+    if len(found) < limit:
+        add(queryset.filter(lat__isnull=True).order_by("cell_path", "pk")[:limit])
+    return list(found.values())
+
+
 def _ranked(rows, lon, lat, own_path: str) -> list[dict]:
     for row in rows:
         known = None not in (lon, lat, row.get("lon"), row.get("lat"))
@@ -207,12 +252,16 @@ def storage_points(user, *, lon, lat, own_path: str = "", limit: int = 10) -> li
     points = visible_points(user)
     if not user.is_superuser:
         points = points.filter(_managed_q(user))
-    rows = [
-        {"id": pk, "name": name, "cell_path": path, "cell_name": cell, "lon": x, "lat": y}
-        for pk, name, path, cell, x, y in points.values_list(
-            "pk", "name", "cell_path", "cell__name", "lon", "lat"
-        )[:500]
-    ]
+
+    def read(queryset):
+        return [
+            {"id": pk, "name": name, "cell_path": path, "cell_name": cell, "lon": x, "lat": y}
+            for pk, name, path, cell, x, y in queryset.values_list(
+                "pk", "name", "cell_path", "cell__name", "lon", "lat"
+            )
+        ]
+
+    rows = _around(points, read, lon=lon, lat=lat, own_path=own_path, limit=limit)
     ranked = _ranked(rows, lon, lat, own_path)[:limit]
     stock = defaultdict(list)
     held = (
@@ -277,25 +326,36 @@ def shelters_near(user, *, lon, lat, own_path: str = "", limit: int = 10) -> lis
     """The shelters ``user`` sees that are not closed, those under ``own_path`` first, then
     nearest: id, name, cell_path, cell_name, lon, lat, capacity, occupancy, status (and
     label), distance_km, own."""
-    rows = [
-        {
-            "id": pk,
-            "name": name,
-            "cell_path": path,
-            "cell_name": cell,
-            "lon": x,
-            "lat": y,
-            "capacity": capacity,
-            "occupancy": occupancy,
-            "status": status,
-            "status_label": str(ShelterStatus(status).label),
-        }
-        for pk, name, path, cell, x, y, capacity, occupancy, status in visible_shelters(user)
-        .exclude(status=ShelterStatus.CLOSED)
-        .values_list(
-            "pk", "name", "cell_path", "cell__name", "lon", "lat", "capacity", "occupancy", "status"
-        )[:500]
-    ]
+
+    def read(queryset):
+        return [
+            {
+                "id": pk,
+                "name": name,
+                "cell_path": path,
+                "cell_name": cell,
+                "lon": x,
+                "lat": y,
+                "capacity": capacity,
+                "occupancy": occupancy,
+                "status": status,
+                "status_label": str(ShelterStatus(status).label),
+            }
+            for pk, name, path, cell, x, y, capacity, occupancy, status in queryset.values_list(
+                "pk",
+                "name",
+                "cell_path",
+                "cell__name",
+                "lon",
+                "lat",
+                "capacity",
+                "occupancy",
+                "status",
+            )
+        ]
+
+    shelters = visible_shelters(user).exclude(status=ShelterStatus.CLOSED)
+    rows = _around(shelters, read, lon=lon, lat=lat, own_path=own_path, limit=limit)
     return _ranked(rows, lon, lat, own_path)[:limit]
 
 

@@ -48,7 +48,8 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="the records written: hazards grown to and resources' batches (1,000,000 by "
-            "default), risks' patrols (10,000,000 by default)",
+            "default), risks' patrols (10,000,000 by default), incidents' command-log entries "
+            "(100,000 by default)",
         )
         parser.add_argument(
             "--seconds", type=float, default=20, help="http: how long the load runs"
