@@ -237,6 +237,15 @@ def incidents(now: datetime, county: Cell, seat: str) -> dict:
 
     # a flood in 泗城镇: Ⅳ, then Ⅲ; two teams; supplies; 120 evacuated
     start = now - timedelta(hours=6)
+    with _at(start - timedelta(minutes=5)):
+        call = actions_duty.log_duty(
+            township_user,
+            seat,
+            kind="receive",
+            caller=f"{village.name}村委会",
+            phone=village.duty_phone or "",
+            text="河水暴涨，沿河低洼处民房进水，有3人被困。",
+        )
     with _at(start):
         flood = actions.open_incident(
             township_user,
@@ -251,6 +260,7 @@ def incidents(now: datetime, county: Cell, seat: str) -> dict:
             summary="持续强降雨致河水暴涨，沿河低洼处民房进水，3人被困。",
             measures="村两委已组织沿河群众向高处转移。",
             figures={"trapped": 3},
+            origin=f"incidents.duty:{call.pk}",
         )
     with _at(start + timedelta(minutes=15)):
         actions.pass_up(township_user, flood.relays.get(), note="电话报县应急管理局值班室")
@@ -261,12 +271,9 @@ def incidents(now: datetime, county: Cell, seat: str) -> dict:
         actions.pass_up(
             county_user, flood.relays.get(cell=county), note="报百色市应急管理局总值班室"
         )
+    # the township's own squadron and the county's brigade (not the village squads nearer)
     teams = resources.candidates(
-        county_user,
-        lon=flood.lon,
-        lat=flood.lat,
-        own_path=seat.path,
-        limit=5,
+        county_user, lon=flood.lon, lat=flood.lat, own_path=seat.path, limit=500
     )
     squadron = next((t for t in teams if t["cell_path"] == seat.path), teams[0])
     brigade = next((t for t in teams if t["cell_path"] == county.path), teams[-1])

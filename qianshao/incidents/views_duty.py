@@ -122,7 +122,8 @@ def desk(request, failed=None, status: int = 200, code: str | None = None):
         "log": log,
         "more": log[-1].pk if more else None,
         "may_log": rules_of.log_refusal(user, cell.path, shift) is None,
-        "may_spot": rules_of.spot_refusal(user, cell.path) is None,
+        "may_spot": rules_of.spot_refusal(user, cell.path) is None
+        and actions_duty.duty_cells(cell.path, strict=True).exists(),
         "spots": list(SpotCheck.objects.filter(cell=cell).order_by("-at", "-id")[:5]),
         "pending_spots": pending_spots,
         "swaps": swaps,

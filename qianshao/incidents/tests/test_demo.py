@@ -48,6 +48,9 @@ def test_the_demo_duty_desk_and_incidents(cast):
     assert (flood.status, flood.level, flood.evacuated) == ("responding", "3", 120)
     statuses = sorted(flood.orders.values_list("status", flat=True))
     assert statuses == sorted([OrderStatus.WORKING, OrderStatus.DEPARTED])
+    # the township's squadron and the county's brigade, not the village squads nearer
+    sent = set(flood.orders.values_list("team__cell__code", flat=True))
+    assert sent == {cast.township.code, cast.county.code}
     assert flood.supplies.exists()
     assert 25 <= LogEntry.objects.filter(incident=flood).count() <= 40
     rep = sitrep.build(flood)
