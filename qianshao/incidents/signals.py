@@ -1,6 +1,6 @@
-"""The receivers of the incidents area (imported at start by apps): incidents, their
-reports, relays and orders follow a moved cell (the paths kept on them), and so do their
-counters (``tally.move``)."""
+"""The receivers of the incidents area (imported at start by apps): every record that keeps
+a cell's path — incidents and all they move, the duty desk's — follows a moved cell, and so
+do the counters (``tally.move``)."""
 
 from django.db.models import Value
 from django.db.models.functions import Concat, Substr
@@ -9,9 +9,41 @@ from django.dispatch import receiver
 from qianshao.grid import tree
 from qianshao.grid.signals import cell_moved
 from qianshao.incidents import tally
-from qianshao.incidents.models import Incident, Order, Relay, Report
+from qianshao.incidents.models import (
+    DutyEntry,
+    Evacuation,
+    Finding,
+    Handover,
+    Incident,
+    Order,
+    Relay,
+    Report,
+    Shift,
+    SpotAnswer,
+    SpotCheck,
+    Supply,
+    Swap,
+)
 
-PATHS = [(Incident, "cell_path"), (Report, "cell_path"), (Relay, "cell_path"), (Order, "cell_path")]
+# every record of the area that keeps a cell's path (a test checks none is left out)
+PATHS = [
+    (model, "cell_path")
+    for model in (
+        Incident,
+        Report,
+        Relay,
+        Order,
+        Supply,
+        Evacuation,
+        Finding,
+        Shift,
+        Swap,
+        SpotCheck,
+        SpotAnswer,
+        Handover,
+        DutyEntry,
+    )
+]
 
 
 @receiver(cell_moved)
