@@ -5,8 +5,10 @@ phone; the county's board shows it without a reload; the SitRep downloads; the h
 lists the open incident."""
 
 import os
+from importlib import import_module
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import expect
 
 from qianshao.incidents.models import Incident, Order, OrderStatus, Supply
@@ -23,6 +25,8 @@ SHOTS = os.environ.get("QIANSHAO_SHOTS")  # a folder to keep screenshots in, whe
 def test_call_incident_command_dispatch_answer_board_sitrep_handover(
     transactional_db, new_page, log_in
 ):
+    # the seeds a flush removes: the supplies' catalogue classes
+    import_module("qianshao.resources.migrations.0005_supplies").seed(apps, None)
     cast = build_cast()
     lead = staff(cast, cast.township, "镇长")[0]
     on_duty_now(cast, cast.township, lead, cast.people["township"])

@@ -31,6 +31,10 @@ EVENTS = {
     "resources.transfer": "resources",
     "resources.supplies_expiry": "resources",
     "risks.patrol_missed": "risks",
+    "incidents.order": "incidents",
+    "incidents.spot": "incidents",
+    "incidents.relay_due": "chase",
+    "incidents.checkin_missing": "chase",
     "audit.anchor": "system",
     "test.notice": "system",
     "hazardsx.lookalike": "system",  # a prefix is a whole dotted part, not any text
@@ -48,7 +52,8 @@ def test_each_event_files_under_the_kind_its_area_declares():
     assert {event: panels.kind_of(event).name for event in EVENTS} == EVENTS
     names = [kind.name for kind in panels.inbox_kinds()]
     assert names == [
-        *("warnings", "hazards", "chase", "disasters", "grid", "resources", "risks", "system"),
+        *("warnings", "hazards", "chase", "disasters", "grid", "resources", "risks"),
+        *("incidents", "system"),
     ]
 
 
@@ -78,6 +83,7 @@ def test_the_tabs_count_the_unread_of_each_kind_and_a_tab_shows_its_kind(cast, c
         "grid": 0,
         "resources": 0,
         "risks": 0,
+        "incidents": 0,
         "system": 0,
     }
     html = response.content.decode()
@@ -156,12 +162,13 @@ def test_the_unread_counts_are_one_grouped_query(cast, django_assert_num_queries
     assert "GROUP BY" in captured.captured_queries[0]["sql"]
     assert counts == {
         "warnings": 2,
-        "chase": 4,
+        "chase": 6,
         "hazards": 2,
         "disasters": 1,
         "grid": 1,
         "resources": 2,
         "risks": 1,
+        "incidents": 2,
         "system": 3,
     }
 
