@@ -160,14 +160,12 @@ def _tell(event: str, path: str, subject: str, body: str, link: str, key: str) -
     ladder = dispatchers.ladder(path)
     if not ladder:
         return None
-    people = dispatchers.of(ladder[0])
-    ids = [p.pk for p in people]
     return Notice(
         event,
         subject=subject,
         body=body,
         link=link,
-        people=Person.objects.filter(pk__in=ids),
+        people=dispatchers.of(ladder[0]),  # id, login and mobile: all a notice needs
         sms=True,
         dedupe_key=key,
     )
