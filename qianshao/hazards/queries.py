@@ -17,6 +17,7 @@ from qianshao.hazards.maps import open_hazards
 from qianshao.hazards.models import OPEN, Status, Supervision
 from qianshao.hazards.permissions import task_q
 from qianshao.hazards.reports import figures
+from qianshao.lib.geojson import metres as distance_m
 
 __all__ = [
     "child_summaries",
@@ -140,15 +141,6 @@ NEAR_LIMIT = 2000  # the newest open hazards of the subtree looked at
 _BUCKET = 0.01  # degrees: a bucket is wider than any distance asked (≥ 600 m up to 53° N)
 
 
-def _metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371008.8 * math.asin(math.sqrt(min(1.0, a)))
-
-
 def open_hazards_near(
     user, cell, places: list[tuple[float, float]], metres: float = 100, limit: int = NEAR_LIMIT
 ) -> list[dict]:
@@ -170,7 +162,7 @@ def open_hazards_near(
         lon, lat = item["geometry"]["coordinates"]
         bx, by = math.floor(lon / _BUCKET), math.floor(lat / _BUCKET)
         near = [
-            _metres(lon, lat, plon, plat)
+            distance_m(lon, lat, plon, plat)
             for dx in (-1, 0, 1)
             for dy in (-1, 0, 1)
             for plon, plat in buckets.get((bx + dx, by + dy), ())

@@ -43,6 +43,7 @@ from qianshao.incidents.models import (
     Stage,
 )
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
+from qianshao.lib.geojson import checked_position
 from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
 from qianshao.lib.panels import origin as resolve_origin
@@ -97,19 +98,6 @@ def _kind(kind: str, category: str) -> tuple[str, str]:
             "category",
         )
     return kind, category
-
-
-def _position(lon, lat) -> tuple[float | None, float | None]:
-    if lon in (None, "") and lat in (None, ""):
-        return None, None
-    if lon in (None, "") or lat in (None, ""):
-        raise ActionError(_("经度和纬度须同时给出"), "lat" if lat in (None, "") else "lon")
-    for value, field, limit in ((lon, "lon", 180), (lat, "lat", 90)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ActionError(_("坐标须为数字"), field)
-        if not -limit <= value <= limit:
-            raise ActionError(_("坐标超出范围"), field)
-    return float(lon), float(lat)
 
 
 def _levels(cell: Cell) -> list[Cell]:
@@ -227,7 +215,7 @@ def open_incident(
     place = clean_text(place, "place", limit=200, required=False)
     unit = clean_text(unit, "unit", limit=100, required=False)
     measures = clean_text(measures, "measures", limit=4000, required=False)
-    lon, lat = _position(lon, lat)
+    lon, lat = checked_position(lon, lat)
     found = checked_figures(figures or {})
     source = None
     if origin:

@@ -89,3 +89,31 @@ def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
         raise ActionError(_("线或边界自相交或无效"), field)
     coordinates = json.loads(json.dumps(geometry.__geo_interface__["coordinates"]))
     return {"type": value["type"], "coordinates": coordinates}
+
+
+EARTH_RADIUS_M = 6_371_008.8
+
+
+def metres(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """The great-circle distance between two points (haversine), in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
+
+
+def checked_position(lon, lat) -> tuple[float | None, float | None]:
+    """A position as a request gives it: both coordinates numbers within range, or neither
+    (None, None); each problem names ``lon`` or ``lat``."""
+    if lon is None and lat is None:
+        return None, None
+    if (lon is None) != (lat is None):
+        raise ActionError(_("经度和纬度须同时给出"), "lat" if lat is None else "lon")
+    for value, field, limit in ((lon, "lon", 180), (lat, "lat", 90)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ActionError(_("坐标须为数字"), field)
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            raise ActionError(_("坐标超出范围"), field)
+    return float(lon), float(lat)

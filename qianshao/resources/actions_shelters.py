@@ -8,7 +8,6 @@ Tallies kept here (``tally``): ``shelters`` (count), ``capacity`` (people), ``sh
 ``actor`` is the user, or ``None`` for the system (imports, the demo).
 """
 
-import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -20,7 +19,7 @@ from qianshao.audit.chain import append as audit
 from qianshao.grid import routing, tree
 from qianshao.grid.models import Cell
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
-from qianshao.lib.geojson import CHINA_LAT, CHINA_LON, checked_geometry
+from qianshao.lib.geojson import CHINA_LAT, CHINA_LON, checked_geometry, metres
 from qianshao.lib.text import clean_text
 from qianshao.notify.outbox import Notice
 from qianshao.resources import permissions, permissions_shelters, rule_shelters, tally
@@ -379,10 +378,7 @@ def length_m(line: dict) -> int:
     total = 0.0
     points = line["coordinates"]
     for (lon1, lat1), (lon2, lat2) in zip(points, points[1:], strict=False):
-        p1, p2 = math.radians(lat1), math.radians(lat2)
-        dp, dl = p2 - p1, math.radians(lon2 - lon1)
-        a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-        total += 2 * 6371008.8 * math.asin(math.sqrt(a))
+        total += metres(lon1, lat1, lon2, lat2)
     return round(total)
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from qianshao.grid import tree
 from qianshao.grid.posts import managing_posts
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
+from qianshao.lib.geojson import EARTH_RADIUS_M, metres
 from qianshao.resources import actions_forces, actions_shelters, actions_supplies
 from qianshao.resources.access_forces import visible_teams
 from qianshao.resources.access_shelters import (
@@ -54,15 +55,11 @@ __all__ = [
 # the boxes around the incident searched in turn (degrees of latitude) until enough teams
 # are found: a query walks the index on the standby teams' latitude, never every team
 BOXES = (0.1, 0.3, 1.0, 3.0, 10.0)
-EARTH_KM = 6371.0088
 
 
 def km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """The great-circle distance in kilometres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+    return metres(lon1, lat1, lon2, lat2) / 1000
 
 
 FIELDS = (
@@ -98,7 +95,10 @@ def _enough(rows, limit: int, box: float, lat: float) -> bool:
     or nearer than anything outside the box can be (its inner circle, less the rounding of
     ``distance_km``)?"""
     span = box / max(math.cos(math.radians(lat)), 0.1)
-    reach = 0.98 * EARTH_KM * math.radians(min(box, span * math.cos(math.radians(lat)))) - 0.1
+    reach = (
+        0.98 * EARTH_RADIUS_M / 1000 * math.radians(min(box, span * math.cos(math.radians(lat))))
+        - 0.1
+    )
     inside = sum(
         1 for r in rows if r["own"] or (r["distance_km"] is not None and r["distance_km"] < reach)
     )

@@ -36,6 +36,7 @@ from qianshao.audit.chain import append as audit
 from qianshao.grid.scope import scope_of
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
+from qianshao.lib.geojson import EARTH_RADIUS_M, checked_position
 from qianshao.lib.moments import check_reported
 from qianshao.lib.photos import clean_all
 from qianshao.lib.text import clean_text
@@ -49,7 +50,6 @@ from qianshao.risks.models import (
     RiskStatus,
 )
 
-EARTH_RADIUS_M = 6_371_008.8
 CHECKIN = "risks.checkin"  # the idempotent intake's kind
 
 
@@ -66,19 +66,6 @@ def distance_m(geometry: dict, lon: float, lat: float) -> float:
 
     figure = shapely.transform(shape(geometry), local)
     return float(figure.distance(Point(0, 0)))
-
-
-def _position(lon, lat) -> tuple[float | None, float | None]:
-    if lon is None and lat is None:
-        return None, None
-    if (lon is None) != (lat is None):
-        raise ActionError(_("经度和纬度须同时给出"), "lat" if lat is None else "lon")
-    for value, field, limit in ((lon, "lon", 180), (lat, "lat", 90)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ActionError(_("坐标须为数字"), field)
-        if not math.isfinite(value) or not -limit <= value <= limit:
-            raise ActionError(_("坐标超出范围"), field)
-    return float(lon), float(lat)
 
 
 def _may_check_in(actor, path: str) -> None:
@@ -114,7 +101,7 @@ def check_in(
     if result not in Result.values:
         raise ActionError(_("巡查结果须为 正常、发现隐患 或 无法到达"), "result")
     note = clean_text(note or "", "note", limit=2000, required=False)
-    lon, lat = _position(lon, lat)
+    lon, lat = checked_position(lon, lat)
     at = at or now
     check_reported(at, now, "at", _("巡查时间"))
     _may_check_in(actor, point.cell_path)  # refused before the photos are looked at

@@ -2,16 +2,15 @@
 end of today (overdue ones too), in order — the most overdue first, then each time the
 nearest point not yet visited (nearest neighbour on the ground's distances)."""
 
-import math
 from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from qianshao.lib import geojson
 from qianshao.risks.access import visible_points
 from qianshao.risks.models import RiskPoint, RiskStatus
 
 MAX_POINTS = 100
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def end_of_today(now: datetime) -> datetime:
@@ -22,12 +21,7 @@ def end_of_today(now: datetime) -> datetime:
 
 def metres(a, b) -> float:
     """Distance between two points' (lon, lat), on a sphere (haversine)."""
-    lon1, lat1, lon2, lat2 = map(math.radians, (a.lon, a.lat, b.lon, b.lat))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(h))
+    return geojson.metres(a.lon, a.lat, b.lon, b.lat)
 
 
 def in_order(points: list) -> list:
