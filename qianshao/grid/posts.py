@@ -79,6 +79,14 @@ def managing_cells(user) -> list[str]:
     return tree.outermost(post.cell.path for post in managing_posts(user))
 
 
+def manages(user, path: str) -> bool:
+    """Does ``user`` hold a managing post (not a department's) at the cell of ``path`` or
+    above it — or administer everything? The areas' rule for changing what a cell keeps."""
+    return user.is_superuser or any(
+        tree.is_within(path, post.cell.path) for post in managing_posts(user)
+    )
+
+
 def post_cells(user) -> list[str]:
     """The paths of the cells of all the user's posts, none inside another."""
     return tree.outermost(post.cell.path for post in posts_of(user))

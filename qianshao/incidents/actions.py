@@ -415,7 +415,9 @@ def _write_report(actor, i: Incident, stage, text, found, now, due, late, r) -> 
         i,
         actor,
         Entry.REPORT,
-        f"{Stage(stage).label}（第{seq}次）：{text}" + (f"（{summary}）" if summary else ""),
+        _("%(stage)s（第%(n)s次）：%(text)s")
+        % {"stage": Stage(stage).label, "n": seq, "text": text}
+        + (f"（{summary}）" if summary else ""),
         at=now,
     )
     audit(

@@ -520,7 +520,7 @@ def open_items(cell: Cell) -> list[dict]:
             {
                 "kind": "incidents.open",
                 "label": _("处置中的突发事件：%(t)s") % {"t": i.title}
-                + (f"（{i.get_level_display()}响应）" if i.level else ""),
+                + (_("（%(level)s响应）") % {"level": i.get_level_display()} if i.level else ""),
                 "n": 1,
                 "url": reverse("incident", args=[i.pk]),
             }

@@ -12,9 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
-from qianshao.grid import tree
 from qianshao.grid.models import Cell
-from qianshao.grid.posts import managing_posts
+from qianshao.grid.posts import manages
 from qianshao.grid.scope import scope_of
 from qianshao.incidents import permissions
 from qianshao.incidents.actions import _log
@@ -91,12 +90,6 @@ def send_supplies(actor, incident: Incident, *, point, lines, note: str = "") ->
     return supply
 
 
-def _manages(actor, path: str) -> bool:
-    return actor.is_superuser or any(
-        tree.is_within(path, post.cell.path) for post in managing_posts(actor)
-    )
-
-
 @transaction.atomic
 def evacuate(
     actor,
@@ -121,7 +114,7 @@ def evacuate(
     if actor is not None and not scope_of(actor).covers(cell.path):
         raise NotFound(_("网格不存在或不在您的辖区内"), "cell")
     may = actor is None or permissions.commands(actor, incident.cell_path)
-    if not may and not _manages(actor, cell.path):
+    if not may and not manages(actor, cell.path):
         refused = permissions.command_refusal(actor, incident.cell_path)
         raise NotAllowed(refused or _("您无权登记该网格的人员转移"), "cell")
     i = _open(incident.pk, "people")

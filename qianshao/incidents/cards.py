@@ -57,7 +57,10 @@ def follows(user, ref: str) -> list[Follow]:
     if not getattr(user, "is_authenticated", False) or not ref:
         return []
     found = [
-        Follow(f"{_('突发事件')}：{title}（{number}）", reverse("incident", args=[pk]))
+        Follow(
+            _("突发事件：%(t)s（%(n)s）") % {"t": title, "n": number},
+            reverse("incident", args=[pk]),
+        )
         for pk, title, number in visible_incidents(user)
         .filter(origin=ref)
         .order_by("-occurred_at")

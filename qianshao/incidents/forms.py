@@ -137,7 +137,8 @@ class EvacuateForm(Form):
             (s["id"], f"{s['name']}（{s['occupancy']}/{s['capacity']}）") for s in shelters
         ]
         self.fields["households"].choices = [
-            (h["id"], f"{h['head']}（{h['members']}人）") for h in households
+            (h["id"], _("%(head)s（%(n)s人）") % {"head": h["head"], "n": h["members"]})
+            for h in households
         ]
 
 

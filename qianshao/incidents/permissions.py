@@ -15,7 +15,7 @@
 from django.utils.translation import gettext as _
 
 from qianshao.grid import tree
-from qianshao.grid.posts import managing_posts, overseeing_posts
+from qianshao.grid.posts import manages, overseeing_posts
 from qianshao.grid.scope import scope_of
 
 OUT_OF_AREA = _("该网格不在您的辖区内")
@@ -64,9 +64,7 @@ def log_refusal(user, incident) -> str | None:
 
 def relay_refusal(user, relay) -> str | None:
     """Why ``user`` may not pass ``relay``'s level's report up."""
-    if user.is_superuser or any(
-        tree.is_within(relay.cell_path, post.cell.path) for post in managing_posts(user)
-    ):
+    if manages(user, relay.cell_path):
         return None
     return _outside(user, relay.cell_path) or _(
         "须在该层级网格担任网格长、副网格长、调度员或网格管理员"

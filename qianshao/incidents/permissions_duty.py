@@ -16,8 +16,8 @@
 
 from django.utils.translation import gettext as _
 
-from qianshao.grid import tree
-from qianshao.grid.posts import managing_posts, overseeing_posts
+from qianshao.grid import posts, tree
+from qianshao.grid.posts import overseeing_posts
 from qianshao.grid.scope import scope_of
 
 OUT_OF_AREA = _("该网格不在您的辖区内")
@@ -34,10 +34,7 @@ def _outside(user, path: str) -> str | None:
     return None if scope_of(user).covers(path) else str(OUT_OF_AREA)
 
 
-def manages(user, path: str) -> bool:
-    return user.is_superuser or any(
-        tree.is_within(path, post.cell.path) for post in managing_posts(user)
-    )
+manages = posts.manages
 
 
 def plan_refusal(user, path: str) -> str | None:

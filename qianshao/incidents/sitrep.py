@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from io import BytesIO
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -48,7 +49,7 @@ class SitRep:
 
 
 def _local(at) -> str:
-    return f"{timezone.localtime(at):%Y年%m月%d日 %H:%M}" if at else "—"
+    return date_format(timezone.localtime(at), "Y年n月j日 H:i") if at else "—"
 
 
 def _quantity(text: str) -> Decimal:

@@ -9,16 +9,13 @@ Each part's flows add their step rules on top of ``change_refusal``.
 
 from django.utils.translation import gettext as _
 
-from qianshao.grid import tree
-from qianshao.grid.posts import managing_posts
+from qianshao.grid import posts
 from qianshao.grid.scope import scope_of
 
 
 def manages(user, path: str) -> bool:
     """May ``user`` change a record at the cell of ``path``?"""
-    return user.is_superuser or any(
-        tree.is_within(path, post.cell.path) for post in managing_posts(user)
-    )
+    return posts.manages(user, path)
 
 
 def change_refusal(user, path: str) -> str | None:
