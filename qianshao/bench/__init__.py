@@ -55,6 +55,12 @@ def _incidents(stdout, **options):
     run(stdout, **options)
 
 
+def _lists(stdout, **options):
+    from qianshao.bench.lists import run
+
+    run(stdout, **options)
+
+
 BENCHES = {
     "import": _import,
     "hazards": _hazards,
@@ -65,4 +71,5 @@ BENCHES = {
     "resources": _resources,
     "risks": _risks,
     "incidents": _incidents,
+    "lists": _lists,
 }

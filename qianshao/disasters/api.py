@@ -36,6 +36,7 @@ from qianshao.lib import photos
 from qianshao.lib.apibody import body_doc, inline_schema, read_body
 from qianshao.lib.body import BadBody, TooDeep, loads
 from qianshao.lib.errors import ActionError, NotAllowed, NotFound
+from qianshao.lib.keyset import Pagination
 from qianshao.lib.photos import jpeg_response
 from qianshao.lib.schemas import (
     JPEG_ANSWER,
@@ -43,7 +44,6 @@ from qianshao.lib.schemas import (
     LocalDate,
     LocalDatetime,
     OutSchema,
-    Pagination,
     PhotoIn,
     StrictSchema,
 )

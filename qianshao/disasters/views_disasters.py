@@ -2,7 +2,6 @@
 its versions side by side, and its steps — 续报, 核报, relief applications and decisions."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.grid.posts import cell_posts
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.panels import following
 from qianshao.lib.photos import jpeg_response, read_photos
 
@@ -50,9 +50,7 @@ def disaster_list(request):
     kind = request.GET.get("type", "")
     if kind in DisasterType.values:
         found = found.filter(type=kind)
-    page = Paginator(found.order_by("-started_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset.page(request, found.order_by("-started_at", "-id"), PAGE_SIZE)
     context = {
         "page": page,
         "cell": cell,

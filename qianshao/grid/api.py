@@ -24,7 +24,8 @@ from qianshao.grid.models import Department, Duty, Role
 from qianshao.grid.stats import subtree_counts
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
-from qianshao.lib.schemas import Error, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, LocalDate, OutSchema, StrictSchema
 
 router = Router(tags=["grid"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}

@@ -10,6 +10,9 @@ unknown registry code (category, department) a 400 naming it. The schemas are in
 hazards.api_schemas.
 """
 
+from datetime import datetime, timedelta
+
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.pagination import paginate
@@ -46,9 +49,10 @@ from qianshao.hazards.views_detail import timeline
 from qianshao.intake.idempotent import submit
 from qianshao.lib.apibody import body_doc, inline_schema, read_body
 from qianshao.lib.errors import ActionError, NotFound
+from qianshao.lib.keyset import Pagination
 from qianshao.lib.panels import origin
 from qianshao.lib.photos import jpeg_response
-from qianshao.lib.schemas import JPEG_ANSWER, Error, Pagination
+from qianshao.lib.schemas import JPEG_ANSWER, Error
 
 router = Router(tags=["hazards"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
@@ -147,12 +151,14 @@ def list_hazards(
     cell: str | None = None,
     overdue: bool | None = None,
     source: Source | None = None,
+    month: str | None = None,
     mine: bool = False,
     tasks: bool = False,
 ):
     """Hazards in your scope, newest first; ``cell`` narrows to its subtree, ``status=open``
-    to those not closed, ``mine`` to your own reports, ``tasks`` to those on which you have
-    a step to take (the phone's 我的任务)."""
+    to those not closed, ``month`` (``YYYY-MM``) to those reported in it, ``mine`` to your
+    own reports, ``tasks`` to those on which you have a step to take (the phone's 我的任务).
+    Page with ``next``: each page costs the same however deep it is."""
     data = {"status": status and status.value, "grade": grade, "source": source}
     if overdue is not None:
         data["overdue"] = "1" if overdue else "0"
@@ -162,11 +168,26 @@ def list_hazards(
             raise ActionError(_("未知的隐患类别 %(c)s") % {"c": category}, "category")
     where = access_cell(request.user, cell.strip().upper()) if cell else None
     hazards = filtered(visible_hazards(request.user), data, where)
+    if month:
+        hazards = hazards.filter(reported_at__range=_month_range(month))
     if mine:
         hazards = hazards.filter(reported_by=request.user)
     if tasks:
         hazards = hazards.filter(task_q(request.user))
     return hazards.select_related("category", "cell")
+
+
+def _month_range(month: str):
+    """The month ``YYYY-MM`` as [first instant, last instant] in local time."""
+    try:
+        first = datetime.strptime(month.strip(), "%Y-%m")
+    except ValueError:
+        raise ActionError(_("月份应写作 YYYY-MM，例如 2026-07"), "month") from None
+    if not 2000 <= first.year <= 2100:
+        raise ActionError(_("月份应在 2000 年到 2100 年之间"), "month")
+    start = timezone.make_aware(first)
+    end = timezone.make_aware((first + timedelta(days=32)).replace(day=1))
+    return start, end - timedelta(microseconds=1)
 
 
 @router.get("/counts", response={200: HazardCountsOut, 404: Error})

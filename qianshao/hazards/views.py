@@ -4,13 +4,13 @@ The hazard's own page is in ``views_detail``, its steps in ``views_steps``, the 
 board in ``views_supervision`` and the phone pages in ``views_phone``.
 """
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from qianshao.grid.access import access_cell, visible_ancestors
 from qianshao.hazards.access import access_photo, visible_hazards
 from qianshao.hazards.forms import FilterForm
 from qianshao.hazards.queries import child_summaries, filtered
+from qianshao.lib import keyset
 from qianshao.lib.photos import jpeg_response
 
 PAGE_SIZE = 30
@@ -22,15 +22,10 @@ def hazard_list(request):
     data = form.cleaned_data if valid else {}
     cell = access_cell(request.user, data["cell"].strip().upper()) if data.get("cell") else None
     hazards = filtered(visible_hazards(request.user), data, cell)
-    page = Paginator(hazards.select_related("category", "cell"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = keyset.page(request, hazards.select_related("category", "cell"), PAGE_SIZE, counted=True)
     context = {
         "form": form,
         "page": page,
-        "query": query.urlencode(),
         "cell": cell,
         "ancestors": visible_ancestors(request.user, cell) if cell else [],
         **child_summaries(request.user, cell),

@@ -1,7 +1,6 @@
 """The phone pages: report a hazard (隐患报告单), my reports, my tasks."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from qianshao.hazards.access import MAX_CHOICES, visible_hazards
 from qianshao.hazards.forms import ReportForm
 from qianshao.hazards.permissions import allowed_steps, task_q
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.panels import origin
 from qianshao.lib.photos import MAX_PHOTOS, read_photos
 
@@ -86,9 +86,7 @@ def _their_photos(found: dict | None) -> list[tuple[str, bytes]]:
 
 def mine(request):
     hazards = visible_hazards(request.user).filter(reported_by=request.user)
-    page = Paginator(hazards.select_related("category", "cell"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset.page(request, hazards.select_related("category", "cell"), PAGE_SIZE)
     return render(request, "hazards/m_mine.html", {"page": page})
 
 
@@ -98,6 +96,6 @@ def tasks(request):
     hazards = hazards.select_related(*related).order_by(
         "-overdue", F("due_at").asc(nulls_last=True), "id"
     )  # the most pressing first
-    page = Paginator(hazards, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, hazards, PAGE_SIZE)
     rows = [(h, allowed_steps(request.user, h)) for h in page]
     return render(request, "hazards/m_tasks.html", {"page": page, "rows": rows})

@@ -3,7 +3,6 @@ triage (转为隐患 / 不予受理) and rewards (举报奖励)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -38,6 +37,7 @@ from qianshao.hazards.models import (
 )
 from qianshao.hazards.titles import default_title
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.errors import ActionError
 from qianshao.lib.photos import jpeg_response
 
@@ -188,7 +188,7 @@ def public_list(request):
         output_field=IntegerField(),
     )
     reports = reports.order_by(received_first, "-created_at", "-pk")
-    page = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, reports, PAGE_SIZE)
     return render(request, "hazards/public/list.html", {"form": form, "page": page})
 
 
@@ -321,6 +321,6 @@ def rewards(request):
         .select_related("public_report__cell", "public_report__hazard")
         .order_by(order, "-created_at", "-pk")
     )
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, items, PAGE_SIZE)
     rows = [(r, actions.may_triage(request.user, r.public_report)) for r in page]
     return render(request, "hazards/public/rewards.html", {"page": page, "rows": rows})

@@ -4,7 +4,6 @@ and the supervision records with their answers."""
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from qianshao.hazards import sweep as supervising
 from qianshao.hazards.access import access_supervision, visible_hazards, visible_supervisions
 from qianshao.hazards.forms import AnswerForm
 from qianshao.hazards.models import OPEN
+from qianshao.lib import keyset
 from qianshao.lib.errors import ActionError
 
 BOARD_SIZE = 50
@@ -27,7 +27,7 @@ def board(request, failed=None, status=200):
     overdue = open_hazards.filter(overdue=True).order_by("-supervision_level", "due_at", "id")
     soon = open_hazards.filter(overdue=False, due_at__lte=now + SOON).order_by("due_at", "id")
     records = supervising.open_first(visible_supervisions(request.user), "-id")
-    page = Paginator(records, BOARD_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, records, BOARD_SIZE)
     rows = [(s, answer_form_for(request.user, s, failed)) for s in page]
     context = {
         "overdue": overdue.select_related(*related)[:BOARD_SIZE],

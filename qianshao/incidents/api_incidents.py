@@ -50,15 +50,8 @@ from qianshao.incidents.models import (
 from qianshao.intake.idempotent import submit
 from qianshao.lib.apibody import inline_schema, read_body
 from qianshao.lib.errors import ActionError, NotFound
-from qianshao.lib.schemas import (
-    MAX_ID,
-    Error,
-    Id,
-    LocalDatetime,
-    OutSchema,
-    Pagination,
-    StrictSchema,
-)
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import MAX_ID, Error, Id, LocalDatetime, OutSchema, StrictSchema
 from qianshao.resources import queries as resources
 
 router = Router(tags=["incidents"])

@@ -17,7 +17,8 @@ from qianshao.incidents.access import access_order, my_orders
 from qianshao.incidents.models import ORDER_FLOW, Order, OrderStep
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import NotFound
-from qianshao.lib.schemas import Error, OutSchema, Pagination, StrictSchema
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, OutSchema, StrictSchema
 from qianshao.resources import queries as resources
 
 router = Router()  # mounted under api_incidents.router, whose tag it takes

@@ -6,7 +6,6 @@ answers on the phone."""
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -52,6 +51,7 @@ from qianshao.incidents.models import (
     Relay,
 )
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.errors import NotFound
 from qianshao.lib.panels import origin
 from qianshao.resources import queries as resources
@@ -79,10 +79,12 @@ def incidents(request):
         found = found.filter(status=status)
     else:
         status = "all"
-    page = Paginator(found.select_related("cell").order_by("-occurred_at", "-id"), PAGE_SIZE)
+    page = keyset.page(
+        request, found.select_related("cell").order_by("-occurred_at", "-id"), PAGE_SIZE
+    )
     context = {
         "cell": cell,
-        "page": page.get_page(request.GET.get("page")),
+        "page": page,
         "status": status,
         "statuses": IncidentStatus.choices,
         "ancestors": visible_ancestors(request.user, cell),

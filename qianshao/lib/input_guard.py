@@ -2,6 +2,7 @@
 be parsed (multipart without a valid boundary, an unknown charset), and query parameters or
 form fields holding characters no database can keep (NUL, lone surrogates). A 400 naming
 what was wrong — JSON under /api/, the 400 page elsewhere — never a 500 from deep inside.
+A refusal (``ActionError``) a page view does not catch itself is answered the same way.
 """
 
 import codecs
@@ -31,6 +32,13 @@ class InputGuardMiddleware:
         except ActionError as error:
             return refusal(request, error)
         return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        """A page that lets a refusal through (a list's bad ``cursor``, say) still answers
+        its 4xx naming the field, not a 500."""
+        if isinstance(exception, ActionError):
+            return refusal(request, exception)
+        return None
 
 
 def check_content_type(request) -> None:

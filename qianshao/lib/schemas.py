@@ -7,8 +7,6 @@ from typing import Annotated
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
-from ninja.conf import settings as ninja_settings
-from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator, ConfigDict, field_validator
 
 from qianshao.lib.text import unstorable
@@ -75,19 +73,6 @@ class PhotoIn(StrictSchema):
 
     name: str = Field("", max_length=100)
     data: str = Field(..., description="JPEG, PNG or WebP, base64 (a data: URL prefix is allowed)")
-
-
-MAX_LIMIT = ninja_settings.PAGINATION_MAX_LIMIT  # NINJA_PAGINATION_MAX_LIMIT in settings
-MAX_OFFSET = 10**9
-
-
-class Pagination(LimitOffsetPagination):
-    """Every list's ``limit`` and ``offset``, bounded (an offset past a 64-bit integer
-    would reach the database)."""
-
-    class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT)
-        offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class OutSchema(Schema):

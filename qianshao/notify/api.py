@@ -4,7 +4,8 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from qianshao.lib import panels
-from qianshao.lib.schemas import Error, OutSchema, Pagination
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, OutSchema
 from qianshao.notify import kinds
 from qianshao.notify.access import access_inbox_item, visible_inbox
 from qianshao.notify.actions import mark_read

@@ -1,10 +1,9 @@
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from qianshao.lib import panels
+from qianshao.lib import keyset, panels
 from qianshao.lib.errors import ActionError
 from qianshao.notify import kinds
 from qianshao.notify.access import access_inbox_item, visible_inbox
@@ -23,7 +22,7 @@ def inbox(request):
     shown = items.filter(kinds.of_kind(kind)) if kind else items
     tabs = [(k, counts.get(k.name, 0)) for k in panels.inbox_kinds()]
     context = {
-        "page": Paginator(shown, 30).get_page(request.GET.get("page")),
+        "page": keyset.page(request, shown, 30),
         "kind": kind,
         "tabs": tabs,
         "unread_all": sum(counts.values()),

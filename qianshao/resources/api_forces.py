@@ -15,7 +15,8 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError
-from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, StrictSchema
 from qianshao.resources import actions_forces as actions
 from qianshao.resources import steps_forces as steps
 from qianshao.resources.access_forces import (

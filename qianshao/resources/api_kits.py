@@ -17,7 +17,8 @@ from qianshao.grid.access import cell_or_own
 from qianshao.grid.models import Cell
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import NotFound
-from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, StrictSchema
 from qianshao.resources import actions_kits, permissions_kits, readiness_kits, steps_kits
 from qianshao.resources.access_kits import access_card, access_item, visible_cards
 from qianshao.resources.access_supplies import access_point

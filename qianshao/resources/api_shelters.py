@@ -17,7 +17,8 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own, visible_people
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
-from qianshao.lib.schemas import Error, Id, OutSchema, Pagination, StrictSchema
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, Id, OutSchema, StrictSchema
 from qianshao.resources import actions_shelters as actions
 from qianshao.resources import readiness_shelters, steps_shelters
 from qianshao.resources.access_shelters import (

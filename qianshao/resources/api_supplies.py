@@ -21,8 +21,9 @@ from qianshao.grid.models import Person
 from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
+from qianshao.lib.keyset import Pagination
 from qianshao.lib.panels import first
-from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, Pagination, StrictSchema
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, StrictSchema
 from qianshao.resources import access_supplies as access
 from qianshao.resources import actions_supplies as actions
 from qianshao.resources import ledger_supplies as ledger

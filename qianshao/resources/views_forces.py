@@ -10,18 +10,17 @@ from datetime import timedelta
 from uuid import uuid4
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qianshao.grid import tree
 from qianshao.grid.access import access_cell, cell_or_own
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.tabular import ImportFailed
 from qianshao.lib.xlsx import download
 from qianshao.resources import actions_forces as actions
@@ -80,7 +79,7 @@ def _form_page(request, form, title: str, *, back: str, status: int = 200, note:
 
 
 def _paged(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return keyset.page(request, queryset, PAGE_SIZE)
 
 
 # --- teams ------------------------------------------------------------------------------
@@ -96,16 +95,8 @@ def team_list(request):
         found = found.filter(kind=kind)
     if status in TeamStatus.values:
         found = found.filter(status=status)
-    query = urlencode(
-        {
-            k: v
-            for k, v in [("cell", cell.code if cell else ""), ("kind", kind), ("status", status)]
-            if v
-        }
-    )
     context = {
         "page": _paged(request, found.order_by("cell_path", "kind", "id")),
-        "query": query,
         "cell": cell,
         "kinds": TeamKind.choices,
         "statuses": TeamStatus.choices,
@@ -305,19 +296,11 @@ def expert_list(request):
     overdue = request.GET.get("overdue") == "1"
     if overdue:
         found = found.filter(overdue=True)
-    query = urlencode(
-        {
-            k: v
-            for k, v in [("cell", cell.code if cell else ""), ("overdue", "1" if overdue else "")]
-            if v
-        }
-    )
     page = _paged(request, found.order_by("cell_path", "name", "id"))
     for expert in page:
         expert.key = uuid4()  # the 核实 button's client UUID
     context = {
         "page": page,
-        "query": query,
         "cell": cell,
         "overdue": overdue,
     }
@@ -401,7 +384,6 @@ def social_force_list(request):
         found = found.filter(tree.subtree_q(cell.path, "cell_path"))
     context = {
         "page": _paged(request, found.order_by("cell_path", "organisation", "id")),
-        "query": urlencode({"cell": cell.code}) if cell else "",
         "cell": cell,
         "today": timezone.localdate(),
     }

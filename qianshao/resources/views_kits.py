@@ -3,10 +3,8 @@ drillable) with the cards under it, and a holder's kit card (each line issued or
 pieces with their steps, the issue form)."""
 
 import uuid
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +14,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own, visible_ancestors
 from qianshao.grid.models import Cell
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.resources import (
     actions_kits,
     permissions_kits,
@@ -55,9 +54,7 @@ def completeness(request):
     incomplete = request.GET.get("incomplete") == "1"
     if incomplete:
         cards = cards.filter(complete=False)
-    page = Paginator(cards.order_by("cell_path", "standard_id", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset.page(request, cards.order_by("cell_path", "standard_id", "id"), PAGE_SIZE)
     context = {
         "cell": cell,
         "standards": standards,
@@ -67,9 +64,6 @@ def completeness(request):
         "chosen": chosen,
         "incomplete": incomplete,
         "ancestors": visible_ancestors(request.user, cell),
-        "query": urlencode(
-            {"cell": cell.code, "standard": chosen, "incomplete": "1" if incomplete else ""}
-        ),
     }
     return render(request, "resources/kits/completeness.html", context)
 

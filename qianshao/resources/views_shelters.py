@@ -8,7 +8,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,7 +21,7 @@ from qianshao.grid.card import cell_rows, qr_svg
 from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import BASE_KINDS, Cell
 from qianshao.intake.pages import take
-from qianshao.lib import ratelimit, xlsx
+from qianshao.lib import keyset, ratelimit, xlsx
 from qianshao.lib.errors import ActionError
 from qianshao.lib.geojson import collection, feature, point
 from qianshao.lib.tabular import ImportFailed
@@ -82,9 +81,7 @@ def _serving(user, cell: Cell):
 def shelter_list(request):
     cell = _cell(request)
     found = _in(visible_shelters(request.user), cell).select_related("cell")
-    page = Paginator(found.order_by("cell_path", "name", "id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset.page(request, found.order_by("cell_path", "name", "id"), PAGE_SIZE)
     context = {
         "cell": cell,
         "ancestors": visible_ancestors(request.user, cell),
@@ -364,7 +361,7 @@ def household_list(request):
     found = _in(visible_households(request.user), cell).select_related(
         "cell", "shelter", "route", "cadre"
     )
-    page = Paginator(found.order_by("cell_path", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found.order_by("cell_path", "id"), PAGE_SIZE)
     context = {
         "cell": cell,
         "ancestors": visible_ancestors(request.user, cell),

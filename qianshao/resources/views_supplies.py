@@ -8,7 +8,6 @@ requisitions (征用补偿) with 归还/补偿, the reserves (协议储备, 产�
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
 from qianshao.grid.scope import restrict, scope_of
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.errors import ActionError
 from qianshao.lib.panels import first
 from qianshao.lib.tabular import ImportFailed
@@ -93,12 +93,11 @@ def point_list(request):
         .select_related("cell", "manager")
         .order_by("cell_path", "id")
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found, PAGE_SIZE)
     figures = tally.read(cell.path, ledger.POINTS, ledger.BATCHES, ledger.SHORT, ledger.IN_TRANSIT)
     context = {
         "cell": cell,
         "page": page,
-        "query": f"cell={cell.code}",
         "points_n": sum(figures.get(ledger.POINTS, {}).values()),
         "short_n": sum(figures.get(ledger.SHORT, {}).values()),
         "in_transit_n": sum(figures.get(ledger.IN_TRANSIT, {}).values()),
@@ -159,7 +158,7 @@ def point_page(request, point_id, failed=None, status: int = 200):
             .select_related("movement", "batch")
             .order_by("-id")
         )
-        card = Paginator(lines, CARD_SIZE).get_page(request.GET.get("page"))
+        card = keyset.page(request, lines, CARD_SIZE)
     forms = {}
     may_change = rules.point_refusal(user, point) is None
     if may_change:
@@ -175,7 +174,6 @@ def point_page(request, point_id, failed=None, status: int = 200):
         "more_batches": more,
         "card": card,
         "card_item": card_item,
-        "query": f"item={card_item.code}" if card_item else "",
         "forms": forms,
         "failed": failed,
     }
@@ -271,10 +269,10 @@ def transfer_list(request):
         .select_related("source", "destination")
         .order_by("-id")
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found, PAGE_SIZE)
     carried = _carried([t.pk for t in page])
     rows = [(t, _buttons(request.user, t), carried.get(t.pk, [])) for t in page]
-    context = {"cell": cell, "page": page, "rows": rows, "query": f"cell={cell.code}"}
+    context = {"cell": cell, "page": page, "rows": rows}
     return render(request, "resources/supplies/transfers.html", context)
 
 
@@ -357,7 +355,7 @@ def shortage_list(request):
         .select_related("item", "point", "point__cell")
         .order_by("point__cell_path", "point_id", "item__code")
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found, PAGE_SIZE)
     holdings = {
         (h.point_id, h.item_id): h.quantity
         for h in Holding.objects.filter(
@@ -370,7 +368,6 @@ def shortage_list(request):
         "page": page,
         "rows": rows,
         "counts": sorted((k, n) for k, n in counts.items() if n),
-        "query": f"cell={cell.code}",
         "sees_all": scope_of(request.user).everything,
     }
     return render(request, "resources/supplies/shortages.html", context)
@@ -552,8 +549,8 @@ def requisition_list(request):
         .select_related("point")
         .order_by("-id")
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"cell": cell, "page": page, "query": f"cell={cell.code}"}
+    page = keyset.page(request, found, PAGE_SIZE)
+    context = {"cell": cell, "page": page}
     return render(request, "resources/supplies/requisitions.html", context)
 
 
@@ -667,7 +664,7 @@ def agreement_list(request):
         .select_related("cell", "item")
         .order_by("cell_path", "id")
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found, PAGE_SIZE)
     today = timezone.localdate()
     for a in page:
         a.ended = a.ends < today
@@ -675,7 +672,6 @@ def agreement_list(request):
     context = {
         "cell": cell,
         "page": page,
-        "query": f"cell={cell.code}",
         "may_change": rules.change_refusal(request.user, cell.path) is None,
     }
     return render(request, "resources/supplies/agreements.html", context)
@@ -690,11 +686,10 @@ def capacity_list(request):
         .select_related("cell", "item")
         .order_by("cell_path", "id")
     )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found, PAGE_SIZE)
     context = {
         "cell": cell,
         "page": page,
-        "query": f"cell={cell.code}",
         "may_change": rules.change_refusal(request.user, cell.path) is None,
     }
     return render(request, "resources/supplies/capacities.html", context)

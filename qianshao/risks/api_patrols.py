@@ -18,9 +18,10 @@ from qianshao.grid.models import Cell
 from qianshao.intake.models import Submission
 from qianshao.lib.apibody import body_doc, inline_schema, read_body
 from qianshao.lib.errors import NotFound
+from qianshao.lib.keyset import Pagination
 from qianshao.lib.periods import month_bounds, parse_month
 from qianshao.lib.photos import clean_all
-from qianshao.lib.schemas import Error, LocalDatetime, OutSchema, Pagination, PhotoIn, StrictSchema
+from qianshao.lib.schemas import Error, LocalDatetime, OutSchema, PhotoIn, StrictSchema
 from qianshao.risks import route_patrols, stats_patrols, steps_patrols
 from qianshao.risks.access import access_patrol, access_point, visible_patrols
 from qianshao.risks.models import Result

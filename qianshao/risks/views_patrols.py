@@ -5,7 +5,6 @@ and the statistics of a cell and month."""
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from qianshao.grid.access import cell_or_own, visible_ancestors
 from qianshao.grid.models import Cell
 from qianshao.hazards.queries import hazard_links
 from qianshao.intake.idempotent import IntakeConflict
+from qianshao.lib import keyset
 from qianshao.lib.errors import ActionError, Conflict
 from qianshao.lib.geojson import collection, feature, point
 from qianshao.lib.periods import parse_month
@@ -137,7 +137,7 @@ def patrol_stats(request):
         .select_related("cell", "kind", "patroller")
         .order_by("cell_path", "name", "id")
     )
-    page = Paginator(points, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, points, PAGE_SIZE)
     labels = dict(Result.choices)
     for p in page:
         p.last_result_label = labels.get(p.last_result, "")

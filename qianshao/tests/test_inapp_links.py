@@ -81,7 +81,7 @@ def resources_notices_open_and_are_filed_under_their_kind(items: list[InboxItem]
             assert response.status_code == 200
             page = response.context["page"]
             listed |= {i.pk for i in page}
-            url = f"/inbox/?kind=resources&page={page.number + 1}" if page.has_next() else ""
+            url = f"/inbox/{page.next_url}" if page.has_next else ""
         for item in items_of_one:
             where = (item.event, item.subject, item.user.username)
             assert item.pk in listed, where

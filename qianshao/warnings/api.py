@@ -11,7 +11,8 @@ from ninja.responses import Status as HttpStatus
 from qianshao.grid.access import access_cell, visible_cells
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
-from qianshao.lib.schemas import Error, Pagination
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error
 from qianshao.warnings import actions, audience, board, steps
 from qianshao.warnings.access import (
     access_my_delivery,

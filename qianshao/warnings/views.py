@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from qianshao.grid.access import visible_cells
 from qianshao.grid.maps import boundary_features
 from qianshao.grid.posts import overseeing_posts, people_labels
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.lib.geojson import collection
 from qianshao.lib.panels import following
 from qianshao.warnings import actions, audience, board, steps
@@ -68,9 +68,7 @@ def warning_list(request):
         seen=Subquery(counted, output_field=IntegerField()),
         seen_answered=Subquery(answered, output_field=IntegerField()),
     )
-    page = Paginator(found.order_by("-created_at", "-id"), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = keyset.page(request, found.order_by("-created_at", "-id"), PAGE_SIZE)
     context = {
         "page": page,
         "status": status,

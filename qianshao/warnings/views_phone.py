@@ -5,7 +5,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.intake.pages import take
+from qianshao.lib import keyset
 from qianshao.warnings import actions, links, relayed
 from qianshao.warnings.access import my_deliveries
 from qianshao.warnings.forms import AnswerForm
@@ -24,7 +24,7 @@ PAGE_SIZE = 20
 def mine(request):
     found = my_deliveries(request.user).select_related("warning", "warning__type")
     found = found.order_by(F("answered_at").asc(nulls_first=True), "-warning__issued_at", "-id")
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset.page(request, found, PAGE_SIZE)
     return render(request, "warnings/m_mine.html", {"page": page})
 
 

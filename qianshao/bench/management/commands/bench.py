@@ -7,11 +7,12 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qianshao.bench import BENCHES
+from qianshao.bench import BENCHES, figures
 from qianshao.grid.importers.divisions import DivisionsMissing, divisions_dir
 
 
@@ -19,7 +20,7 @@ class Command(BaseCommand):
     help = "Run a benchmark: " + ", ".join(BENCHES)
 
     def add_arguments(self, parser):
-        parser.add_argument("name", choices=sorted(BENCHES))
+        parser.add_argument("name", choices=[*sorted(BENCHES), "all"])
         parser.add_argument(
             "--csv-dir",
             type=Path,
@@ -55,12 +56,41 @@ class Command(BaseCommand):
             "--seconds", type=float, default=20, help="http: how long the load runs"
         )
         parser.add_argument("--clients", type=int, default=8, help="http: concurrent clients")
+        parser.add_argument(
+            "--rows", type=int, default=None, help="lists: the hazards (1,000,000 by default)"
+        )
+        parser.add_argument(
+            "--json",
+            type=Path,
+            default=None,
+            help="write the figures there as JSON (with `all`: a directory, a file per bench)",
+        )
         parser.add_argument("--inner", action="store_true", help=argparse_hidden())
 
     def handle(self, *args, name, inner, database_url, **options):
         if inner:
             BENCHES[name](self.stdout, **options)
+            if options["json"]:
+                figures.write(options["json"], name)
             return
+        if name == "all":
+            self._all(database_url, options)
+            return
+        self._one(name, database_url, options)
+
+    def _all(self, database_url: str, options: dict) -> None:
+        """Every bench at its defaults, one after the other; with --json DIR, DIR/<name>.json."""
+        folder = options["json"]
+        if folder:
+            folder.mkdir(parents=True, exist_ok=True)
+        for name in sorted(BENCHES):
+            started = time.perf_counter()
+            self._one(
+                name, database_url, options | {"json": folder / f"{name}.json" if folder else None}
+            )
+            self.stdout.write(f"  ({name}: {time.perf_counter() - started:.0f} s)\n")
+
+    def _one(self, name: str, database_url: str, options: dict) -> None:
         try:
             csv_dir = divisions_dir(options["csv_dir"]).resolve()
         except DivisionsMissing as exc:
@@ -100,6 +130,8 @@ class Command(BaseCommand):
                     str(options["seconds"]),
                     "--clients",
                     str(options["clients"]),
+                    *(["--rows", str(options["rows"])] if options["rows"] else []),
+                    *(["--json", str(options["json"].resolve())] if options["json"] else []),
                 ]
                 result = subprocess.run(argv, env=env)
                 if result.returncode:
