@@ -280,8 +280,11 @@ def test_pagination_out_of_bounds_is_a_400_naming_it_on_every_list(
     for _method, path, operation in operations(document, query=True):
         if not any(p["name"] == "cursor" for p in operation["parameters"]):
             continue
+        url = url_of(path, objects)
+        if county.get(url).status_code != 200:
+            continue  # the list itself needs more (a parameter, an object of the caller's)
         lists += 1
-        response = county.get(f"{url_of(path, objects)}?{query}")
+        response = county.get(f"{url}?{query}")
         if response.status_code != 400 or not names(response, field):
             wrong.append(f"{path}: {response.status_code}")
     assert lists >= 10
