@@ -229,7 +229,8 @@ class Hazard(models.Model):
         indexes = [
             models.Index(fields=["cell_path", "status"]),
             models.Index(fields=["status", "reported_at"]),
-            models.Index(fields=["reported_at"]),
+            # the lists' ordering (-reported_at, -id), walked by keyset (lib.keyset)
+            models.Index(fields=["reported_at", "id"], name="hazards_listed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,19 +19,30 @@ def move(client, code, parent):
 def test_lists_are_pages_of_items_with_the_whole_count(cast, client_for):
     client = client_for(cast.users["county"])
     whole = client.get("/api/v1/cells", {"parent": "450901"}).json()
-    assert set(whole) == {"items", "count"}
+    assert set(whole) == {"items", "count", "count_capped", "next", "previous"}
     assert [c["code"] for c in whole["items"]] == ["450901100", "450901101"]
-    assert whole["count"] == 2
-    second = client.get("/api/v1/cells", {"parent": "450901", "limit": 1, "offset": 1}).json()
+    assert (whole["count"], whole["count_capped"], whole["next"]) == (2, False, None)
+    first = client.get("/api/v1/cells", {"parent": "450901", "limit": 1}).json()
+    assert [c["code"] for c in first["items"]] == ["450901100"]
+    second = client.get(first["next"]).json()
     assert [c["code"] for c in second["items"]] == ["450901101"]
-    assert second["count"] == 2
+    assert (second["count"], second["next"]) == (2, None)
+    back = client.get(second["previous"]).json()
+    assert [c["code"] for c in back["items"]] == ["450901100"]
+    older = client.get("/api/v1/cells", {"parent": "450901", "limit": 1, "offset": 1}).json()
+    assert [c["code"] for c in older["items"]] == ["450901101"]
+    assert older["count"] == 2
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"offset": -1}, {"limit": "many"}])
-def test_a_bad_page_is_a_422_naming_the_parameter(cast, client_for, params):
+@pytest.mark.parametrize(
+    ("params", "status"), [({"limit": 0}, 400), ({"offset": -1}, 400), ({"limit": "many"}, 422)]
+)
+def test_a_bad_page_is_refused_naming_the_parameter(cast, client_for, params, status):
     response = client_for(cast.users["county"]).get("/api/v1/cells", params)
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["query", next(iter(params))]
+    assert response.status_code == status
+    name = next(iter(params))
+    answer = response.json()
+    assert answer["field"] == name if status == 400 else answer["detail"][0]["loc"][-1] == name
 
 
 def test_without_a_parent_the_list_is_the_users_top_cells(cast, client_for):
