@@ -11,8 +11,11 @@ People with logins: county (A县 调度员), township (甲镇 调度员), villag
 department (A县 应急管理局 网格员), outsider (B县 调度员), and admin (superuser).
 """
 
+import html as html_text
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import parse_qsl
 
 from django.contrib.auth import get_user_model
 from shapely.geometry import box, mapping
@@ -171,3 +174,12 @@ def area_rule_modules() -> list:
             if info.name.startswith("access_rules"):
                 modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))
     return modules
+
+
+NEXT_LINK = re.compile(r'href="\?([^"]*)" data-testid="next"')
+
+
+def next_page(html: str) -> dict | None:
+    """The query of a page's 下一页 link (``_pages.html``), or None on the last page."""
+    found = NEXT_LINK.search(html)
+    return dict(parse_qsl(html_text.unescape(found.group(1)))) if found else None

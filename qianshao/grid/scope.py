@@ -6,7 +6,9 @@ Every page and endpoint gets its objects through ``restrict`` (directly or throu
 a many-valued relation is filtered through a subquery so that rows are never repeated.
 """
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.db.models import Q, QuerySet
 
@@ -23,10 +25,10 @@ class Scope:
         return self.everything or any(path.startswith(p) for p in self.paths)
 
     def q(self, field: str) -> Q:
-        condition = Q(pk__in=[])
-        for path in self.paths:
-            condition |= tree.subtree_q(path, field)
-        return condition
+        """Rows under the scope's cells: only terms on ``field`` (lib.keyset reads them)."""
+        if not self.paths:
+            return Q(pk__in=[])
+        return reduce(operator.or_, (tree.subtree_q(path, field) for path in self.paths))
 
     def reach_q(self, field: str) -> Q:
         """Records at or under the scope's cells, and records at a cell above them: a

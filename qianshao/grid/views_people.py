@@ -18,5 +18,5 @@ def contacts(request):
     code = request.GET.get("cell", "").strip().upper()
     cell = access_cell(request.user, code) if code else None
     page = keyset.page(request, contact_posts(request.user, cell), PAGE_SIZE)
-    above = dispatchers_above(request.user) if cell is None and page.number == 1 else []
+    above = dispatchers_above(request.user) if cell is None and page.first else []
     return render(request, "grid/contacts.html", {"cell": cell, "page": page, "above": above})

@@ -229,8 +229,14 @@ class Hazard(models.Model):
         indexes = [
             models.Index(fields=["cell_path", "status"]),
             models.Index(fields=["status", "reported_at"]),
-            # the lists' ordering (-reported_at, -id), walked by keyset (lib.keyset)
-            models.Index(fields=["reported_at", "id"], name="hazards_listed_idx"),
+            # the lists' ordering (-reported_at, -id), walked by keyset (lib.keyset); the scope
+            # read from the index as it is walked
+            models.Index(fields=["reported_at", "id", "cell_path"], name="hazards_listed_idx"),
+            # a list filtered by status and category, in the same order
+            models.Index(
+                fields=["status", "category", "reported_at", "id", "cell_path"],
+                name="hazards_listed_kind_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -29,7 +29,9 @@ from django.conf import settings
 from django.core import signing
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import F, OrderBy
+from django.db.models.expressions import Col, F, Func, OrderBy
+from django.db.models.lookups import Lookup
+from django.db.models.sql.where import WhereNode
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
@@ -120,6 +122,8 @@ def prepared(queryset: QuerySet) -> tuple[QuerySet, list[Key]]:
     keys = []
     for i, item in enumerate(ordering):
         name, descending, nulls_last, expression = _term(item)
+        if expression is None and _alias_only(queryset, name):
+            expression = F(name)  # an alias() is not selected: its value could not be read
         if expression is not None:
             name = f"keyset_{i}"
             queryset = queryset.annotate(**{name: expression})
@@ -148,6 +152,11 @@ def _term(item) -> tuple[str, bool, bool | None, Any]:
     if isinstance(item.expression, F):
         return item.expression.name, item.descending, nulls_last, None
     return "", item.descending, nulls_last, item.expression
+
+
+def _alias_only(queryset: QuerySet, name: str) -> bool:
+    query = queryset.query
+    return name in query.annotations and name not in query.annotation_select
 
 
 def _nullable(queryset: QuerySet, name: str) -> bool:
@@ -244,17 +253,21 @@ class Window:
     next_cursor: str | None = None
     previous_cursor: str | None = None
     count: int | None = None
-    count_capped: bool = False
+    count_capped: bool | None = None
     extra: dict = field(default_factory=dict)
 
 
 def window(queryset, where: str, limit: int, cursor: str | None, *, counted: bool = True) -> Window:
     """The ``limit`` rows of ``queryset`` from ``cursor`` (the first ones without), and the
     cursors of the pages on either side. ``where`` names the list (its path): a cursor is
-    good only there. A list of rows in memory pages the same way by position."""
+    good only there. ``counted``: the bounded count too, on the first page only (a client
+    keeps it while it follows ``next``). A list of rows in memory pages the same way by
+    position."""
     if not isinstance(queryset, QuerySet):
         return _window_of_list(list(queryset), where, limit, cursor)
     queryset, keys = prepared(queryset)
+    counted_on = queryset  # counting, the scope's own index is the one to read
+    queryset = walking_the_order(queryset, keys)
     walked = ordered(queryset, keys)
     backwards = False
     if cursor:
@@ -271,9 +284,77 @@ def window(queryset, where: str, limit: int, cursor: str | None, *, counted: boo
             result.next_cursor = encode(where, keys, rows[-1], False)
         if cursor and (more or not backwards):
             result.previous_cursor = encode(where, keys, rows[0], True)
-    if counted:
-        result.count, result.count_capped = bounded_count(queryset)
+    if counted and not cursor:
+        result.count, result.count_capped = bounded_count(counted_on)
     return result
+
+
+# --- SQLite's plan ------------------------------------------------------------------------
+#
+# SQLite keeps no statistics of a range (it is built without STAT4), so for a list scoped to a
+# subtree (``cell_path`` between two bounds) and ordered by time it takes the ``cell_path``
+# index and sorts the whole scope, however large, in a temporary B-tree. When the scope holds
+# more than ``FEW`` rows, its terms are written so that no index can serve them (``+col``, a
+# no-op that SQLite's planner reads as "not indexable"), and the list walks the index of its
+# ordering instead, reading rows until the page is full: a cost that grows with the page, not
+# with the scope. A small scope keeps the index and sorts at most ``FEW`` rows. PostgreSQL
+# has the statistics and plans both cases well by itself.
+
+FEW = 2_000
+
+
+class Unindexed(Func):
+    """The column, unchanged, in a form SQLite's planner takes no index for."""
+
+    template = "+%(expressions)s"
+
+
+def walking_the_order(queryset: QuerySet, keys: list[Key]) -> QuerySet:
+    field = getattr(queryset.model, "SCOPE_FIELD", None)
+    if connection.vendor != "sqlite" or not field or "__" in field or keys[0].name == field:
+        return queryset
+    column = queryset.model._meta.get_field(field).column
+    scope = _only(queryset.query.where, column)
+    if scope is None:
+        return queryset
+    probe = queryset.model._base_manager.all()
+    probe.query.where = scope
+    if probe.order_by().values("pk")[: FEW + 1].count() <= FEW:
+        return queryset
+    walking = queryset._chain()
+    walking.query.where = _unindexed(walking.query.where, column)
+    return walking
+
+
+def _touches(node, column: str) -> tuple[bool, bool]:
+    """(whether a term of ``node`` is on ``column``, whether every term is)."""
+    if isinstance(node, WhereNode):
+        found = [_touches(child, column) for child in node.children]
+        return any(a for a, _ in found), bool(found) and all(b for _, b in found)
+    on = isinstance(node, Lookup) and isinstance(node.lhs, Col) and node.lhs.target.column == column
+    return on, on
+
+
+def _only(where: WhereNode, column: str) -> WhereNode | None:
+    """The AND-ed terms of ``where`` that are all on ``column`` (the scope), or None."""
+    if where.connector != "AND" or where.negated:
+        return None
+    kept = [child for child in where.children if _touches(child, column)[1]]
+    if not kept:
+        return None
+    node = WhereNode(connector="AND")
+    node.children = kept
+    return node
+
+
+def _unindexed(node, column: str):
+    if isinstance(node, WhereNode):
+        copy = WhereNode(connector=node.connector, negated=node.negated)
+        copy.children = [_unindexed(child, column) for child in node.children]
+        return copy
+    if isinstance(node, Lookup) and isinstance(node.lhs, Col) and node.lhs.target.column == column:
+        return type(node)(Unindexed(node.lhs, output_field=node.lhs.output_field), node.rhs)
+    return node
 
 
 def bounded_count(queryset: QuerySet) -> tuple[int, bool]:
@@ -295,8 +376,9 @@ def _window_of_list(rows: list, where: str, limit: int, cursor: str | None) -> W
     def token(position: int) -> str:
         return signing.Signer(salt=f"qianshao.keyset:{where}:list").sign(str(position))
 
-    result = Window(rows[start : start + limit], count=min(len(rows), COUNT_BOUND))
-    result.count_capped = len(rows) > COUNT_BOUND
+    result = Window(rows[start : start + limit])
+    if not cursor:
+        result.count, result.count_capped = min(len(rows), COUNT_BOUND), len(rows) > COUNT_BOUND
     if start + limit < len(rows):
         result.next_cursor = token(start + limit)
     if start > 0:
@@ -329,6 +411,7 @@ class Page:
     links to the pages on either side (the request's other parameters kept)."""
 
     def __init__(self, request, found: Window):
+        self.first = not request.GET.get("cursor")
         self.object_list = found.rows
         self.count = found.count
         self.count_capped = found.count_capped
@@ -406,9 +489,11 @@ class Pagination(PaginationBase):
 
     class Output(Schema):
         items: list[Any]
-        count: int = Field(..., description=f"the rows in all, counted up to {COUNT_BOUND:,}")
-        count_capped: bool = Field(
-            ..., description=f"true when there are more than {COUNT_BOUND:,}"
+        count: int | None = Field(
+            ..., description=f"the rows in all, counted up to {COUNT_BOUND:,}; on the first page"
+        )
+        count_capped: bool | None = Field(
+            ..., description=f"true when there are over {COUNT_BOUND:,}; on the first page"
         )
         next: str | None = Field(None, description="the next page's URL, or null at the end")
         previous: str | None = Field(None, description="the previous page's URL")

@@ -26,7 +26,7 @@ def test_lists_are_pages_of_items_with_the_whole_count(cast, client_for):
     assert [c["code"] for c in first["items"]] == ["450901100"]
     second = client.get(first["next"]).json()
     assert [c["code"] for c in second["items"]] == ["450901101"]
-    assert (second["count"], second["next"]) == (2, None)
+    assert (second["count"], second["next"]) == (None, None)  # counted on the first page
     back = client.get(second["previous"]).json()
     assert [c["code"] for c in back["items"]] == ["450901100"]
     older = client.get("/api/v1/cells", {"parent": "450901", "limit": 1, "offset": 1}).json()

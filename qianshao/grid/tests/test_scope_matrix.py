@@ -164,14 +164,15 @@ def leaks(world: World, username: str, html: str) -> list[str]:
 def every_item(client: Client, url: str, params: dict) -> tuple[int, list[dict]]:
     """All items of a paginated list, page by page; (status of the first page, items)."""
     items: list[dict] = []
+    response = client.get(url, {**params, "limit": 200})
     while True:
-        response = client.get(url, {**params, "limit": 250, "offset": len(items)})
         if response.status_code != 200:
             return response.status_code, items
         body = response.json()
         items += body["items"]
-        if not body["items"] or len(items) >= body["count"]:
+        if body["next"] is None:
             return 200, items
+        response = client.get(body["next"])  # the cursor's URL keeps the filters
 
 
 def grid_state() -> tuple:

@@ -13,6 +13,7 @@ from qianshao.notify import kinds
 from qianshao.notify.delivery import deliver_due
 from qianshao.notify.models import InboxItem
 from qianshao.notify.outbox import enqueue
+from qianshao.testing import next_page
 
 pytestmark = pytest.mark.django_db
 
@@ -99,8 +100,9 @@ def test_a_tabs_pages_keep_the_kind(cast, client_for):
         message(user, "hazards.report", f"隐患{n}")
     message(user, "grid.role_assigned", "任命")
     html = client_for(user).get("/inbox/", {"kind": "hazards"}).content.decode()
-    assert "?kind=hazards&amp;page=2" in html
-    second = client_for(user).get("/inbox/", {"kind": "hazards", "page": 2}).content.decode()
+    following = next_page(html)
+    assert following["kind"] == "hazards" and following["cursor"]
+    second = client_for(user).get("/inbox/", following).content.decode()
     assert "隐患0" in second and "任命" not in second
 
 
