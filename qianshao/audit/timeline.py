@@ -31,15 +31,19 @@ def timeline(
     describe: Callable[[AuditRecord, dict], dict[str, Any]] | None = None,
     action_of: Callable[[str], str] = lambda action: action,
     actors: Callable[[set], Mapping[int, str]] | None = None,
+    records: list[AuditRecord] | None = None,
 ) -> list[Event]:
     """``obj``'s audit records as events: labelled from ``labels`` (the action itself when
     unnamed), only ``actions`` when given, each completed by ``describe(record, after)``
     (any of ``Event``'s fields), its ``action`` as ``action_of`` spells it, and who took
-    it as ``actors`` names the users (one call for them all; the system is 系统)."""
-    records = AuditRecord.objects.for_object(obj)
-    if actions is not None:
-        records = records.filter(action__in=list(actions))
-    records = list(records.order_by("seq"))
+    it as ``actors`` names the users (one call for them all; the system is 系统).
+    ``records``: the object's records when the caller holds them all (an object it has
+    just written), not read again."""
+    if records is None:
+        found = AuditRecord.objects.for_object(obj)
+        if actions is not None:
+            found = found.filter(action__in=list(actions))
+        records = list(found.order_by("seq"))
     names = actors({r.actor_id for r in records if r.actor_id}) if actors else {}
     events = []
     for record in records:

@@ -12,17 +12,22 @@ insert of the same rows; then per-child counts and the overdue sweep at a millio
    ``tally.rebuild()``; then the timings of the per-child counts and the sweep.
 """
 
+import json
 import random
 import statistics
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qianshao.accounts.actions import create_login
+from qianshao.bench import figures
 from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import actions as grid_actions
@@ -127,6 +132,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     settle()  # what autovacuum does after a load
     _time_counts(out, world, repeat)
     _time_sweep(out, world.sweep_from, repeat)
+    _one_report(out, world, repeat)  # last: its reports are not among the hazards counted
 
 
 class World:
@@ -311,6 +317,57 @@ def _baselines(ids: list[int]) -> tuple[float, float]:
     took_bulk, _ = seconds(bulk)
     _drop_baseline_rows()
     return took_one, took_bulk
+
+
+def _one_report(out, world: "World", repeat: int) -> None:
+    """One report as a phone sends it — ``POST /api/v1/hazards`` with JSON, in-process through
+    the whole stack (session, scope, idempotent claim, the action, the answer) — its
+    statements and median time, beside a plain ORM insert of the same row."""
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(world.reporter)
+    leaf = world.leaves[0]
+
+    def body() -> str:
+        return json.dumps(
+            {
+                "client_uuid": str(uuid.uuid4()),
+                "title": f"{leaf.name}消防通道堵塞",
+                "description": "通道堆放杂物，无法通行",
+                "category": "fire",
+                "cell": leaf.code,
+            }
+        )
+
+    def report():
+        response = client.post("/api/v1/hazards", body(), content_type="application/json")
+        if response.status_code != 201:
+            raise RuntimeError(response.content[:300])
+        return response
+
+    report()
+    with CaptureQueriesContext(connection) as captured:
+        number = report().json()["number"]
+    statements = [q["sql"] for q in captured.captured_queries]
+    queries = sum(1 for q in statements if not q.startswith(("BEGIN", "COMMIT")))
+    reported = median_ms(report, repeat)
+    fields = [f for f in Hazard._meta.concrete_fields if not f.primary_key]
+    row = Hazard.objects.filter(number=number).values(*[f.attname for f in fields]).get()
+    made = iter(range(10**6))
+
+    def plain():
+        Hazard(**(row | {"number": f"ZB{next(made):014d}"})).save(force_insert=True)
+
+    inserted = median_ms(plain, repeat)
+    _drop_baseline_rows()
+    ratio = reported / inserted
+    out.write(
+        f"  one JSON report through the API in-process: {queries} statements "
+        f"(besides BEGIN/COMMIT; target <= 10), median {reported:.2f} ms (target <= 6 ms); "
+        f"a plain ORM insert of the row {inserted:.2f} ms; ratio {ratio:.1f}x (target <= 4x)"
+    )
+    figures.record("queries", queries)
+    figures.record("median_ms", round(reported, 2))
+    figures.record("ratio", round(ratio, 2))
 
 
 def _drop_baseline_rows() -> None:

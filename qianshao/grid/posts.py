@@ -111,24 +111,33 @@ def primary_post(user) -> RoleAssignment | None:
     )
 
 
-def people_labels(user_ids) -> dict[int, str]:
+def people_labels(user_ids, *, known=()) -> dict[int, str]:
     """How a timeline names each user of ``user_ids``: the person and their highest post
     today ("莫宏金（泗城镇 镇洪村 网格员）"), one query for them all; a user without a
-    current post is named by the person alone, and one without a person is left out."""
+    current post is named by the person alone, and one without a person is left out.
+    ``known``: user objects whose posts are read already (the request's own user)."""
     ids = {pk for pk in user_ids if pk is not None}
+    labels = {}
+    for user in known:
+        if user.pk in ids and getattr(user, "_qianshao_posts", None):
+            labels[user.pk] = _label(user._qianshao_posts)
+            ids.discard(user.pk)
     if not ids:
-        return {}
+        return labels
     found: dict[int, list[RoleAssignment]] = {}
     posts = RoleAssignment.objects.active().filter(person__user_id__in=ids)
     for post in posts.select_related("cell", "department", "person"):
         found.setdefault(post.person.user_id, []).append(post)
-    labels = {}
     for user_id, held in found.items():
-        post = min(held, key=lambda a: (a.cell.level, ROLE_WEIGHT.get(a.role, 9), a.pk))
-        where = post.department.name if post.department_id else post.cell.name
-        labels[user_id] = f"{post.person.name}（{where} {post.get_role_display()}）"
+        labels[user_id] = _label(held)
     for user_id, name in Person.objects.filter(user_id__in=ids - set(found)).values_list(
         "user_id", "name"
     ):
         labels[user_id] = name
     return labels
+
+
+def _label(held: list[RoleAssignment]) -> str:
+    post = min(held, key=lambda a: (a.cell.level, ROLE_WEIGHT.get(a.role, 9), a.pk))
+    where = post.department.name if post.department_id else post.cell.name
+    return f"{post.person.name}（{where} {post.get_role_display()}）"

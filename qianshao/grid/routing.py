@@ -87,7 +87,8 @@ def _county_departments() -> dict:
         .values_list("cell__path", "pk")
     ):
         offices.setdefault(path, department_id)
-    return {"owners": owners, "offices": offices}
+    codes = dict(Department.objects.values_list("pk", "code"))
+    return {"owners": owners, "offices": offices, "codes": codes}
 
 
 _departments = Settled(_county_departments).forget_on(
@@ -104,6 +105,25 @@ def owner_department(cell: Cell, domain: Domain) -> int | None:
         (owners[(p, domain.pk)] for p in tree.lineage(cell.path) if (p, domain.pk) in owners),
         None,
     )
+
+
+def department_code(department_id: int | None) -> str | None:
+    """The code of the department of ``department_id`` (no query)."""
+    if department_id is None:
+        return None
+    return _departments.get()["codes"].get(department_id)
+
+
+def _domains_by_code() -> dict[str, Domain]:
+    return {d.code: d for d in Domain.objects.all()}
+
+
+_domains = Settled(_domains_by_code).forget_on(Domain)
+
+
+def domain(code: str) -> Domain | None:
+    """The domain (a hazard's category) of ``code``, active or not (no query)."""
+    return _domains.get().get(code)
 
 
 def emergency_office(cell: Cell) -> int | None:

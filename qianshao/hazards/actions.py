@@ -105,9 +105,10 @@ def report(
         FLOW.begin(hazard, Step.REPORT)
         _set_clock(hazard, now)
         hazard.save(force_insert=True)
-        photos.attach(cleaned, Stage.BEFORE, actor, hazard=hazard)
+        # what was written, for an answer that need not read it back (hazards.api)
+        hazard.written_photos = photos.attach(cleaned, Stage.BEFORE, actor, hazard=hazard)
         tally.move(hazard.cell_path, None, tally.key_of(hazard))
-        audit(
+        record = audit(
             actor=actor,
             action="hazards.report",
             obj=hazard,
@@ -116,6 +117,7 @@ def report(
             | {"photos": len(cleaned), "source": source}
             | ({"origin": origin} if origin else {}),
         )
+        hazard.written_records = [record]
         if notify:
             _tell_reported(hazard)
         return hazard

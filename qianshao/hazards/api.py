@@ -108,7 +108,9 @@ def report_hazard(request):
         return hazard
 
     hazard, created = submit(payload.client_uuid, "hazards.report", user, file_report)
-    return Status(201 if created else 200, detail(user, hazard.number))
+    if created:
+        return Status(201, reported(user, hazard))
+    return Status(200, detail(user, hazard.number))
 
 
 def _origin(user, ref: str | None) -> dict | None:
@@ -124,7 +126,7 @@ def _origin(user, ref: str | None) -> dict | None:
 
 def _category(code: str) -> Domain:
     """The hazard category of ``code`` (400 naming it when there is none)."""
-    category = Domain.objects.filter(code=code).first()
+    category = routing.domain(code)
     if category is None:
         raise ActionError(_("未知的隐患类别 %(c)s") % {"c": code}, "category")
     return category
@@ -163,7 +165,7 @@ def list_hazards(
     if overdue is not None:
         data["overdue"] = "1" if overdue else "0"
     if category:
-        data["category"] = Domain.objects.filter(code=category).first()
+        data["category"] = routing.domain(category)
         if data["category"] is None:
             raise ActionError(_("未知的隐患类别 %(c)s") % {"c": category}, "category")
     where = access_cell(request.user, cell.strip().upper()) if cell else None
@@ -336,6 +338,18 @@ def _responsible(user, person_id: int, department: Department | None):
 
 
 # --- the detail -------------------------------------------------------------------------
+
+
+def reported(user, hazard: Hazard) -> Hazard:
+    """The hazard ``user`` has just reported, answered from what the report wrote (its
+    photos, its one audit record; no notes, no merge) rather than read back through scope:
+    the reporter sees what they report."""
+    hazard.allowed_steps = allowed_steps(user, hazard)
+    hazard.merge_target = None
+    hazard.photo_list = hazard.written_photos
+    hazard.note_list = []
+    hazard.timeline = timeline(hazard, written=hazard.written_records, by=user)
+    return hazard
 
 
 def detail(user, number: str) -> Hazard:

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.utils import timezone
 from ninja import Field
 
+from qianshao.grid import routing
 from qianshao.hazards.models import Grade, Step
 from qianshao.hazards.models import Status as HazardStatus
 from qianshao.hazards.photos import MAX_PHOTOS
@@ -232,7 +233,7 @@ class HazardDetailOut(HazardOut):
 
     @staticmethod
     def resolve_owner(hazard) -> str | None:
-        return hazard.owner.code if hazard.owner_id else None
+        return routing.department_code(hazard.owner_id)
 
     @staticmethod
     def resolve_assignee_cell(hazard) -> str | None:

@@ -69,15 +69,16 @@ def photo_groups(hazard) -> list[tuple[str, list]]:
     return [(Stage(stage).label, pictures) for stage, pictures in groups.items()]
 
 
-def timeline(hazard) -> list[Event]:
+def timeline(hazard, *, written=None, by=None) -> list[Event]:
     """Every audit record of the hazard, oldest first, each with the note its step wrote.
 
     The records are the hazard's own, read because the hazard was reached through scope
     (as its notes and photos are); filtering them by their recorded cell path would hide
-    the history of a hazard whose cell has since moved in the tree.
+    the history of a hazard whose cell has since moved in the tree. ``written``: the
+    records of a hazard just reported by ``by`` (it has no notes yet), not read again.
     """
     notes: dict[str, deque] = defaultdict(deque)
-    for note in hazard.notes.all():
+    for note in hazard.notes.all() if written is None else ():
         notes[note.step].append(note.text)
     labels = {f"hazards.{s.value}": s.label for s in Step} | {
         "hazards.supervise": _("超时督办"),
@@ -103,5 +104,6 @@ def timeline(hazard) -> list[Event]:
         labels,
         describe=describe,
         action_of=lambda a: a.removeprefix("hazards."),
-        actors=people_labels,
+        actors=lambda ids: people_labels(ids, known=[by] if by is not None else ()),
+        records=written,
     )

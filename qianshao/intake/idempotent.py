@@ -10,9 +10,11 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.apps import apps
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from qianshao.intake.models import Submission
+from qianshao.lib.dbsql import insert_new
 
 T = TypeVar("T")
 
@@ -33,32 +35,37 @@ def submit(
     key = uuidlib.UUID(str(client_uuid))
     if on is not None:
         kind = f"{kind}@{on._meta.label_lower}:{on.pk}"
-    found = _replay(key, kind, user)
-    if found is not None:
-        return found, False
-    try:
-        with transaction.atomic():
-            # Claim the UUID before acting: a concurrent duplicate waits on this row and then
-            # replays, instead of running the action again into its own conflicts.
-            submission = Submission.objects.create(
-                uuid=key, kind=kind, user=user if getattr(user, "pk", None) else None
-            )
+    with transaction.atomic():
+        # Claim the UUID before acting, in the statement that checks it: a concurrent
+        # duplicate waits on this row and then replays, instead of running the action again
+        # into its own conflicts.
+        if _claim(key, kind, user):
             result = action()
-            submission.object_type = result._meta.label_lower
-            submission.object_id = str(result.pk)
-            submission.save(update_fields=["object_type", "object_id"])
-    except IntegrityError:
-        found = _replay(key, kind, user)
-        if found is None:
-            raise
-        return found, False
-    return result, True
+            Submission.objects.filter(uuid=key).update(
+                object_type=result._meta.label_lower, object_id=str(result.pk)
+            )
+            return result, True
+    return _replay(key, kind, user), False
+
+
+def _claim(key: uuidlib.UUID, kind: str, user) -> bool:
+    """Insert the submission unless its UUID is taken (``INSERT … ON CONFLICT DO NOTHING``):
+    whether this call is the first."""
+    values = {
+        "uuid": key,
+        "kind": kind,
+        "user": user.pk if getattr(user, "pk", None) else None,
+        "object_type": "",
+        "object_id": "",
+        "created_at": timezone.now(),
+    }
+    fields = [Submission._meta.get_field(name) for name in values]
+    row = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)]
+    return bool(insert_new(connection, Submission, [f.column for f in fields], ["uuid"], [row]))
 
 
 def _replay(key: uuidlib.UUID, kind: str, user):
-    submission = Submission.objects.filter(uuid=key).first()
-    if submission is None:
-        return None
+    submission = Submission.objects.get(uuid=key)  # committed: the claim saw it
     user_id = user.pk if getattr(user, "pk", None) else None
     if submission.kind != kind or submission.user_id != user_id:
         raise IntakeConflict(str(key))

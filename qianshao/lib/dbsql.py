@@ -253,15 +253,21 @@ def reserve_ids(connection, table: str, count: int) -> list[int]:
                 [table, count],
             )
             return [row[0] for row in cursor.fetchall()]
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        # one statement: move the table's sequence on and read where it now stands
+        cursor.execute(
+            "UPDATE sqlite_sequence SET seq = max(seq, "
+            f"(SELECT coalesce(max(id), 0) FROM {quote(table)})) + %s "
+            "WHERE name = %s RETURNING seq",
+            [count, table],
+        )
         row = cursor.fetchone()
-        cursor.execute(f"SELECT max(id) FROM {quote(table)}")
-        start = max(row[0] if row else 0, cursor.fetchone()[0] or 0) + 1
-        last = start + count - 1
-        if row:
-            cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
-        else:
+        if row is None:  # no row was ever inserted: the table has no sequence yet
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {quote(table)}")
+            last = cursor.fetchone()[0] + count
             cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
+        else:
+            last = row[0]
+        start = last - count + 1
     return list(range(start, last + 1))
 
 

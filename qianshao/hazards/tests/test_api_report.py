@@ -344,3 +344,32 @@ def test_a_bearer_token_reports_without_a_csrf_token(cast, client):
     response = phone.post("/api/v1/hazards", body)
     assert response.status_code == 201, response.content
     assert response.json()["reporter"] == "village人"
+
+
+@pytest.mark.parametrize("grade", ["general", "major"])
+def test_the_answer_to_a_report_is_what_reading_it_back_shows(cast, grade):
+    """The 201 is built from what the report wrote (hazards.api.reported), not read back:
+    it must be exactly what the hazard's own page of the API answers."""
+    client = api_client(cast.users["village"])
+    answered = post(client, new_report(grade=grade, photos=[encoded(jpeg())]))
+    assert answered.status_code == 201, answered.content
+    again = client.get(f"/api/v1/hazards/{answered.json()['number']}")
+    assert answered.json() == again.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_report_takes_the_same_few_queries_however_many_hazards(
+    reseeded, cast, django_assert_max_num_queries
+):
+    """A report writes its hazard, tally, audit record, outbox row and claim, and answers
+    from them: a fixed number of statements, none growing with what is stored — session
+    and user, posts, cell; BEGIN, claim, number savepoint, hazard, tally, audit ×3,
+    recipients, ids, message, release, the claim's object, COMMIT."""
+    client = api_client(cast.users["village"])
+    assert post(client, new_report()).status_code == 201
+    with django_assert_max_num_queries(18):
+        assert post(client, new_report()).status_code == 201
+    for _ in range(20):
+        assert post(client, new_report()).status_code == 201
+    with django_assert_max_num_queries(18):
+        assert post(client, new_report()).status_code == 201

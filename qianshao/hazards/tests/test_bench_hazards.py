@@ -2,6 +2,7 @@
 1,500 hazards, end to end in a fresh database of the kind the suite runs on. It must finish
 and print figures that hold together."""
 
+import json
 import re
 import subprocess
 import sys
@@ -14,9 +15,10 @@ def number(text: str) -> float:
     return float(text.replace(",", ""))
 
 
-def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_together():
+def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_together(tmp_path):
     argv = [sys.executable, "-m", "qianshao", "bench", "hazards", "--root", "360102"]
     argv += ["--villages", "3", "--hazards", "300", "--scale", "1500", "--repeat", "3"]
+    argv += ["--json", str(tmp_path / "hazards.json")]
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
         argv += ["--database-url", settings.DATABASE_URL]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
@@ -50,3 +52,17 @@ def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_togethe
         out,
     )
     assert sweep and int(sweep.group(1)) > 0, out
+
+    one = re.search(
+        r"one JSON report through the API in-process: (\d+) statements .*median ([\d.]+) ms "
+        r".*a plain ORM insert of the row ([\d.]+) ms; ratio ([\d.]+)x",
+        out,
+    )
+    assert one, out
+    written = json.loads((tmp_path / "hazards.json").read_text())
+    assert written["bench"] == "hazards"
+    assert written["database"] in ("sqlite", "postgresql")
+    figures = written["figures"]
+    assert figures["queries"] == int(one.group(1)) > 0
+    assert figures["median_ms"] == float(one.group(2))
+    assert figures["ratio"] == pytest.approx(float(one.group(2)) / float(one.group(3)), rel=0.05)
