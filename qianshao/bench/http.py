@@ -4,7 +4,8 @@ bounded time, in the fresh temporary database of `qianshao bench` holding the de
 
 Each client holds a bearer token of a demo user and reports hazards in that user's scope,
 half as JSON with a base64 photo naming the cell, half as multipart/form-data with a photo
-file and a point (the cell found by point-in-polygon), each with a new client_uuid; one
+file and a point (the cell found by point-in-polygon) — or, with ``--body json``, all as
+JSON without a photo naming the cell — each with a new client_uuid; one
 request in ten (the 3rd, 13th, …) resends the previous report instead, which must answer 200
 with the same number. Every response is checked, and afterwards the database must hold
 exactly one hazard per new report. The baseline is the same clients on GET /healthz,
@@ -32,6 +33,8 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.db import connection
 
+from qianshao.bench import figures
+
 USERS = ["village", "township", "county", "department"]
 RESEND_EVERY = 10
 WEB_WORKERS = 2
@@ -48,15 +51,19 @@ class Seen:
     errors: list[str] = field(default_factory=list)
 
 
-def run(out, *, seconds: float = 20, clients: int = 8, **_):
+def run(out, *, seconds: float = 20, clients: int = 8, body: str = "photos", **_):
     if seconds <= 0 or clients <= 0:
         raise CommandError("--seconds and --clients must be positive")
-    out.write(f"qianshao bench http — {clients} clients for {seconds:g} s, on {connection.vendor}")
+    figures.name(f"http-{body}")
+    out.write(
+        f"qianshao bench http — {clients} clients for {seconds:g} s, "
+        f"{'JSON reports' if body == 'json' else 'reports with a photo'}, on {connection.vendor}"
+    )
     port, log = _free_port(), settings.DATA_DIR / "bench-http-server.log"
     server = _start_server(port, log)  # it boots while the demo county is built
     reporters = []
     try:
-        reporters = _reporters(out, clients)
+        reporters = _reporters(out, clients, photos=body == "photos")
         _wait_ready(port, server, log)
         for reporter in reporters:  # warm every worker's imports and caches, untimed
             reporter.connect(port)
@@ -69,13 +76,14 @@ def run(out, *, seconds: float = 20, clients: int = 8, **_):
         _stop(server)
     _print(out, base, base_took, load, took)
     problems = [e for t in [*base, *load] for e in t.errors] + _check_database(load)
+    figures.record("errors", len(problems))
     for problem in problems[:20]:
         out.write(f"  ERROR {problem}")
     if problems:
         raise CommandError(f"bench http: {len(problems)} errors")
 
 
-def _reporters(out, clients: int) -> list["_Reporter"]:
+def _reporters(out, clients: int, *, photos: bool) -> list["_Reporter"]:
     """The demo county, and one reporter per client with a demo user's token and places."""
     from qianshao import demo
 
@@ -85,7 +93,9 @@ def _reporters(out, clients: int) -> list["_Reporter"]:
     users = [USERS[i % len(USERS)] for i in range(clients)]
     places, tokens, photo = _places(set(users)), _tokens(set(users)), _photo()
     connection.close()  # the server's processes write from here on
-    return [_Reporter(tokens[u], places[u], photo, i) for i, u in enumerate(users)]
+    return [
+        _Reporter(tokens[u], places[u], photo if photos else None, i) for i, u in enumerate(users)
+    ]
 
 
 # --- the clients ------------------------------------------------------------------------
@@ -149,6 +159,9 @@ class _Reporter:
             "grade": "general",
             "address": "压测地址",
         }
+        if self.photo is None:  # --body json: a JSON report without a photo
+            fields |= {"cell": code}
+            return "application/json", json.dumps(fields).encode()
         if self.sent % 2:
             fields |= {"cell": code, "photos": [{"name": "a.jpg", "data": _b64(self.photo)}]}
             return "application/json", json.dumps(fields).encode()
@@ -228,14 +241,18 @@ def _print(out, base, base_seconds, load, seconds) -> None:
     out.write(
         f"  POST /api/v1/hazards: {n:,} requests in {seconds:.1f} s = {rate:,.1f} req/s;"
         f" p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-        f"  ({created:,} hazards filed with a photo, {resent:,} resends answered 200)"
+        f"  ({created:,} hazards filed, {resent:,} resends answered 200)"
     )
+    figures.record("req_per_s", round(rate, 1))
+    figures.record("p50_ms", round(p50, 1))
+    figures.record("p99_ms", round(p99, 1))
     if rate0 and p50_0:
         out.write(
             f"  ratio to baseline: throughput {rate / rate0:.3f}x ({rate0 / max(rate, 1e-9):.0f}x"
             f" fewer), p99 latency {p99 / p99_0:.0f}x"
         )
     out.write(f"  errors: {errors}")
+    figures.record("errors", errors)
 
 
 def _check_database(load: list[Seen]) -> list[str]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from qianshao.bench import figures
 from qianshao.bench.counts import by_kind, header
 from qianshao.bench.timing import median_ms, seconds
 from qianshao.grid.importers.divisions import import_divisions
@@ -28,6 +29,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **_):
         f"  baseline, sqlite3 executemany of the same rows into the same table: {baseline:.2f} s"
     )
     out.write(f"  ratio import / baseline: {took / baseline:.1f}x  (target <= 5x)")
+    figures.record("ratio", round(took / baseline, 2))
     province = Cell.objects.get(code=root)
     county = (
         Cell.objects.filter(kind=CellKind.COUNTY, path__startswith=province.path)

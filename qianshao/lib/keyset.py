@@ -266,8 +266,7 @@ def window(queryset, where: str, limit: int, cursor: str | None, *, counted: boo
     if not isinstance(queryset, QuerySet):
         return _window_of_list(list(queryset), where, limit, cursor)
     queryset, keys = prepared(queryset)
-    counted_on = queryset  # counting, the scope's own index is the one to read
-    queryset = walking_the_order(queryset, keys)
+    queryset, counted_on = steered(queryset, keys)
     walked = ordered(queryset, keys)
     backwards = False
     if cursor:
@@ -285,7 +284,13 @@ def window(queryset, where: str, limit: int, cursor: str | None, *, counted: boo
         if cursor and (more or not backwards):
             result.previous_cursor = encode(where, keys, rows[0], True)
     if counted and not cursor:
-        result.count, result.count_capped = bounded_count(counted_on)
+        if isinstance(counted_on, int):
+            result.count, result.count_capped = (
+                min(counted_on, COUNT_BOUND),
+                counted_on > COUNT_BOUND,
+            )
+        else:
+            result.count, result.count_capped = bounded_count(counted_on)
     return result
 
 
@@ -309,21 +314,29 @@ class Unindexed(Func):
     template = "+%(expressions)s"
 
 
-def walking_the_order(queryset: QuerySet, keys: list[Key]) -> QuerySet:
+def steered(queryset: QuerySet, keys: list[Key]) -> tuple[QuerySet, QuerySet | int]:
+    """(the queryset to walk, the queryset to count or the count itself), each as SQLite
+    should read it: a scope of over ``FEW`` rows is walked along the ordering's index. The
+    scope alone is counted by its own index (up to ``COUNT_BOUND``, the probe that decided);
+    with other filters, a scope past ``COUNT_BOUND`` is counted through their indexes
+    (the scope's would read all of it)."""
     field = getattr(queryset.model, "SCOPE_FIELD", None)
     if connection.vendor != "sqlite" or not field or "__" in field or keys[0].name == field:
-        return queryset
+        return queryset, queryset
     column = queryset.model._meta.get_field(field).column
     scope = _only(queryset.query.where, column)
     if scope is None:
-        return queryset
+        return queryset, queryset
     probe = queryset.model._base_manager.all()
     probe.query.where = scope
-    if probe.order_by().values("pk")[: FEW + 1].count() <= FEW:
-        return queryset
+    held = probe.order_by().values("pk")[: COUNT_BOUND + 1].count()
+    if held <= FEW:
+        return queryset, queryset
     walking = queryset._chain()
     walking.query.where = _unindexed(walking.query.where, column)
-    return walking
+    if len(scope.children) == len(queryset.query.where.children):
+        return walking, held  # nothing but the scope: the probe counted it
+    return walking, walking if held > COUNT_BOUND else queryset
 
 
 def _touches(node, column: str) -> tuple[bool, bool]:

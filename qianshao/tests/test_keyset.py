@@ -6,11 +6,13 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.db.models import Case, F, Value, When
 from django.test import Client
 from django.utils import timezone
 
 from qianshao.grid.models import Domain
+from qianshao.grid.scope import restrict
 from qianshao.hazards.models import Grade, Hazard, Source, Status
 from qianshao.lib import keyset
 
@@ -144,4 +146,30 @@ def test_the_api_walks_a_users_list_by_next_exactly_once_and_stays_in_scope(cast
     outsider.force_login(cast.users["outsider"])
     first = client.get("/api/v1/hazards?limit=7").json()
     foreign = outsider.get(first["next"]).json()
-    assert foreign["items"] == [] and foreign["count"] == 0
+    assert foreign["items"] == [] and foreign["next"] is None
+
+
+def test_on_sqlite_a_large_scope_walks_the_time_index_and_a_small_one_keeps_its_own(
+    cast, monkeypatch
+):
+    """SQLite has no range statistics: past ``FEW`` rows in the scope the list is read
+    along its ordering's index, never sorted whole (docs/adr/0026)."""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans a scoped list from its own statistics")
+    make(cast, 30, seed=4)
+    scoped = restrict(Hazard.objects.order_by("-reported_at", "-id"), cast.users["village"])
+
+    def plan(queryset) -> str:
+        sql, params = queryset[:21].query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            return " / ".join(row[-1] for row in cursor.fetchall())
+
+    monkeypatch.setattr(keyset, "FEW", 10)
+    walked, counted = keyset.steered(*keyset.prepared(scoped))
+    assert "hazards_listed_idx" in plan(walked) and "TEMP B-TREE" not in plan(walked)
+    assert counted == 30  # nothing but the scope: the probe's own count
+    monkeypatch.setattr(keyset, "FEW", 100)
+    kept, _ = keyset.steered(*keyset.prepared(scoped))
+    assert "cell_path" in plan(kept)
+    assert walk(scoped, 4) == list(scoped.values_list("pk", flat=True))

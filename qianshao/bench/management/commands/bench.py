@@ -60,6 +60,12 @@ class Command(BaseCommand):
             "--rows", type=int, default=None, help="lists: the hazards (1,000,000 by default)"
         )
         parser.add_argument(
+            "--body",
+            choices=["photos", "json"],
+            default="photos",
+            help="http: reports with a photo (half JSON, half multipart) or JSON alone",
+        )
+        parser.add_argument(
             "--json",
             type=Path,
             default=None,
@@ -131,6 +137,8 @@ class Command(BaseCommand):
                     "--clients",
                     str(options["clients"]),
                     *(["--rows", str(options["rows"])] if options["rows"] else []),
+                    "--body",
+                    options["body"],
                     *(["--json", str(options["json"].resolve())] if options["json"] else []),
                 ]
                 result = subprocess.run(argv, env=env)
