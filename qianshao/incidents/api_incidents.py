@@ -51,12 +51,11 @@ from qianshao.intake.idempotent import submit
 from qianshao.lib.apibody import inline_schema, read_body
 from qianshao.lib.errors import ActionError, NotFound
 from qianshao.lib.keyset import Pagination
-from qianshao.lib.schemas import MAX_ID, Error, Id, LocalDatetime, OutSchema, StrictSchema
+from qianshao.lib.schemas import Error, Id, LocalDatetime, OutSchema, StrictSchema
 from qianshao.resources import queries as resources
 
 router = Router(tags=["incidents"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
-MAX_LOG_PAGE = 200
 OPEN = (IncidentStatus.REPORTED, IncidentStatus.RESPONDING)
 FIGURES = (*actions.FIGURES, "direct_loss")
 # what the command log takes from people (报告, 调派 and 更正 are written by the steps)
@@ -219,11 +218,6 @@ class IncidentFilter(Schema):
     )
 
 
-class IncidentLogFilter(Schema):
-    before: int | None = Field(None, ge=1, le=MAX_ID, description="the page before's ``next``")
-    limit: int = Field(50, ge=1, le=MAX_LOG_PAGE)
-
-
 # --- schemas: out -----------------------------------------------------------------------
 
 
@@ -372,11 +366,6 @@ class IncidentLogOut(OutSchema):
     @staticmethod
     def resolve_kind_label(e) -> str:
         return str(e.get_kind_display())
-
-
-class IncidentLogPageOut(OutSchema):
-    items: list[IncidentLogOut]
-    next: int | None = Field(description="the ``before`` of the next page; null on the last")
 
 
 class IncidentCandidateOut(OutSchema):
@@ -580,18 +569,12 @@ def take_step(request, incident_id: int, step: str):
     return detail(user, incident_id)
 
 
-@router.get("/{int:incident_id}/log", response={200: IncidentLogPageOut, 404: Error})
-def incident_log(request, incident_id: int, filters: Query[IncidentLogFilter]):
-    """The command log, newest first, in keyset pages: a page ends with ``next``, the
-    ``before`` of the page that follows (null on the last)."""
+@router.get("/{int:incident_id}/log", response={200: list[IncidentLogOut], 404: Error})
+@paginate(Pagination)
+def incident_log(request, incident_id: int):
+    """The command log, newest first; follow ``next`` for the page after."""
     i = _incident(request.user, incident_id)
-    found = LogEntry.objects.filter(incident=i)
-    if filters.before is not None:
-        found = found.filter(id__lt=filters.before)
-    rows = list(found.order_by("-id")[: filters.limit + 1])
-    more = len(rows) > filters.limit
-    rows = rows[: filters.limit]
-    return {"items": rows, "next": rows[-1].pk if more else None}
+    return LogEntry.objects.filter(incident=i).order_by("-id")
 
 
 @router.get("/{int:incident_id}/candidates", response={200: list[IncidentCandidateOut], 404: Error})

@@ -7,10 +7,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from qianshao.grid import tree
@@ -18,7 +18,8 @@ from qianshao.grid.access import cell_or_own, visible_cells, visible_people
 from qianshao.grid.models import CellKind
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, NotFound
-from qianshao.lib.schemas import MAX_ID, Error, Id, LocalDate, OutSchema, StrictSchema
+from qianshao.lib.keyset import Pagination
+from qianshao.lib.schemas import Error, Id, LocalDate, OutSchema, StrictSchema
 from qianshao.risks import actions_points as actions
 from qianshao.risks import grading, steps_points
 from qianshao.risks.access import access_point, visible_points
@@ -26,7 +27,6 @@ from qianshao.risks.models import Grade, GradeRecord, MeasureList, RiskKind, Ris
 
 router = Router(tags=["risks"])
 ERRORS = {400: Error, 403: Error, 404: Error, 409: Error}
-MAX_PAGE = 200
 GRADE_HISTORY = 100
 
 
@@ -156,18 +156,11 @@ class RiskPointDetailOut(RiskPointOut):
         return list(p.measures.order_by("list", "order", "id"))
 
 
-class RiskPointPageOut(OutSchema):
-    items: list[RiskPointOut]
-    next: int | None = Field(description="the ``after`` of the next page; null on the last")
-
-
 class RiskPointFilter(Schema):
     cell: str | None = Field(None, max_length=20)
     grade: Grade | None = None
     kind: str | None = Field(None, max_length=32)
     status: RiskStatus = RiskStatus.ACTIVE
-    after: int | None = Field(None, ge=1, le=MAX_ID, description="the last id of the page before")
-    limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
 class RiskKindOut(OutSchema):
@@ -269,10 +262,11 @@ def _measures(items) -> list[dict]:
 # --- points -----------------------------------------------------------------------------
 
 
-@router.get("/points", response={200: RiskPointPageOut, 400: Error, 404: Error})
+@router.get("/points", response={200: list[RiskPointOut], 400: Error, 404: Error})
+@paginate(Pagination)
 def list_points(request, filters: Query[RiskPointFilter]):
     """Risk points in your scope (of ``cell``'s subtree), by grade and kind, in path order;
-    a page ends with ``next``, the ``after`` of the page that follows."""
+    follow ``next`` for the page after."""
     user = request.user
     found = visible_points(user).filter(status=filters.status)
     if filters.cell:
@@ -281,19 +275,7 @@ def list_points(request, filters: Query[RiskPointFilter]):
         found = found.filter(grade=filters.grade)
     if filters.kind:
         found = found.filter(kind=_kind(filters.kind))
-    if filters.after:
-        last = found.filter(pk=filters.after).values_list("cell_path", "id").first()
-        if last is None:
-            raise ActionError(_("找不到上一页的最后一项"), "after")
-        found = found.filter(Q(cell_path__gt=last[0]) | Q(cell_path=last[0], id__gt=last[1]))
-    rows = list(
-        found.select_related("cell", "kind", "enterprise").order_by("cell_path", "id")[
-            : filters.limit + 1
-        ]
-    )
-    more = len(rows) > filters.limit
-    rows = rows[: filters.limit]
-    return {"items": rows, "next": rows[-1].pk if more else None}
+    return found.select_related("cell", "kind", "enterprise").order_by("cell_path", "id")
 
 
 @router.post("/points", response={201: RiskPointDetailOut, 200: RiskPointDetailOut, **ERRORS})

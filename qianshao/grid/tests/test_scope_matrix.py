@@ -1157,17 +1157,7 @@ def test_each_demo_user_is_served_the_risk_points_pages_inside_their_scope_only(
 
 def every_risk_point(client: Client, params: dict) -> tuple[int, list[dict]]:
     """Every item of the points' keyset pages."""
-    items: list[dict] = []
-    query = dict(params, limit=200)
-    while True:
-        response = client.get("/api/v1/risks/points", query)
-        if response.status_code != 200:
-            return response.status_code, items
-        body = response.json()
-        items += body["items"]
-        if body["next"] is None:
-            return 200, items
-        query["after"] = body["next"]
+    return every_item(client, "/api/v1/risks/points", params)
 
 
 @pytest.mark.django_db

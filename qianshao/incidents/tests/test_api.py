@@ -7,6 +7,7 @@ log's keyset pages."""
 import re
 import uuid
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -229,7 +230,7 @@ def test_real_answers_of_every_incident_operation_match_the_document(cast, confo
 
     # The command log, and a level passing it up.
     page = c.call(county, "GET", f"{BASE}/{iid}/log?limit=2").json()
-    assert len(page["items"]) == 2 and page["next"] == page["items"][-1]["id"]
+    assert len(page["items"]) == 2 and "cursor=" in page["next"]
     c.call(county, "GET", f"{BASE}/{iid}/log?before=0")  # 422
     c.call(outsider, "GET", f"{BASE}/{iid}/log")  # 404
     relay = Relay.objects.get(incident_id=iid)
@@ -389,7 +390,8 @@ def test_a_team_leader_with_a_post_answers_an_order_with_a_token(cast):
     assert outsider.get(f"{BASE}/orders/{order.pk}").status_code == 404
 
 
-def test_the_command_log_comes_in_keyset_pages_newest_first_without_a_count(cast):
+def test_the_command_log_comes_in_keyset_pages_newest_first_counted_once(cast):
+    an_incident(cast)  # another: the incidents' list has a next page, a cursor of its own
     incident = an_incident(cast)
     county = cast.users["county"]
     for n in range(6):
@@ -399,20 +401,24 @@ def test_the_command_log_comes_in_keyset_pages_newest_first_without_a_count(cast
     )
     assert len(expected) == 7  # 接报 and six notes
     client = client_for(county)
-    seen, before = [], None
-    with CaptureQueriesContext(connection) as queries:
-        for _ in range(5):
-            query = {"limit": 3} | ({"before": before} if before else {})
-            page = client.get(f"{BASE}/{incident.pk}/log", query).json()
-            seen += [e["id"] for e in page["items"]]
-            before = page["next"]
-            if before is None:
-                break
-    assert seen == expected
+    seen, url = [], f"{BASE}/{incident.pk}/log?limit=3"
+    pages = []
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).json()
+        pages.append(queries.captured_queries)
+        seen += [e["id"] for e in page["items"]]
+        url = page["next"]
+    assert seen == expected and len(pages) == 3
     assert page["items"][-1]["text"].startswith("接报")
-    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
-    # a ``before`` past the end, or of another incident's entry: simply the entries below it
-    assert client.get(f"{BASE}/{incident.pk}/log", {"before": 1}).json()["items"] == []
+    # the pages after the first count nothing: they only walk on from the cursor
+    assert not any("COUNT(" in q["sql"].upper() for later in pages[1:] for q in later)
+    # a cursor of another list (the incidents'), or one changed, is refused naming it
+    other = client.get(f"{BASE}", {"limit": 1, "status": "all"}).json()["next"]
+    assert other, "the county sees more than one incident"
+    cursor = parse_qs(urlsplit(other).query)["cursor"][0]
+    refused = client.get(f"{BASE}/{incident.pk}/log", {"cursor": cursor})
+    assert refused.status_code == 400 and refused.json()["field"] == "cursor"
 
 
 def test_evacuation_and_the_review_through_the_api_named_when_wrong(cast):
