@@ -315,7 +315,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(port: int, log: Path) -> subprocess.Popen:
+def _start_server(port: int, log: Path, workers: int = WEB_WORKERS) -> subprocess.Popen:
     """gunicorn as `qianshao run` starts it (gthread workers), on loopback."""
     argv = [
         sys.executable,
@@ -325,7 +325,7 @@ def _start_server(port: int, log: Path) -> subprocess.Popen:
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        str(WEB_WORKERS),
+        str(workers),
         "--threads",
         str(WEB_THREADS),
         "--worker-class",

@@ -22,8 +22,10 @@ import random
 import time
 from collections import Counter
 from datetime import timedelta
+from http.client import HTTPConnection
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
@@ -78,6 +80,7 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
     small = _timed(out, world, rows // 100, repeat)
     large = _timed(out, world, rows - rows // 100, repeat)
     _report(out, small, large, rows)
+    _memory(out, world, large)
 
 
 def _largest_county(csv_dir: Path, root: str) -> str:
@@ -198,6 +201,7 @@ def _timed(out, world: World, n: int, repeat: int) -> dict:
         client.force_login(user)
         first = _get(client, api)
         deep_url, depth = _walk(client, api, DEEP)
+        numbers = [h["number"] for h in first["items"]]
         figures_ = {
             "first_page_ms": median_ms(lambda c=client: _get(c, api), repeat),
             "deep_page_ms": median_ms(lambda c=client, u=deep_url: _get(c, u), repeat),
@@ -213,6 +217,8 @@ def _timed(out, world: World, n: int, repeat: int) -> dict:
             "capped": first["count_capped"],
             "depth": depth,
             "plans": plans,
+            "deep_url": deep_url,
+            "numbers": numbers,
         }
         line = "  ".join(f"{k.removesuffix('_ms')} {v:6.1f} ms" for k, v in figures_.items())
         shown = f"{first['count']:,}{'+' if first['count_capped'] else ''}"
@@ -296,3 +302,107 @@ def _report(out, small: dict, large: dict, rows: int) -> None:
     for name, value in worst.items():
         figures.record(name, round(value, 2))
     figures.record("plans_clean", ok)
+
+
+# --- a web worker's memory ------------------------------------------------------------------
+
+READS = 1_000
+MEMORY_TARGET_MB = 150
+
+
+def _memory(out, world: World, large: dict) -> None:
+    """One web worker of the real server (gunicorn, as `qianshao run` starts it, with one
+    worker) over the million hazards: its resident memory once warm, and after ``READS``
+    mixed reads by the three users — first, deep and filtered API pages, the hazards page
+    and single hazards."""
+    from qianshao.bench.http import _free_port, _start_server, _stop, _wait_ready
+
+    urls = _reads(world, large)
+    port, log = _free_port(), settings.DATA_DIR / "bench-lists-server.log"
+    connection.close()  # the server reads from here on
+    server = _start_server(port, log, workers=1)
+    try:
+        _wait_ready(port, server, log)
+        worker = _worker_of(server.pid)
+        http = HTTPConnection("127.0.0.1", port, timeout=60)
+        for url, headers in urls[: len(urls) // 10]:  # warm: every kind of read once
+            _fetch(http, url, headers)
+        warm = _rss_mb(worker)
+        for i in range(READS):
+            url, headers = urls[i % len(urls)]
+            _fetch(http, url, headers)
+        after = _rss_mb(worker)
+        http.close()
+    finally:
+        _stop(server)
+    out.write(
+        f"  one web worker's memory: {warm:.0f} MB warm, {after:.0f} MB after {READS:,} mixed "
+        f"list and detail reads (target <= {MEMORY_TARGET_MB} MB): {after <= MEMORY_TARGET_MB}"
+    )
+    figures.record("rss_warm_mb", round(warm, 1))
+    figures.record("rss_mb", round(after, 1))
+
+
+def _reads(world: World, large: dict) -> list[tuple[str, dict]]:
+    """The reads, round-robin over the users: (URL, headers) with the user's token or
+    session."""
+    from qianshao.accounts.actions import issue_token
+
+    reads = []
+    month = f"{world.month:%Y-%m}"
+    for role, user in world.users.items():
+        api = {"Authorization": f"Bearer {issue_token(user, name='bench lists')[0]}"}
+        page = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={_session(user)}"}
+        deep = large[role]["deep_url"].removeprefix("http://localhost")
+        numbers = large[role]["numbers"]
+        reads += [
+            (f"/api/v1/hazards?limit={LIMIT}", api),
+            (deep, api),
+            (
+                f"/api/v1/hazards?limit={LIMIT}&status={FILTER_STATUS}&category={FILTER_CATEGORY}"
+                f"&month={month}",
+                api,
+            ),
+            ("/hazards/", page),
+            *[(f"/api/v1/hazards/{n}", api) for n in numbers[:4]],
+            *[(f"/hazards/{n}/", page) for n in numbers[4:6]],
+        ]
+    return reads
+
+
+def _session(user) -> str:
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "qianshao.accounts.backends.UsernameOrPhoneBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def _fetch(http: HTTPConnection, url: str, headers: dict) -> None:
+    http.request("GET", url, headers={"Host": "localhost", **headers})
+    response = http.getresponse()
+    body = response.read()
+    if response.status != 200:
+        raise RuntimeError(f"{url}: {response.status} {body[:300]!r}")
+
+
+def _worker_of(master: int, timeout: float = 30) -> int:
+    """The pid of the gunicorn master's one worker."""
+    until = time.monotonic() + timeout
+    while time.monotonic() < until:
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if children:
+            return int(children[0])
+        time.sleep(0.1)
+    raise RuntimeError("the server started no worker")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")

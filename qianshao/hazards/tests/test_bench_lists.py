@@ -1,6 +1,7 @@
 """`qianshao bench lists`, briefly: 3,000 hazards (and 30) in the largest county of 江西省,
 end to end in a fresh database of the kind the suite runs on. It must finish, walk each
-user's list through the cursors, and write its figures as JSON under their names."""
+user's list through the cursors, read 1,000 times through a real server's worker, and write
+its figures as JSON under their names."""
 
 import json
 import re
@@ -9,7 +10,7 @@ import sys
 
 from django.conf import settings
 
-NAMES = {"first_page_ms", "deep_page_ms", "filtered_page_ms", "html_page_ms", "growth"}
+NAMES = {"first_page_ms", "deep_page_ms", "filtered_page_ms", "html_page_ms", "growth", "rss_mb"}
 
 
 def test_the_lists_bench_walks_each_users_list_and_writes_its_figures(tmp_path):
@@ -33,6 +34,8 @@ def test_the_lists_bench_walks_each_users_list_and_writes_its_figures(tmp_path):
         int(s[1].replace(",", "")) <= int(lg[1].replace(",", ""))
         for s, lg in zip(small, large, strict=True)
     )
+    memory = re.search(r"one web worker's memory: (\d+) MB warm, (\d+) MB after 1,000 mixed", out)
+    assert memory and 0 < int(memory.group(1)) <= int(memory.group(2)) + 5, out
     written = json.loads((tmp_path / "lists.json").read_text())
     assert written["bench"] == "lists"
     assert written["database"] in ("sqlite", "postgresql")
