@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qianshao.bench import figures
+from qianshao.bench.hazards import GROWN_STATUSES
 from qianshao.bench.timing import median_ms, settle
 from qianshao.grid.importers.divisions import import_divisions, read_divisions
 from qianshao.grid.models import BASE_KINDS, Cell, CellKind, Domain, Person, Role, RoleAssignment
@@ -47,17 +48,6 @@ LIMIT = 20  # rows of an API page, as the phone asks for them (the web pages sho
 # the rows too (growth then compares the table's size, not how full a page is).
 VILLAGE_SHARE = 0.005
 CHUNK = 50_000
-STATUS_WEIGHTS = {
-    Status.CLOSED: 66,
-    Status.RECTIFYING: 13,
-    Status.VERIFYING: 5,
-    Status.SUBMITTED: 4,
-    Status.ASSIGNED: 4,
-    Status.VERIFIED: 3,
-    Status.ACCEPTED: 2,
-    Status.RETURNED: 2,
-    Status.ESCALATED: 1,
-}
 FILTER_STATUS = Status.RECTIFYING
 FILTER_CATEGORY = "fire"
 TARGETS = {"first_page_ms": 30, "deep_page_ms": 30, "filtered_page_ms": 30, "html_page_ms": 60}
@@ -129,8 +119,8 @@ class World:
         fields = [f for f in Hazard._meta.concrete_fields if not f.primary_key]
         names = [f.attname for f in fields]
         adapt = connection.ops.adapt_datetimefield_value
-        rng, statuses = self.rng, list(STATUS_WEIGHTS)
-        weights = list(STATUS_WEIGHTS.values())
+        rng, statuses = self.rng, list(GROWN_STATUSES)
+        weights = list(GROWN_STATUSES.values())  # a year of a province's work
         domains = list(self.domains.values())
         start = time.perf_counter()
         for first in range(self.written, self.written + n, CHUNK):
