@@ -320,12 +320,18 @@ def _baselines(ids: list[int]) -> tuple[float, float]:
 
 
 def _one_report(out, world: "World", repeat: int) -> None:
-    """One report as a phone sends it — ``POST /api/v1/hazards`` with JSON, in-process through
-    the whole stack (session, scope, idempotent claim, the action, the answer) — its
-    statements and median time, beside a plain ORM insert of the same row."""
-    client = Client(HTTP_HOST="localhost")
-    client.force_login(world.reporter)
+    """One report as a phone sends it — a village grid member in their village, ``POST
+    /api/v1/hazards`` with JSON and their bearer token, in-process through the whole stack
+    (token, scope, idempotent claim, the action, the answer) — its statements and median
+    time, beside a plain ORM insert of the same row."""
+    from qianshao.accounts.actions import issue_token
+
     leaf = world.leaves[0]
+    person = grid_actions.create_person(None, name="网格员", phone="13700000001", cell=leaf)
+    grid_actions.assign_role(None, person=person, cell=leaf, role=Role.MEMBER, notify=False)
+    member = create_login(None, person, username="bench-member", password="bench-pass-2024!")
+    token, _ = issue_token(member, name="bench hazards")
+    client = Client(HTTP_HOST="localhost", headers={"authorization": f"Bearer {token}"})
 
     def body() -> str:
         return json.dumps(

@@ -255,7 +255,7 @@ def report(
         raise NotAllowed(refused, "cell")
     cleaned = photos.clean_all(photo_files)
 
-    def write(number: str) -> DisasterReport:
+    def build(number: str) -> DisasterReport:
         d = DisasterReport(
             number=number,
             type=type,
@@ -271,7 +271,9 @@ def report(
             **figures,
         )
         REPORT_FLOW.begin(d, ReportStep.REPORT)
-        d.save(force_insert=True)
+        return d
+
+    def write(d: DisasterReport) -> DisasterReport:
         _version(d, Stage.INITIAL, figures, note, actor, now, cleaned)
         audit(
             actor=actor,
@@ -285,7 +287,7 @@ def report(
         _tell(d, _("【灾情初报】%(cell)s%(type)s") % _names(d), figures)
         return d
 
-    return numbered("ZQ", now, DisasterReport, write)
+    return numbered("ZQ", now, build, write)
 
 
 @transaction.atomic

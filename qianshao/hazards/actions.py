@@ -82,7 +82,7 @@ def report(
     cleaned = photos.clean_all(photo_files)
     origin = (origin or "").strip()[:64] or None
 
-    def write(number: str) -> Hazard:
+    def build(number: str) -> Hazard:
         hazard = Hazard(
             number=number,
             title=title,
@@ -104,7 +104,9 @@ def report(
         )
         FLOW.begin(hazard, Step.REPORT)
         _set_clock(hazard, now)
-        hazard.save(force_insert=True)
+        return hazard
+
+    def write(hazard: Hazard) -> Hazard:
         # what was written, for an answer that need not read it back (hazards.api)
         hazard.written_photos = photos.attach(cleaned, Stage.BEFORE, actor, hazard=hazard)
         tally.move(hazard.cell_path, None, tally.key_of(hazard))
@@ -122,7 +124,7 @@ def report(
             _tell_reported(hazard)
         return hazard
 
-    return numbered("YH", now, Hazard, write)
+    return numbered("YH", now, build, write)
 
 
 def _place(actor, cell: Cell | None, lon, lat) -> Cell:

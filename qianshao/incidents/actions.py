@@ -231,7 +231,7 @@ def open_incident(
     due = occurred_at + timedelta(minutes=r.unit_minutes)
     late = now > due
 
-    def write(number: str) -> Incident:
+    def build(number: str) -> Incident:
         incident = Incident(
             number=number,
             title=title,
@@ -257,7 +257,10 @@ def open_incident(
             **found,
         )
         INCIDENT_FLOW.begin(incident, IncidentStep.OPEN)
-        incident.save()
+        return incident
+
+    def write(incident: Incident) -> Incident:
+        number = incident.number
         Report.objects.create(
             incident=incident,
             seq=1,
@@ -328,7 +331,7 @@ def open_incident(
             enqueue_all(notices)
         return incident
 
-    return numbered("SJ", now, Incident, write)
+    return numbered("SJ", now, build, write)
 
 
 def _locked(incident: Incident) -> Incident:

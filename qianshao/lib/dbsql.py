@@ -162,18 +162,61 @@ def insert_new(
     on SQLite (3.35+) and PostgreSQL, safe under concurrency (a row another transaction
     inserted first is not returned, once that one commits). Values must already be
     prepared for the database."""
+    return insert_returning(connection, model, columns, rows, keys, conflict=keys)
+
+
+def insert_returning(
+    connection,
+    model,
+    columns: list[str],
+    rows: list[list],
+    returning: list[str],
+    *,
+    conflict: list[str] | None = None,
+    ignore_conflicts: bool = False,
+) -> list[tuple]:
+    """``INSERT INTO table (columns) … RETURNING returning`` of ``rows``: one statement
+    (SQLite: one per 500 rows), the columns the database filled (an id) read back in it.
+    ``conflict`` (a unique constraint's columns) skips the rows that would break it, as
+    ``ignore_conflicts`` does any unique constraint's; skipped rows return nothing. Values
+    must already be prepared for the database."""
     if not rows:
         return []
     quote = connection.ops.quote_name
-    conflict = ", ".join(quote(k) for k in keys)
+    suffix = ""
+    if conflict:
+        suffix = f" ON CONFLICT ({', '.join(quote(k) for k in conflict)}) DO NOTHING"
+    elif ignore_conflicts:
+        suffix = " ON CONFLICT DO NOTHING"
+    suffix += f" RETURNING {', '.join(quote(c) for c in returning)}"
     inserted = []
     with connection.cursor() as cursor:
         for head, params in _values(connection, model, columns, rows):
-            cursor.execute(
-                f"{head} ON CONFLICT ({conflict}) DO NOTHING RETURNING {conflict}", params
-            )
+            cursor.execute(head + suffix, params)
             inserted += [tuple(row) for row in cursor.fetchall()]
     return inserted
+
+
+def insert_object(connection, obj, *, conflict: list[str]) -> bool:
+    """Insert the model instance ``obj`` unless a row holds its ``conflict`` columns (a
+    unique constraint) already: one ``INSERT … ON CONFLICT DO NOTHING RETURNING pk``, in
+    place of a save that would break the transaction (PostgreSQL) or need a savepoint to
+    survive it. Sets ``obj``'s pk and returns True when inserted; False leaves it unsaved.
+    Fields are prepared as ``save()`` prepares them (``auto_now`` included); no signals."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.get_default() is None)]
+    fields = [f for f in fields if not f.generated]
+    row = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    pk = meta.pk
+    got = insert_returning(
+        connection, type(obj), [f.column for f in fields], [row], [pk.column], conflict=conflict
+    )
+    if not got:
+        return False
+    setattr(obj, pk.attname, pk.to_python(got[0][0]))
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return True
 
 
 def _values(connection, model, columns: list[str], rows: list[list]):

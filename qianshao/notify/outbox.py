@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from qianshao.lib.dbsql import insert_rows, json_sql, new_uuid_sql, reserve_ids
+from qianshao.lib.dbsql import insert_returning, json_sql, new_uuid_sql
 from qianshao.lib.settled import Settled
 from qianshao.notify.delivery import deliver_messages
 from qianshao.notify.models import Channel, Message, Status, Webhook
@@ -139,22 +139,20 @@ def enqueue_all(notices: Iterable[Notice]) -> list[int]:
     return ids
 
 
-COLUMNS = ["id", "uuid", "event", "channel", "user_id", "person_id", "webhook_id", "address"]
+COLUMNS = ["uuid", "event", "channel", "user_id", "person_id", "webhook_id", "address"]
 COLUMNS += ["subject", "body", "link", "action", "payload", "dedupe_key", "status", "attempts"]
 COLUMNS += ["next_attempt_at", "created_at", "last_error"]
 
 
 def _insert(messages: list[Row], *, ignore_conflicts: bool) -> list[int]:
-    """Write ``messages`` with reserved ids in one executemany (a sweep may write
-    thousands; a model save prepares every field of every row, at many times the cost).
-    With ``ignore_conflicts``, a dedupe key taken meanwhile by another transaction skips
-    its row, and the task finds nothing under that id."""
-    ids = reserve_ids(connection, Message._meta.db_table, len(messages))
+    """Write ``messages`` in one statement (SQLite: one per 500), their ids read back in it
+    (``RETURNING id``): a model save prepares every field of every row, at many times the
+    cost, and a sweep may write thousands. With ``ignore_conflicts``, a dedupe key taken
+    meanwhile by another transaction skips its row, and no id comes back for it."""
     native = connection.features.has_native_uuid_field
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = [
         [
-            pk,
             uuid.uuid4() if native else uuid.uuid4().hex,
             m.notice.event,
             m.channel,
@@ -174,12 +172,12 @@ def _insert(messages: list[Row], *, ignore_conflicts: bool) -> list[int]:
             now,
             "",
         ]
-        for pk, m in zip(ids, messages, strict=True)
+        for m in messages
     ]
-    insert_rows(
-        connection, Message._meta.db_table, COLUMNS, rows, ignore_conflicts=ignore_conflicts
+    written = insert_returning(
+        connection, Message, COLUMNS, rows, ["id"], ignore_conflicts=ignore_conflicts
     )
-    return ids
+    return sorted(pk for (pk,) in written)
 
 
 def enqueue_query(

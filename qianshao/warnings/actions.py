@@ -104,7 +104,7 @@ def draft(
     cell = cell or _issuing_cell(actor, targets)
     cap = cap or {}
 
-    def write(number: str) -> Warning:
+    def build(number: str) -> Warning:
         w = Warning(
             number=number,
             source=source,
@@ -122,7 +122,9 @@ def draft(
             **fields,
         )
         FLOW.begin(w, "draft")
-        w.save(force_insert=True)
+        return w
+
+    def write(w: Warning) -> Warning:
         Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
         audit(
             actor=actor,
@@ -133,7 +135,7 @@ def draft(
         )
         return w
 
-    return numbered("YJ", now, Warning, write)
+    return numbered("YJ", now, build, write)
 
 
 def _checked(actor, *, targets, valid_from, valid_until, now, **fields) -> dict:
@@ -634,7 +636,7 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
         raise NotAllowed(_("转发范围超出您的辖区"), "targets")
     now = timezone.now()
 
-    def write(number: str) -> Warning:
+    def build(number: str) -> Warning:
         w = Warning(
             number=number,
             type=p.type,
@@ -657,14 +659,16 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
             cap_sender=settings.CAP_SENDER,
         )
         FLOW.begin(w, "relay")
-        w.save(force_insert=True)
+        return w
+
+    def write(w: Warning) -> Warning:
         Target.objects.bulk_create([Target(warning=w, cell=t, cell_path=t.path) for t in targets])
         w.recipients = _fan_out(w, now)
         w.save(update_fields=ISSUED_FIELDS)
         _audit(actor, w, "relay", parent=p.number, targets=[t.code for t in targets])
         return w
 
-    relayed = numbered("YJ", now, Warning, write)
+    relayed = numbered("YJ", now, build, write)
     own = Delivery.objects.filter(warning=p, person__user=actor, answer="").first()
     if own is not None and p.valid_until > now:  # relaying is answering: once, received
         answer(actor, own, answer=Answer.RECEIVED, via=Channel.RELAY)

@@ -1,0 +1,181 @@
+"""The statements of an intake from a phone (its bearer token), pinned: the day's zero
+report and a disaster's 初报, each idempotent on client_uuid (``intake.idempotent.submit``).
+
+Each test warms the caches with one submission, then counts the statements of a second,
+fresh one, and again after twenty more: the count is fixed, not growing with what is
+stored. BEGIN, COMMIT, SAVEPOINT and RELEASE are left out of the count (a backend issues
+them its own way); everything else counts.
+"""
+
+import re
+import uuid
+from datetime import datetime, timedelta
+from importlib import import_module
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MORNING = datetime(2026, 7, 1, 9, 0, tzinfo=SHANGHAI)  # before the 16:00 deadline
+TODAY = MORNING.date()
+YICUN = "450901100201"
+ZERO = "/api/v1/zero-reports"
+DISASTERS = "/api/v1/disasters"
+
+# Measured (the same on SQLite and PostgreSQL): 13 statements, 9 of them counted; each is
+# named in the test's docstring.
+ZERO_REPORT_STATEMENTS = 9
+# Measured (the same on SQLite and PostgreSQL): 20 statements, 18 of them counted; each is
+# named in the test's docstring.
+DISASTER_REPORT_STATEMENTS = 18
+
+BRACKETS = re.compile(r"\s*(BEGIN|COMMIT|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+def counted(captured: CaptureQueriesContext) -> list[str]:
+    """The statements captured, less BEGIN, COMMIT, SAVEPOINT and RELEASE."""
+    return [q["sql"] for q in captured.captured_queries if not BRACKETS.match(q["sql"])]
+
+
+def listing(captured: CaptureQueriesContext) -> str:
+    """Every statement captured, brackets too, one a line (cut at 120 characters)."""
+    return "\n".join(f"{n:3} {q['sql'][:120]}" for n, q in enumerate(captured.captured_queries, 1))
+
+
+def phone(username: str) -> Client:
+    """A client carrying a bearer token of ``username`` (issued as a phone logs in)."""
+    from qianshao.testing import PASSWORD
+
+    issued = Client().post(
+        "/api/v1/auth/token",
+        {"username": username, "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert issued.status_code in (200, 201), issued.content
+    return Client(headers={"authorization": f"Bearer {issued.json()['token']}"})
+
+
+def statements_of(send) -> tuple[object, CaptureQueriesContext]:
+    """``send()``'s answer and the statements it took."""
+    with CaptureQueriesContext(connection) as captured:
+        response = send()
+    return response, captured
+
+
+@pytest.fixture
+def reseeded(transactional_db):
+    """A transactional test's flush removed what data migrations seed: put it back."""
+    import_module("qianshao.grid.migrations.0002_domains").seed(apps, None)
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(MORNING, tick=False) as traveller:
+        yield traveller
+
+
+def post(client, url, body):
+    return client.post(url, body, content_type="application/json")
+
+
+def zero(**extra) -> dict:
+    return {"client_uuid": str(uuid.uuid4()), "cell": YICUN} | extra
+
+
+def disaster(**extra) -> dict:
+    started = timezone.now() - timedelta(minutes=30)
+    return {
+        "client_uuid": str(uuid.uuid4()),
+        "type": "flood",
+        "started_at": started.isoformat(),
+        "cell": YICUN,
+        "place": "一村 3 组",
+        "figures": {"affected": 12, "relocated": 5, "crops_affected_ha": "3.50"},
+        "note": "山洪冲毁道路",
+    } | extra
+
+
+def test_a_zero_report_from_a_phone_takes_a_fixed_few_statements(reseeded, cast, clock):
+    """POST /api/v1/zero-reports by 一村's 网格员 with a bearer token. One per cell and day:
+    the warm-up is yesterday's (filed late), the one counted today's (on time); the twenty
+    more are the days before, and the last counted the day before those (late, the same
+    statements). The statements:
+
+    1. the token and its user (``accounts_apitoken`` joined to ``accounts_user``);
+    2. the user's posts (``grid_roleassignment`` with person, cell, department: the scope);
+       BEGIN (IMMEDIATE on SQLite);
+    3. the claim of the UUID (``INSERT intake_submission … ON CONFLICT DO NOTHING``);
+    4. the cell by its code, within the scope (``grid_cell``) — inside the transaction;
+       SAVEPOINT (the report's own, a second report of the day being a 409);
+    5. the report (``INSERT disasters_zeroreport``);
+    6. the day's counters of the cell and its ancestors (one upsert of ``disasters_daytally``);
+    7. the audit chain's head (``audit_audithead``, ``FOR UPDATE`` on PostgreSQL);
+    8. the audit record (``INSERT audit_auditrecord``; a trigger moves the head);
+       RELEASE SAVEPOINT;
+    9. the claim's object (``UPDATE intake_submission``);
+       COMMIT. The answer is made from the report in hand: no statement.
+    """
+    client = phone("village")
+
+    def day(back: int) -> str:
+        return str(TODAY - timedelta(days=back))
+
+    assert post(client, ZERO, zero(day=day(1))).status_code == 201
+
+    response, captured = statements_of(lambda: post(client, ZERO, zero()))
+    assert response.status_code == 201, response.content
+    assert response.json()["on_time"] is True
+    assert len(counted(captured)) <= ZERO_REPORT_STATEMENTS, listing(captured)
+
+    for back in range(2, 22):
+        assert post(client, ZERO, zero(day=day(back))).status_code == 201
+    response, again = statements_of(lambda: post(client, ZERO, zero(day=day(22))))
+    assert response.status_code == 201, response.content
+    assert len(counted(again)) <= ZERO_REPORT_STATEMENTS, listing(again)
+
+
+def test_a_disaster_report_from_a_phone_takes_a_fixed_few_statements(reseeded, cast, clock):
+    """POST /api/v1/disasters (初报, JSON without photos) by 一村's 网格员 with a bearer
+    token. The statements:
+
+    1. the token and its user (``accounts_apitoken`` joined to ``accounts_user``);
+    2. the user's posts (``grid_roleassignment`` with person, cell, department: the scope);
+    3. the cell by its code, within the scope (``grid_cell``);
+       BEGIN (IMMEDIATE on SQLite);
+    4. the claim of the UUID (``INSERT intake_submission … ON CONFLICT DO NOTHING``);
+    5. the report (``INSERT disasters_disasterreport … ON CONFLICT (number) DO NOTHING``);
+    6. its versions counted for the new one's seq (``SELECT COUNT(*) disasters_version``);
+    7. the first version (``INSERT disasters_version``);
+    8. the audit chain's head (``audit_audithead``, ``FOR UPDATE`` on PostgreSQL);
+    9. the audit record (``INSERT audit_auditrecord``; a trigger moves the head);
+    10. the cell's lineage (``grid_cell`` by path IN …: its county);
+    11. the triage people up the lineage (``grid_roleassignment`` joined to cell, person);
+    12. the county's supervising people (``grid_roleassignment`` of the county's cell);
+    13. the messages to them (one ``INSERT notify_message``);
+    14. the claim's object (``UPDATE intake_submission``);
+        COMMIT;
+    15. the report read back by number, within the scope (``disasters_disasterreport``);
+    16. its versions (``disasters_version``);
+    17. their photos (``disasters_photo``);
+    18. its relief applications (``disasters_reliefapplication``).
+    """
+    client = phone("village")
+    assert post(client, DISASTERS, disaster()).status_code == 201
+
+    response, captured = statements_of(lambda: post(client, DISASTERS, disaster()))
+    assert response.status_code == 201, response.content
+    assert len(counted(captured)) <= DISASTER_REPORT_STATEMENTS, listing(captured)
+
+    for _ in range(20):
+        assert post(client, DISASTERS, disaster()).status_code == 201
+    response, again = statements_of(lambda: post(client, DISASTERS, disaster()))
+    assert response.status_code == 201, response.content
+    assert len(counted(again)) <= DISASTER_REPORT_STATEMENTS, listing(again)
