@@ -6,10 +6,10 @@ record and queues its notifications.
 ``actor`` is the user, or ``None`` for the system (imports, the demo).
 """
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +34,7 @@ from qianshao.disasters.photos import attach
 from qianshao.grid import routing, tree
 from qianshao.grid.models import Cell
 from qianshao.lib import photos
+from qianshao.lib.dbsql import insert_object
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
@@ -86,9 +87,9 @@ def file_zero(
         submitted_at=now,
         on_time=schedule.is_on_time(day, now),
     )
-    try:
-        with transaction.atomic():
-            report.save(force_insert=True)
+    with transaction.atomic(savepoint=False):
+        # one per cell and day: a second is skipped by the insert itself, no savepoint
+        if insert_object(connection, report, conflict=["cell_id", "day"]):
             tally.add(cell.path, day, report.on_time)
             audit(
                 actor=actor,
@@ -97,8 +98,9 @@ def file_zero(
                 cell_path=cell.path,
                 after={"day": day, "kind": kind, "on_time": report.on_time},
             )
-    except IntegrityError:
-        first = ZeroReport.objects.select_related("reporter").get(cell=cell, day=day)
+            return report
+    first = ZeroReport.objects.select_related("reporter").filter(cell=cell, day=day).first()
+    if first is not None:
         raise Conflict(
             _("%(cell)s %(day)s 的零报告已由%(who)s于 %(at)s 报送")
             % {
@@ -108,8 +110,8 @@ def file_zero(
                 "at": timezone.localtime(first.submitted_at).strftime("%H:%M"),
             },
             "day",
-        ) from None
-    return report
+        )
+    raise IntegrityError(f"zero report of {cell.code} on {day} neither written nor found")
 
 
 def _check_kind(kind: str, disaster, cell: Cell, day: date) -> None:
@@ -247,6 +249,7 @@ def report(
     if type not in DisasterType.values:
         raise ActionError(_("未知的灾害类型"), "type")
     check_reported(started_at, now, "started_at", _("发生时间"))
+    started_at = started_at.astimezone(UTC)  # as the database gives it back
     place = clean_text(place, "place", limit=200, required=False)
     note = clean_text(note, "note", limit=4000, required=False)
     figures = checked_figures(figures)
@@ -274,7 +277,7 @@ def report(
         return d
 
     def write(d: DisasterReport) -> DisasterReport:
-        _version(d, Stage.INITIAL, figures, note, actor, now, cleaned)
+        d.written_versions = [_version(d, Stage.INITIAL, figures, note, actor, now, cleaned)]
         audit(
             actor=actor,
             action="disasters.report",
@@ -336,14 +339,14 @@ def _take(actor, disaster: DisasterReport, step: str) -> DisasterReport:
 def _version(d, stage, figures, note, actor, now, cleaned) -> Version:
     v = Version.objects.create(
         report=d,
-        seq=d.versions.count() + 1,
+        seq=1 if stage == Stage.INITIAL else d.versions.count() + 1,  # a 初报 is the first
         stage=stage,
         note=note,
         author=actor,
         at=now,
         **figures,
     )
-    attach(cleaned, v)
+    v.written_photos = attach(cleaned, v)  # what was written, for the answer (disasters.api)
     return v
 
 
@@ -372,9 +375,7 @@ def _names(d: DisasterReport) -> dict:
 
 def _tell(d: DisasterReport, subject: str, figures: dict) -> None:
     """The township's and the county's dispatchers and heads; by SMS when lives are lost."""
-    county = routing.county_of(d.cell)
-    people = routing.triage_people(d.cell)
-    people += routing.people_of_cell(county, routing.SUPERVISING_ROLES)
+    people = routing.township_and_county_people(d.cell)
     severe = figures["dead"] > 0 or figures["missing"] > 0
     body = _("受灾 %(a)s 人，死亡 %(d)s 人，失踪 %(m)s 人，紧急转移安置 %(r)s 人") % {
         "a": figures["affected"],

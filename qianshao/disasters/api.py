@@ -209,7 +209,8 @@ class VersionOut(OutSchema):
 
     @staticmethod
     def resolve_photos(v) -> list:
-        return list(v.photos.all())
+        written = getattr(v, "written_photos", None)  # a version just written (its answer)
+        return list(v.photos.all()) if written is None else written
 
     @staticmethod
     def resolve_figures(v) -> dict:
@@ -256,10 +257,13 @@ class DisasterDetailOut(DisasterOut):
 
     @staticmethod
     def resolve_versions(d) -> list:
-        return list(d.versions.all())
+        written = getattr(d, "written_versions", None)  # a 初报 just written: its only one
+        return list(d.versions.all()) if written is None else written
 
     @staticmethod
     def resolve_relief(d) -> list:
+        if getattr(d, "written_versions", None) is not None:
+            return []  # a 初报 just written has applied for nothing yet
         return list(d.relief.all())
 
 
@@ -426,7 +430,9 @@ def report_disaster(request):
         )
 
     d, created = submit(payload.client_uuid, "disasters.report", user, file)
-    return HttpStatus(201 if created else 200, access_disaster(user, d.number))
+    # a new report answers from what it wrote (the cell and reporter are the request's);
+    # a resend reads the first one back
+    return HttpStatus(201, d) if created else HttpStatus(200, access_disaster(user, d.number))
 
 
 @router.get("", response={200: list[DisasterOut], 400: Error, 404: Error})

@@ -1,8 +1,11 @@
 """Getting grid objects for a user: only through scope, 404 for both missing and not yours."""
 
+import copy
+
 from django.http import Http404
 
 from qianshao.grid.models import Cell, Department, Person, RoleAssignment
+from qianshao.grid.posts import cell_posts
 from qianshao.grid.scope import restrict, scope_of
 
 
@@ -23,6 +26,9 @@ def visible_departments(user):
 
 
 def access_cell(user, code: str) -> Cell:
+    for post in cell_posts(user):  # a cell of one's own posts, read already with them
+        if post.cell.code == code:
+            return copy.copy(post.cell)  # the caller's to change, not the posts'
     cell = visible_cells(user).filter(code=code).first()
     if cell is None:
         raise Http404(code)

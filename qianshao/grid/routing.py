@@ -147,6 +147,24 @@ def township_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
     )
 
 
+def township_and_county_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
+    """``triage_people`` and the county's people with ``roles``, each once (one query
+    when the cell lies in a township)."""
+    if cell.kind in ABOVE_TOWNSHIP_KINDS:
+        people = {p.pk: p for p in triage_people(cell, roles)}
+        people |= {p.pk: p for p in people_of_cell(county_of(cell), roles)}
+        return [people[pk] for pk in sorted(people)]
+    return _people(
+        RoleAssignment.objects.filter(
+            active_on(),
+            ~Q(department__isnull=False),  # as township_people: the (cell, role) index
+            cell__path__in=tree.lineage(cell.path),
+            cell__kind__in=TOWNSHIP_KINDS | COUNTY_KINDS,
+            role__in=roles,
+        )
+    )
+
+
 def triage_people(cell: Cell, roles=SUPERVISING_ROLES) -> list[Person]:
     """``township_people``, or — for a cell above townships — the people with ``roles`` in
     its ``triaging_cell``, so that what happens there reaches someone. One query when the

@@ -12,6 +12,7 @@ hazards.api_schemas.
 
 from datetime import datetime, timedelta
 
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
@@ -21,7 +22,6 @@ from ninja.responses import Status
 from qianshao.grid import routing, tree
 from qianshao.grid.access import access_cell, visible_cells, visible_people
 from qianshao.grid.models import Department, Domain
-from qianshao.grid.posts import cell_posts
 from qianshao.hazards import actions, photos, steps, sweep
 from qianshao.hazards.access import (
     access_hazard,
@@ -138,14 +138,10 @@ def _reported_cell(user, code: str | None):
     None when the report gives a point instead."""
     if not code:
         return None
-    code = code.strip().upper()
-    for post in cell_posts(user):  # a member reporting in their own cell: read already
-        if post.cell.code == code:
-            return post.cell
-    cell = visible_cells(user).filter(code=code).first()
-    if cell is None:
-        raise NotFound(_("您的辖区内没有编码为 %(c)s 的网格") % {"c": code}, "cell")
-    return cell
+    try:
+        return access_cell(user, code.strip().upper())
+    except Http404:
+        raise NotFound(_("您的辖区内没有编码为 %(c)s 的网格") % {"c": code}, "cell") from None
 
 
 @router.get("", response={200: list[HazardOut], 400: Error, 404: Error})

@@ -24,6 +24,7 @@ shows the patroller was there.
 import math
 import secrets
 import uuid as uuidlib
+from dataclasses import dataclass
 
 import shapely
 from django.core.files.base import ContentFile
@@ -108,7 +109,7 @@ def check_in(
     cleaned = clean_all(photos)  # before the transaction: re-encoding holds no lock
 
     def write() -> Patrol:
-        return _write(actor, point.pk, result, note, lon, lat, bool(via_qr), cleaned, at)
+        return _write(actor, point, result, note, lon, lat, bool(via_qr), cleaned, at)
 
     if client_uuid is None:
         return write()
@@ -116,14 +117,28 @@ def check_in(
         key = uuidlib.UUID(str(client_uuid))
     except ValueError:
         raise ActionError(_("客户端编号格式不正确"), "client_uuid") from None
-    return submit(key, CHECKIN, actor, write, on=point)[0]
+    patrol, created = submit(key, CHECKIN, actor, write, on=point)
+    patrol.resent = not created  # a resend answers the first patrol (200, not 201)
+    return patrol
 
 
-@transaction.atomic
-def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patrol:
-    p = RiskPoint.objects.select_for_update().select_related("kind").filter(pk=point_id).first()
-    if p is None:
-        raise NotFound(_("风险点不存在"), "point")
+@dataclass
+class _Plan:
+    """What a check-in at ``at`` writes, worked out from the point as read."""
+
+    missed: list
+    due: object
+    extra: bool
+    outcome: str
+    distance: float | None
+    far: bool
+    next_due_at: object
+    last: tuple  # (last_patrol_at, last_result)
+
+
+def _plan(actor, p: RiskPoint, result, lon, lat, via_qr, at) -> _Plan:
+    """The check-in's patrol, missed patrols and the point's next due time, from ``p`` as
+    read; refused (raised) as the check-in would be."""
     _may_check_in(actor, p.cell_path)
     if p.status != RiskStatus.ACTIVE or p.next_due_at is None:
         raise Conflict(_("该风险点已销号，无需巡查"), "point")
@@ -139,6 +154,81 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
             break
         missed.append(due)
         due = following
+    open_due = due  # the due time the check-in answers, unless it comes before its window
+    every = schedule.interval(p.grade, p.kind, at, r=r, hours=hours)
+    extra = at <= due - every  # before the due time's window: recorded, answers nothing
+    if extra:
+        due = at
+        if Patrol.objects.filter(point=p, due_at=due).exists():
+            # one patrol of a point a moment: another (a resend with a new client UUID,
+            # a colleague's phone) has it
+            raise Conflict(_("该风险点在这一时刻已有巡查记录"), "at")
+    outcome = Outcome.ON_TIME if at <= due else Outcome.LATE
+    distance = distance_m(p.geometry, lon, lat) if lon is not None else None
+    # no position: not shown to be there, unless the notice board's QR code was scanned
+    far = distance > r.radius_m if distance is not None else not via_qr
+    next_due_at = open_due if extra else at + every  # an extra patrol leaves it open
+    last = (p.last_patrol_at, p.last_result)
+    if p.last_patrol_at is None or at >= p.last_patrol_at:
+        last = (at, result)
+    return _Plan(missed, due, extra, outcome, distance, far, next_due_at, last)
+
+
+def _write(actor, point: RiskPoint, result, note, lon, lat, via_qr, cleaned, at) -> Patrol:
+    """The check-in's writes. ``point`` read with its kind (as ``access_point`` reads it)
+    is planned from as read and moved on only if unchanged since (its ``updated_at`` and
+    ``next_due_at``): no second read. Otherwise — or when a patrol or the sweep came
+    between — it is read again, locked, and planned again. A refusal is raised outside the
+    transaction's block: a caller's own transaction is not spoilt by it."""
+    p, plan, refusal = None, None, None
+    if RiskPoint.kind.is_cached(point):
+        p = point
+        plan = _plan(actor, p, result, lon, lat, via_qr, at)
+    with transaction.atomic(savepoint=False):
+        if p is None or not _move_point(p, plan, guarded=True):
+            p = RiskPoint.objects.select_for_update().select_related("kind")
+            p = p.filter(pk=point.pk).first()
+            try:
+                if p is None:
+                    raise NotFound(_("风险点不存在"), "point")
+                plan = _plan(actor, p, result, lon, lat, via_qr, at)
+            except ActionError as refused:
+                refusal = refused
+            else:
+                _move_point(p, plan, guarded=False)
+        if refusal is None:
+            patrol = _record(actor, p, plan, result, note, lon, lat, via_qr, cleaned, at)
+    if refusal is not None:
+        raise refusal
+    return patrol
+
+
+def _move_point(p: RiskPoint, plan: _Plan, *, guarded: bool) -> bool:
+    """The point's next due time and last patrol, as planned; ``guarded``: only if the point
+    is still as it was read. Whether it was moved."""
+    now = timezone.now()
+    moved = {
+        "next_due_at": plan.next_due_at,
+        "watch_at": plan.next_due_at,  # as RiskPoint.save keeps it
+        "last_patrol_at": plan.last[0],
+        "last_result": plan.last[1],
+        "updated_at": now,
+    }
+    rows = RiskPoint.objects.filter(pk=p.pk)
+    if guarded:
+        rows = rows.filter(
+            status=RiskStatus.ACTIVE, next_due_at=p.next_due_at, updated_at=p.updated_at
+        )
+    if not rows.update(**moved):
+        return False
+    for name, value in moved.items():
+        setattr(p, name, value)
+    return True
+
+
+def _record(actor, p: RiskPoint, plan: _Plan, result, note, lon, lat, via_qr, cleaned, at):
+    """The patrol (and the missed ones before it), its photos, the counters, the audit."""
+    missed, due, outcome = plan.missed, plan.due, plan.outcome
     if missed:
         Patrol.objects.bulk_create(
             [
@@ -155,19 +245,7 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
         tally.add_many(
             (p.cell_path, tally.PATROLS, tally.patrol_key(d, Outcome.MISSED), 1) for d in missed
         )
-        p.next_due_at = due
-    every = schedule.interval(p.grade, p.kind, at, r=r, hours=hours)
-    extra = at <= due - every  # before the due time's window: recorded, answers nothing
-    if extra:
-        due = at
-        if Patrol.objects.filter(point=p, due_at=due).exists():
-            # one patrol of a point a moment: another (a resend with a new client UUID,
-            # a colleague's phone) has it
-            raise Conflict(_("该风险点在这一时刻已有巡查记录"), "at")
-    outcome = Outcome.ON_TIME if at <= due else Outcome.LATE
-    distance = distance_m(p.geometry, lon, lat) if lon is not None else None
-    # no position: not shown to be there, unless the notice board's QR code was scanned
-    far = distance > r.radius_m if distance is not None else not via_qr
+    distance = plan.distance
     patrol = Patrol.objects.create(
         point=p,
         cell_path=p.cell_path,
@@ -181,18 +259,13 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
         lon=lon,
         lat=lat,
         distance_m=None if distance is None else round(distance, 1),
-        far=far,
+        far=plan.far,
         via_qr=via_qr,
     )
     for photo in cleaned:
         record = PatrolPhoto(patrol=patrol)
         record.image.save(f"{secrets.token_hex(16)}.jpg", ContentFile(photo.data), save=False)
         record.save()
-    if not extra:
-        p.next_due_at = at + every
-    if p.last_patrol_at is None or at >= p.last_patrol_at:
-        p.last_patrol_at, p.last_result = at, result
-    p.save(update_fields=["next_due_at", "last_patrol_at", "last_result", "updated_at"])
     tally.add(p.cell_path, tally.PATROLS, 1, tally.patrol_key(due, outcome))
     audit(
         actor=actor,
@@ -206,10 +279,10 @@ def _write(actor, point_id, result, note, lon, lat, via_qr, cleaned, at) -> Patr
             "outcome": outcome,
             "result": result,
             "distance_m": patrol.distance_m,
-            "far": far,
+            "far": plan.far,
             "via_qr": via_qr,
             "photos": len(cleaned),
-            "extra": extra,
+            "extra": plan.extra,
             "missed_before": [d.isoformat() for d in missed],
             "next_due_at": p.next_due_at.isoformat(),
         },

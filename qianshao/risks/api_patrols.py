@@ -15,7 +15,6 @@ from ninja.responses import Status
 from qianshao.grid import tree
 from qianshao.grid.access import cell_or_own
 from qianshao.grid.models import Cell
-from qianshao.intake.models import Submission
 from qianshao.lib.apibody import body_doc, inline_schema, read_body
 from qianshao.lib.errors import NotFound
 from qianshao.lib.keyset import Pagination
@@ -147,9 +146,8 @@ def check_in(request, point_id: int):
     point = _point(user, point_id)
     cleaned = clean_all(photo_files)  # once the point is known to be the user's
     fields = payload.dict(exclude={"photos"})
-    known = Submission.objects.filter(uuid=payload.client_uuid).exists()  # a resend: 200
     patrol = steps_patrols.check_in(user, point, fields, cleaned)
-    return Status(200 if known else 201, patrol)
+    return Status(200 if getattr(patrol, "resent", False) else 201, patrol)
 
 
 @router.get("/patrols/stats", response={200: PatrolStatsOut, 400: Error, 404: Error})

@@ -65,7 +65,10 @@ def my_deliveries(user):
 
 def access_my_delivery(user, delivery_id: int) -> Delivery:
     delivery = (
-        my_deliveries(user).select_related("warning", "person").filter(pk=delivery_id).first()
+        my_deliveries(user)
+        .select_related("warning", "person", "cell")
+        .filter(pk=delivery_id)
+        .first()
     )
     if delivery is None:
         raise Http404(delivery_id)

@@ -678,7 +678,6 @@ def relay(actor, parent: Warning, *, targets: list[Cell], instruction: str) -> W
 # --- 叫应 --------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def answer(
     actor,
     delivery: Delivery,
@@ -692,7 +691,13 @@ def answer(
     of people evacuated). Each answer once and in that order, 已收到 first (409 otherwise,
     naming the one due); none after the warning ended. ``actor`` None is a one-tap link, which
     names the delivery itself. Side effects: a reply record, one audit record; the chase
-    passes them by."""
+    passes them by.
+
+    ``delivery`` read with its warning and person (as ``access_my_delivery`` reads it) is
+    checked as read, and written only if its answer is still the one read: no second read.
+    Otherwise — or when another answer came between — it is read again, locked, and checked
+    again. A refusal is raised outside the transaction's block: a caller's own transaction
+    is not spoilt by it."""
     if answer not in ANSWER_ORDER:
         raise ActionError(_("未知的答复"), "answer")
     if via not in Channel.values:
@@ -700,47 +705,48 @@ def answer(
     note = clean_text(note, "note", limit=500, required=False)
     if evacuated is not None and not 0 <= evacuated <= MAX_EVACUATED:
         raise ActionError(_("转移人数须在 0 到 %(n)s 之间") % {"n": MAX_EVACUATED}, "evacuated")
-    d = (
-        Delivery.objects.select_for_update(of=("self",))
-        .select_related("warning", "person")
-        .get(pk=delivery.pk)
-    )
-    if actor is not None and d.person.user_id != actor.pk:
-        raise NotAllowed(_("只有接收人可以叫应"), "answer")
     now = timezone.now()
-    w = d.warning
-    if w.status in ENDED or w.valid_until <= now:
-        raise Conflict(_("该预警已结束，无需再叫应"), "answer")
-    if w.status != Status.ISSUED:
-        raise Conflict(_("该预警尚未发布"), "answer")
-    if d.answer and ANSWER_ORDER.index(answer) <= ANSWER_ORDER.index(d.answer):
-        raise Conflict(
-            _("您已答复“%(a)s”") % {"a": Answer(d.answer).label},
-            "answer",
-        )
-    if answer not in open_answers(d.answer):  # 已收到 passed over: it comes first
-        raise Conflict(_("请先回复“%(a)s”") % {"a": Answer.RECEIVED.label}, "answer")
-    before = {"answer": d.answer}
+    d = None
+    if Delivery.warning.is_cached(delivery) and Delivery.person.is_cached(delivery):
+        d = delivery
+        refusal = _answer_refusal(actor, d, answer, now)
+        if refusal is not None:
+            raise refusal
+    with transaction.atomic(savepoint=False):
+        before = {"answer": d.answer if d is not None else None}
+        if d is None or not _write_answer(d, answer, via, note, evacuated, now):
+            d = _locked_delivery(delivery.pk)  # answered meanwhile: what is it now?
+            before = {"answer": d.answer}
+            refusal = _answer_refusal(actor, d, answer, now)
+            if refusal is None:
+                _write_answer(d, answer, via, note, evacuated, now)
+        if refusal is None:
+            _record_answer(actor, d, before, answer, via, note, evacuated, now)
+    if refusal is not None:
+        raise refusal
+    return d
+
+
+def _write_answer(d: Delivery, answer: str, via: str, note: str, evacuated, now) -> bool:
+    """Write the answer on ``d`` if its answer is still the one it holds; whether it was."""
+    written = {"answer": answer, "updated_at": now, "note": note or d.note}
     if d.answered_at is None:
-        d.answered_at, d.answered_via = now, via
-    d.answer, d.updated_at = answer, now
-    d.note = note or d.note
+        written |= {"answered_at": now, "answered_via": via}
     if evacuated is not None:
-        d.evacuated = evacuated
-    d.save(
-        update_fields=[
-            "answer",
-            "answered_at",
-            "answered_via",
-            "note",
-            "evacuated",
-            "updated_at",
-        ]
-    )
+        written["evacuated"] = evacuated
+    if not Delivery.objects.filter(pk=d.pk, answer=d.answer).update(**written):
+        return False
+    for name, value in written.items():
+        setattr(d, name, value)
+    return True
+
+
+def _record_answer(actor, d: Delivery, before, answer, via, note, evacuated, now) -> None:
     by = actor if actor is not None else d.person.user
     Reply.objects.create(
         delivery=d, answer=answer, via=via, note=note, evacuated=evacuated, user=by, at=now
     )
+    w = d.warning
     audit(
         actor=by,
         action="warnings.answer",
@@ -757,4 +763,27 @@ def answer(
         },
         note=note,
     )
-    return d
+
+
+def _locked_delivery(pk: int) -> Delivery:
+    return (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related("warning", "person", "cell")
+        .get(pk=pk)
+    )
+
+
+def _answer_refusal(actor, d: Delivery, answer: str, now) -> Exception | None:
+    """Why ``answer`` may not be given on ``d`` now (the error to raise), or None."""
+    if actor is not None and d.person.user_id != actor.pk:
+        return NotAllowed(_("只有接收人可以叫应"), "answer")
+    w = d.warning
+    if w.status in ENDED or w.valid_until <= now:
+        return Conflict(_("该预警已结束，无需再叫应"), "answer")
+    if w.status != Status.ISSUED:
+        return Conflict(_("该预警尚未发布"), "answer")
+    if d.answer and ANSWER_ORDER.index(answer) <= ANSWER_ORDER.index(d.answer):
+        return Conflict(_("您已答复“%(a)s”") % {"a": Answer(d.answer).label}, "answer")
+    if answer not in open_answers(d.answer):  # 已收到 passed over: it comes first
+        return Conflict(_("请先回复“%(a)s”") % {"a": Answer.RECEIVED.label}, "answer")
+    return None

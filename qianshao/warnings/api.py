@@ -152,11 +152,12 @@ def answer_delivery(request, delivery_id: int, payload: AnswerIn):
             evacuated=payload.evacuated,
         )
 
-    if payload.client_uuid is not None:
-        submit(payload.client_uuid, f"warnings.answer.{payload.answer}", user, act, on=found)
-    else:
-        act()
-    return access_my_delivery(user, delivery_id)
+    if payload.client_uuid is None:
+        return act()
+    key = f"warnings.answer.{payload.answer}"
+    answered, created = submit(payload.client_uuid, key, user, act, on=found)
+    # a new answer is answered from what it wrote; a resend reads the delivery again
+    return answered if created else access_my_delivery(user, delivery_id)
 
 
 @router.get("/{int:warning_id}", response={200: WarningDetailOut, 404: Error})

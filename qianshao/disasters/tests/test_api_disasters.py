@@ -484,6 +484,27 @@ def test_a_disaster_is_reported_in_multipart_with_a_photo(cast, clock, media):
     assert api_client(cast.users["outsider"]).get(listed["url"]).status_code == 404
 
 
+@pytest.mark.parametrize("started", ["+08:00", "Z"])
+def test_the_answer_to_a_report_is_what_reading_it_back_shows(cast, clock, started):
+    """The 201 is built from what the 初报 wrote (its version and photos), not read back: it
+    must be exactly what the report's own page of the API answers — figures whole and
+    decimal, a start given in local time or UTC."""
+    client = api_client(cast.users["village"])
+    at = timezone.localtime(timezone.now() - timedelta(hours=2)).replace(microsecond=123456)
+    body = disaster(
+        started_at=at.isoformat()
+        if started == "+08:00"
+        else at.astimezone(ZoneInfo("UTC")).isoformat(),
+        figures={"affected": 12, "crops_affected_ha": "3.5", "economic_loss": 7},
+        photos=[{"name": "a.jpg", "data": base64.b64encode(jpeg()).decode()}],
+    )
+    answered = post(client, DISASTERS, body)
+    assert answered.status_code == 201, answered.content
+    again = client.get(f"{DISASTERS}/{answered.json()['number']}")
+    assert answered.json() == again.json()
+    assert len(again.json()["versions"][0]["photos"]) == 1
+
+
 def test_a_disaster_is_reported_with_a_base64_photo(cast, clock):
     photo = {"name": "a.jpg", "data": base64.b64encode(jpeg()).decode()}
     response = post(api_client(cast.users["village"]), DISASTERS, disaster(photos=[photo]))
