@@ -159,18 +159,24 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "qianshao.lib.sqlite_backend",
             "NAME": DATA_DIR / "qianshao.sqlite3",
+            # kept by each web thread across requests: opening one (its PRAGMAs, reading
+            # the schema) costs about 2 ms, as much as a request's own queries
+            "CONN_MAX_AGE": 600,
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # a 32 MB page cache per connection (SQLite's default is 2 MB): a warning's fan-out
-    # writes a hundred thousand rows into indexes far larger than that
+# SQLite's page cache per connection (each web thread has one): reads of a large database
+# fill it, so it is what a web process's memory grows by. Bulk writes (a warning's fan-out
+# into indexes far larger) raise their own connection's for their duration (lib.dbsql).
+SQLITE_CACHE_MB = env_int("QIANSHAO_SQLITE_CACHE_MB", 8, minimum=2)
+SQLITE_BULK_CACHE_MB = 64
+if DATABASES["default"]["ENGINE"] == "qianshao.lib.sqlite_backend":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
-            " PRAGMA cache_size=-32000;"
+            f" PRAGMA cache_size=-{SQLITE_CACHE_MB * 1000};"
             " PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",

@@ -40,7 +40,7 @@ from qianshao.grid.importers.divisions import import_divisions, read_divisions
 from qianshao.grid.models import BASE_KINDS, Cell, CellKind, Domain, Person, Role, RoleAssignment
 from qianshao.hazards import tally
 from qianshao.hazards.models import Grade, Hazard, Source, Status
-from qianshao.lib.dbsql import insert_rows
+from qianshao.lib.dbsql import bulk_cache, insert_rows
 
 DEEP = 500  # the page reached through the cursor
 LIMIT = 20  # rows of an API page, as the phone asks for them (the web pages show 30)
@@ -157,10 +157,10 @@ class World:
                     "updated_at": adapt(reported),
                 }
                 rows.append([values.get(name) for name in names])
-            with transaction.atomic():
+            with transaction.atomic(), bulk_cache(connection):
                 insert_rows(connection, Hazard._meta.db_table, [f.column for f in fields], rows)
         self.written += n
-        with transaction.atomic():
+        with transaction.atomic(), bulk_cache(connection):
             tally.rebuild()
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:

@@ -7,10 +7,10 @@ two decimals, rates as percentages.
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from qianshao.disasters.models import INDICATORS
 from qianshao.disasters.reports import (
@@ -20,7 +20,10 @@ from qianshao.disasters.reports import (
     indicator_head,
 )
 from qianshao.disasters.stats import Completeness
-from qianshao.lib.xlsx import CENTRE, PERCENT, Form
+from qianshao.lib.xlsx import PERCENT, Form, align_centre
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 COUNT = "0"
 DECIMAL = "0.00"
@@ -70,8 +73,10 @@ def _completeness_values(c: Completeness) -> list:
     ]
 
 
-def completeness_workbook(table: CompletenessTable) -> Workbook:
+def completeness_workbook(table: CompletenessTable) -> "Workbook":
     """The table on its first sheet; on a single day, the cells not reported on a second."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("报送情况")
@@ -107,7 +112,7 @@ def completeness_workbook(table: CompletenessTable) -> Workbook:
     return book
 
 
-def _unreported_sheet(book: Workbook, table: CompletenessTable) -> None:
+def _unreported_sheet(book: "Workbook", table: CompletenessTable) -> None:
     form = Form(
         book.create_sheet(_("未报名单")), _("零报告未报送网格名单"), [6, 20, 16, 20, 24, 18]
     )
@@ -128,7 +133,7 @@ def _unreported_sheet(book: Workbook, table: CompletenessTable) -> None:
         township = u.township.name if u.township else ""
         form.line([i, u.cell.name, u.cell.code, township, names, phones])
     if not table.unreported:
-        form.merged(_("当日辖区内零报告已全部报送"), align=CENTRE)
+        form.merged(_("当日辖区内零报告已全部报送"), align=align_centre())
     form.signatures(_local(table.at))
 
 
@@ -159,8 +164,10 @@ def _indicator_formats(first: int) -> dict[int, str]:
     }
 
 
-def statistics_workbook(table: StatisticsTable) -> Workbook:
+def statistics_workbook(table: StatisticsTable) -> "Workbook":
     """The table on its first sheet, the disaster reports one a row on a second."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("灾情统计")
@@ -196,7 +203,7 @@ def statistics_workbook(table: StatisticsTable) -> Workbook:
     return book
 
 
-def _entries_sheet(book: Workbook, table: StatisticsTable) -> None:
+def _entries_sheet(book: "Workbook", table: StatisticsTable) -> None:
     widths = [6, 18, 9, 20, 16, 9, 10, 8, 8, 10, 10, 7, 7, 9, 9, 10, 10, 10, 12]
     form = Form(book.create_sheet(_("灾情清单")), _("灾情报告清单"), widths)
     _unit(form, table.cell, table.period_line)
@@ -219,5 +226,5 @@ def _entries_sheet(book: Workbook, table: StatisticsTable) -> None:
         values = [i, d.number, d.get_type_display(), place, when, d.get_status_display()]
         form.line([*values, *_indicator_values(entry)], formats=formats)
     if not table.entries:
-        form.merged(_("统计时段内无灾情报告"), align=CENTRE)
+        form.merged(_("统计时段内无灾情报告"), align=align_centre())
     form.signatures(_local(table.at))

@@ -1,8 +1,6 @@
 """The grid card (应急管理明白卡): its rows of people, and a QR code linking to the cell's
 public page (views_public.py)."""
 
-import qrcode
-import qrcode.image.svg
 from django.utils.safestring import SafeString, mark_safe
 
 from qianshao.grid.models import RoleAssignment
@@ -11,7 +9,11 @@ from qianshao.grid.models import RoleAssignment
 def qr_svg(link: str) -> SafeString:
     """An inline SVG QR code for ``link``: markup the QR library draws from the link (the
     link's text is encoded in the path, never copied into the markup), so templates put it
-    in as it is, without ``|safe``."""
+    in as it is, without ``|safe``. The QR library is imported here, not at start: its SVG
+    images load lxml, which a web worker need not hold until it draws a card."""
+    import qrcode
+    import qrcode.image.svg
+
     image = qrcode.make(link, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     return mark_safe(image.to_string(encoding="unicode"))
 

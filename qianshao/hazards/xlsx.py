@@ -2,14 +2,16 @@
 网格隐患统计表, and 隐患月报表 with its list of hazards and its 整改清单."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from qianshao.hazards.reports import Entry, MonthlyReport, StatsTable
-from qianshao.lib.xlsx import CENTRE, FONT, PERCENT, Form
+from qianshao.lib.xlsx import FONT, PERCENT, Form, align_centre
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 DATE = "%Y-%m-%d"
 
@@ -31,7 +33,9 @@ def stats_note() -> str:
     )
 
 
-def stats_workbook(table: StatsTable) -> Workbook:
+def stats_workbook(table: StatsTable) -> "Workbook":
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("网格隐患统计表")
@@ -87,7 +91,7 @@ def month_label(report: MonthlyReport) -> str:
     return _("%(y)s年%(m)s月") % {"y": report.month.year, "m": report.month.month}
 
 
-def _top(book: Workbook, report: MonthlyReport, name: str, title: str, widths: list[int]):
+def _top(book: "Workbook", report: MonthlyReport, name: str, title: str, widths: list[int]):
     """A new sheet called ``name``, headed ``title``, the unit and the month."""
     form = Form(book.create_sheet(name), title, widths)
     period = _("报送月份：%(m)s") % {"m": month_label(report)}
@@ -99,9 +103,11 @@ def _top(book: Workbook, report: MonthlyReport, name: str, title: str, widths: l
     return form
 
 
-def monthly_workbook(report: MonthlyReport, filled_on: datetime | None = None) -> Workbook:
+def monthly_workbook(report: MonthlyReport, filled_on: datetime | None = None) -> "Workbook":
     """Three sheets: 汇总 (the summary), 隐患清单 (reported in the month), 整改清单 (问题隐患
     整改清单: open at the month's end)."""
+    from openpyxl import Workbook
+
     filled = _local(filled_on or timezone.now())
     book = Workbook()
     book.remove(book.active)
@@ -117,6 +123,8 @@ def monthly_workbook(report: MonthlyReport, filled_on: datetime | None = None) -
 
 
 def _summary(form: Form, r: MonthlyReport, filled: str) -> None:
+    from openpyxl.styles import Font
+
     bold = Font(name=FONT, size=12, bold=True)
     form.merged(_("一、本月隐患排查整改情况"), bold, height=22)
     labels = [_("项目"), _("合计（项）"), _("其中重大隐患"), _("备注")]
@@ -183,7 +191,7 @@ def _listing(form: Form, entries: list[Entry], filled: str) -> None:
             ]
         )
     if not entries:
-        form.merged(_("本月无上报隐患"), align=CENTRE)
+        form.merged(_("本月无上报隐患"), align=align_centre())
     form.signatures(filled)
 
 
@@ -227,5 +235,5 @@ def _rectification(form: Form, entries: list[Entry], filled: str) -> None:
             ]
         )
     if not entries:
-        form.merged(_("月末无未销号隐患"), align=CENTRE)
+        form.merged(_("月末无未销号隐患"), align=align_centre())
     form.signatures(filled)

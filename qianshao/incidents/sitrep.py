@@ -13,10 +13,6 @@ from io import BytesIO
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Pt
 
 from qianshao.incidents.models import Incident, LogEntry, OrderStatus
 
@@ -141,7 +137,14 @@ def build(incident: Incident) -> SitRep:
     )
 
 
+# python-docx (and lxml under it) is imported where a .docx is written, never at start: a web
+# worker loads it on its first download of a SitRep only.
+
+
 def _font(run, size: float, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
     run.font.size = Pt(size)
     run.font.bold = bold
     run.font.name = "SimSun"
@@ -149,6 +152,8 @@ def _font(run, size: float, bold: bool = False) -> None:
 
 
 def _paragraph(doc, text: str, size: float = 12, bold: bool = False, center: bool = False):
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
     p = doc.add_paragraph()
     if center:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -159,6 +164,8 @@ def _paragraph(doc, text: str, size: float = 12, bold: bool = False, center: boo
 def docx(rep: SitRep) -> bytes:
     """The SitRep as a .docx: the title and issue, the facts as a table, then the
     casualties, the response, the teams, the supplies and the latest log entries."""
+    from docx import Document
+
     doc = Document()
     i = rep.incident
     _paragraph(doc, rep.title, 18, bold=True, center=True)

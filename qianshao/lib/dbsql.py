@@ -10,8 +10,10 @@
 
 import re
 from collections import defaultdict
+from contextlib import contextmanager
 
-from django.db import connections
+from django.conf import settings
+from django.db import connections, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -128,6 +130,31 @@ def restore_audit_guard(connection) -> None:
         elif connection.vendor == "postgresql":
             cursor.execute(_PG_GUARD)
             cursor.execute(_PG_NO_DELETE)
+
+
+@contextmanager
+def bulk_cache(connection):
+    """SQLite: the page cache of ``connection`` raised to ``SQLITE_BULK_CACHE_MB`` for a
+    bulk write (a fan-out of a hundred thousand rows into indexes larger than the everyday
+    cache), and lowered again once its transaction ends — lowering it frees the pages, so
+    a web process does not keep a bulk write's cache for its everyday reads."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA cache_size=-{settings.SQLITE_BULK_CACHE_MB * 1000}")
+
+    def lower():
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size=-{settings.SQLITE_CACHE_MB * 1000}")
+
+    try:
+        yield
+    finally:
+        if connection.in_atomic_block:
+            transaction.on_commit(lower, using=connection.alias)
+        else:
+            lower()
 
 
 def insert_rows(

@@ -3,20 +3,23 @@ the teams on the first sheet, their current members (with the other teams each i
 their certificates) on the second. Read through the (cell_path, kind) index, in order."""
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from qianshao.grid import tree
 from qianshao.lib.xlsx import Form
 from qianshao.resources.models import Member, TeamStatus
 
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+
 COUNT = "0"
 MAX_TEAMS = 5000  # a county's teams; a larger subtree is exported per county
 
 
-def teams_workbook(cell, teams, seen_certificates) -> Workbook:
+def teams_workbook(cell, teams, seen_certificates) -> "Workbook":
     """``teams`` (a scoped queryset) of ``cell``'s subtree, as 队伍台账; its members'
     certificates from ``seen_certificates``, scoped as well (a member's certificate recorded by
     a team outside the reader's scope is not theirs to see)."""
@@ -26,6 +29,8 @@ def teams_workbook(cell, teams, seen_certificates) -> Workbook:
         .select_related("cell", "leader")
         .order_by("cell_path", "kind", "id")[:MAX_TEAMS]
     )
+    from openpyxl import Workbook
+
     today = timezone.localdate().isoformat()
     book = Workbook()
     sheet = book.active

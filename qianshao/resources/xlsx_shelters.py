@@ -2,12 +2,16 @@
 ledger (``lib.xlsx.Form``). Its columns are those the import reads (``importers_shelters``),
 plus the computed capacity and the status, so that a ledger filled in can be imported."""
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from qianshao.lib.xlsx import Form
 from qianshao.resources.rule_shelters import per_person
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 YES, NO = "有", "无"
 FACILITY_HEADS = {
@@ -35,8 +39,10 @@ HEADS = [
 ]
 
 
-def ledger_workbook(cell, shelters) -> Workbook:
+def ledger_workbook(cell, shelters) -> "Workbook":
     """The ledger of ``shelters`` (those of ``cell``'s subtree, in path order)."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("避难场所台账")

@@ -2,16 +2,19 @@
 and batch —, an item's stock card (库存卡) at a point, a cell's 物资台账 (every point under
 it, bounded), and the blank templates of the catalogue and opening-stock imports."""
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from qianshao.grid import tree
 from qianshao.lib.xlsx import Form
 from qianshao.resources import ledger_supplies as ledger
 from qianshao.resources.importers_supplies import CATALOGUE_COLUMNS, SOURCES, STOCK_COLUMNS
 from qianshao.resources.models import Batch, Item, Line, Point
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 CARD_LIMIT = 20000  # lines of one card in one workbook, newest kept
 
@@ -23,8 +26,10 @@ def _unit(form: Form, point: Point) -> None:
     )
 
 
-def ledger_workbook(point: Point) -> Workbook:
+def ledger_workbook(point: Point) -> "Workbook":
     """物资台账: each batch that holds something, by item then expiry."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("物资台账")
@@ -72,8 +77,10 @@ def ledger_workbook(point: Point) -> Workbook:
     return book
 
 
-def card_workbook(point: Point, item: Item) -> Workbook:
+def card_workbook(point: Point, item: Item) -> "Workbook":
     """库存卡: every line of ``item`` at ``point``, oldest first, with the balance after."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("库存卡")
@@ -126,10 +133,12 @@ CELL_LEDGER_LIMIT = 20000  # batches in one workbook; a larger county exports by
 CHUNK = 1000
 
 
-def cell_ledger_workbook(cell) -> Workbook:
+def cell_ledger_workbook(cell) -> "Workbook":
     """物资台账 of every point under ``cell``: each batch that holds something, by point,
     item and expiry. The batches are read in chunks (``iterator``) and at most
     ``CELL_LEDGER_LIMIT`` are written; a note says so when more were left out."""
+    from openpyxl import Workbook
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("物资台账")
@@ -192,9 +201,12 @@ def cell_ledger_workbook(cell) -> Workbook:
 # --- import templates -------------------------------------------------------------------
 
 
-def _template(title: str, columns: list[str], notes: list[tuple[str, str]], example) -> Workbook:
+def _template(title: str, columns: list[str], notes: list[tuple[str, str]], example) -> "Workbook":
     """An import template: the first sheet (the one imported) holds the header only; the
     "填写说明" sheet explains the columns and shows sample rows, which are never imported."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = title
@@ -217,7 +229,7 @@ def _template(title: str, columns: list[str], notes: list[tuple[str, str]], exam
     return book
 
 
-def catalogue_template() -> Workbook:
+def catalogue_template() -> "Workbook":
     """物资目录导入 template."""
     return _template(
         _("物资目录"),
@@ -232,7 +244,7 @@ def catalogue_template() -> Workbook:
     )
 
 
-def stock_template() -> Workbook:
+def stock_template() -> "Workbook":
     """期初库存导入 template."""
     return _template(
         _("期初库存"),

@@ -21,6 +21,7 @@ position is marked too, unless the notice board's QR code was scanned (``via_qr`
 shows the patroller was there.
 """
 
+import contextlib
 import math
 import secrets
 import uuid as uuidlib
@@ -177,13 +178,14 @@ def _plan(actor, p: RiskPoint, result, lon, lat, via_qr, at) -> _Plan:
 def _write(actor, point: RiskPoint, result, note, lon, lat, via_qr, cleaned, at) -> Patrol:
     """The check-in's writes. ``point`` read with its kind (as ``access_point`` reads it)
     is planned from as read and moved on only if unchanged since (its ``updated_at`` and
-    ``next_due_at``): no second read. Otherwise — or when a patrol or the sweep came
-    between — it is read again, locked, and planned again. A refusal is raised outside the
-    transaction's block: a caller's own transaction is not spoilt by it."""
+    ``next_due_at``): no second read. Otherwise — when a patrol or the sweep came between,
+    or it is refused as read — it is read again, locked, and planned again. A refusal is
+    raised outside the transaction's block: a caller's own transaction is not spoilt."""
     p, plan, refusal = None, None, None
     if RiskPoint.kind.is_cached(point):
-        p = point
-        plan = _plan(actor, p, result, lon, lat, via_qr, at)
+        # refused as read: perhaps only as read — decided on the point as it is now
+        with contextlib.suppress(ActionError):
+            plan, p = _plan(actor, point, result, lon, lat, via_qr, at), point
     with transaction.atomic(savepoint=False):
         if p is None or not _move_point(p, plan, guarded=True):
             p = RiskPoint.objects.select_for_update().select_related("kind")

@@ -14,12 +14,11 @@ one transaction. A file is refused whole above ``MAX_BYTES`` or ``MAX_ROWS`` row
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from qianshao.grid import tree
 from qianshao.grid.models import Cell
@@ -29,6 +28,9 @@ from qianshao.lib.tabular import ImportFailed, RowError, TableError, read_table
 from qianshao.lib.text import clean_text, unstorable
 from qianshao.risks import actions_points, grading, permissions
 from qianshao.risks.models import Grade, Method, RiskKind, RiskPoint, RiskStatus
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
@@ -433,9 +435,12 @@ NOTES = [
 ]
 
 
-def template_workbook() -> Workbook:
+def template_workbook() -> "Workbook":
     """The import template: the first sheet (the one imported) holds the header only; the
     others explain the columns and list the kinds, and are never imported."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = _("风险点")

@@ -1,13 +1,17 @@
 """风险隐患台账 as an .xlsx workbook laid out like the paper ledgers (``lib.xlsx.Form``):
 sheet 风险台账 (the points in force) and sheet 隐患台账 (the hazards), from ``ledger``."""
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from qianshao.lib.xlsx import Form
 from qianshao.risks.grading import explain
 from qianshao.risks.ledger import HAZARD_LIMIT, POINT_LIMIT, Ledger
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 POINT_HEADS = [
     "序号",
@@ -51,7 +55,9 @@ def _person(person) -> str:
     return person.name if person else ""
 
 
-def workbook(ledger: Ledger) -> Workbook:
+def workbook(ledger: Ledger) -> "Workbook":
+    from openpyxl import Workbook
+
     book = Workbook()
     cell = ledger.cell
     unit = _("填报单位：%(n)s（%(c)s）") % {"n": cell.name, "c": cell.code}

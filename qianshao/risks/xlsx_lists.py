@@ -1,12 +1,16 @@
 """三清单 of a cell's subtree as one .xlsx workbook, a sheet per list laid out like the paper
 forms (``lib.xlsx.Form``): 风险清单, 管控措施清单, 应急处置清单."""
 
+from typing import TYPE_CHECKING
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from qianshao.lib.xlsx import Form
 from qianshao.risks.lists import MAX_POINTS, Lists
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 RISK_HEADS = [
     "序号",
@@ -25,7 +29,7 @@ CONTROL_HEADS = ["序号", "风险点名称", "风险等级", "管控措施", "�
 EMERGENCY_HEADS = ["序号", "风险点名称", "风险等级", "应急处置措施", "联系电话", "撤离去向"]
 
 
-def _form(book: Workbook, title: str, widths: list[int], cell, today: str, first=False) -> Form:
+def _form(book: "Workbook", title: str, widths: list[int], cell, today: str, first=False) -> Form:
     sheet = book.active if first else book.create_sheet()
     sheet.title = title
     form = Form(sheet, title, widths)
@@ -33,7 +37,9 @@ def _form(book: Workbook, title: str, widths: list[int], cell, today: str, first
     return form
 
 
-def lists_workbook(cell, lists: Lists) -> Workbook:
+def lists_workbook(cell, lists: Lists) -> "Workbook":
+    from openpyxl import Workbook
+
     book = Workbook()
     today = timezone.localdate().isoformat()
     risks = _form(

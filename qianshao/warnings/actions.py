@@ -19,7 +19,7 @@ from qianshao.audit.chain import append as audit
 from qianshao.grid import tree
 from qianshao.grid.models import Cell
 from qianshao.grid.scope import scope_of
-from qianshao.lib.dbsql import insert_rows, reserve_ids
+from qianshao.lib.dbsql import bulk_cache, insert_rows, reserve_ids
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
@@ -475,6 +475,11 @@ DELIVERY_COLUMNS = [
 def _fan_out(w: Warning, now: datetime) -> int:
     """Write one delivery per recipient and queue their messages; returns how many. The
     warning's author, approver and issuer are not recipients: they answer for it already."""
+    with bulk_cache(connection):
+        return _write_fan_out(w, now)
+
+
+def _write_fan_out(w: Warning, now: datetime) -> int:
     rule = rules.rule(w.level)
     issuers = audience.issuers(w)
     posts = [p for p in _posts(w, rule.roles) if p[5] is None or p[5] not in issuers]
@@ -695,9 +700,9 @@ def answer(
 
     ``delivery`` read with its warning and person (as ``access_my_delivery`` reads it) is
     checked as read, and written only if its answer is still the one read: no second read.
-    Otherwise — or when another answer came between — it is read again, locked, and checked
-    again. A refusal is raised outside the transaction's block: a caller's own transaction
-    is not spoilt by it."""
+    Otherwise — when another answer came between, or it is refused as read — it is read
+    again, locked, and checked again. A refusal is raised outside the transaction's block:
+    a caller's own transaction is not spoilt by it."""
     if answer not in ANSWER_ORDER:
         raise ActionError(_("未知的答复"), "answer")
     if via not in Channel.values:
@@ -706,12 +711,10 @@ def answer(
     if evacuated is not None and not 0 <= evacuated <= MAX_EVACUATED:
         raise ActionError(_("转移人数须在 0 到 %(n)s 之间") % {"n": MAX_EVACUATED}, "evacuated")
     now = timezone.now()
-    d = None
+    d, refusal = None, None
     if Delivery.warning.is_cached(delivery) and Delivery.person.is_cached(delivery):
-        d = delivery
-        refusal = _answer_refusal(actor, d, answer, now)
-        if refusal is not None:
-            raise refusal
+        # refused as read: perhaps only as read — decided on the delivery as it is now
+        d = delivery if _answer_refusal(actor, delivery, answer, now) is None else None
     with transaction.atomic(savepoint=False):
         before = {"answer": d.answer if d is not None else None}
         if d is None or not _write_answer(d, answer, via, note, evacuated, now):

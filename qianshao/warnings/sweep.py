@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append_all as audit_all
 from qianshao.grid import tree
 from qianshao.grid.dispatchers import DispatchCell, Dispatchers
-from qianshao.lib.dbsql import plain_rows
+from qianshao.lib.dbsql import bulk_cache, plain_rows
 from qianshao.notify.outbox import Notice, enqueue_all, enqueue_query
 from qianshao.warnings import actions, rules
 from qianshao.warnings.actions import inbox_link, recipients
@@ -79,12 +79,13 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     claimed = once.claim_all([(once.subject(w), name) for name in steps], now)
     taken = sorted(steps[name] for _, name in claimed)
     chasers, told = Dispatchers(w.targets.values_list("cell_path", flat=True)), {}
-    if 1 in taken:
-        _resend(w, late)
-    for step in taken:
-        told[step] = {}
-        _count_late(told[step], step, late, chasers)
-    enqueue_all(_notices(w, told, chasers))
+    with bulk_cache(connection):  # the resend writes a message per silent recipient
+        if 1 in taken:
+            _resend(w, late)
+        for step in taken:
+            told[step] = {}
+            _count_late(told[step], step, late, chasers)
+        enqueue_all(_notices(w, told, chasers))
     w.chase_level, w.chase_at = reached, second if reached == 1 else None
     w.save(update_fields=["chase_level", "chase_at"])
     _audit(w, told)

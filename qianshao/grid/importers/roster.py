@@ -15,8 +15,6 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from qianshao.grid.models import Duty, Role
 from qianshao.lib.tabular import RowError, TableError, read_table
@@ -186,6 +184,9 @@ def template_xlsx() -> bytes:
     """The roster's .xlsx template: the data sheet (first, the one imported) holds only the
     header; the "填写说明" sheet explains the columns and shows sample rows, which are never
     imported — a template uploaded unchanged appoints nobody."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "人员名册"

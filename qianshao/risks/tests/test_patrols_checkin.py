@@ -11,7 +11,7 @@ from qianshao.audit.models import AuditRecord
 from qianshao.intake.idempotent import IntakeConflict
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
 from qianshao.risks import actions_patrols, actions_points, tally
-from qianshao.risks.models import Patrol
+from qianshao.risks.models import Patrol, RiskPoint
 from qianshao.risks.tests.helpers import VILLAGE_AREA, risk_point
 from qianshao.risks.tests.patrols_helpers import START, jpeg, patrolled_point
 
@@ -48,6 +48,31 @@ def test_a_check_in_by_the_due_time_is_on_time_and_moves_the_due_time(cast):
         assert month_counts(cell.path) == {"2026-12:on_time": 1}
     assert tally.matches()
     assert AuditRecord.objects.filter(action="risks.patrol.checkin").count() == 1
+
+
+def test_a_check_in_on_a_point_read_before_another_check_in_answers_as_if_read_after(cast):
+    """The point moves on only if unchanged since read (no locked second read): a check-in
+    on a point read before another check-in came is planned again from the point as it is
+    now — it answers the due time the first one set, early, and never the same one twice."""
+    with time_machine.travel(START, tick=False):
+        p = patrolled_point(cast)
+
+    def as_read():  # as access_point reads it
+        return RiskPoint.objects.select_related("kind").get(pk=p.pk)
+
+    stale = as_read()
+    first_at, second_at = START + timedelta(hours=80), START + timedelta(hours=81)
+    with time_machine.travel(first_at, tick=False):
+        first = actions_patrols.check_in(cast.users["village"], as_read(), result="ok")
+    with time_machine.travel(second_at, tick=False):
+        second = actions_patrols.check_in(cast.users["village"], stale, result="hazard")
+    assert first.due_at == START + timedelta(hours=84)
+    assert (second.due_at, second.outcome) == (first_at + timedelta(hours=84), "on_time")
+    p.refresh_from_db()
+    assert p.next_due_at == second_at + timedelta(hours=84)
+    assert (p.last_patrol_at, p.last_result) == (second_at, "hazard")
+    assert Patrol.objects.filter(point=p).count() == 2
+    assert tally.matches()
 
 
 def test_after_the_due_time_it_is_late(cast):

@@ -537,6 +537,35 @@ def test_each_answer_is_given_once_and_never_backwards(cast, mine):
     assert Reply.objects.filter(delivery=mine).count() == 3
 
 
+def test_an_answer_on_a_delivery_read_before_another_answer_sees_that_answer(cast, mine):
+    """The answer writes only if the delivery's answer is still the one read (no locked
+    second read): read before another answer came, it is checked again against what the
+    delivery holds now — as if it had been read after."""
+    village = cast.users["village"]
+
+    def as_read():  # as access_my_delivery reads it
+        return Delivery.objects.select_related("warning", "person", "cell").get(pk=mine.pk)
+
+    stale, late = as_read(), as_read()
+    actions.answer(village, as_read(), answer=Answer.RECEIVED, via=Channel.PHONE)
+    with nothing_changes(), pytest.raises(Conflict) as refused:
+        actions.answer(village, stale, answer=Answer.RECEIVED, via=Channel.INBOX)
+    assert "已收到" in str(refused.value)
+    d = actions.answer(village, late, answer=Answer.ACTING, via=Channel.INBOX, note="转移中")
+    assert (d.answer, d.answered_via, d.note) == (Answer.ACTING, Channel.PHONE, "转移中")
+    d.refresh_from_db()
+    assert (d.answer, d.answered_via, d.note) == (Answer.ACTING, Channel.PHONE, "转移中")
+    assert [r.answer for r in Reply.objects.filter(delivery=mine).order_by("pk")] == [
+        Answer.RECEIVED,
+        Answer.ACTING,
+    ]
+    answers = AuditRecord.objects.filter(action="warnings.answer").order_by("seq")
+    assert [(a.before["answer"], a.after["answer"]) for a in answers] == [
+        ("", Answer.RECEIVED),
+        (Answer.RECEIVED, Answer.ACTING),
+    ]
+
+
 def test_a_reused_one_tap_link_is_a_conflict(cast, mine):
     token = links.token_for(mine.pk)
     d = Delivery.objects.get(pk=links.delivery_id_of(token))

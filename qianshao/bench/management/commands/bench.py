@@ -89,12 +89,17 @@ class Command(BaseCommand):
         folder = options["json"]
         if folder:
             folder.mkdir(parents=True, exist_ok=True)
-        for name in sorted(BENCHES):
+        runs = [(name, {}) for name in sorted(BENCHES) if name != "http"]
+        runs += [("http", {"body": body}) for body in ("json", "photos")]  # both figures
+        for name, given in runs:
+            label = f"{name}-{given['body']}" if "body" in given else name
             started = time.perf_counter()
             self._one(
-                name, database_url, options | {"json": folder / f"{name}.json" if folder else None}
+                name,
+                database_url,
+                options | given | {"json": folder / f"{label}.json" if folder else None},
             )
-            self.stdout.write(f"  ({name}: {time.perf_counter() - started:.0f} s)\n")
+            self.stdout.write(f"  ({label}: {time.perf_counter() - started:.0f} s)\n")
 
     def _one(self, name: str, database_url: str, options: dict) -> None:
         try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from qianshao import demo
 from qianshao.grid.models import Cell
@@ -69,7 +70,7 @@ class Command(BaseCommand):
             "",
             f"前哨 Qianshao is running at http://{shown}:{port}/",
             f"  data directory: {settings.DATA_DIR}",
-            f"  database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+            f"  database: {connection.vendor}",
             f"  queue: {settings.HUEY['huey_class']}",
         ]
         if demo_logins and Cell.objects.filter(code=demo.COUNTY).exists():

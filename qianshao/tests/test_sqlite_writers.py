@@ -1,0 +1,128 @@
+"""SQLite's writers: the threads of one process queue on a lock of their own before
+``BEGIN IMMEDIATE`` (lib.sqlite_backend), held until COMMIT, ROLLBACK or close, and bounded
+by the connection's timeout; a bulk write raises its connection's page cache for its
+transaction and lowers it again (lib.dbsql.bulk_cache)."""
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import OperationalError, connection, connections, transaction
+from django.utils import timezone
+
+from qianshao.lib.dbsql import bulk_cache
+from qianshao.lib.sqlite_backend.base import _lock_of
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        settings.DATABASES["default"]["ENGINE"] != "qianshao.lib.sqlite_backend",
+        reason="the platform's SQLite backend: PostgreSQL queues its writers by row locks",
+    ),
+]
+
+
+def lock():
+    return _lock_of(str(connection.settings_dict["NAME"]))
+
+
+def in_thread(work):
+    """``work()`` on a thread of its own (a connection of its own); what it raised."""
+    raised = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # noqa: BLE001 - handed back to the test
+            raised.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, raised
+
+
+def test_a_transaction_holds_the_writers_lock_until_it_commits_or_rolls_back():
+    assert not lock().locked()
+    with transaction.atomic():
+        assert lock().locked()
+        with transaction.atomic():  # a savepoint takes nothing more
+            assert lock().locked()
+        assert lock().locked()
+    assert not lock().locked()
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        Session.objects.count()
+        1 / 0  # noqa: B018 - the rollback path
+    assert not lock().locked()
+
+
+def test_a_writer_of_the_same_process_waits_for_the_lock_then_writes():
+    entered, done = threading.Event(), []
+    Session.objects.create(session_key="k", session_data="", expire_date=timezone.now())
+    with transaction.atomic():
+        Session.objects.filter(pk="k").update(session_data="first")
+
+        def write():
+            entered.set()
+            with transaction.atomic():
+                Session.objects.filter(pk="k").update(session_data="second")
+            done.append(True)
+
+        thread, raised = in_thread(write)
+        entered.wait(5)
+        thread.join(0.3)
+        assert thread.is_alive() and not done, "it waits while this transaction holds"
+    thread.join(10)
+    assert done and not raised
+    assert Session.objects.get(pk="k").session_data == "second"
+
+
+def test_a_writer_waiting_past_its_timeout_fails_as_sqlite_would():
+    def write():
+        connection.ensure_connection()
+        connection.settings_dict["OPTIONS"] = {**connection.settings_dict["OPTIONS"]}
+        connection.settings_dict["OPTIONS"]["timeout"] = 0.2
+        with transaction.atomic():
+            Session.objects.filter(pk="k").update(session_data="second")
+
+    with transaction.atomic():
+        Session.objects.count()
+        thread, raised = in_thread(write)
+        thread.join(10)
+    assert len(raised) == 1 and isinstance(raised[0], OperationalError)
+    assert "database is locked" in str(raised[0])
+    assert not lock().locked(), "the one that gave up holds nothing"
+
+
+def test_closing_a_connection_in_a_transaction_lets_the_lock_go():
+    def abandon():
+        transaction.atomic().__enter__()
+        Session.objects.count()
+        assert lock().locked()
+        connection.close()
+
+    thread, raised = in_thread(abandon)
+    thread.join(10)
+    assert not raised
+    assert not lock().locked()
+
+
+def cache_pages():
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        return cursor.fetchone()[0]
+
+
+def test_a_bulk_write_raises_the_page_cache_for_its_transaction_only():
+    everyday = -settings.SQLITE_CACHE_MB * 1000
+    assert cache_pages() == everyday
+    with transaction.atomic():
+        with bulk_cache(connection):
+            assert cache_pages() == -settings.SQLITE_BULK_CACHE_MB * 1000
+        assert cache_pages() == -settings.SQLITE_BULK_CACHE_MB * 1000  # until it commits
+    assert cache_pages() == everyday
+    with bulk_cache(connection):
+        assert cache_pages() == -settings.SQLITE_BULK_CACHE_MB * 1000
+    assert cache_pages() == everyday
