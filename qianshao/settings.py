@@ -161,9 +161,6 @@ else:
         "default": {
             "ENGINE": "qianshao.lib.sqlite_backend",
             "NAME": DATA_DIR / "qianshao.sqlite3",
-            # kept by each web thread across requests: opening one (its PRAGMAs, reading
-            # the schema) costs about 2 ms, as much as a request's own queries
-            "CONN_MAX_AGE": 600,
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
         }
     }
