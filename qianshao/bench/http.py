@@ -335,8 +335,10 @@ def _start_server(port: int, log: Path, workers: int = WEB_WORKERS) -> subproces
         "--control-socket",  # this instance's own, not the one in the home directory
         str(settings.DATA_DIR / "bench-gunicorn.ctl"),
     ]
+    from qianshao.web.management.commands.run import web_env
+
     with open(log, "wb") as sink:
-        return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT)
+        return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=web_env())
 
 
 def _wait_ready(port: int, server: subprocess.Popen, log: Path, timeout: float = 60) -> None:

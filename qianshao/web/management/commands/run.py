@@ -56,7 +56,7 @@ class Command(BaseCommand):
             loaded_demo = True
         supervisor = Supervisor(
             [
-                Child("web", gunicorn_argv(host, port, web_workers)),
+                Child("web", gunicorn_argv(host, port, web_workers), env=web_env()),
                 Child("worker", [sys.executable, "-m", "qianshao", "run_huey"]),
             ]
         )
@@ -79,6 +79,13 @@ class Command(BaseCommand):
         lines.append("  stop with Ctrl-C")
         self.stdout.write("\n".join(lines) + "\n")
         self.stdout.flush()
+
+
+def web_env() -> dict:
+    """The web server's environment: glibc's malloc limited to two arenas (it makes one per
+    thread by default, each keeping what its thread freed — SQLite's page cache of every
+    request — so a threaded worker's memory grows far past what it uses)."""
+    return {**os.environ, "MALLOC_ARENA_MAX": os.environ.get("MALLOC_ARENA_MAX", "2")}
 
 
 def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
@@ -113,13 +120,14 @@ class Child:
 
     name: str
     argv: list[str]
+    env: dict | None = None  # None: this process's own
     process: subprocess.Popen | None = None
     started: float = 0.0
     delay: float = FIRST_DELAY
     restart_at: float | None = field(default=None)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.argv)
+        self.process = subprocess.Popen(self.argv, env=self.env)
         self.started, self.restart_at = time.monotonic(), None
         log.info("%s started (pid %s)", self.name, self.process.pid)
 
