@@ -51,6 +51,7 @@ class Run:
             path.mkdir()
         self.port, self.log = free_port(), tmp_path / "run.log"
         env = {k: v for k, v in os.environ.items() if not k.startswith("QIANSHAO_")}
+        env.pop("MALLOC_ARENA_MAX", None)  # the web server sets its own
         env.pop("DATABASE_URL", None)
         env |= {
             "QIANSHAO_DATA_DIR": str(self.data),
@@ -175,6 +176,20 @@ def test_the_control_socket_is_in_the_data_dir(run):
     assert stat.S_IMODE(control.stat().st_mode) == 0o600
     assert not (run.home / ".gunicorn").exists()
     assert list(run.xdg.iterdir()) == []
+
+
+def test_the_web_server_runs_with_two_malloc_arenas(run):
+    """glibc gives each thread an arena that keeps what it freed: the web server's threads
+    share two (MALLOC_ARENA_MAX), the worker keeps the environment it was given."""
+    run.wait_ready()
+    found = run.wait_for_children()
+
+    def environment(pid: int) -> dict[str, str]:
+        pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+        return dict(p.decode().split("=", 1) for p in pairs if b"=" in p)
+
+    assert environment(found["web"]).get("MALLOC_ARENA_MAX") == "2"
+    assert "MALLOC_ARENA_MAX" not in environment(found["worker"])
 
 
 def test_a_child_crashing_in_a_loop_waits_longer_each_time_and_never_stops_the_other():
