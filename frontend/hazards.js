@@ -1,7 +1,7 @@
 // Hazard pages: the hazard's point on its cell's boundary, the phone's location on the
 // report form, and forms that cannot be sent twice by a double tap.
 import { drawMap, L, textTip } from "./basemap.js";
-import { placeName, showPlace } from "./place.js";
+import { placeName, positionFailed, showPlace } from "./place.js";
 
 function drawHazard(element) {
   drawMap(
@@ -46,7 +46,7 @@ function locate(button) {
       status.dataset.located = "1";
     },
     (error) => {
-      status.textContent = `定位失败（${error.message}），请选择所在网格`;
+      status.textContent = `定位失败（${positionFailed(error)}），请选择所在网格`;
     },
     { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
   );

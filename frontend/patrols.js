@@ -2,6 +2,7 @@
 // check-in page; the phone's position is put into the check-in form when the page opens
 // (and again on 重新定位). A check-in without a position is still sent: the server marks it.
 import { drawMap, L, textTip } from "./basemap.js";
+import { positionFailed } from "./place.js";
 
 const COLOURS = { red: "#c62828", orange: "#ef6c00", yellow: "#f9a825", blue: "#1565c0" };
 
@@ -46,7 +47,7 @@ function locate(form) {
       status.dataset.located = "1";
     },
     (error) => {
-      status.textContent = `定位失败（${error.message}），仍可打卡`;
+      status.textContent = `定位失败（${positionFailed(error)}），仍可打卡`;
     },
     { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 },
   );

@@ -15,3 +15,10 @@ export function showPlace(element, text, lon, lat) {
   point.textContent = ` ${lon}, ${lat}`;
   element.replaceChildren(name, point);
 }
+
+// Why the browser gave no position, in the page's language (the browser's own message is
+// in its language, often English).
+export function positionFailed(error) {
+  const reasons = { 1: "未允许本页定位", 2: "暂时无法确定位置", 3: "定位超时" };
+  return reasons[error && error.code] || "定位出错";
+}

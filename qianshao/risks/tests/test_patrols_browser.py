@@ -90,3 +90,21 @@ def test_a_member_walks_the_route_and_reports_a_hazard_found_on_patrol(
     phone.goto("/risks/patrols/today/")
     expect(phone.get_by_test_id("route")).to_have_count(0)
     expect(phone.get_by_test_id("route-empty")).to_have_text("今天没有需要巡查的风险点")
+
+
+@pytest.mark.browser
+def test_a_phone_that_refuses_its_position_is_told_so_in_chinese(small_cast, new_page, log_in):
+    """The browser's own reason (in its language, often English) is not shown: the check-in
+    and the hazard report say in Chinese why there is no position, and go on without."""
+    point = patrolled_point(small_cast, name="加油站")
+    phone = new_page(**PHONE)  # no geolocation permission: the browser refuses
+    log_in(phone, "village", PASSWORD)
+    phone.goto(f"/risks/points/{point.pk}/checkin/")
+    expect(phone.locator("[data-locate-status]")).to_have_text(
+        "定位失败（未允许本页定位），仍可打卡"
+    )
+    phone.goto("/m/report/")
+    phone.locator("[data-locate]").click()
+    expect(phone.locator("[data-locate-status]")).to_have_text(
+        "定位失败（未允许本页定位），请选择所在网格"
+    )
