@@ -82,8 +82,9 @@ def test_a_writer_of_the_same_process_waits_for_the_lock_then_writes():
 def test_a_writer_waiting_past_its_timeout_fails_as_sqlite_would():
     def write():
         connection.ensure_connection()
-        connection.settings_dict["OPTIONS"] = {**connection.settings_dict["OPTIONS"]}
-        connection.settings_dict["OPTIONS"]["timeout"] = 0.2
+        # this connection's own settings: the dict is shared by every thread's connection
+        options = {**connection.settings_dict["OPTIONS"], "timeout": 0.2}
+        connection.settings_dict = {**connection.settings_dict, "OPTIONS": options}
         with transaction.atomic():
             Session.objects.filter(pk="k").update(session_data="second")
 
@@ -94,6 +95,7 @@ def test_a_writer_waiting_past_its_timeout_fails_as_sqlite_would():
     assert len(raised) == 1 and isinstance(raised[0], OperationalError)
     assert "database is locked" in str(raised[0])
     assert not lock().locked(), "the one that gave up holds nothing"
+    assert connection.settings_dict["OPTIONS"]["timeout"] == 20, "the others' stay as set"
 
 
 def test_closing_a_connection_in_a_transaction_lets_the_lock_go():
