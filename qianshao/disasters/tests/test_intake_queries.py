@@ -8,10 +8,8 @@ everything else counts, a savepoint and its release too.
 """
 
 import re
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 from importlib import import_module
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -19,16 +17,19 @@ from django.apps import apps
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+
+from qianshao.disasters.tests.test_api_disasters import (
+    DISASTERS,
+    MORNING,
+    TODAY,
+    ZERO,
+    disaster,
+    post,
+    zero,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-MORNING = datetime(2026, 7, 1, 9, 0, tzinfo=SHANGHAI)  # before the 16:00 deadline
-TODAY = MORNING.date()
-YICUN = "450901100201"
-ZERO = "/api/v1/zero-reports"
-DISASTERS = "/api/v1/disasters"
 
 # Measured (the same on SQLite and PostgreSQL): 8 statements besides BEGIN and COMMIT; each
 # is named in the test's docstring.
@@ -71,36 +72,15 @@ def statements_of(send) -> tuple[object, CaptureQueriesContext]:
 
 
 @pytest.fixture
-def reseeded(transactional_db):
-    """A transactional test's flush removed what data migrations seed: put it back."""
-    import_module("qianshao.grid.migrations.0002_domains").seed(apps, None)
-
-
-@pytest.fixture
 def clock():
     with time_machine.travel(MORNING, tick=False) as traveller:
         yield traveller
 
 
-def post(client, url, body):
-    return client.post(url, body, content_type="application/json")
-
-
-def zero(**extra) -> dict:
-    return {"client_uuid": str(uuid.uuid4()), "cell": YICUN} | extra
-
-
-def disaster(**extra) -> dict:
-    started = timezone.now() - timedelta(minutes=30)
-    return {
-        "client_uuid": str(uuid.uuid4()),
-        "type": "flood",
-        "started_at": started.isoformat(),
-        "cell": YICUN,
-        "place": "一村 3 组",
-        "figures": {"affected": 12, "relocated": 5, "crops_affected_ha": "3.50"},
-        "note": "山洪冲毁道路",
-    } | extra
+@pytest.fixture
+def reseeded(transactional_db):
+    """A transactional test's flush removed what data migrations seed: put it back."""
+    import_module("qianshao.grid.migrations.0002_domains").seed(apps, None)
 
 
 def test_a_zero_report_from_a_phone_takes_a_fixed_few_statements(reseeded, cast, clock):
