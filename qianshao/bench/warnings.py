@@ -5,11 +5,13 @@
    county 网格长, 调度员, 信息员 (bulk-written: set-up, not measured).
 2. A red rainstorm warning to the province, drafted and approved through the actions, then
    issued through ``warnings.actions.issue`` with SMS on: the seconds until every delivery
-   is stored and every message queued (in the outbox and handed to the task queue).
+   is stored and the first chunk's messages queued (``notify.fanout``); then the worker's
+   part, every other message queued a chunk at a time (run here, in-process).
 3. Baseline in the same run: the same delivery and message rows bulk-inserted into the same
-   tables in one transaction (``lib.dbsql.insert_rows``: executemany, COPY on PostgreSQL).
+   tables in one transaction (``lib.dbsql.insert_rows``: executemany, COPY on PostgreSQL);
+   the ratio is the issue and its whole fan-out against it.
 4. The chase sweep over those deliveries when nobody has answered: at the answer time
-   (every one resent by SMS, each dispatcher told) and one period later (the level above).
+   (each dispatcher told, the resend started) and one period later (the level above).
 """
 
 import time
@@ -32,7 +34,8 @@ from qianshao.grid import actions as grid_actions
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import BASE_KINDS, Cell, CellKind, Person, Role, RoleAssignment
 from qianshao.lib.dbsql import insert_rows
-from qianshao.notify.models import Message
+from qianshao.notify import fanout
+from qianshao.notify.models import FanOut, Message
 from qianshao.warnings import actions, rules, sweep
 from qianshao.warnings.models import Delivery, Level, WarningType
 
@@ -58,18 +61,34 @@ def run(out, *, csv_dir: Path, root: str, villages: int, **_):
     made = Delivery.objects.filter(warning=w).count()
     queued = Message.objects.count() - messages_before
     out.write(
-        f"  issue one red warning to the province (deliveries, messages, audit, queue): "
-        f"{took:.3f} s for {made:,} deliveries and {queued:,} messages (target < 3 s)"
+        f"  issue one red warning to the province (deliveries, the first {fanout.CHUNK:,}'s "
+        f"messages, audit, queue): {took:.3f} s for {made:,} deliveries and {queued:,} "
+        f"messages (target <= 2 s)"
     )
+    rest, rest_n = _rest_of_fan_outs()
+    out.write(
+        f"  the worker queues the rest, {fanout.CHUNK:,} deliveries a transaction: "
+        f"{rest:.3f} s for {rest_n:,} messages; every message queued {took + rest:.3f} s "
+        f"after the issue began"
+    )
+    queued += rest_n
     baseline = _baseline(w)
     out.write(
         f"  baseline, the same rows bulk-inserted in one transaction: {baseline:.3f} s"
         f"  ({(made + queued) / baseline:,.0f} rows/s)"
     )
-    out.write(f"  ratio issue / plain insert: {took / baseline:.1f}x  (target <= 3x)")
+    ratio = (took + rest) / baseline
+    out.write(f"  ratio issue and its fan-out / plain insert: {ratio:.1f}x  (target <= 3x)")
     figures.record("issue_s", round(took, 3))
-    figures.record("ratio", round(took / baseline, 2))
+    figures.record("queued_s", round(took + rest, 3))
+    figures.record("ratio", round(ratio, 2))
     chased = 0.0
+    if connection.vendor == "postgresql":
+        # the chase comes at the answer time, 30 minutes or more after the issue: by then
+        # autovacuum has analyzed the deliveries just written (within a minute of a bulk
+        # write), and the planner knows that a warning can have 70,000 of them
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {Delivery._meta.db_table}")
     rule = rules.rule(w.level)
     first = w.issued_at + rule.answer
     for label, at in [("at the answer time", first), ("one period later", first + rule.escalate)]:
@@ -78,13 +97,27 @@ def run(out, *, csv_dir: Path, root: str, villages: int, **_):
         told = Message.objects.count() - before
         out.write(
             f"  chase sweep {label}: {took:.3f} s for {handled:,} unanswered deliveries, "
-            f"{told:,} messages queued (target < 1 s)"
+            f"{told:,} messages queued (target <= 0.5 s)"
         )
+        rest, rest_n = _rest_of_fan_outs()
+        if rest_n:
+            out.write(
+                f"    the worker queues the rest of the resend: {rest:.3f} s, {rest_n:,} messages"
+            )
         chased = max(chased, took)
     figures.record("chase_s", round(chased, 3))
     took, handled = seconds(lambda: sweep.sweep(first + rule.escalate + timedelta(minutes=1)))
     out.write(f"  chase sweep with nothing due: {took * 1000:.1f} ms ({handled} handled)")
     out.write(f"  audit records written: {AuditRecord.objects.count():,}")
+
+
+def _rest_of_fan_outs() -> tuple[float, int]:
+    """Seconds for the worker's part of the fan-outs just started (run here, in-process,
+    chunk by chunk as the task does), and the messages it queued."""
+    before = Message.objects.count()
+    pending = list(FanOut.objects.order_by("pk").values_list("pk", flat=True))
+    took, _ = seconds(lambda: [fanout.continue_fan_out.call_local(pk) for pk in pending])
+    return took, Message.objects.count() - before
 
 
 def _world(csv_dir: Path, root: str, villages: int) -> tuple[Cell, int]:

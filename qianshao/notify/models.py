@@ -163,3 +163,24 @@ class InboxItem(models.Model):
     def button(self) -> str:
         """The label of the button that opens the link."""
         return self.action or str(_("查看"))
+
+
+class FanOut(models.Model):
+    """The rest of a fan-out too large for the action's transaction (``notify.fanout``):
+    the messages of the source rows with ids ``next_id``…``last_id`` are still to be
+    queued, a chunk at a time, by the writer registered under ``kind``."""
+
+    kind = models.CharField(max_length=64)
+    source_id = models.BigIntegerField()  # what the writer fans out from: a warning
+    next_id = models.BigIntegerField()  # the first row id not yet messaged
+    last_id = models.BigIntegerField()
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+    touched_at = models.DateTimeField()  # the last chunk written: a stalled one is resumed
+
+    class Meta:
+        verbose_name = _("分批发送")
+        verbose_name_plural = _("分批发送")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.source_id} {self.next_id}…{self.last_id}"

@@ -117,24 +117,19 @@ def enqueue_all(notices: Iterable[Notice]) -> list[int]:
         raise RuntimeError("notifications are queued inside the action's transaction")
     hooks = _webhooks.get()
     messages = [m for notice in notices for m in notice.messages(hooks)]
-    keys = [m.dedupe_key for m in messages if m.dedupe_key]
-    taken = set()
-    if keys:
-        taken = set(
-            Message.objects.filter(dedupe_key__isnull=False, dedupe_key__in=keys).values_list(
-                "dedupe_key", flat=True
-            )
-        )
+    # a key named twice in this call: the first; a key queued before: skipped by the
+    # insert itself (ON CONFLICT DO NOTHING), however many keys a sweep names
+    named: set[str] = set()
     fresh = []
     for message in messages:
         if message.dedupe_key:
-            if message.dedupe_key in taken:
+            if message.dedupe_key in named:
                 continue
-            taken.add(message.dedupe_key)  # a key named twice in this call: the first
+            named.add(message.dedupe_key)
         fresh.append(message)
     if not fresh:
         return []
-    ids = _insert(fresh, ignore_conflicts=bool(keys))
+    ids = _insert(fresh, ignore_conflicts=bool(named))
     transaction.on_commit(lambda: _schedule(ids))
     return ids
 

@@ -10,8 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import CharField, F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,8 +23,10 @@ from qianshao.lib.errors import ActionError, Conflict, NotAllowed
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
+from qianshao.notify import fanout
 from qianshao.notify.outbox import Notice, enqueue, enqueue_query
 from qianshao.warnings import audience, links, rules
+from qianshao.warnings.fanouts import inbox_link, recipients
 from qianshao.warnings.models import (
     ANSWER_ORDER,
     AUDITED,
@@ -502,18 +503,7 @@ def _write_fan_out(w: Warning, now: datetime) -> int:
         ],
     )
     if fresh:
-        enqueue_query(
-            "warnings.issue",
-            recipients(Delivery.objects.filter(warning=w)),
-            subject=_("【%(level)s预警】%(h)s") % {"level": w.get_level_display(), "h": w.headline},
-            body=_("%(text)s 请点击“立即叫应”，回复“已收到”。") % {"text": _short(w)},
-            sms_body=_("%(text)s 请立即点击链接回复“收到”（叫应）。") % {"text": _short(w)},
-            action=_("立即叫应"),
-            link=inbox_link(w.number),
-            payload={"warning": w.number, "level": w.level},
-            ref_as="delivery",
-            sms=True,
-        )
+        fanout.start("warnings.issue", w.pk, ids[0], ids[-1])
     if held:  # already answering the parent: the added instructions, and their own link
         within = Q(pk__in=[])
         for t in w.targets.all():
@@ -528,27 +518,6 @@ def _write_fan_out(w: Warning, now: datetime) -> int:
             sms=True,
         )
     return len(fresh)
-
-
-def inbox_link(number: str) -> str:
-    """Where an in-app message of a warning leads: its phone page, answering as 站内消息."""
-    return f"/m/warnings/{number}/?via=inbox"
-
-
-def recipients(deliveries):
-    """``deliveries`` as the rows ``notify.outbox.enqueue_query`` writes messages from:
-    each recipient, their login, phone, one-tap link and the delivery's id."""
-    return deliveries.values(
-        to_person=F("person_id"),
-        to_user=F("person__user_id"),
-        to_phone=F("phone"),
-        sms_link=Concat(Value(links.PREFIX), F("token"), output_field=CharField()),
-        ref=F("pk"),
-    )
-
-
-def _short(w: Warning) -> str:
-    return (w.instruction or w.text)[:200]
 
 
 def _tell_webhooks(w: Warning, event: str) -> None:
@@ -594,15 +563,11 @@ def _end(actor, warning: Warning, step: str, reason: str, now, taken: bool = Fal
 
 
 def _tell_recipients(w: Warning, subject: str, body: str) -> None:
-    enqueue_query(
-        f"warnings.{w.status}",
-        recipients(Delivery.objects.filter(warning=w)),
-        subject=subject,
-        body=body[:200],
-        link=inbox_link(w.number),
-        payload={"warning": w.number},
-        sms=True,
-    )
+    """Every recipient is told (a fan-out: ``fanouts.told``)."""
+    span = Delivery.objects.filter(warning=w).aggregate(first=Min("pk"), last=Max("pk"))
+    if span["first"] is not None:
+        params = {"event": f"warnings.{w.status}", "subject": subject, "body": body[:200]}
+        fanout.start("warnings.told", w.pk, span["first"], span["last"], params)
 
 
 # --- relaying ---------------------------------------------------------------------------

@@ -8,4 +8,4 @@ class WarningsConfig(AppConfig):
     verbose_name = _("预警")
 
     def ready(self):
-        from qianshao.warnings import origins, signals  # noqa: F401
+        from qianshao.warnings import fanouts, origins, signals  # noqa: F401

@@ -23,24 +23,23 @@ each dispatcher how many of theirs are late, with one audit record per warning a
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import Entry
 from qianshao.audit.chain import append_all as audit_all
-from qianshao.grid import tree
 from qianshao.grid.dispatchers import DispatchCell, Dispatchers
-from qianshao.lib.dbsql import bulk_cache, plain_rows
-from qianshao.notify.outbox import Notice, enqueue_all, enqueue_query
+from qianshao.lib.dbsql import among, bulk_cache, plain_rows
+from qianshao.notify import fanout
+from qianshao.notify.outbox import Notice, enqueue_all
 from qianshao.warnings import actions, rules
-from qianshao.warnings.actions import inbox_link, recipients
 from qianshao.warnings.models import Delivery, Status, Warning
 from qianshao.workflow import once
 
 NAMES_IN_NOTICE = 10  # up to this many late, a dispatcher's notice names them and their phones
+NAMED_CELLS_AT_ONCE = 2000  # cells whose late are named, read in one query
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -67,7 +66,8 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     if w.chase_at is None or w.chase_at > now:
         return 0  # another sweep was first
     late = Delivery.objects.filter(warning=w, answered_at__isnull=True)
-    silent = late.count()
+    span = late.aggregate(silent=Count("pk"), first=Min("pk"), last=Max("pk"))
+    silent = span["silent"]
     if w.status != Status.ISSUED or w.valid_until <= now or not silent:
         Warning.objects.filter(pk=w.pk).update(chase_at=None)
         return 0
@@ -80,8 +80,8 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     taken = sorted(steps[name] for _, name in claimed)
     chasers, told = Dispatchers(w.targets.values_list("cell_path", flat=True)), {}
     with bulk_cache(connection):  # the resend writes a message per silent recipient
-        if 1 in taken:
-            _resend(w, late)
+        if 1 in taken:  # the warning again to each: a fan-out (``fanouts.resent``)
+            fanout.start("warnings.resend", w.pk, span["first"], span["last"])
         for step in taken:
             told[step] = {}
             _count_late(told[step], step, late, chasers)
@@ -102,60 +102,46 @@ class _Late:
     names: list[str] = field(default_factory=list)  # who, when few
 
 
-def _resend(w: Warning, rows) -> None:
-    """The warning again, to each late recipient: by SMS (in-app when there is no SMS)."""
-    sms = bool(settings.SMS_GATEWAY_URL)
-    enqueue_query(
-        "warnings.resend",
-        recipients(rows),
-        subject=_("【催办·请立即叫应】%(level)s预警：%(h)s")
-        % {"level": w.get_level_display(), "h": w.headline},
-        body=_("您尚未回复，请点击“立即叫应”，回复“已收到”。"),
-        sms_body=_("您尚未回复，请点击链接回复“收到”。"),
-        action=_("立即叫应"),
-        link=inbox_link(w.number),
-        payload={"warning": w.number, "level": w.level},
-        ref_as="delivery",
-        sms=sms,
-        inapp=not sms,
-    )
-
-
 def _count_late(late: dict[int, _Late], step: int, rows, chasers: Dispatchers) -> None:
     """Add the late ``rows`` to what each dispatcher cell is told at ``step``: how many of
     theirs are late, where, and — when few — who."""
 
-    def count(cell_path: str, name: str, n: int, person_id: int | None = None) -> None:
-        ladder = chasers.ladder(cell_path, person_id)
+    told_of: dict[int, set[str]] = {}  # dispatcher cell: the cells of the late it is told of
+
+    def count(path: str, name: str, n: int, person_id: int | None = None) -> None:
+        # once per village of a province's warning: nothing made that is not needed
+        ladder = chasers.ladder(path, person_id)
         if len(ladder) < step:
             return  # nobody above: a county recipient's second step
         cell = ladder[step - 1]
-        entry = late.setdefault(cell.pk, _Late(cell))
+        entry = late.get(cell.pk)
+        if entry is None:
+            entry = late[cell.pk] = _Late(cell)
+            told_of[cell.pk] = set()
         entry.count += n
         entry.where[name] = entry.where.get(name, 0) + n
+        told_of[cell.pk].add(path)
 
     ordinary = rows.exclude(person_id__in=chasers.posts)
     by_cell = ordinary.values_list("cell_path", "cell__name").annotate(n=Count("id")).order_by()
     for path, name, n in plain_rows(by_cell):  # a row per village: tens of thousands
         count(path, name, n)
-    for path, name, person_id in rows.filter(person_id__in=chasers.posts).values_list(
-        "cell_path", "cell__name", "person_id"
-    ):
+    # the late who are dispatchers themselves, found by the (person, warning) index
+    posts = rows.filter(among(connection, "person_id", sorted(chasers.persons)))
+    for path, name, person_id in posts.values_list("cell_path", "cell__name", "person_id"):
         count(path, name, 1, person_id)
-    few = [e for e in late.values() if e.count <= NAMES_IN_NOTICE]
-    if not few:
-        return
-    within = Q(pk__in=[])
-    for entry in few:
-        within |= tree.subtree_q(entry.cell.path, "cell_path")
-    wanted = {e.cell.pk: e for e in few}
-    people = rows.filter(within).order_by("cell_path", "id")
-    for path, person_id, name, phone in people.values_list(
-        "cell_path", "person_id", "person__name", "phone"
-    ):
-        ladder = chasers.ladder(path, person_id)
-        if len(ladder) >= step and ladder[step - 1].pk in wanted:
-            wanted[ladder[step - 1].pk].names.append(f"{name}（{phone}）")
+    wanted = {e.cell.pk: e for e in late.values() if e.count <= NAMES_IN_NOTICE}
+    # who, in the cells of the few: at most ten cells each, read by the warning's index
+    paths = sorted({path for pk in wanted for path in told_of[pk]})
+    for first in range(0, len(paths), NAMED_CELLS_AT_ONCE):
+        batch = paths[first : first + NAMED_CELLS_AT_ONCE]
+        people = rows.filter(cell_path__in=batch).order_by("cell_path", "id")
+        for path, person_id, name, phone in people.values_list(
+            "cell_path", "person_id", "person__name", "phone"
+        ):
+            ladder = chasers.ladder(path, person_id)
+            if len(ladder) >= step and ladder[step - 1].pk in wanted:
+                wanted[ladder[step - 1].pk].names.append(f"{name}（{phone}）")
 
 
 def _notices(w: Warning, told: dict[int, dict[int, _Late]], chasers: Dispatchers) -> list[Notice]:
