@@ -97,7 +97,7 @@ TERM = date(2024, 1, 1)
 
 
 def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options):
-    hazards, scale = options.get("hazards") or 100_000, options.get("scale") or 1_000_000
+    hazards, scale = options.get("hazards") or 10_000, options.get("scale") or 1_000_000
     out.write(
         f"qianshao bench hazards — {header(root, villages)}, "
         f"{hazards:,} hazards through the actions, grown to {scale:,}, on {connection.vendor}"

@@ -4,7 +4,7 @@ what the readiness table (应急资源一张表), the ledger and the expiry swee
 1. Set-up, written directly (not measured): the province grid (as `bench import`), a
    comprehensive team at every township and village with 8 to 17 members (≈ 300,000, each
    a grid Person of their own), a kit card for every village team's leader, a shelter per
-   township, 2,000 storage points and ``--scale`` batches (1,000,000 by default) with their
+   township, 2,000 storage points and ``--scale`` batches (250,000 by default) with their
    holdings (``bench.supplies``'s set-up); then the counters rebuilt.
 2. The readiness table of the province and of its largest county (``readiness.table``: all
    parts, the cell's line and one per child) against the same figures — teams, members,
@@ -49,7 +49,7 @@ VILLAGES = (CellKind.VILLAGE, CellKind.COMMUNITY)
 
 
 def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options):
-    batches_n = int(options.get("scale") or 1_000_000)  # --scale: the batches written
+    batches_n = int(options.get("scale") or 250_000)  # --scale: the batches written
     out.write(f"qianshao bench resources — {header(root, villages)}, on {connection.vendor}")
     took, _ = seconds(lambda: import_divisions(Path(csv_dir), root, villages))
     province = Cell.objects.get(code=root)

@@ -1,15 +1,15 @@
-"""`qianshao bench risks` (docs/adr/0024): a province's risk points and a year of their
-patrols, and what the 四色图, the completeness table, check-ins and the missed-patrol sweep
-cost.
+"""`qianshao bench risks` (docs/adr/0024): a province's risk points and a month (or a year)
+of their patrols, and what the 四色图, the completeness table, check-ins and the missed-patrol
+sweep cost.
 
 1. Set-up, written directly (not measured): the province grid (as `bench import`), about 10
    risk points per village or community (≈ 200,000 in 江西省) of every kind, graded at random
-   (5 % 红, 15 % 橙, 35 % 黄, 45 % 蓝), and ``--scale`` patrols (10,000,000 by default): each
-   point's due times back from now at its grade's frequency, over as many days as make the
-   number (a year at the default), 85 % on time, 10 % late, 5 % missed; then the counters
-   rebuilt. About 50 points are left due within the last minute, for the sweep, and 5 % of
-   the points overdue, already chased, waiting for their next due time (the sweep must not
-   read them every minute).
+   (5 % 红, 15 % 橙, 35 % 黄, 45 % 蓝), and ``--scale`` patrols (1,000,000 by default, a
+   month; 10,000,000 make a year): each point's due times back from now at its grade's
+   frequency, over as many days as make the number, 85 % on time, 10 % late, 5 % missed;
+   then the counters rebuilt. About 50 points are left due within the last minute, for the
+   sweep, and 5 % of the points overdue, already chased, waiting for their next due time
+   (the sweep must not read them every minute).
 2. (c) The four-colour counts (``fourcolour.board``) of the province and of its largest
    county against one SQL GROUP BY over the raw points (target < 100 ms at the province).
 3. (d) The patrol completeness of that county for last month, from the ``patrols`` tally,
@@ -64,7 +64,7 @@ VILLAGES = (CellKind.VILLAGE, CellKind.COMMUNITY)
 
 
 def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options):
-    patrols_n = int(options.get("scale") or 10_000_000)  # --scale: the patrols written
+    patrols_n = int(options.get("scale") or 1_000_000)  # --scale: the patrols written
     out.write(f"qianshao bench risks — {header(root, villages)}, on {connection.vendor}")
     took, _ = seconds(lambda: import_divisions(Path(csv_dir), root, villages))
     province = Cell.objects.get(code=root)

@@ -2,7 +2,7 @@
 "Bench"): a province's storage points and batches, and what the ledger costs.
 
 1. The province grid (as `bench import`), a point per county and township (up to 2,000) and
-   ``--scale`` batches (1,000,000 by default) written directly with their holdings (set-up),
+   ``--scale`` batches (250,000 by default) written directly with their holdings (set-up),
    the counters rebuilt.
 2. Readiness of the province and of its largest county from the counters
    (``readiness_supplies.figures`` for their children) against one GROUP BY over the raw
@@ -45,7 +45,7 @@ DAYS_AHEAD = 10  # the sweep's day: ~1 % of expiries 91..1000 days out fall insi
 
 def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options):
     points_n = POINTS
-    batches_n = int(options.get("scale") or 1_000_000)  # --scale: the batches written
+    batches_n = int(options.get("scale") or 250_000)  # --scale: the batches written
     out.write(f"qianshao bench supplies — {header(root, villages)}, on {connection.vendor}")
     took, _ = seconds(lambda: import_divisions(Path(csv_dir), root, villages))
     province = Cell.objects.get(code=root)

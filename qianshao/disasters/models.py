@@ -217,6 +217,10 @@ class DisasterReport(Figures):
         verbose_name = _("灾情报告")
         verbose_name_plural = _("灾情报告")
         ordering = ["-started_at", "-id"]
+        # the lists' ordering, walked by keyset (lib.keyset); the scope read from the index
+        indexes = [
+            models.Index(fields=["started_at", "id", "cell_path"], name="disasters_listed_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.get_type_display()}"

@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import Col, F, Func, OrderBy
@@ -302,7 +303,10 @@ def window(queryset, where: str, limit: int, cursor: str | None, *, counted: boo
 # more than ``FEW`` rows, its terms are written so that no index can serve them (``+col``, a
 # no-op that SQLite's planner reads as "not indexable"), and the list walks the index of its
 # ordering instead, reading rows until the page is full: a cost that grows with the page, not
-# with the scope. A small scope keeps the index and sorts at most ``FEW`` rows. PostgreSQL
+# with the scope. A filter of several values (``status IN (…)``: "open") is written the same
+# way, since no index serves the ordering past it; a filter of one value keeps its index,
+# which a composite (value, ordering) index can serve in order. A small scope keeps the
+# index and sorts at most ``FEW`` rows. PostgreSQL
 # has the statistics and plans both cases well by itself.
 
 FEW = 2_000
@@ -333,7 +337,8 @@ def steered(queryset: QuerySet, keys: list[Key]) -> tuple[QuerySet, QuerySet | i
     if held <= FEW:
         return queryset, queryset
     walking = queryset._chain()
-    walking.query.where = _unindexed(walking.query.where, column)
+    first = _column_of(queryset.model, keys[0].name)
+    walking.query.where = _unindexed(walking.query.where, column, first)
     if len(scope.children) == len(queryset.query.where.children):
         return walking, held  # nothing but the scope: the probe counted it
     return walking, walking if held > COUNT_BOUND else queryset
@@ -360,12 +365,28 @@ def _only(where: WhereNode, column: str) -> WhereNode | None:
     return node
 
 
-def _unindexed(node, column: str):
+def _column_of(model, name: str) -> str | None:
+    """The column of ``model``'s own field ``name``, or None (a related or computed key)."""
+    if "__" in name:
+        return None
+    try:
+        return model._meta.get_field(name).column
+    except FieldDoesNotExist:  # an annotation
+        return None
+
+
+def _unindexed(node, column: str, first: str | None):
+    """``node`` with its terms on ``column`` (the scope), and its terms of several values
+    (``IN``: no index serves an ordering past them) that are not on the ordering's first
+    column, made unindexable: the walk reads the ordering's index and filters by them."""
     if isinstance(node, WhereNode):
         copy = WhereNode(connector=node.connector, negated=node.negated)
-        copy.children = [_unindexed(child, column) for child in node.children]
+        copy.children = [_unindexed(child, column, first) for child in node.children]
         return copy
-    if isinstance(node, Lookup) and isinstance(node.lhs, Col) and node.lhs.target.column == column:
+    if not (isinstance(node, Lookup) and isinstance(node.lhs, Col)):
+        return node
+    on = node.lhs.target.column
+    if on == column or (node.lookup_name == "in" and on != first):
         return type(node)(Unindexed(node.lhs, output_field=node.lhs.output_field), node.rhs)
     return node
 

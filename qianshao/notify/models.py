@@ -154,7 +154,11 @@ class InboxItem(models.Model):
         ordering = ["-created_at", "-id"]
         # the unread badge and the unread count of each kind (grouped by event) read this
         # index alone, however long the user's history
-        indexes = [models.Index(fields=["user", "read_at", "event"], name="inbox_unread_by_event")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "event"], name="inbox_unread_by_event"),
+            # the inbox's ordering, a user's page walked by keyset (lib.keyset)
+            models.Index(fields=["user", "created_at", "id"], name="inbox_listed"),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -132,7 +132,9 @@ def list_my_deliveries(request, waiting: bool | None = None, warning: int | None
         found = found.filter(warning=access_warning_by_id(request.user, warning))
     if waiting is not None:
         found = found.filter(answered_at__isnull=waiting)
-    return found.order_by("-answered_at", "-warning__issued_at", "-id")
+    # a delivery is written when its warning is issued: its own time is the warning's,
+    # which the index of a person's deliveries holds (``delivery_listed``)
+    return found.order_by("-answered_at", "-created_at", "-id")
 
 
 @router.post("/deliveries/{int:delivery_id}/answer", response={200: DeliveryOut, **ERRORS})

@@ -374,7 +374,13 @@ class Delivery(models.Model):
             # also the index of a person's deliveries
             models.UniqueConstraint(fields=["person", "warning"], name="one_delivery_per_person")
         ]
-        indexes = [models.Index(fields=["warning", "cell_path"])]  # a warning's, by subtree
+        indexes = [
+            models.Index(fields=["warning", "cell_path"]),  # a warning's, by subtree
+            # a person's, as their list orders them (lib.keyset)
+            models.Index(
+                fields=["person", "answered_at", "created_at", "id"], name="delivery_listed"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.warning_id} → {self.person_id}"

@@ -23,7 +23,8 @@ PAGE_SIZE = 20
 
 def mine(request):
     found = my_deliveries(request.user).select_related("warning", "warning__type")
-    found = found.order_by(F("answered_at").asc(nulls_first=True), "-warning__issued_at", "-id")
+    # a delivery's own time is its warning's issue (``api.list_my_deliveries``)
+    found = found.order_by(F("answered_at").asc(nulls_first=True), "-created_at", "-id")
     page = keyset.page(request, found, PAGE_SIZE)
     return render(request, "warnings/m_mine.html", {"page": page})
 

@@ -252,6 +252,8 @@ class Incident(Figures):
         indexes = [
             models.Index(fields=["cell_path", "-occurred_at"], name="incident_path_time"),
             models.Index(fields=["status", "-occurred_at"], name="incident_status_time"),
+            # the lists' ordering, walked by keyset (lib.keyset); the scope read from the index
+            models.Index(fields=["occurred_at", "id", "cell_path"], name="incident_listed"),
             models.Index(
                 fields=["watch_at"],
                 name="incident_watch",

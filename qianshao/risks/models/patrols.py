@@ -138,6 +138,8 @@ class Patrol(models.Model):
             models.Index(fields=["point", "-due_at"], name="patrol_point"),
             models.Index(fields=["cell_path", "due_at"], name="patrol_path_due"),
             models.Index(fields=["patroller", "due_at"], name="patrol_patroller"),
+            # the lists' ordering, walked by keyset (lib.keyset); the scope read from the index
+            models.Index(fields=["due_at", "id", "cell_path"], name="patrol_listed"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["point", "due_at"], name="one_patrol_per_due"),

@@ -42,15 +42,15 @@ class Command(BaseCommand):
             help="PostgreSQL server to use (a temporary database is created)",
         )
         parser.add_argument(
-            "--hazards", type=int, default=100_000, help="hazards: reports through the actions"
+            "--hazards", type=int, default=10_000, help="hazards: reports through the actions"
         )
         parser.add_argument(
             "--scale",
             type=int,
             default=None,
-            help="the records written: hazards grown to and resources' batches (1,000,000 by "
-            "default), risks' patrols (10,000,000 by default), incidents' command-log entries "
-            "(100,000 by default)",
+            help="the records written: hazards grown to (1,000,000 by default), resources' and "
+            "supplies' batches (250,000), risks' patrols (1,000,000), incidents' command-log "
+            "entries (100,000)",
         )
         parser.add_argument(
             "--seconds", type=float, default=20, help="http: how long the load runs"
