@@ -385,7 +385,9 @@ def approve(actor, warning: Warning, *, note: str = "") -> Warning:
 def issue(actor, warning: Warning) -> Warning:
     """发布: one delivery per responsible person in the targets (the level's roles) but
     the warning's own author, approver and issuer, each told in-app and by SMS with a
-    one-tap answer link, all in this transaction; a new version ends the one it replaces.
+    one-tap answer link — the deliveries and the first chunk's messages in this
+    transaction, a province's rest by the worker after it (``fanouts``); a new version ends
+    the one it replaces.
     Refused when the targets hold nobody to tell (a warning nobody receives, that no chase
     follows), and, for a user, when none of them can be told (no login and no SMS: 409).
     Side effects: audit; webhooks."""
@@ -474,8 +476,9 @@ DELIVERY_COLUMNS = [
 
 
 def _fan_out(w: Warning, now: datetime) -> int:
-    """Write one delivery per recipient and queue their messages; returns how many. The
-    warning's author, approver and issuer are not recipients: they answer for it already."""
+    """Write one delivery per recipient and start their messages' fan-out; returns how
+    many. The warning's author, approver and issuer are not recipients: they answer for it
+    already."""
     with bulk_cache(connection):
         return _write_fan_out(w, now)
 
@@ -503,7 +506,7 @@ def _write_fan_out(w: Warning, now: datetime) -> int:
         ],
     )
     if fresh:
-        fanout.start("warnings.issue", w.pk, ids[0], ids[-1])
+        fanout.start("warnings.issue", w.pk, min(ids), max(ids))
     if held:  # already answering the parent: the added instructions, and their own link
         within = Q(pk__in=[])
         for t in w.targets.all():
