@@ -45,7 +45,7 @@ from qianshao.grid.models import (
 )
 from qianshao.hazards import actions, deadlines, sweep, tally
 from qianshao.hazards.models import OPEN, Grade, Hazard, Source, Status
-from qianshao.lib.dbsql import insert_rows
+from qianshao.lib.dbsql import bulk_cache, insert_rows
 
 LEAVES = BASE_KINDS
 # Departments of each county and the domains they own (as the demo county has them).
@@ -477,7 +477,7 @@ def _grow(world: World, n: int) -> tuple[int, float]:
                     for name, is_time in zip(names, times, strict=True)
                 ]
             )
-        with transaction.atomic():
+        with transaction.atomic(), bulk_cache(connection):
             insert_rows(connection, Hazard._meta.db_table, [f.column for f in fields], rows)
     return n, time.perf_counter() - start
 

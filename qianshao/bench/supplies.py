@@ -31,7 +31,7 @@ from qianshao.bench.timing import median_ms, seconds, settle
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
-from qianshao.lib.dbsql import insert_rows
+from qianshao.lib.dbsql import bulk_cache, insert_rows
 from qianshao.resources import actions_supplies as actions
 from qianshao.resources import catalogue_supplies as catalogue
 from qianshao.resources import readiness_supplies, sweep_supplies, tally
@@ -168,7 +168,7 @@ def _batches(points, items, n: int, rng) -> int:
                 ]
             )
             sums[(p.pk, item.pk)] = sums.get((p.pk, item.pk), 0) + q
-        with transaction.atomic():
+        with transaction.atomic(), bulk_cache(connection):
             insert_rows(connection, Batch._meta.db_table, columns, rows)
     with transaction.atomic():
         insert_rows(

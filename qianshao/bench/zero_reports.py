@@ -27,7 +27,7 @@ from qianshao.disasters.models import ZeroKind, ZeroReport
 from qianshao.grid import tree
 from qianshao.grid.importers.divisions import import_divisions
 from qianshao.grid.models import Cell, CellKind
-from qianshao.lib.dbsql import insert_rows
+from qianshao.lib.dbsql import bulk_cache, insert_rows
 
 DAYS = 30
 SAMPLE = 2_000  # villages filing the last day through the action
@@ -101,7 +101,7 @@ def _month(cells, first, rng) -> int:
             late = roll < 0.05
             at = morning + timedelta(hours=rng.uniform(9, 13) if late else rng.uniform(0, 7.5))
             rows.append([cell.pk, cell.path, day, ZeroKind.NONE, adapt(at), not late])
-        with transaction.atomic():
+        with transaction.atomic(), bulk_cache(connection):
             insert_rows(connection, ZeroReport._meta.db_table, columns, rows)
         written += len(rows)
     return written
