@@ -17,7 +17,7 @@ import random
 import statistics
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from pathlib import Path
 
 from django.contrib.auth.hashers import make_password
@@ -462,7 +462,7 @@ def _grow(world: World, n: int) -> tuple[int, float]:
     fields = [f for f in Hazard._meta.concrete_fields if not f.primary_key]
     names = [f.attname for f in fields]
     times = [f.get_internal_type() == "DateTimeField" for f in fields]
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = _adapt_time(connection)
     statuses = world.rng.choices(list(GROWN_STATUSES), list(GROWN_STATUSES.values()), k=n)
     open_count = sum(1 for s in statuses if s in OPEN)
     world.spread = timedelta(minutes=max(open_count / DUE_PER_MINUTE, 1))
@@ -480,6 +480,22 @@ def _grow(world: World, n: int) -> tuple[int, float]:
         with transaction.atomic(), bulk_cache(connection):
             insert_rows(connection, Hazard._meta.db_table, [f.column for f in fields], rows)
     return n, time.perf_counter() - start
+
+
+def _adapt_time(connection):
+    """The database's value of an aware datetime, as Django's ``adapt_datetimefield_value``
+    makes it (SQLite: naive UTC as text; PostgreSQL: the datetime itself), at a fraction of
+    its cost: a million rows carry ten each."""
+    if connection.vendor != "sqlite":
+        return connection.ops.adapt_datetimefield_value
+
+    def adapt(value):
+        return None if value is None else str(value.astimezone(UTC).replace(tzinfo=None))
+
+    return adapt
+
+
+SOURCES, SOURCE_WEIGHTS = list(Source.values), [80, 10, 5, 5]
 
 
 def _grown_row(world: World, i: int, status: str) -> dict:
@@ -507,7 +523,7 @@ def _grown_row(world: World, i: int, status: str) -> dict:
         "category_id": category.pk,
         "grade": grade,
         "status": status,
-        "source": rng.choices(list(Source.values), [80, 10, 5, 5])[0],
+        "source": rng.choices(SOURCES, SOURCE_WEIGHTS)[0],
         "cell_id": cell.pk,
         "cell_path": cell.path,
         "lon": None,
