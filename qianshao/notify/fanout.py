@@ -98,8 +98,3 @@ def resume_stalled(now=None) -> int:
     now = now or timezone.now()
     stalled = FanOut.objects.filter(touched_at__lte=now - STALLED).order_by("pk")
     return sum(continue_fan_out.call_local(pk) for pk in stalled.values_list("pk", flat=True))
-
-
-def pending() -> int:
-    """Fan-outs with chunks still to write (the bench waits for none)."""
-    return FanOut.objects.count()

@@ -16,8 +16,9 @@ warning locked: a sweep that runs twice, or after the worker was down, never tel
 twice, and one that comes late takes every step that fell due meanwhile.
 
 The sweep works on sets, not rows: the database writes the resent messages from the
-unanswered deliveries (``notify.outbox.enqueue_query``), and one count grouped by cell tells
-each dispatcher how many of theirs are late, with one audit record per warning and step.
+unanswered deliveries, the first 5,000 at once and the rest by the worker
+(``warnings.fanouts``, docs/adr/0028), and one count grouped by cell tells each dispatcher
+how many of theirs are late, with one audit record per warning and step.
 """
 
 from dataclasses import dataclass, field
