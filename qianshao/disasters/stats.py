@@ -18,6 +18,7 @@ from django.db.models import Count, Sum
 
 from qianshao.disasters import permissions, schedule
 from qianshao.disasters.models import INDICATORS, DayTally, DisasterReport, ZeroReport
+from qianshao.grid import tallies as grid_tallies
 from qianshao.grid import tree
 from qianshao.grid.models import Cell
 from qianshao.grid.stats import child_code
@@ -86,8 +87,14 @@ def days(first: date, last: date) -> list[date]:
 
 
 def expected(cell: Cell) -> int:
-    """Reporting cells in ``cell``'s subtree (itself included): one report each a day."""
-    return Cell.objects.subtree(cell.path).filter(kind__in=schedule.rule().kinds).count()
+    """Reporting cells in ``cell``'s subtree (itself included): one report each a day,
+    from the grid's cell counts."""
+    return _reporting(grid_tallies.cells_by_kind(cell.path))
+
+
+def _reporting(by_kind: dict[str, int]) -> int:
+    kinds = schedule.rule().kinds
+    return sum(n for kind, n in by_kind.items() if kind in kinds)
 
 
 def completeness(cell: Cell, first: date, last: date | None = None) -> dict[date, Completeness]:
@@ -118,20 +125,9 @@ def child_completeness(
     last = last or first
     n_days = len(days(first, last))
     children = {c.path: c for c in Cell.objects.filter(parent=cell).defer("boundary")}
-    by_code = {c.code: c.path for c in children.values()}
     found = {path: Completeness() for path in children}
-    counts = (
-        Cell.objects.subtree(cell.path)
-        .exclude(pk=cell.pk)
-        .filter(kind__in=schedule.rule().kinds)
-        .annotate(child=child_code("path", cell.path))
-        .values_list("child")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for code, n in counts:
-        if code in by_code:
-            found[by_code[code]].expected = n * n_days
+    for path, by_kind in grid_tallies.cells_by_kind_many(list(children)).items():
+        found[path].expected = _reporting(by_kind) * n_days
     rows = (
         DayTally.objects.filter(path__in=list(children), day__gte=first, day__lte=last)
         .values_list("path")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianshao.audit.chain import append as audit
-from qianshao.grid import tree
+from qianshao.grid import tallies, tree
 from qianshao.grid.access import visible_people
 from qianshao.grid.bulk import insert_cells
 from qianshao.grid.models import (
@@ -168,7 +168,7 @@ def end_term(
 def move_cell(actor, cell: Cell, new_parent: Cell) -> Cell:
     """Move ``cell`` and its whole subtree under ``new_parent``; paths and levels follow.
 
-    Side effects: one audit record.
+    Side effects: one audit record; the cell counts (``grid.tallies.CELLS``) follow.
     """
     if not can_manage(actor, cell):
         raise NotAllowed(_("您无权调整该网格"), "cell")
@@ -196,6 +196,7 @@ def move_cell(actor, cell: Cell, new_parent: Cell) -> Cell:
             level=F("level") + (new_parent.level + 1 - cell.level),
         )
         Cell.objects.filter(pk=cell.pk).update(parent=new_parent)
+        tallies.CELLS.move(old_path, new_path)
         cell_moved.send(sender=Cell, old_path=old_path, new_path=new_path)
         cell.refresh_from_db()
         audit(
@@ -254,7 +255,8 @@ def create_cells(actor, rows, *, source: str, under: Cell | None = None) -> dict
 
     A row whose ``parent_code`` is None goes under ``under`` (or becomes a root). Every
     problem is collected first and raised together as ``ImportFailed``; nothing is written
-    then. Returns the new cells' ids by code. Side effects: one audit record for the import.
+    then. Returns the new cells' ids by code. Side effects: one audit record for the import;
+    the cells counted under their paths (``grid.tallies.CELLS``).
     """
     if under is not None and not can_place_under(actor, under):
         raise NotAllowed(_("您无权在该网格下导入"), "parent")
@@ -282,6 +284,7 @@ def create_cells(actor, rows, *, source: str, under: Cell | None = None) -> dict
         if errors:
             raise ImportFailed(errors)
         ids = insert_cells(list(planned.values()))
+        tallies.count_cells([(plan["path"], plan["kind"]) for plan in planned.values()])
         by_kind: dict[str, int] = {}
         for plan in planned.values():
             by_kind[plan["kind"]] = by_kind.get(plan["kind"], 0) + 1

@@ -115,6 +115,26 @@ class Cell(models.Model):
         return [line.strip() for line in self.risks.splitlines() if line.strip()]
 
 
+class Tally(models.Model):
+    """Cells under a path by kind (figure ``cells``, key the kind), the path's own cell
+    included: kept by ``grid.actions`` when cells are created or moved, for the cell's path
+    and every ancestor path (``grid.tallies.CELLS``; docs/adr/0030). A province's count of
+    reporting villages is then a row, not a scan of 22,000 cells."""
+
+    path = models.CharField(max_length=255)
+    figure = models.CharField(max_length=32)
+    key = models.CharField(max_length=64, default="")
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["path", "figure", "key"], name="one_grid_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.figure}[{self.key}]: {self.n}"
+
+
 def _chinese_numeral(n: int) -> str:
     digits = "零一二三四五六七八九十"
     return digits[n] if 0 <= n <= 10 else str(n)

@@ -1,21 +1,20 @@
-"""Counts over subtrees, each one range scan whatever the size of the tree."""
+"""Counts over subtrees: cells from the grid's cell counts (``tallies.CELLS``), people by
+one range scan whatever the size of the tree."""
+
+from collections import Counter
 
 from django.db.models import Count, Value
 from django.db.models.functions import StrIndex, Substr
 
-from qianshao.grid import tree
+from qianshao.grid import tallies, tree
 from qianshao.grid.models import Cell, CellKind, Role, RoleAssignment
 
 
 def subtree_counts(cell: Cell) -> dict:
     """Cells below ``cell`` by kind, and active people and roles in its subtree."""
-    by_kind = dict(
-        Cell.objects.subtree(cell.path)
-        .exclude(pk=cell.pk)
-        .values_list("kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    below = Counter(tallies.cells_by_kind(cell.path))
+    below[cell.kind] -= 1  # not itself
+    by_kind = {kind: n for kind, n in below.items() if n > 0}
     active = RoleAssignment.objects.active().filter(tree.subtree_q(cell.path, "cell__path"))
     by_role = dict(active.values_list("role").annotate(n=Count("id")).order_by())
     return {
@@ -34,14 +33,11 @@ def child_code(field: str, parent_path: str):
 
 def child_counts(cell: Cell) -> dict[str, dict]:
     """Per child of ``cell``: cells below it and active people in its subtree, by child code."""
-    cells = (
-        Cell.objects.subtree(cell.path)
-        .exclude(pk=cell.pk)
-        .annotate(child=child_code("path", cell.path))
-        .values_list("child")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    children = dict(Cell.objects.filter(parent=cell).values_list("path", "code"))
+    cells = [
+        (children[path], sum(by_kind.values()))
+        for path, by_kind in tallies.cells_by_kind_many(list(children)).items()
+    ]
     people = (
         RoleAssignment.objects.active()
         .filter(tree.subtree_q(cell.path, "cell__path"))

@@ -17,6 +17,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Substr
 
 from qianshao.grid import tree
+from qianshao.grid.models import Cell, Tally
 from qianshao.lib.dbsql import add_to_counters
 
 KEYS = ["path", "figure", "key"]
@@ -133,3 +134,54 @@ class Tallies:
             )
         }
         return kept == self.recount()
+
+
+# --- the grid's own figures: cells by kind under every path ---------------------------
+
+CELLS = Tallies(Tally)
+
+
+@CELLS.recounts("cells")
+def _recount_cells():
+    for path, kind in Cell.objects.values_list("path", "kind").iterator(chunk_size=5000):
+        yield "cells", path, kind, 1
+
+
+def count_cells(planned: list[tuple[str, str]]) -> None:
+    """Count new cells, ``(path, kind)`` each, under their paths and ancestors (in the
+    creating action's transaction).
+
+    Summed from the deepest cells up, each into its parent, so that an import of a province
+    is counted in one pass over its cells rather than a pass over each cell's lineage."""
+    below: dict[str, dict[str, int]] = {}
+    for path, kind in sorted(planned, key=lambda p: p[0].count(tree.SEPARATOR), reverse=True):
+        mine = below.setdefault(path, {})
+        mine[kind] = mine.get(kind, 0) + 1
+        parent = tree.parent_path(path)
+        if parent:
+            _add(below.setdefault(parent, {}), mine)
+    new = {path for path, _ in planned}
+    under_old = {path: dict(n) for path, n in below.items() if path not in new}
+    for path, counts in under_old.items():  # cells already there: up their lineage
+        for ancestor in tree.ancestor_paths(path):
+            _add(below.setdefault(ancestor, {}), counts)
+    rows = [
+        (path, "cells", kind, n) for path, counts in below.items() for kind, n in counts.items()
+    ]
+    add_to_counters(connection, Tally, KEYS, rows)
+
+
+def _add(into: dict[str, int], counts: dict[str, int]) -> None:
+    for kind, n in counts.items():
+        into[kind] = into.get(kind, 0) + n
+
+
+def cells_by_kind(path: str) -> dict[str, int]:
+    """Cells under ``path`` (its own cell included) by kind."""
+    return CELLS.read(path, "cells").get("cells", {})
+
+
+def cells_by_kind_many(paths: list[str]) -> dict[str, dict[str, int]]:
+    """``cells_by_kind`` of each of ``paths``, in one read."""
+    found = CELLS.read_many(paths, "cells")
+    return {path: figures.get("cells", {}) for path, figures in found.items()}

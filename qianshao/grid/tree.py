@@ -17,7 +17,9 @@ _AFTER_SEPARATOR = chr(ord(SEPARATOR) + 1)
 
 
 def is_valid_code(code: str) -> bool:
-    return bool(CODE_RE.match(code))
+    if code.isdigit() and code.isascii():  # most codes: no pattern needed
+        return 0 < len(code) <= 20
+    return bool(CODE_RE.fullmatch(code))  # fullmatch: "$" would let a trailing newline in
 
 
 def child_path(parent_path: str, code: str) -> str:
@@ -41,6 +43,11 @@ def ancestor_paths(path: str) -> list[str]:
     """Paths of the ancestors of ``path``, root first, without ``path`` itself."""
     codes = codes_of(path)
     return [SEPARATOR.join(codes[:i]) + SEPARATOR for i in range(1, len(codes))]
+
+
+def parent_path(path: str) -> str:
+    """The path of ``path``'s parent ("" for a root)."""
+    return path[: path.rfind(SEPARATOR, 0, len(path) - 1) + 1]
 
 
 def lineage(path: str) -> list[str]:

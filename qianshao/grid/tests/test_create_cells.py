@@ -189,3 +189,15 @@ def test_create_cells_refuses_rows_naming_a_parent_outside_the_actors_reach(cast
     # the same words as for a parent that does not exist: nothing leaks about other counties
     assert outside.reason.replace("450902100", "?") == missing.reason.replace("450999100", "?")
     assert written() == before
+
+
+@pytest.mark.parametrize("code", ["451027100\n", "", "1" * 21, "４５１０２７", "451027 100"])
+def test_create_cells_refuses_a_code_with_anything_but_its_alphabet(cast, code):
+    before = written()
+
+    with pytest.raises(ImportFailed) as refused:
+        actions.create_cells(None, [CellRow(code, "坏码镇", CellKind.COUNTY, None)], source="x")
+
+    [error] = refused.value.errors
+    assert (error.row, error.column) == (1, "code") and "不合法" in error.reason
+    assert written() == before
