@@ -332,8 +332,7 @@ def _start_server(port: int, log: Path, workers: int = WEB_WORKERS) -> subproces
         "gthread",
         "--timeout",
         "60",
-        "--control-socket",  # this instance's own, not the one in the home directory
-        str(settings.DATA_DIR / "bench-gunicorn.ctl"),
+        "--no-control-socket",  # nothing here steers it at run time
     ]
     from qianshao.web.management.commands.run import web_env
 

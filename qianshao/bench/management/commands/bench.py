@@ -2,8 +2,10 @@
 same run. Each runs in a fresh temporary database (SQLite by default, or a new PostgreSQL
 database on the server of --database-url), never in the platform's own."""
 
+import contextlib
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import tempfile
@@ -79,6 +81,8 @@ class Command(BaseCommand):
             if options["json"]:
                 figures.write(options["json"], name)
             return
+        # a TERM ends the run as Ctrl-C does: through the ``finally`` that stops what it started
+        signal.signal(signal.SIGTERM, _exit_on_term)
         if name == "all":
             self._all(database_url, options)
             return
@@ -146,12 +150,28 @@ class Command(BaseCommand):
                     options["body"],
                     *(["--json", str(options["json"].resolve())] if options["json"] else []),
                 ]
-                result = subprocess.run(argv, env=env)
-                if result.returncode:
+                if _run_alone(argv, env):
                     raise CommandError(f"benchmark {name} failed")
             finally:
                 if dropper:
                     dropper()
+
+
+def _exit_on_term(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+def _run_alone(argv: list[str], env: dict) -> int:
+    """Run a bench in a process group of its own and end the whole group with it: a server
+    or worker the bench started never outlives it, whether the bench finished, failed, or
+    was stopped half way (then the bench is killed too). Returns its exit code."""
+    process = subprocess.Popen(argv, env=env, start_new_session=True)
+    try:
+        return process.wait()
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # an empty group: nothing was left
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def argparse_hidden():
