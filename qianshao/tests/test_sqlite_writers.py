@@ -1,9 +1,14 @@
 """SQLite's writers: the threads of one process queue on a lock of their own before
-``BEGIN IMMEDIATE`` (lib.sqlite_backend), held until COMMIT, ROLLBACK or close, and bounded
-by the connection's timeout; a bulk write raises its connection's page cache for its
+``BEGIN IMMEDIATE`` (lib.sqlite_backend), and the processes on the database's
+``-writers`` file lock, held until COMMIT, ROLLBACK or close, and bounded by the
+connection's timeout; a bulk write raises its connection's page cache for its
 transaction and lowers it again (lib.dbsql.bulk_cache)."""
 
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -109,6 +114,52 @@ def test_closing_a_connection_in_a_transaction_lets_the_lock_go():
     thread.join(10)
     assert not raised
     assert not lock().locked()
+
+
+def other_process_holds(path: str, seconds: float) -> subprocess.Popen:
+    """Another process taking the writers' file lock for ``seconds``; it has it when this
+    returns."""
+    code = textwrap.dedent(
+        f"""
+        import fcntl, os, sys, time
+        fd = os.open({path!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("held", flush=True)
+        time.sleep({seconds})
+        """
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_writer_waits_for_another_process_holding_the_file_lock_then_writes():
+    Session.objects.create(session_key="k", session_data="", expire_date=timezone.now())
+    holder = other_process_holds(lock().path, 0.5)
+    began = time.monotonic()
+    with transaction.atomic():
+        waited = time.monotonic() - began
+        Session.objects.filter(pk="k").update(session_data="after")
+    holder.wait(10)
+    assert waited >= 0.3, "it waited for the other process"
+    assert Session.objects.get(pk="k").session_data == "after"
+    assert not lock().locked()
+
+
+def test_a_writer_gives_up_on_another_process_past_its_timeout():
+    holder = other_process_holds(lock().path, 3)
+    saved = connection.settings_dict
+    try:
+        connection.ensure_connection()
+        options = {**connection.settings_dict["OPTIONS"], "timeout": 0.2}
+        connection.settings_dict = {**connection.settings_dict, "OPTIONS": options}
+        with pytest.raises(OperationalError, match="database is locked"), transaction.atomic():
+            Session.objects.count()
+        assert not lock().locked(), "the one that gave up holds nothing"
+    finally:
+        holder.kill()
+        holder.wait()
+        connection.settings_dict = saved  # this thread's connection serves the next tests
 
 
 def cache_pages():

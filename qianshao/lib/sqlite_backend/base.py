@@ -1,30 +1,90 @@
-"""Django's SQLite backend, with the writers of one process queued before SQLite's lock.
+"""Django's SQLite backend, with the writers queued before SQLite's lock.
 
 A transaction starts with ``BEGIN IMMEDIATE`` (settings: ``transaction_mode``), taking the
 database's write lock at once. A writer that finds it taken waits in SQLite's busy handler,
 which sleeps 1, 2, 5, 10 … up to 100 ms between tries, in no order: under a burst of
-reports, a few writers lose again and again and wait for half a second. The threads of one
-web process therefore queue on a lock of their own first (per database file): the next is
-woken the moment the one before commits. Between processes (the other web worker, the task
-worker) SQLite's busy handler still decides, among at most one writer per process.
+reports, a few writers lose again and again and wait for half a second, while the cores
+idle. So the writers queue first on a lock of their own per database file:
+
+- the threads of one process on a thread lock: the next is woken the moment the one before
+  commits;
+- the processes (the web workers, the task worker) on an advisory lock of the file
+  ``<database>-writers`` (``flock``), taken by the one thread of the process that holds the
+  thread lock; its waiter looks again every 0.1–2 ms instead of SQLite's 1–100 ms. A process
+  that dies lets it go with its file.
 
 The lock is held from BEGIN to COMMIT or ROLLBACK, or until the connection closes; waiting
 for it is bounded by the connection's ``timeout``, past which it fails as SQLite would
 ("database is locked": a 503 with Retry-After, lib.busy).
 """
 
+import fcntl
+import os
 import threading
+import time
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
 
-_locks: dict = {}  # database file: its writers' lock
+FIRST_LOOK, LAST_LOOK = 0.0001, 0.002  # seconds between looks at another process's lock
+
+
+class WritersLock:
+    """The writers' lock of one database file: a thread lock, then the file's ``flock``."""
+
+    def __init__(self, name: str):
+        self.path = f"{name}-writers"
+        self._threads = threading.Lock()
+        self._file: tuple[int, int] | None = None  # (pid, fd): a forked child opens its own
+
+    def locked(self) -> bool:
+        return self._threads.locked()
+
+    def acquire(self, timeout: float) -> bool:
+        until = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        try:
+            fd = self._fd()
+            wait = FIRST_LOOK
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if time.monotonic() >= until:
+                        break
+                    time.sleep(wait)
+                    wait = min(wait * 2, LAST_LOOK)
+        except BaseException:
+            self._threads.release()
+            raise
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        try:
+            fcntl.flock(self._fd(), fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _fd(self) -> int:
+        pid = os.getpid()
+        if self._file is None or self._file[0] != pid:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._file = (pid, fd)
+        return self._file[1]
+
+
+_locks: dict[str, WritersLock] = {}  # database file: its writers' lock
 _locks_guard = threading.Lock()
 
 
-def _lock_of(name: str):
+def _lock_of(name: str) -> WritersLock:
     with _locks_guard:
-        return _locks.setdefault(name, threading.Lock())
+        if name not in _locks:
+            _locks[name] = WritersLock(name)
+        return _locks[name]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
