@@ -4,8 +4,6 @@ a point from a query string, and naming the cell found to the reporter."""
 import math
 
 from django.utils.translation import gettext as _
-from shapely.geometry import Point, shape
-from shapely.prepared import prep
 
 from qianshao.grid import routing
 from qianshao.grid.models import Cell, CellKind
@@ -17,13 +15,20 @@ _shapes: dict[int, tuple] = {}
 def _shape(cell: Cell):
     cached = _shapes.get(cell.pk)
     if cached is None or cached[0] != cell.updated_at:
+        from shapely.geometry import shape  # here, not on import: with numpy it is 25 MB
+        from shapely.prepared import prep
+
         cached = (cell.updated_at, prep(shape(cell.boundary)))
         _shapes[cell.pk] = cached
     return cached[1]
 
 
 def contains(cell: Cell, lon: float, lat: float) -> bool:
-    return bool(cell.boundary) and _shape(cell).covers(Point(lon, lat))
+    if not cell.boundary:
+        return False
+    from shapely.geometry import Point
+
+    return _shape(cell).covers(Point(lon, lat))
 
 
 def locate(lon: float, lat: float, roots: list[Cell]) -> Cell | None:

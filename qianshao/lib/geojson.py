@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 from django.utils.translation import gettext as _
-from shapely.geometry import shape
 
 from qianshao.lib.errors import ActionError
 
@@ -76,6 +75,8 @@ def checked_geometry(value, field: str, kinds: tuple[str, ...]) -> dict:
         raise ActionError(_("须为 %(k)s 类型的 GeoJSON 几何") % {"k": "/".join(kinds)}, field)
     if not _plane(value.get("coordinates")):
         raise ActionError(_("每个坐标须为经度、纬度两个数（不含高程）"), field)
+    from shapely.geometry import shape  # here, not on import: with numpy it is 25 MB
+
     try:
         geometry = shape(value)
     except (ValueError, TypeError, AttributeError, IndexError, KeyError):

@@ -27,12 +27,10 @@ import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 
-import shapely
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry import Point, shape
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid.scope import scope_of
@@ -60,6 +58,9 @@ MAX_CATCH_UP = schedule.MAX_CATCH_UP
 
 def distance_m(geometry: dict, lon: float, lat: float) -> float:
     """Metres from (``lon``, ``lat``) to the GeoJSON ``geometry`` (0 inside a polygon)."""
+    import shapely  # here, not on import: with numpy it is 25 MB
+    from shapely.geometry import Point, shape
+
     scale = math.pi / 180 * EARTH_RADIUS_M
     cos = math.cos(math.radians(lat))
 

@@ -12,7 +12,6 @@ from datetime import date
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from shapely.geometry import shape
 
 from qianshao.audit.chain import append as audit
 from qianshao.grid import tree
@@ -66,6 +65,8 @@ def located(geometry, cell: Cell, field: str = "geometry") -> tuple[dict, float,
     """The checked geometry (a Point, or a Polygon) and its representative point (inside
     it), refused when it lies outside the county of ``cell`` (when the county has an
     outline)."""
+    from shapely.geometry import shape  # here, not on import: with numpy it is 25 MB
+
     found = checked_geometry(geometry, field, GEOMETRY_KINDS)
     figure = shape(found)
     inside = figure.representative_point()
@@ -84,6 +85,8 @@ def _county_outline(cell: Cell):
         county = Cell.objects.filter(kind=CellKind.COUNTY, code__in=codes).only("boundary").first()
     if county is None or not county.boundary:
         return None
+    from shapely.geometry import shape
+
     try:
         figure = shape(county.boundary)
     except (ValueError, TypeError, AttributeError, KeyError):

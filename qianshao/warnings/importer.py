@@ -43,10 +43,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from shapely import make_valid
-from shapely.affinity import scale
-from shapely.geometry import Point, Polygon, shape
-from shapely.ops import unary_union
 
 from qianshao.grid import tree
 from qianshao.grid.models import ABOVE_TOWNSHIP_KINDS, Cell
@@ -367,6 +363,11 @@ def _inside_division(code: str) -> list[Cell]:
 
 
 def _area_shape(area: cap.Area):
+    from shapely import make_valid  # here, not on import: with numpy it is 25 MB
+    from shapely.affinity import scale
+    from shapely.geometry import Point, Polygon
+    from shapely.ops import unary_union
+
     parts = [Polygon([(lon, lat) for lat, lon in ring]) for ring in area.polygons]
     for lat, lon, km in area.circles:
         degrees = max(km, 0.01) / 111.32
@@ -402,6 +403,9 @@ def _by_shape(area: cap.Area) -> list[Cell]:
 
 def _share(cell: Cell, alert_shape) -> float | None:
     """How much of ``cell`` the area covers, or None if it does not touch it."""
+    from shapely import make_valid
+    from shapely.geometry import shape
+
     try:
         outline = make_valid(shape(cell.boundary))
     except (ValueError, TypeError, KeyError, AttributeError):
