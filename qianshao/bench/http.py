@@ -37,8 +37,6 @@ from qianshao.bench import figures
 
 USERS = ["village", "township", "county", "department"]
 RESEND_EVERY = 10
-WEB_WORKERS = 2
-WEB_THREADS = 4
 
 
 @dataclass
@@ -315,8 +313,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(port: int, log: Path, workers: int = WEB_WORKERS) -> subprocess.Popen:
-    """gunicorn as `qianshao run` starts it (gthread workers), on loopback."""
+def _start_server(port: int, log: Path, workers: int | None = None) -> subprocess.Popen:
+    """gunicorn as `qianshao run` starts it (gthread workers, its numbers of workers and
+    threads), on loopback."""
+    from qianshao.web.management.commands.run import web_env, web_threads, web_workers
+
     argv = [
         sys.executable,
         "-m",
@@ -325,17 +326,15 @@ def _start_server(port: int, log: Path, workers: int = WEB_WORKERS) -> subproces
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
-        str(workers),
+        str(workers or web_workers()),
         "--threads",
-        str(WEB_THREADS),
+        str(web_threads()),
         "--worker-class",
         "gthread",
         "--timeout",
         "60",
         "--no-control-socket",  # nothing here steers it at run time
     ]
-    from qianshao.web.management.commands.run import web_env
-
     with open(log, "wb") as sink:
         return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, env=web_env())
 

