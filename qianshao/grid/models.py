@@ -115,11 +115,10 @@ class Cell(models.Model):
         return [line.strip() for line in self.risks.splitlines() if line.strip()]
 
 
-class Tally(models.Model):
-    """Cells under a path by kind (figure ``cells``, key the kind), the path's own cell
-    included: kept by ``grid.actions`` when cells are created or moved, for the cell's path
-    and every ancestor path (``grid.tallies.CELLS``; docs/adr/0030). A province's count of
-    reporting villages is then a row, not a scan of 22,000 cells."""
+class TallyBase(models.Model):
+    """One figure under a cell path, split by ``key`` ("" when it has no split): the row of
+    every area's counters (``grid.tallies.Tallies``), each area's own table unique on
+    (path, figure, key)."""
 
     path = models.CharField(max_length=255)
     figure = models.CharField(max_length=32)
@@ -127,12 +126,22 @@ class Tally(models.Model):
     n = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["path", "figure", "key"], name="one_grid_tally")
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.path} {self.figure}[{self.key}]: {self.n}"
+
+
+class Tally(TallyBase):
+    """Cells under a path by kind (figure ``cells``, key the kind), the path's own cell
+    included: kept by ``grid.actions`` when cells are created or moved, for the cell's path
+    and every ancestor path (``grid.tallies.CELLS``; docs/adr/0030). A province's count of
+    reporting villages is then a row, not a scan of 22,000 cells."""
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["path", "figure", "key"], name="one_grid_tally")
+        ]
 
 
 def _chinese_numeral(n: int) -> str:

@@ -1,7 +1,9 @@
 from django.db import models
 
+from qianshao.grid.models import TallyBase
 
-class Tally(models.Model):
+
+class Tally(TallyBase):
     """One figure of the incidents under a cell path, kept by the actions for the record's
     path and every ancestor path in the action's transaction (docs/adr/0025 "Counters"):
 
@@ -12,15 +14,7 @@ class Tally(models.Model):
 
     ``key`` splits a figure ("" when it has no split)."""
 
-    path = models.CharField(max_length=255)
-    figure = models.CharField(max_length=32)
-    key = models.CharField(max_length=64, default="")
-    n = models.BigIntegerField(default=0)
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["path", "figure", "key"], name="one_incidents_tally")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.path} {self.figure}[{self.key}]: {self.n}"
