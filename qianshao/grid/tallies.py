@@ -3,10 +3,11 @@ cell path and every ancestor path, in the transaction of the action that changes
 that a province's figures are a handful of indexed rows however many records lie beneath.
 
 An area keeps its counters in a table of its own (a model on ``grid.models.TallyBase``:
-``path``, ``figure``, ``key``, ``n``, unique on the first three) and one ``Tallies`` over it: its parts declare how their
-figures are counted from their own rows (``recounts``); ``rebuild`` and ``matches`` use
-those, so a counter that drifts from the records is found and mended; ``move`` follows a
-cell that moved.
+``path``, ``figure``, ``key``, ``n``, unique on the first three) and one ``Tallies`` over
+it: its parts declare how their figures are counted from their own rows (``recounts``);
+``rebuild`` and ``matches`` use those, so a counter that drifts from the records is found
+and mended; ``move`` follows a cell that moved. The grid keeps its own cell counts the
+same way (``CELLS``, below).
 """
 
 from collections import Counter
