@@ -15,6 +15,7 @@ import html as html_text
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 from django.contrib.auth import get_user_model
@@ -183,3 +184,12 @@ def next_page(html: str) -> dict | None:
     """The query of a page's 下一页 link (``_pages.html``), or None on the last page."""
     found = NEXT_LINK.search(html)
     return dict(parse_qsl(html_text.unescape(found.group(1)))) if found else None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -1475,29 +1475,11 @@ def _place(code: str) -> tuple[float, float]:
 
 
 def _on_duty_now(cell: Cell, leader: Person, a: Person, b: Person):
-    """Today's shift of ``cell`` (the day before's while today's is still to come) with
-    ``leader`` and ``a``, and the shift after it with ``b``: planned through the action."""
-    from qianshao.incidents import actions_duty
-    from qianshao.incidents.models import Shift
+    """Today's shift of ``cell``, under way, with ``leader`` and ``a``, and the shift after it
+    with ``b``: planned through the action."""
+    from qianshao.incidents.tests.duty_helpers import on_duty_now
 
-    setting = actions_duty.setting_of(cell)
-    now = timezone.now()
-    day = timezone.localdate(now)
-    part, starts, _ends = actions_duty.slots(setting, day)[0]
-    if starts > now:
-        day -= timedelta(days=1)
-        part, starts, _ends = actions_duty.slots(setting, day)[0]
-    following = day + timedelta(days=1)
-    next_part = actions_duty.slots(setting, following)[0][0]
-    actions_duty.plan(
-        None,
-        cell,
-        [
-            {"day": day, "part": part, "leader": leader.pk, "a": a.pk, "b": None},
-            {"day": following, "part": next_part, "leader": None, "a": b.pk, "b": None},
-        ],
-    )
-    return Shift.objects.get(cell=cell, starts_at=starts)
+    return on_duty_now(None, cell, leader, a, following=b)
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from qianshao.testing import process_alive
+
 
 def _argv(*more: str) -> list[str]:
     argv = [sys.executable, "-m", "qianshao", "bench", "http", *more]
@@ -72,14 +74,6 @@ def _descendants(root: int) -> dict[int, str]:
     return found
 
 
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 def test_a_bench_stopped_half_way_leaves_no_server_behind():
     """TERM to `qianshao bench http` while its server runs: the bench, its server and the
     server's workers are all gone when it has exited."""
@@ -103,14 +97,14 @@ def test_a_bench_stopped_half_way_leaves_no_server_behind():
         assert bench.wait(timeout=30) != 0
 
         until = time.monotonic() + 5
-        while time.monotonic() < until and any(_alive(pid) for pid in below):
+        while time.monotonic() < until and any(process_alive(pid) for pid in below):
             time.sleep(0.1)
-        assert not [pid for pid in below if _alive(pid)], below
+        assert not [pid for pid in below if process_alive(pid)], below
     finally:
         if bench.poll() is None:
             bench.kill()
             bench.wait()
         for pid in below:  # what the bench left behind, if it did
-            if _alive(pid):
+            if process_alive(pid):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)

@@ -2,7 +2,7 @@
 sides confirm, spot checks answered and chased, the handover with what is open, the duty
 log append-only, and an incident opened from a call in the log."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -240,3 +240,18 @@ def test_a_manager_records_a_check_in_for_an_officer_without_the_app(cast):
     assert shift.confirmed_by == a and shift.watch_at is None
     record = AuditRecord.objects.get(action="incidents.shift.confirm")
     assert record.after["on_behalf"] is True
+
+
+@pytest.mark.parametrize("clock", ["00:00:30", "08:29:59", "17:29:59", "23:59:59"])
+def test_the_shift_a_test_puts_on_duty_is_under_way_today_at_any_hour(cast, clock):
+    """The tests' own roster: begun at 08:29:59, a test found yesterday's shift ending under
+    it a second later."""
+    hour, minute, second = (int(x) for x in clock.split(":"))
+    today = timezone.localdate()
+    at = timezone.make_aware(datetime.combine(today, time(hour, minute, second)))
+    lead, a = staff(cast, cast.township, "镇长", "甲")
+    with time_machine.travel(at, tick=False):
+        shift = on_duty_now(cast, cast.township, lead, a)
+    assert shift.day == today
+    assert actions_duty.current_shift(cast.township.pk, at + timedelta(seconds=2)) == shift
+    assert shift.ends_at - at > timedelta(hours=17)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from qianshao.testing import process_alive
 from qianshao.web.management.commands.run import Child, Supervisor
 
 
@@ -32,14 +33,6 @@ def healthz(port: int) -> int:
         return http.getresponse().status
     finally:
         http.close()
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
 
 
 class Run:
@@ -99,7 +92,7 @@ class Run:
         found = {}
         for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
             argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            if alive(int(child)):
+            if process_alive(int(child)):
                 found["web" if b"gunicorn" in argv else "worker"] = int(child)
         return found
 
@@ -166,7 +159,7 @@ def test_a_killed_worker_is_restarted_while_the_web_server_answers_and_sigterm_s
 
     run.process.send_signal(signal.SIGTERM)
     assert run.process.wait(timeout=20) == 0
-    assert not alive(web) and not alive(restarted)
+    assert not process_alive(web) and not process_alive(restarted)
 
 
 def test_the_control_socket_is_in_the_data_dir(run):
