@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 
 from qianshao.grid import tree
 from qianshao.grid.posts import post_cells
+from qianshao.lib.keyset import crosses_many
 
 
 @dataclass(frozen=True)
@@ -63,16 +64,6 @@ def restrict(queryset: QuerySet, user, *, reaching: bool = False) -> QuerySet:
     model = queryset.model
     field = model.SCOPE_FIELD
     condition = scope.reach_q(field) if reaching else scope.q(field)
-    if _crosses_many(model, field):
+    if crosses_many(model, field):
         return queryset.filter(pk__in=model._base_manager.filter(condition).values("pk"))
     return queryset.filter(condition)
-
-
-def _crosses_many(model, field: str) -> bool:
-    current = model
-    for part in field.split("__")[:-1]:
-        relation = current._meta.get_field(part)
-        if relation.one_to_many or relation.many_to_many:
-            return True
-        current = relation.related_model
-    return False

@@ -29,9 +29,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.expressions import Col, F, Func, OrderBy
-from django.db.models.lookups import Lookup
+from django.db.models.lookups import In, Lookup
+from django.db.models.sql import Query
 from django.db.models.sql.where import WhereNode
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
@@ -323,41 +324,113 @@ def steered(queryset: QuerySet, keys: list[Key]) -> tuple[QuerySet, QuerySet | i
     should read it: a scope of over ``FEW`` rows is walked along the ordering's index. The
     scope alone is counted by its own index (up to ``COUNT_BOUND``, the probe that decided);
     with other filters, a scope past ``COUNT_BOUND`` is counted through their indexes
-    (the scope's would read all of it)."""
+    (the scope's would read all of it). A scope on another table, written ``pk IN (…)``, is
+    steered by ``_steered_across``."""
     field = getattr(queryset.model, "SCOPE_FIELD", None)
-    if connection.vendor != "sqlite" or not field or "__" in field or keys[0].name == field:
+    if connection.vendor != "sqlite" or (field and keys[0].name == field):
         return queryset, queryset
-    column = queryset.model._meta.get_field(field).column
-    scope = _only(queryset.query.where, column)
+    if not field or "__" in field:
+        return _steered_across(queryset, keys)
+    model = queryset.model
+    also = getattr(model, "SCOPE_ALSO", ())  # columns the access rules OR with the scope's
+    columns = {model._meta.get_field(name).column for name in (field, *also)}
+    scope = _only(queryset.query.where, columns)
     if scope is None:
         return queryset, queryset
-    probe = queryset.model._base_manager.all()
+    probe = model._base_manager.all()
     probe.query.where = scope
     held = probe.order_by().values("pk")[: COUNT_BOUND + 1].count()
     if held <= FEW:
         return queryset, queryset
     walking = queryset._chain()
-    first = _column_of(queryset.model, keys[0].name)
-    walking.query.where = _unindexed(walking.query.where, column, first)
+    first = _column_of(model, keys[0].name)
+    walking.query.where = _unindexed(walking.query.where, columns, first)
     if len(scope.children) == len(queryset.query.where.children):
         return walking, held  # nothing but the scope: the probe counted it
     return walking, walking if held > COUNT_BOUND else queryset
 
 
-def _touches(node, column: str) -> tuple[bool, bool]:
-    """(whether a term of ``node`` is on ``column``, whether every term is)."""
+def _steered_across(queryset: QuerySet, keys: list[Key]):
+    """``steered`` for a scope read on another table, written ``pk IN (rows of the scope)``
+    (a scope through a to-many relation, a list's own subquery). SQLite reads the subquery
+    first and sorts what it found; past ``FEW`` rows, and when an index of the model starts
+    with the ordering's first key, the list is walked along that index instead, each row
+    checked by ``EXISTS`` of its own row in the subquery. The rows are counted once, to
+    decide, and that count is the list's."""
+    where = queryset.query.where
+    term = _subquery_scope(where, queryset.model)
+    if term is None or not _walkable(queryset.model, keys):
+        return queryset, queryset
+    held = queryset.order_by().values("pk")[: COUNT_BOUND + 1].count()
+    if held <= FEW:
+        return queryset, held
+    walking = queryset._chain()
+    node = WhereNode(connector="AND")
+    node.children = [child for child in where.children if child is not term]
+    walking.query.where = node
+    inner = queryset.model._base_manager.all()
+    inner.query = term.rhs.clone()
+    return walking.filter(Exists(inner.filter(pk=OuterRef("pk")))), held
+
+
+def _walkable(model, keys: list[Key]) -> bool:
+    """Whether an index can serve the ordering's first key (the primary key's, or one of
+    the model's that starts with it)."""
+    first = _column_of(model, keys[0].name)
+    if first is None:
+        return False
+    if first == model._meta.pk.column:
+        return True
+    for index in model._meta.indexes:
+        if index.fields and _column_of(model, index.fields[0].lstrip("-")) == first:
+            return True
+    return False
+
+
+def _subquery_scope(where: WhereNode, model) -> Lookup | None:
+    """The AND-ed term ``pk IN (a query of the same model)`` of ``where``, or None."""
+    if where.connector != "AND" or where.negated:
+        return None
+    for child in where.children:
+        if (
+            isinstance(child, In)
+            and isinstance(child.lhs, Col)
+            and child.lhs.target.primary_key
+            and child.lhs.target.model is model
+            and isinstance(child.rhs, Query)
+            and child.rhs.model is model
+        ):
+            return child
+    return None
+
+
+def crosses_many(model, field: str) -> bool:
+    """Whether the way from ``model`` to ``field`` (``a__b__c``) crosses a to-many
+    relation (one row of ``model``, several of ``field``'s)."""
+    for part in field.split("__")[:-1]:
+        relation = model._meta.get_field(part)
+        if relation.one_to_many or relation.many_to_many:
+            return True
+        model = relation.related_model
+    return False
+
+
+def _touches(node, columns: set[str]) -> tuple[bool, bool]:
+    """(whether a term of ``node`` is on one of ``columns``, whether every term is)."""
     if isinstance(node, WhereNode):
-        found = [_touches(child, column) for child in node.children]
+        found = [_touches(child, columns) for child in node.children]
         return any(a for a, _ in found), bool(found) and all(b for _, b in found)
-    on = isinstance(node, Lookup) and isinstance(node.lhs, Col) and node.lhs.target.column == column
+    on = (
+        isinstance(node, Lookup) and isinstance(node.lhs, Col) and node.lhs.target.column in columns
+    )
     return on, on
 
 
-def _only(where: WhereNode, column: str) -> WhereNode | None:
-    """The AND-ed terms of ``where`` that are all on ``column`` (the scope), or None."""
+def _only(where: WhereNode, columns: set[str]) -> WhereNode | None:
+    """The AND-ed terms of ``where`` that are all on ``columns`` (the scope), or None."""
     if where.connector != "AND" or where.negated:
         return None
-    kept = [child for child in where.children if _touches(child, column)[1]]
+    kept = [child for child in where.children if _touches(child, columns)[1]]
     if not kept:
         return None
     node = WhereNode(connector="AND")
@@ -375,18 +448,18 @@ def _column_of(model, name: str) -> str | None:
         return None
 
 
-def _unindexed(node, column: str, first: str | None):
-    """``node`` with its terms on ``column`` (the scope), and its terms of several values
+def _unindexed(node, columns: set[str], first: str | None):
+    """``node`` with its terms on ``columns`` (the scope), and its terms of several values
     (``IN``: no index serves an ordering past them) that are not on the ordering's first
     column, made unindexable: the walk reads the ordering's index and filters by them."""
     if isinstance(node, WhereNode):
         copy = WhereNode(connector=node.connector, negated=node.negated)
-        copy.children = [_unindexed(child, column, first) for child in node.children]
+        copy.children = [_unindexed(child, columns, first) for child in node.children]
         return copy
     if not (isinstance(node, Lookup) and isinstance(node.lhs, Col)):
         return node
     on = node.lhs.target.column
-    if on == column or (node.lookup_name == "in" and on != first):
+    if on in columns or (node.lookup_name == "in" and on != first):
         return type(node)(Unindexed(node.lhs, output_field=node.lhs.output_field), node.rhs)
     return node
 

@@ -107,4 +107,15 @@ def build(county: Cell) -> Point | None:
         )
     with time_machine.travel(timezone.now() - timedelta(days=18), tick=False):
         actions.receive_transfer(None, sent)
+    with time_machine.travel(timezone.now() - timedelta(days=6), tick=False):
+        lamp = next(iter(items.values()))
+        actions.requisition(
+            None,
+            store,
+            owner="镇上五金店",
+            owner_phone="13800000000",
+            lines=[(lamp, 20, lamp.unit, None)],
+            value="800",
+            note="汛期抢险临时征用",
+        )
     return point

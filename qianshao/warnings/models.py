@@ -232,7 +232,11 @@ class Warning(models.Model):
         verbose_name = _("预警")
         verbose_name_plural = _("预警")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "valid_until"])]
+        indexes = [
+            models.Index(fields=["status", "valid_until"]),
+            # the lists' ordering, walked by keyset (lib.keyset) past a large scope
+            models.Index(fields=["created_at", "id"], name="warnings_listed_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.headline}"

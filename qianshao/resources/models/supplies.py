@@ -397,6 +397,7 @@ class Transfer(models.Model):
     closed_at = models.DateTimeField(_("接收/撤回时间"), null=True, blank=True)
 
     SCOPE_FIELD = "source_path"  # the sender's side; access_supplies adds the receiver's
+    SCOPE_ALSO = ("destination_path",)  # so that a list walks past both (lib.keyset)
 
     class Meta:
         verbose_name = _("调拨")
