@@ -9,9 +9,10 @@ village see it, against the same list at a hundredth of the rows, in the same ru
 3. The timings, each the median of ``--repeat`` requests through the whole stack (middleware,
    session, scope) in-process: the first API page of 20 unfiltered (``GET /api/v1/hazards``,
    as the phone asks; the measured village holds 0.5 % of the hazards so that its pages are
-   full at both sizes), the
-   500th page reached through the cursor (or the last, where there are fewer), a filtered
-   page (status + category + month), and the hazards page's HTML (``GET /hazards/``).
+   full at both sizes), the 500th page reached through the cursor (or the last full one,
+   where there are fewer), a filtered page (status + category + month; the first
+   ``FILTER_FOUND`` hazards written are the village's and match it, so that this page too
+   is full at both sizes), and the hazards page's HTML (``GET /hazards/``).
 4. ``growth``: the median at ``--rows`` over the median at a hundredth, per figure; and the
    query plans of the first page: no temporary B-tree (SQLite) or sort node (PostgreSQL), no
    scan of the whole table.
@@ -47,6 +48,10 @@ LIMIT = 20  # rows of an API page, as the phone asks for them (the web pages sho
 # The measured village's share of the hazards, so that its pages are full at a hundredth of
 # the rows too (growth then compares the table's size, not how full a page is).
 VILLAGE_SHARE = 0.005
+# Hazards of the measured village that the filter finds, among the first written, so that the
+# filtered pages are full at a hundredth of the rows too (at 10,000 rows the filter finds
+# fewer than one of a township's hazards); at the full size they are a few among thousands.
+FILTER_FOUND = 2 * LIMIT
 CHUNK = 50_000
 FILTER_STATUS = Status.RECTIFYING
 FILTER_CATEGORY = "fire"
@@ -128,16 +133,24 @@ class World:
             picked = rng.choices(statuses, weights, k=last - first)
             rows = []
             for i, status in zip(range(first, last), picked, strict=True):
+                category = domains[rng.randrange(len(domains))]
                 if rng.random() < VILLAGE_SHARE:
                     cell = self.village
                 else:
                     cell = self.villages[rng.randrange(len(self.villages))]
                 reported = self.now - timedelta(seconds=rng.randrange(365 * 86400))
+                if i < FILTER_FOUND:
+                    cell, status, category = (
+                        self.village,
+                        FILTER_STATUS,
+                        self.domains[FILTER_CATEGORY],
+                    )
+                    reported = self.month + timedelta(seconds=rng.randrange(28 * 86400))
                 values = {
                     "number": f"YH{i:012d}",
                     "title": f"{cell.name}隐患{i}",
                     "description": "巡查发现隐患。",
-                    "category_id": domains[rng.randrange(len(domains))],
+                    "category_id": category,
                     "grade": Grade.MAJOR if rng.random() < 0.05 else Grade.GENERAL,
                     "status": status,
                     "source": Source.PATROL,
@@ -190,8 +203,11 @@ def _timed(out, world: World, n: int, repeat: int) -> dict:
         client = Client(HTTP_HOST="localhost")
         client.force_login(user)
         first = _get(client, api)
-        deep_url, depth = _walk(client, api, DEEP)
+        # the 500th page, or the last full one where there are fewer (a full page at both
+        # sizes, as the filtered one)
+        deep_url, depth = _walk(client, api, min(DEEP, max(1, first["count"] // LIMIT)))
         numbers = [h["number"] for h in first["items"]]
+        found = len(_get(client, f"/api/v1/hazards?{filtered}")["items"])
         figures_ = {
             "first_page_ms": median_ms(lambda c=client: _get(c, api), repeat),
             "deep_page_ms": median_ms(lambda c=client, u=deep_url: _get(c, u), repeat),
@@ -212,7 +228,7 @@ def _timed(out, world: World, n: int, repeat: int) -> dict:
         }
         line = "  ".join(f"{k.removesuffix('_ms')} {v:6.1f} ms" for k, v in figures_.items())
         shown = f"{first['count']:,}{'+' if first['count_capped'] else ''}"
-        out.write(f"    {role:9s} ({shown} rows, deep = page {depth}): {line}")
+        out.write(f"    {role:9s} ({shown} rows, deep = page {depth}, {found} filtered): {line}")
     return result
 
 
