@@ -117,8 +117,10 @@ class Hazard(models.Model):
     cell = models.ForeignKey(
         Cell, models.PROTECT, related_name="hazards", verbose_name=_("所在网格")
     )
-    # The cell's path, kept on the hazard so that scope and counts need no join.
-    cell_path = models.CharField(max_length=255, db_index=True, editable=False)
+    # The cell's path, kept on the hazard so that scope and counts need no join. Its
+    # ranges are read through the (cell_path, status) index; one of its own would be a
+    # prefix of that one, and one more B-tree each report writes.
+    cell_path = models.CharField(max_length=255, editable=False)
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("位置描述"), max_length=200, blank=True)

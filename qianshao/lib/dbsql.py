@@ -133,7 +133,7 @@ def restore_audit_guard(connection) -> None:
 
 
 @contextmanager
-def bulk_cache(connection):
+def bulk_cache(connection, mb: int | None = None):
     """SQLite: the page cache of ``connection`` raised to ``SQLITE_BULK_CACHE_MB`` for a
     bulk write (a fan-out of a hundred thousand rows into indexes larger than the everyday
     cache), and lowered again once its transaction commits — lowering it frees the pages,
@@ -143,7 +143,7 @@ def bulk_cache(connection):
         yield
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"PRAGMA cache_size=-{settings.SQLITE_BULK_CACHE_MB * 1000}")
+        cursor.execute(f"PRAGMA cache_size=-{(mb or settings.SQLITE_BULK_CACHE_MB) * 1000}")
 
     def lower():
         with connection.cursor() as cursor:
