@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qianshao.grid.models import Cell, Department, Domain, Person
+from qianshao.lib.dbsql import NullsFirstIndex
 from qianshao.workflow.flow import Flow
 
 
@@ -432,6 +433,14 @@ class Supervision(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["hazard", "status", "step_due_at", "level"], name="one_rung_per_due_step"
+            )
+        ]
+        indexes = [
+            # the lists' ordering, open first (sweep.open_first), walked by keyset
+            NullsFirstIndex(
+                fields=["settled_at", "answered_at", "answer_by", "id"],
+                nulls_first=2,
+                name="supervision_open_first",
             )
         ]
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -460,3 +460,27 @@ def refuse_updates(table: str):
             schema_editor.execute(f"DROP FUNCTION IF EXISTS {name}()")
 
     return apply, reverse
+
+
+class NullsFirstIndex(models.Index):
+    """An index of ``fields`` whose first ``nulls_first`` columns are read NULL first
+    (``ASC NULLS FIRST``): SQLite's ascending order already (where an index cannot say
+    NULLS FIRST), PostgreSQL's only when the index says so."""
+
+    def __init__(self, *, fields: list[str], nulls_first: int, name: str):
+        super().__init__(fields=fields, name=name)
+        self.nulls_first = nulls_first
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        copy = models.Index(fields=self.fields, name=self.name)
+        copy.fields_orders = [
+            (name, "NULLS FIRST" if i < self.nulls_first else order)
+            for i, (name, order) in enumerate(self.fields_orders)
+        ]
+        return copy.create_sql(model, schema_editor, using=using, **kwargs)
+
+    def deconstruct(self):
+        path, args, kwargs = super().deconstruct()
+        return path, args, {**kwargs, "nulls_first": self.nulls_first}

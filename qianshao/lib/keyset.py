@@ -324,8 +324,8 @@ def steered(queryset: QuerySet, keys: list[Key]) -> tuple[QuerySet, QuerySet | i
     should read it: a scope of over ``FEW`` rows is walked along the ordering's index. The
     scope alone is counted by its own index (up to ``COUNT_BOUND``, the probe that decided);
     with other filters, a scope past ``COUNT_BOUND`` is counted through their indexes
-    (the scope's would read all of it). A scope on another table, written ``pk IN (…)``, is
-    steered by ``_steered_across``."""
+    (the scope's would read all of it). A scope on another table is steered by
+    ``_steered_across``."""
     field = getattr(queryset.model, "SCOPE_FIELD", None)
     if connection.vendor != "sqlite" or (field and keys[0].name == field):
         return queryset, queryset
@@ -351,24 +351,40 @@ def steered(queryset: QuerySet, keys: list[Key]) -> tuple[QuerySet, QuerySet | i
 
 
 def _steered_across(queryset: QuerySet, keys: list[Key]):
-    """``steered`` for a scope read on another table, written ``pk IN (rows of the scope)``
-    (a scope through a to-many relation, a list's own subquery). SQLite reads the subquery
-    first and sorts what it found; past ``FEW`` rows, and when an index of the model starts
-    with the ordering's first key, the list is walked along that index instead, each row
-    checked by ``EXISTS`` of its own row in the subquery. The rows are counted once, to
-    decide, and that count is the list's."""
-    where = queryset.query.where
-    term = _subquery_scope(where, queryset.model)
-    if term is None or not _walkable(queryset.model, keys):
+    """``steered`` for a scope read on another table: ``pk IN (rows of the scope)`` (a scope
+    through a to-many relation, a list's own subquery) or a column of the row a forward
+    relation leads to (a supervision's hazard's path). SQLite reads the subquery, or the
+    other table's index, first and sorts what it found; past ``FEW`` rows, and when an
+    index of the model starts with the ordering's first key, the list is walked along that
+    index instead, each row checked by ``EXISTS`` of its own row in the subquery, or through
+    its relation with the other table's column made unindexable. The rows are counted once,
+    to decide, and that count is the list's."""
+    model, where = queryset.model, queryset.query.where
+    if not _walkable(model, keys):
         return queryset, queryset
+    term = _subquery_scope(where, model)
+    column = None
+    if term is None:
+        field = getattr(model, "SCOPE_FIELD", None)
+        if not field or "__" not in field or crosses_many(model, field):
+            return queryset, queryset
+        holder = model
+        for part in field.split("__")[:-1]:
+            holder = holder._meta.get_field(part).related_model
+        column = holder._meta.get_field(field.rsplit("__", 1)[1]).column
+        if not _touches(where, {column})[0]:
+            return queryset, queryset
     held = queryset.order_by().values("pk")[: COUNT_BOUND + 1].count()
     if held <= FEW:
         return queryset, held
     walking = queryset._chain()
+    if term is None:
+        walking.query.where = _unindexed(where, {column}, None)
+        return walking, held
     node = WhereNode(connector="AND")
     node.children = [child for child in where.children if child is not term]
     walking.query.where = node
-    inner = queryset.model._base_manager.all()
+    inner = model._base_manager.all()
     inner.query = term.rhs.clone()
     return walking.filter(Exists(inner.filter(pk=OuterRef("pk")))), held
 
