@@ -134,11 +134,12 @@ def restore_audit_guard(connection) -> None:
 
 @contextmanager
 def bulk_cache(connection, mb: int | None = None):
-    """SQLite: the page cache of ``connection`` raised to ``SQLITE_BULK_CACHE_MB`` for a
-    bulk write (a fan-out of a hundred thousand rows into indexes larger than the everyday
-    cache), and lowered again once its transaction commits — lowering it frees the pages,
-    so a web process does not keep a bulk write's cache for its everyday reads. (One rolled
-    back keeps it until the connection closes, at the end of its request or task.)"""
+    """SQLite: the page cache of ``connection`` raised to ``mb`` (``SQLITE_BULK_CACHE_MB``
+    unless said) for a bulk write (a fan-out of a hundred thousand rows into indexes larger
+    than the everyday cache), and lowered again once its transaction commits — lowering it
+    frees the pages, so a web process does not keep a bulk write's cache for its everyday
+    reads. (One rolled back keeps it until the connection closes, at the end of its request
+    or task.)"""
     if connection.vendor != "sqlite":
         yield
         return
