@@ -98,11 +98,15 @@ INSTALLED_APPS = [
     "qianshao.resources",
     "qianshao.risks",
     "qianshao.incidents",
+    "qianshao.ops",
     "qianshao.web",
     "qianshao.bench",
 ]
 
 MIDDLEWARE = [
+    # the request id and the request's log line, around everything else: after only the
+    # proxy headers' rewrite of the client's address (lib/requestlog.py, docs/adr/0031)
+    "qianshao.lib.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Content-Security-Policy and Permissions-Policy on every response (docs/adr/0016)
     "csp.middleware.CSPMiddleware",
@@ -303,7 +307,7 @@ else:
 # Task queue (Huey): SQLite file in the data directory, or Redis when QIANSHAO_QUEUE_URL is set.
 QUEUE_URL = env_str("QIANSHAO_QUEUE_URL")
 if QUEUE_URL:
-    HUEY = {"huey_class": "huey.RedisHuey", "name": "qianshao", "url": QUEUE_URL}
+    HUEY = {"huey_class": "qianshao.notify.queue.QueueRedisHuey", "name": "qianshao", "url": QUEUE_URL}
 else:
     HUEY = {
         "huey_class": "qianshao.notify.queue.QueueHuey",
@@ -330,19 +334,43 @@ API_TOKEN_TTL_DAYS = env_int("QIANSHAO_TOKEN_TTL_DAYS", 90, minimum=1)
 MAP_TILE_URL = env_str("QIANSHAO_MAP_TILE_URL")
 MAP_TILE_ATTRIBUTION = env_str("QIANSHAO_MAP_TILE_ATTRIBUTION")
 
+# Log lines: plain text, or one JSON object a line for a log collector; every line carries
+# the id of the request (or the worker's job) it was written in (lib/requestlog.py).
+LOG_FORMAT = env_str("QIANSHAO_LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"QIANSHAO_LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
+# the request line shows only these prefixes of a path, not what follows: the one-tap
+# answer links' signed tokens (warnings/links.py)
+REQUEST_LOG_SECRET_PREFIXES = ("/w/",)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "qianshao.lib.requestlog.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(request_id)s %(name)s %(message)s"},
+        "json": {"()": "qianshao.lib.requestlog.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("QIANSHAO_LOG_LEVEL", "INFO")},
-    # The worker (run_huey) gives huey's logger a handler of its own; don't print twice.
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
-        # a 4xx is in the server's access log already: Django logs only the 5xx
+        # one line a request (the web server's own access log is off: `run`)
+        "qianshao.request": {"level": "INFO"},
+        # a 4xx is in the request's line already: Django logs only the 5xx
         "django.request": {"level": "ERROR"},
         "axes": {"level": "WARNING"},
-        # each task's start and end is noise at a county's scale; failures still show
-        "huey": {"level": env_str("QIANSHAO_WORKER_LOG_LEVEL", "WARNING"), "propagate": False},
+        # Each task's start and end is noise at a county's scale; failures still show. The
+        # handler is ours, so the worker (run_huey) adds none of its own format.
+        "huey": {
+            "handlers": ["console"],
+            "level": env_str("QIANSHAO_WORKER_LOG_LEVEL", "WARNING"),
+            "propagate": False,
+        },
     },
 }

@@ -1,11 +1,15 @@
 """The grid's worker tasks: running a roster import job, ending those whose worker died."""
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from qianshao.grid import roster_jobs
 from qianshao.grid.models import ImportJob
+from qianshao.notify.jobs import periodic
 
 
 @db_task()
@@ -20,6 +24,6 @@ def start_roster_job(user, upload) -> ImportJob:
     return job
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic(crontab(minute="*"), every=timedelta(minutes=1), label=_("名册导入清理"))
 def sweep_stalled_roster_jobs() -> None:
     roster_jobs.sweep_stalled()

@@ -188,3 +188,23 @@ class FanOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.source_id} {self.next_id}…{self.last_id}"
+
+
+class JobRun(models.Model):
+    """The last run of one periodic job (``notify.jobs``): one row per job, upserted."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    every_s = models.PositiveIntegerField(default=0)  # how often it is due, when it ran
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    ok = models.BooleanField()
+    error = models.TextField(blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("定时任务运行")
+        verbose_name_plural = _("定时任务运行")
+
+    def __str__(self) -> str:
+        return self.name

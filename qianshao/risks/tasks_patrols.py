@@ -1,12 +1,15 @@
 """The patrols part's periodic tasks."""
 
-from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from datetime import timedelta
 
+from django.utils.translation import gettext_lazy as _
+from huey import crontab
+
+from qianshao.notify.jobs import periodic
 from qianshao.risks import sweep
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic(crontab(minute="*"), every=timedelta(minutes=1), label=_("风险点巡查催办"))
 def sweep_patrols() -> int:
     """Every minute: overdue patrols chased (the patroller, then the cell's dispatchers),
     missed ones written once the next due time has come."""
