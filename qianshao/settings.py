@@ -1,5 +1,6 @@
 """Qianshao settings, read from the environment (see README: Configuration)."""
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -9,6 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from qianshao.lib import proxy
 from qianshao.lib.env import env_bool, env_int, env_list, env_path, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -65,6 +67,14 @@ ALLOWED_HOSTS = env_list("QIANSHAO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("QIANSHAO_ALLOWED_HOSTS must name at least one host")
 CSRF_TRUSTED_ORIGINS = env_list("QIANSHAO_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto are
+# believed: the client's address becomes REMOTE_ADDR (lib/proxy.py). None by default.
+TRUSTED_PROXIES = proxy.networks(
+    env_list("QIANSHAO_TRUSTED_PROXIES", []), "QIANSHAO_TRUSTED_PROXIES"
+)
+if TRUSTED_PROXIES:
+    # only a trusted proxy's header reaches here: the middleware drops anyone else's
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Absolute address of the site, used in links that leave it (QR codes, SMS, webhooks).
 BASE_URL = env_str("QIANSHAO_BASE_URL", "").rstrip("/")
 # CAP 1.2 <sender> of the warnings issued here: globally unique, e.g. from a domain name.
@@ -104,6 +114,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # the client's address and scheme behind a trusted reverse proxy, first so that
+    # everything after reads them (lib/proxy.py, QIANSHAO_TRUSTED_PROXIES)
+    "qianshao.lib.proxy.TrustedProxyMiddleware",
     # the request id and the request's log line, around everything else: after only the
     # proxy headers' rewrite of the client's address (lib/requestlog.py, docs/adr/0031)
     "qianshao.lib.requestlog.RequestLogMiddleware",
@@ -203,6 +216,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "qianshao.accounts.views.locked_out"
 AXES_VERBOSE = False
+# The address a failure counts against: REMOTE_ADDR, the client's own behind a trusted proxy
+# (lib/proxy.py), and never django-ipware's reading of headers, should it be installed.
+AXES_CLIENT_IP_CALLABLE = "qianshao.lib.proxy.client_address"
 
 LANGUAGE_CODE = "zh-hans"
 # Only what has a catalogue: offering English without one gave English browsers pages half in
@@ -284,10 +300,13 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_HSTS_SECONDS = 365 * 24 * 3600 if SESSION_COOKIE_SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("QIANSHAO_HSTS_INCLUDE_SUBDOMAINS", False)
+# http:// answered with a redirect to https:// (the proxy in front does it too: deploy/nginx),
+# except the health check that a local monitor asks over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("QIANSHAO_SSL_REDIRECT", SESSION_COOKIE_SECURE)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # `check --deploy`: whether HSTS covers the domain's other hosts is the deployment's choice
 # (a county's site is usually one host of a government domain it does not run), and preload
-# lists are the domain owner's, so neither is warned about (docs/adr/0016). What stays is
-# W008: the reverse proxy redirects http:// to https:// (README: Security).
+# lists are the domain owner's, so neither is warned about (docs/adr/0016).
 SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 
 # Cache, shared by all web processes (rate limits): the database, or Redis when configured.
@@ -320,6 +339,14 @@ HUEY |= {
     "consumer": {"workers": env_int("QIANSHAO_WORKER_THREADS", 2, 1), "worker_type": "thread"},
 }
 
+# Backups (qianshao backup / restore; docs/adr/0032): where the worker writes one every night,
+# at what local time ("off": never), and which it keeps. Before `qianshao run` applies
+# migrations it takes one too, unless QIANSHAO_BACKUP_BEFORE_MIGRATE=0.
+BACKUP_DIR = env_path("QIANSHAO_BACKUP_DIR", str(DATA_DIR / "backups"))
+BACKUP_AT = env_str("QIANSHAO_BACKUP_AT", "02:30")
+BACKUP_KEEP = env_str("QIANSHAO_BACKUP_KEEP", "7 daily, 4 weekly")
+BACKUP_BEFORE_MIGRATE = env_bool("QIANSHAO_BACKUP_BEFORE_MIGRATE", True)
+
 # Notifications.
 SMS_GATEWAY_URL = env_str("QIANSHAO_SMS_URL")
 SMS_GATEWAY_TOKEN = env_str("QIANSHAO_SMS_TOKEN")
@@ -328,6 +355,18 @@ if SMS_GATEWAY_URL and not BASE_URL:
     raise ImproperlyConfigured("QIANSHAO_BASE_URL must be set when QIANSHAO_SMS_URL is")
 NOTIFY_TIMEOUT_SECONDS = env_int("QIANSHAO_NOTIFY_TIMEOUT", 10, minimum=1)
 NOTIFY_MAX_ATTEMPTS = env_int("QIANSHAO_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+
+# Health and alerts (ops/health.py, ops/alerts.py; README: Health and alerts). /metrics answers
+# the addresses (or networks) of QIANSHAO_METRICS_ALLOW, and anyone with the bearer token.
+METRICS_ALLOW = env_list("QIANSHAO_METRICS_ALLOW", ["127.0.0.1", "::1"])
+for _net in METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_net, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"QIANSHAO_METRICS_ALLOW: {_net!r} is not an address") from _exc
+METRICS_TOKEN = env_str("QIANSHAO_METRICS_TOKEN")
+HEALTH_CHECK_SECONDS = env_int("QIANSHAO_HEALTH_CHECK_SECONDS", 30, minimum=1)
+HEARTBEAT_MAX_AGE_SECONDS = env_int("QIANSHAO_HEARTBEAT_MAX_AGE", 120, minimum=10)
 
 API_TOKEN_TTL_DAYS = env_int("QIANSHAO_TOKEN_TTL_DAYS", 90, minimum=1)
 # Leaflet tile layer; empty draws boundaries on a plain background (servers may be offline).

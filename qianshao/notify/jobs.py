@@ -8,13 +8,14 @@ a job late by more than twice its period can be told from one that is merely slo
 """
 
 import functools
+import logging
 import os
 import socket
 import traceback
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from huey import crontab
@@ -22,6 +23,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from qianshao.notify.models import JobRun
 
+log = logging.getLogger(__name__)
 JOBS: dict[str, "Job"] = {}  # by name
 HEARTBEAT = "qianshao.notify.jobs.heartbeat"
 STARTED = timezone.now()  # this process's start: the worker's, in the worker
@@ -64,7 +66,7 @@ def periodic(validate_datetime, *, every: timedelta, label: str):
 
 def record(name: str, started, *, ok: bool, error: str = "", detail: dict | None = None) -> None:
     """Upsert the job's row: its last run, and its last success when it worked. A failure
-    to write it is logged by Huey with the task; it never hides the job's own outcome."""
+    to write it is logged; it never hides or changes the job's own outcome."""
     now = timezone.now()
     row = JobRun(
         name=name,
@@ -80,16 +82,17 @@ def record(name: str, started, *, ok: bool, error: str = "", detail: dict | None
     fields += ["succeeded_at"] if ok else []
     fields += ["detail"] if detail is not None else []
     try:
-        JobRun.objects.bulk_create(
-            [row],
-            update_conflicts=True,
-            unique_fields=["name"],
-            update_fields=fields,
-        )
+        with transaction.atomic():  # a savepoint: a failure here spoils no outer transaction
+            JobRun.objects.bulk_create(
+                [row],
+                update_conflicts=True,
+                unique_fields=["name"],
+                update_fields=fields,
+            )
     except DatabaseError:
-        if not ok:
-            return  # the job's own exception is the one to see
-        raise
+        # e.g. a backup taken before the migration that makes the table: the job's own
+        # outcome stands; its row stays stale, which the status shows
+        log.warning("could not record the run of %s", name, exc_info=True)
 
 
 def _error(exc: BaseException) -> str:
