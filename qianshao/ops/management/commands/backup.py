@@ -9,6 +9,9 @@ from qianshao.ops import backup
 
 
 class Command(BaseCommand):
+    # no system checks: they import every URL and API schema (seconds), and these commands
+    # use neither
+    requires_system_checks = []
     help = (
         "Write one backup archive (database copy, uploaded files, manifest) while the "
         "platform runs. The keys are left out unless --with-keys is given."

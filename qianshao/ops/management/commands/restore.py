@@ -9,6 +9,9 @@ from qianshao.ops.backup import BackupError
 
 
 class Command(BaseCommand):
+    # no system checks: they import every URL and API schema (seconds), and these commands
+    # use neither
+    requires_system_checks = []
     help = (
         "Restore an archive of `qianshao backup` into an empty data directory or database: "
         "every member is checked before anything is written; then the audit chain is "
