@@ -1,10 +1,6 @@
 """The grid's cell counts (grid.tallies.CELLS): kept by create_cells and move_cell for every
-ancestor path, equal to a recount, and written for the cells already there by the migration
-that brings them."""
-
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+ancestor path, equal to a recount. The migration that counts the cells already there is
+walked in qianshao/tests/test_migrations_data.py."""
 
 from qianshao.grid import actions, stats, tallies
 from qianshao.grid.importers.divisions import CellRow
@@ -69,28 +65,6 @@ def test_subtree_and_child_counts_read_the_tallies_as_the_cells_are(cast):
         "450901101": 1,
     }
     assert stats.subtree_counts(cast.village)["cells"] == 0
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_migration_counts_the_cells_already_there():
-    add_cells(
-        ("450901", "A县", CellKind.COUNTY, None),
-        ("450901100", "甲镇", CellKind.TOWNSHIP, "450901"),
-        ("450901100201", "一村", CellKind.VILLAGE, "450901100"),
-        ("450901100202", "二村", CellKind.VILLAGE, "450901100"),
-    )
-    executor = MigrationExecutor(connection)
-    executor.migrate([("grid", "0004_person_name_index")])  # before the counts existed
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([("grid", "0005_cell_tally")])
-
-    assert tallies.cells_by_kind("450901.") == {
-        CellKind.COUNTY: 1,
-        CellKind.TOWNSHIP: 1,
-        CellKind.VILLAGE: 2,
-    }
-    assert tallies.CELLS.matches()
 
 
 def test_cells_created_under_several_cells_already_there_count_once_each(cast):
