@@ -13,6 +13,11 @@ test: $(VENV)/.installed-test $(DIST)/.built
 	@test -x /usr/bin/chromium || (command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
 		apt-get install -y -q chromium >/dev/null) || \
 		(echo "Debian's chromium is needed for the browser tests: apt-get install -y chromium" && exit 1)
+	@(test -x /usr/sbin/nginx && test -x /usr/bin/openssl) || \
+		(command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get install -y -q nginx openssl >/dev/null) || \
+		(echo "Debian's nginx and openssl are needed for the deployment test" \
+		"(qianshao/web/tests/test_deploy_nginx.py): apt-get install -y nginx openssl" && exit 1)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

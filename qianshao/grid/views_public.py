@@ -23,7 +23,8 @@ PAGES_PER_HOUR = 30
 @login_not_required
 @require_GET
 def public_cell(request, code):
-    address = request.META.get("REMOTE_ADDR", "")  # never a header the client sets
+    # never a header the client sets: the client's own behind a trusted proxy (lib/proxy.py)
+    address = request.META.get("REMOTE_ADDR", "")
     if ratelimit.spent("public-cell", address, PAGES_PER_HOUR):
         message = _("访问过于频繁，请一小时后再试")
         return render(request, "grid/public_too_many.html", {"message": message}, status=429)

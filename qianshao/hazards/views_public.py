@@ -47,8 +47,9 @@ PAGE_SIZE = 50
 def client_address(request) -> str:
     """The address the public limits count: REMOTE_ADDR, never a header the client sets.
 
-    Behind a reverse proxy every request carries the proxy's address; the proxy must then
-    pass the client's own (e.g. nginx's real_ip module), since X-Forwarded-For is not trusted.
+    Behind a reverse proxy named in QIANSHAO_TRUSTED_PROXIES, it is the client's address
+    that the proxy passed in X-Forwarded-For (lib/proxy.py, first in the middleware); from
+    any other peer the header is dropped, so a client cannot choose what is counted.
     """
     return request.META.get("REMOTE_ADDR", "")
 

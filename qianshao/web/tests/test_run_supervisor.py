@@ -3,114 +3,17 @@ server keeps answering; SIGTERM stops the supervisor and both children; gunicorn
 socket is this instance's own, in the data dir."""
 
 import os
-import re
 import signal
-import socket
 import stat
-import subprocess
 import sys
 import threading
 import time
-from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
 
-from qianshao.testing import process_alive
+from qianshao.testing import Run, healthz, process_alive
 from qianshao.web.management.commands.run import Child, Supervisor
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthz(port: int) -> int:
-    http = HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        http.request("GET", "/healthz")
-        return http.getresponse().status
-    finally:
-        http.close()
-
-
-class Run:
-    """`qianshao run --no-demo` in ``tmp_path``: its own data dir, home and runtime dir."""
-
-    def __init__(self, tmp_path: Path):
-        self.data, self.home, self.xdg = (tmp_path / n for n in ("data", "home", "xdg"))
-        for path in (self.home, self.xdg):
-            path.mkdir()
-        self.port, self.log = free_port(), tmp_path / "run.log"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("QIANSHAO_")}
-        env.pop("MALLOC_ARENA_MAX", None)  # the web server sets its own
-        env.pop("DATABASE_URL", None)
-        env |= {
-            "QIANSHAO_DATA_DIR": str(self.data),
-            "HOME": str(self.home),
-            "XDG_RUNTIME_DIR": str(self.xdg),
-            "PYTHONUNBUFFERED": "1",
-        }
-        argv = [sys.executable, "-m", "qianshao", "run", "--no-demo", "--web-workers", "1"]
-        with open(self.log, "wb") as sink:
-            self.process = subprocess.Popen(
-                [*argv, "--port", str(self.port)],
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_for(self, pattern: str, timeout: float = 60) -> re.Match:
-        until = time.monotonic() + timeout
-        while time.monotonic() < until:
-            found = re.search(pattern, self.text())
-            if found:
-                return found
-            assert self.process.poll() is None, self.text()
-            time.sleep(0.1)
-        raise AssertionError(f"no {pattern!r} in:\n{self.text()}")
-
-    def wait_ready(self, timeout: float = 60) -> None:
-        until = time.monotonic() + timeout
-        while time.monotonic() < until:
-            assert self.process.poll() is None, self.text()
-            try:
-                if healthz(self.port) == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"/healthz never answered:\n{self.text()}")
-
-    def children(self) -> dict[str, int]:
-        """The supervisor's live children by what they run: web (gunicorn), worker (huey)."""
-        pid = self.process.pid
-        found = {}
-        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-            argv = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-            if process_alive(int(child)):
-                found["web" if b"gunicorn" in argv else "worker"] = int(child)
-        return found
-
-    def wait_for_children(self, timeout: float = 10, **not_these: int) -> dict[str, int]:
-        """Both children, once neither is one of ``not_these`` (name=old pid)."""
-        until = time.monotonic() + timeout
-        while time.monotonic() < until:
-            assert self.process.poll() is None, self.text()
-            found = self.children()
-            if len(found) == 2 and all(found[k] != v for k, v in not_these.items()):
-                return found
-            time.sleep(0.1)
-        raise AssertionError(f"children {self.children()} after {timeout} s:\n{self.text()}")
-
-    def kill_all(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
 
 
 @pytest.fixture

@@ -121,6 +121,10 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         "60",
         "--control-socket",
         str(settings.DATA_DIR / "gunicorn.ctl"),
+        # the proxies whose X-Forwarded-Proto gunicorn believes: the platform's own
+        # (QIANSHAO_TRUSTED_PROXIES, lib/proxy.py), not gunicorn's default of localhost
+        "--forwarded-allow-ips",
+        ",".join(str(network) for network in settings.TRUSTED_PROXIES),
     ]
 
 
