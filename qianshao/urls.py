@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("qianshao.resources.urls")),
     path("", include("qianshao.risks.urls")),
     path("", include("qianshao.incidents.urls")),
+    path("", include("qianshao.ops.urls")),
     path("", include("qianshao.web.urls")),
 ]
 

@@ -2,6 +2,7 @@ from django.conf import settings
 
 from qianshao.grid.permissions import management_scope
 from qianshao.grid.posts import overseeing_posts, works_above_field
+from qianshao.ops import alerts
 from qianshao.web.nav import links, phone_bar
 
 
@@ -22,6 +23,8 @@ def site(request):
         "may_issue": lambda: _may_issue(user),
         # the overviews (督办, the report pages) in the areas' own links, as in the top bar
         "above_field": lambda: user is not None and works_above_field(user),
+        # the open alerts (ops.alerts), to superusers and the top cells' dispatchers only
+        "ops_alerts": lambda: alerts.banner(user),
         "map_tile_url": settings.MAP_TILE_URL,
         "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }

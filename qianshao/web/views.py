@@ -9,6 +9,7 @@ from qianshao.grid.maps import cell_map
 from qianshao.grid.posts import primary_post
 from qianshao.grid.stats import child_counts, subtree_counts
 from qianshao.lib import panels
+from qianshao.ops import health
 from qianshao.web.posts import home_kind
 
 
@@ -21,6 +22,8 @@ def home(request):
         if roots:
             kind, cell = "overview", roots[0]
     context = {"assignment": assignment, "cell": cell, "home_kind": kind}
+    if request.user.is_superuser:  # the platform's health on the administrator's home page
+        context["ops_status"] = health.check()
     if cell is not None:
         context |= {
             "counts": subtree_counts(cell),

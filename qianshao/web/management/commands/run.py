@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from django.db import connection
 
 from qianshao import demo
 from qianshao.grid.models import Cell
+from qianshao.ops import alerts
 
 log = logging.getLogger("qianshao.run")
 
@@ -59,8 +61,12 @@ class Command(BaseCommand):
             ]
         )
         supervisor.start()
+        watcher = Watcher(settings.HEALTH_CHECK_SECONDS)
+        watcher.start()
         self._banner(host, port, loaded_demo or not no_demo)
-        sys.exit(supervisor.run())
+        code = supervisor.run()
+        watcher.done.set()
+        sys.exit(code)
 
     def _banner(self, host, port, demo_logins):
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
@@ -126,6 +132,21 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         "--forwarded-allow-ips",
         ",".join(str(network) for network in settings.TRUSTED_PROXIES),
     ]
+
+
+class Watcher(threading.Thread):
+    """The health watch (``ops.alerts``: alerts opened, closed and told by SMS from here,
+    since the worker may be what stopped) every ``QIANSHAO_HEALTH_CHECK_SECONDS``, in a
+    thread of its own: the supervisor's tick never waits for it, and whatever it meets is
+    logged and tried again next round."""
+
+    def __init__(self, every: float):
+        super().__init__(name="health-watch", daemon=True)
+        self.every, self.done = every, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.every):
+            alerts.watch_safely()
 
 
 @dataclass
