@@ -1863,3 +1863,26 @@ def test_incidents_and_duty_writes_outside_the_scope_are_not_found_and_change_no
                 wrong.check(f"{username} POST {url}", page.post(url, form()).status_code, 403)
     wrong.check("state after the refused writes", incidents_state() == before, True)
     assert not wrong, wrong.report()
+
+
+@pytest.mark.django_db
+def test_the_alerts_banner_and_the_status_table_show_to_the_county_and_the_administrator(world):
+    """An open alert (ops.alerts) is on the pages of the top cell's dispatcher and the
+    superuser only; the health report on the superuser's home page only."""
+    from qianshao.ops.models import Alert
+
+    Alert.objects.create(
+        key="heartbeat.stale",
+        source="heartbeat",
+        message="任务进程已停止",
+        opened_at=timezone.now(),
+    )
+    wrong = Mismatches()
+    for username in [*ROOTS, "admin"]:
+        for url in ["/", "/grid/"]:
+            html = page_client(username).get(url).content.decode()
+            shown = 'data-testid="ops-alerts"' in html and "运行告警：任务进程已停止" in html
+            wrong.check(f"{username} GET {url} banner", shown, username in ("county", "admin"))
+            status = 'data-testid="ops-status"' in html
+            wrong.check(f"{username} GET {url} status", status, username == "admin" and url == "/")
+    assert not wrong, wrong.report()
