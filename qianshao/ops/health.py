@@ -42,6 +42,8 @@ from qianshao.notify import jobs
 from qianshao.notify.models import JobRun, Message, Status
 
 BACKUP_JOB = "qianshao.ops.backup"  # the JobRun row of the last backup (ops.backup)
+# the JobRun row of the worker's last death, written by the supervisor of `qianshao run`
+WORKER_EXIT = "qianshao.run.worker"
 NIGHTLY_BACKUP = "qianshao.ops.tasks.nightly_backup"  # its job: never due when off
 BACKUP_MAX_AGE = timedelta(hours=36)
 LATE_FACTOR = 2  # a job is late past this many periods
@@ -273,6 +275,33 @@ def _heartbeat(state: _State, found: Check, report: Report) -> None:
     if not state.heartbeat_fresh:
         message = _("任务进程已停止：心跳已 %(age)s未更新") % {"age": duration(age)}
         report.problems.append(Problem("heartbeat.stale", message, "heartbeat"))
+    _worker_exit(state, found, report, row)
+
+
+def record_worker_exit(pid: int, code: int) -> None:
+    """The supervisor of ``qianshao run`` saw its worker die (it restarts it): recorded,
+    so that a killed or crashing worker is not hidden by its restart."""
+    how = f"signal {-code}" if code < 0 else f"exit code {code}"
+    now = timezone.now()
+    jobs.record(WORKER_EXIT, now, ok=False, error=how, detail={"pid": pid, "code": code})
+
+
+def _worker_exit(state: _State, found: Check, report: Report, beat: JobRun) -> None:
+    """A worker that died is a problem until a worker beats again after it."""
+    row = state.runs().get(WORKER_EXIT)
+    if row is None:
+        return
+    found.values["last_exit"] = {"at": _iso(row.finished_at), "how": row.error}
+    found.summary += _("；上次异常退出 %(at)s（%(how)s）") % {
+        "at": local_time(row.finished_at),
+        "how": row.error,
+    }
+    if beat.finished_at <= row.finished_at:
+        message = _("任务进程 %(at)s 异常退出（%(how)s），正在重启，尚未恢复心跳") % {
+            "at": local_time(row.finished_at),
+            "how": row.error,
+        }
+        report.problems.append(Problem("worker.exited", message, "heartbeat"))
 
 
 def nightly_backups() -> bool:

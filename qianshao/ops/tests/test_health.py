@@ -63,6 +63,24 @@ def test_a_heartbeat_older_than_two_minutes_is_a_stopped_worker_and_the_one_prob
         assert health.check().ok
 
 
+def test_a_worker_that_died_is_a_problem_until_its_restart_beats_again():
+    """`qianshao run` restarts a killed worker at once: the death is recorded by its
+    supervisor and told, not hidden by the restart."""
+    now = healthy()
+    killed = now + timedelta(seconds=20)
+    with time_machine.travel(killed, tick=False):
+        health.record_worker_exit(4242, -9)
+    report = health.check(killed + timedelta(seconds=5))
+    assert keys(report) == ["worker.exited"]
+    assert "异常退出（signal 9）" in report.problems[0].message
+    assert not report.check_named("heartbeat").ok
+
+    beat(now + timedelta(seconds=60), pid=4343)  # the restarted worker
+    report = health.check(now + timedelta(seconds=65))
+    assert report.ok
+    assert "上次异常退出" in report.check_named("heartbeat").summary  # still named
+
+
 def test_no_heartbeat_at_all_is_a_problem_once_the_platform_is_older_than_two_minutes():
     born = MigrationRecorder(connection).migration_qs.order_by("applied").first().applied
     assert health.check(born + timedelta(minutes=1)).check_named("heartbeat").ok
