@@ -326,7 +326,11 @@ else:
 # Task queue (Huey): SQLite file in the data directory, or Redis when QIANSHAO_QUEUE_URL is set.
 QUEUE_URL = env_str("QIANSHAO_QUEUE_URL")
 if QUEUE_URL:
-    HUEY = {"huey_class": "qianshao.notify.queue.QueueRedisHuey", "name": "qianshao", "url": QUEUE_URL}
+    HUEY = {
+        "huey_class": "qianshao.notify.queue.QueueRedisHuey",
+        "name": "qianshao",
+        "url": QUEUE_URL,
+    }
 else:
     HUEY = {
         "huey_class": "qianshao.notify.queue.QueueHuey",

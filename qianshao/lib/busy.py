@@ -12,10 +12,13 @@ it from views; ``server_error`` (the site's ``handler500``) catches it anywhere 
 import logging
 
 from django.db import OperationalError, connections
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import TemplateDoesNotExist, loader
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.defaults import server_error as django_server_error
+
+from qianshao.lib import requestlog
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +79,20 @@ class BusyDatabaseMiddleware:
 
 
 def server_error(request):
-    """``handler500``: 503 for a busy database raised outside a view, else Django's 500."""
+    """``handler500``: 503 for a busy database raised outside a view, else the 500 page,
+    which shows the request's id for the user to quote (lib/requestlog.py). The page reads
+    nothing else: whatever failed may be the database."""
     import sys
 
     exc = sys.exc_info()[1]
     if exc is not None and is_busy(exc):
         _roll_back()
         return busy_response(request)
-    return django_server_error(request)
+    try:
+        template = loader.get_template("500.html")
+    except TemplateDoesNotExist:
+        return django_server_error(request)
+    return HttpResponseServerError(template.render({"request_id": requestlog.current()}))
 
 
 def api_busy(request, exc: OperationalError):

@@ -1,5 +1,6 @@
-"""What the log says about a request: a 4xx once (the web server's access log has it, so
-Django adds nothing), a 5xx with its traceback; the worker quiet unless something fails."""
+"""What the log says about a request: a 4xx once (its request line has it, so Django adds
+nothing: qianshao/tests/test_request_log.py), a 5xx with its traceback; the worker quiet
+unless something fails."""
 
 import logging
 

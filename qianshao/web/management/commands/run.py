@@ -107,7 +107,9 @@ def web_threads() -> int:
 
 def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
     """The web server's command line. Its control socket is this instance's own, in the
-    data dir (gunicorn's default, in the home directory, is shared by every instance)."""
+    data dir (gunicorn's default, in the home directory, is shared by every instance). No
+    access log of gunicorn's own: the platform writes one line per request, with its
+    request id (lib/requestlog.py)."""
     return [
         sys.executable,
         "-m",
@@ -121,8 +123,6 @@ def gunicorn_argv(host: str, port: int, workers: int) -> list[str]:
         str(web_threads()),
         "--worker-class",
         "gthread",
-        "--access-logfile",
-        "-",
         "--timeout",
         "60",
         "--control-socket",
