@@ -369,7 +369,7 @@ for _net in METRICS_ALLOW:
     except ValueError as _exc:
         raise ImproperlyConfigured(f"QIANSHAO_METRICS_ALLOW: {_net!r} is not an address") from _exc
 METRICS_TOKEN = env_str("QIANSHAO_METRICS_TOKEN")
-HEALTH_CHECK_SECONDS = env_int("QIANSHAO_HEALTH_CHECK_SECONDS", 30, minimum=1)
+HEALTH_CHECK_SECONDS = env_int("QIANSHAO_HEALTH_CHECK_SECONDS", 10, minimum=1)
 HEARTBEAT_MAX_AGE_SECONDS = env_int("QIANSHAO_HEARTBEAT_MAX_AGE", 120, minimum=10)
 
 API_TOKEN_TTL_DAYS = env_int("QIANSHAO_TOKEN_TTL_DAYS", 90, minimum=1)

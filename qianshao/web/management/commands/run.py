@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.db import connection
 
 from qianshao import demo
 from qianshao.grid.models import Cell
-from qianshao.ops import alerts
+from qianshao.ops import alerts, backup, health, restore, upgrade
 
 log = logging.getLogger("qianshao.run")
 
@@ -44,7 +45,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, host, port, web_workers, no_demo, **options):
-        call_command("migrate", interactive=False, verbosity=0)
+        self._migrate()
         call_command("collectstatic", interactive=False, verbosity=0)
         loaded_demo = False
         if not no_demo and not Cell.objects.exists():
@@ -57,7 +58,11 @@ class Command(BaseCommand):
         supervisor = Supervisor(
             [
                 Child("web", gunicorn_argv(host, port, web_workers), env=web_env()),
-                Child("worker", [sys.executable, "-m", "qianshao", "run_huey"]),
+                Child(
+                    "worker",
+                    [sys.executable, "-m", "qianshao", "run_huey"],
+                    on_death=health.record_worker_exit,
+                ),
             ]
         )
         supervisor.start()
@@ -67,6 +72,29 @@ class Command(BaseCommand):
         code = supervisor.run()
         watcher.done.set()
         sys.exit(code)
+
+    def _migrate(self) -> None:
+        """Migrate, after a backup when there is something to migrate and data to keep
+        (QIANSHAO_BACKUP_BEFORE_MIGRATE); never on a half-restored database."""
+        if restore.marker().exists():
+            raise CommandError(
+                f"a restore was interrupted ({restore.marker()} is there): the database may"
+                " be half restored. Run `qianshao restore ARCHIVE --force` again; it removes"
+                " the marker when it has finished"
+            )
+        pending = upgrade.pending()
+        if pending and settings.BACKUP_BEFORE_MIGRATE and upgrade.has_data():
+            self.stdout.write(f"{len(pending)} migrations to apply: taking a backup first …")
+            try:
+                result = backup.take()
+            except backup.BackupError as exc:
+                raise CommandError(
+                    f"the backup before migrating failed, nothing was migrated: {exc}. "
+                    "Free the space or set QIANSHAO_BACKUP_DIR; QIANSHAO_BACKUP_BEFORE_MIGRATE=0"
+                    " migrates without a backup"
+                ) from exc
+            self.stdout.write(f"  backup written: {result.path}")
+        call_command("migrate", interactive=False, verbosity=0)
 
     def _banner(self, host, port, demo_logins):
         shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
@@ -161,6 +189,7 @@ class Child:
     started: float = 0.0
     delay: float = FIRST_DELAY
     restart_at: float | None = field(default=None)
+    on_death: Callable[[int, int], None] | None = None  # (pid, exit code), after the log
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.argv, env=self.env)
@@ -184,8 +213,14 @@ class Child:
             up,
             self.delay,
         )
+        pid, code = self.process.pid, self.process.returncode
         self.process, self.restart_at = None, now + self.delay
         self.delay = min(self.delay * 2, MAX_DELAY)
+        if self.on_death:
+            try:
+                self.on_death(pid, code)
+            except Exception:  # the supervisor goes on whatever the record meets
+                log.exception("could not record the death of %s", self.name)
 
 
 class Supervisor:
