@@ -187,5 +187,5 @@ class TestSettingsModule:
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == (
             "False 3 ['qs.example.cn', '10.0.0.5'] http://127.0.0.1:9/sms "
-            f"huey.RedisHuey {tmp_path}"
+            f"qianshao.notify.queue.QueueRedisHuey {tmp_path}"
         )
