@@ -1,3 +1,5 @@
+import io
+import logging
 import os
 
 import pytest
@@ -40,3 +42,15 @@ def _fresh_settled_caches():
     forget_all()
     yield
     forget_all()
+
+
+@pytest.fixture
+def console():
+    """What the platform's console handler writes, as text (its stream swapped for a buffer)."""
+    [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous)

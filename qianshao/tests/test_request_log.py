@@ -33,18 +33,6 @@ handler500 = project_urls.handler500
 
 
 @pytest.fixture
-def console():
-    """What the platform's console handler writes, as text (its stream swapped for a buffer)."""
-    [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)
-
-
-@pytest.fixture
 def json_console(console):
     """The console handler with the JSON formatter of ``QIANSHAO_LOG_FORMAT=json``."""
     [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]

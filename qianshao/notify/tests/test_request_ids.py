@@ -3,7 +3,6 @@ it logs carries it (notify/queue.py, docs/adr/0031). Through the real path of a 
 serialized, stored (the SQLite file, or Redis with QIANSHAO_QUEUE_URL), dequeued, executed;
 and through the real worker process (`qianshao run_huey`)."""
 
-import io
 import json
 import logging
 import uuid
@@ -70,18 +69,6 @@ def queue(request, tmp_path):
     yield huey
     huey.flush()
     QUEUE.clear()
-
-
-@pytest.fixture
-def console():
-    """The records that reach the platform's console handler, with what its filter added."""
-    [handler] = [h for h in logging.getLogger().handlers if h.name == "console"]
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous)
 
 
 def run_next(huey, now=None) -> None:
