@@ -22,7 +22,7 @@ test: $(VENV)/.installed-test $(DIST)/.built
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	rm -rf var/test
-	QIANSHAO_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest $(PYTEST_ARGS)
+	QIANSHAO_DATA_DIR=$(CURDIR)/var/test $(BIN)/pytest -n auto --maxprocesses=4 $(PYTEST_ARGS)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
