@@ -212,6 +212,43 @@ def test_every_bad_row_is_listed_with_its_line_and_column(extract):
     assert "streets.csv 第 5 行 name：" in message
 
 
+def test_rows_are_found_however_the_file_is_written(extract):
+    """Rows of the root are read wherever they lie among other divisions' rows, with a byte
+    order mark, CRLF line ends, blank lines and quoted codes; their line numbers stay true."""
+    lines = [
+        "code,name,areaCode,provinceCode,cityCode",
+        '110101001,"东华门街道",110101,11,1101',  # line 2: another division's
+        '"451027100","泗城镇",451027,45,4510',  # line 3: a quoted code of the root
+        "",  # line 4: blank
+        '451027101,"逻楼镇",451027,45,4510',  # line 5
+        '"110101002","景山街道",110101,11,1101',  # line 6: quoted, another division's
+        '451027101,"又一个逻楼镇",451027,45,4510',  # line 7: repeats line 5
+    ]
+    (extract / "streets.csv").write_bytes(b"\xef\xbb\xbf" + "\r\n".join(lines).encode() + b"\r\n")
+
+    message = refused(extract, "451027")
+
+    assert "(1 errors)" in message  # the blank line and the other division are no errors
+    assert "streets.csv 第 7 行 code：" in message and "第 5 行重复" in message
+
+    lines.pop()
+    (extract / "streets.csv").write_bytes("\r\n".join(lines).encode())  # no last line end
+    run(extract, "451027")
+    assert set(Cell.objects.filter(kind=CellKind.TOWNSHIP).values_list("code", "name")) == {
+        ("451027100", "泗城镇"),
+        ("451027101", "逻楼镇"),
+    }
+
+
+def test_a_row_that_is_not_utf8_is_named_by_its_line(extract):
+    (extract / "streets.csv").write_bytes(
+        "code,name,areaCode,provinceCode,cityCode\n451027100,泗城镇,451027,45,4510\n".encode()
+        + "451027101,逻楼镇,451027,45,4510\n".encode("gbk")
+    )
+
+    assert "streets.csv 第 3 行" in refused(extract, "451027")
+
+
 def test_rows_naming_an_unknown_parent_are_listed(extract):
     rewrite(
         extract,
