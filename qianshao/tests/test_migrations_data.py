@@ -107,17 +107,24 @@ class Walk:
         return list(last.values())
 
     def before(self, app: str, name: str):
-        """Migrate to just before ``app``'s ``name``; the historical models of that state."""
+        """Migrate to just before ``app``'s ``name``, every table empty; the historical
+        models of that state."""
         at = self.plan.index((app, name))
         targets = self._last_of_each_app(at)
         applied = set(MigrationRecorder(connection).applied_migrations())
         if applied and applied <= set(self.plan[:at]):
-            return self.migrator.apply_tested_migration(targets).apps
-        if applied and applied != set(self.plan):
-            # past this point: forward first, as the migrator drops the tables of today's
-            # models only (a model's table deleted since goes with its migration)
-            self.migrator.reset()
-        return self.migrator.apply_initial_migration(targets).apps
+            apps = self.migrator.apply_tested_migration(targets).apps
+        else:
+            if applied and applied != set(self.plan):
+                # past this point: forward first, as the migrator drops the tables of
+                # today's models only (a model's table deleted since goes with its migration)
+                self.migrator.reset()
+            apps = self.migrator.apply_initial_migration(targets).apps
+        # without the rows that migrations on the way seeded: a test starts alike however
+        # it is reached (after the test before it, alone, out of order, or on another worker
+        # of a parallel run, whose last test may have stopped short of a seeding migration)
+        _empty()
+        return apps
 
     def forward(self, app: str, name: str):
         """Apply ``app``'s ``name``; the historical models after it."""
