@@ -256,6 +256,14 @@ def active_on(on: date | None = None) -> Q:
     return Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gte=on))
 
 
+def active_on_sql(connection, alias: str, on: date | None = None) -> tuple[str, list]:
+    """``active_on`` in a hand-written statement, for the assignments under ``alias``: its
+    SQL and its parameters."""
+    on = connection.ops.adapt_datefield_value(on or timezone.localdate())
+    start, end = (f"{alias}.{connection.ops.quote_name(c)}" for c in ("start", "end"))
+    return f"{start} <= %s AND ({end} IS NULL OR {end} >= %s)", [on, on]
+
+
 class AssignmentQuerySet(models.QuerySet):
     def active(self, on: date | None = None) -> "AssignmentQuerySet":
         return self.filter(active_on(on))

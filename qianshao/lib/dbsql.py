@@ -376,6 +376,77 @@ def plain_rows(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
+class Columns:
+    """The columns of ``model`` under the table alias ``alias`` in a hand-written SELECT,
+    and the instance built from a row's share of them as the ORM builds it (the backend's
+    and the fields' converters applied, the instance marked as read from the database).
+    For the few reads every request makes (its token, its user's posts), where compiling
+    the ORM's statement costs far more than running it (docs/adr/0034)."""
+
+    def __init__(self, model, alias: str):
+        self.model, self.alias = model, alias
+        self.fields = list(model._meta.concrete_fields)
+        self.names = [f.attname for f in self.fields]
+        self.pk_at = self.fields.index(model._meta.pk)
+        self._sql: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.fields)
+
+    def sql(self, connection) -> str:
+        """The columns' list, ``alias."column", …``."""
+        found = self._sql.get(connection.vendor)
+        if found is None:
+            quote = connection.ops.quote_name
+            found = ", ".join(f"{self.alias}.{quote(f.column)}" for f in self.fields)
+            self._sql[connection.vendor] = found
+        return found
+
+    def build(self, connection, values):
+        """The instance of ``values`` (this model's share of a row, in its columns' order),
+        or None where the primary key is NULL (a LEFT JOIN that found nothing)."""
+        if values[self.pk_at] is None:
+            return None
+        values = list(values)
+        for at, column, converters in self._converters(connection):
+            value = values[at]
+            for convert in converters:
+                value = convert(value, column, connection)
+            values[at] = value
+        return self.model.from_db(connection.alias, self.names, values)
+
+    def _converters(self, connection) -> list:
+        """The converters of each column that has any, found once per connection."""
+        kept = connection.__dict__.setdefault("_qianshao_converters", {})
+        found = kept.get((self.model, self.alias))
+        if found is None:
+            found = []
+            for at, field in enumerate(self.fields):
+                column = field.get_col(self.alias)
+                converters = connection.ops.get_db_converters(column)
+                converters += field.get_db_converters(connection)
+                if converters:
+                    found.append((at, column, converters))
+            kept[(self.model, self.alias)] = found
+        return found
+
+
+def read_joined(connection, sql: str, params: list, columns: list[Columns]) -> list[list]:
+    """Run the hand-written SELECT ``sql``, whose columns are those of ``columns`` in their
+    order, and return for each row its instances, one per ``Columns``."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found = []
+    for row in rows:
+        instances, at = [], 0
+        for part in columns:
+            instances.append(part.build(connection, row[at : at + len(part)]))
+            at += len(part)
+        found.append(instances)
+    return found
+
+
 def update_rows(connection, model, columns: list[str], rows: list[list]) -> None:
     """Set ``columns`` of many rows of ``model``'s table, each row its values then its id.
     PostgreSQL: one ``UPDATE … FROM unnest(…)`` of one array per column. SQLite: one
