@@ -9,6 +9,7 @@
 """
 
 import re
+import weakref
 from collections import defaultdict
 from contextlib import contextmanager
 
@@ -389,6 +390,7 @@ class Columns:
         self.names = [f.attname for f in self.fields]
         self.pk_at = self.fields.index(model._meta.pk)
         self._sql: dict[str, str] = {}
+        self._converters_of: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -416,18 +418,19 @@ class Columns:
         return self.model.from_db(connection.alias, self.names, values)
 
     def _converters(self, connection) -> list:
-        """The converters of each column that has any, found once per connection."""
-        kept = connection.__dict__.setdefault("_qianshao_converters", {})
-        found = kept.get((self.model, self.alias))
+        """The converters of each column that has any, found once per connection (each
+        thread has its own)."""
+        wrapper = connections[connection.alias]  # not the proxy that `connection` may be
+        found = self._converters_of.get(wrapper)
         if found is None:
             found = []
             for at, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
-                converters = connection.ops.get_db_converters(column)
-                converters += field.get_db_converters(connection)
+                converters = wrapper.ops.get_db_converters(column)
+                converters += field.get_db_converters(wrapper)
                 if converters:
                     found.append((at, column, converters))
-            kept[(self.model, self.alias)] = found
+            self._converters_of[wrapper] = found
         return found
 
 
