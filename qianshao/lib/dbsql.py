@@ -381,8 +381,9 @@ class Columns:
     """The columns of ``model`` under the table alias ``alias`` in a hand-written SELECT,
     and the instance built from a row's share of them as the ORM builds it (the backend's
     and the fields' converters applied, the instance marked as read from the database).
-    For the few reads every request makes (its token, its user's posts), where compiling
-    the ORM's statement costs far more than running it (docs/adr/0034)."""
+    For the few reads every request makes (its token, its user's posts, the people a
+    report tells), where compiling the ORM's statement costs far more than running it
+    (docs/adr/0034)."""
 
     def __init__(self, model, alias: str):
         self.model, self.alias = model, alias
