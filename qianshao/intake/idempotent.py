@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from qianshao.intake.models import Submission
-from qianshao.lib.dbsql import insert_new
+from qianshao.lib.dbsql import insert_new, update_rows
 
 T = TypeVar("T")
 
@@ -41,9 +41,7 @@ def submit(
         # into its own conflicts.
         if _claim(key, kind, user):
             result = action()
-            Submission.objects.filter(uuid=key).update(
-                object_type=result._meta.label_lower, object_id=str(result.pk)
-            )
+            _produced(key, result)
             return result, True
     return _replay(key, kind, user), False
 
@@ -62,6 +60,17 @@ def _claim(key: uuidlib.UUID, kind: str, user) -> bool:
     fields = [Submission._meta.get_field(name) for name in values]
     row = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values.values(), strict=True)]
     return bool(insert_new(connection, Submission, [f.column for f in fields], ["uuid"], [row]))
+
+
+_UUID = Submission._meta.pk
+
+
+def _produced(key: uuidlib.UUID, result) -> None:
+    """Note on the claim what the action produced: ``Submission.objects.filter(uuid=key)
+    .update(object_type=…, object_id=…)`` in a statement the ORM need not compile (every
+    intake makes it; docs/adr/0034)."""
+    row = [result._meta.label_lower, str(result.pk), _UUID.get_db_prep_value(key, connection)]
+    update_rows(connection, Submission, ["object_type", "object_id"], [row])
 
 
 def _replay(key: uuidlib.UUID, kind: str, user):

@@ -227,14 +227,21 @@ def insert_returning(
     return inserted
 
 
-def insert_object(connection, obj, *, conflict: list[str]) -> bool:
+def insert_object(connection, obj, *, conflict: list[str] | None = None) -> bool:
     """Insert the model instance ``obj`` unless a row holds its ``conflict`` columns (a
     unique constraint) already: one ``INSERT … ON CONFLICT DO NOTHING RETURNING pk``, in
     place of a save that would break the transaction (PostgreSQL) or need a savepoint to
     survive it. Sets ``obj``'s pk and returns True when inserted; False leaves it unsaved.
-    Fields are prepared as ``save()`` prepares them (``auto_now`` included); no signals."""
+    Without ``conflict``, ``save(force_insert=True)`` in one statement the ORM need not
+    compile: a row that breaks a constraint raises, as the save would (docs/adr/0034).
+    Fields are prepared as ``save()`` prepares them (``auto_now`` included); no signals.
+    A primary key without a value is left to the database."""
     meta = obj._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.get_default() is None)]
+    fields = [
+        f
+        for f in meta.concrete_fields
+        if not (f.primary_key and getattr(obj, f.attname) is None and f.get_default() is None)
+    ]
     fields = [f for f in fields if not f.generated]
     row = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     pk = meta.pk
@@ -452,28 +459,28 @@ def read_joined(connection, sql: str, params: list, columns: list[Columns]) -> l
 
 
 def update_rows(connection, model, columns: list[str], rows: list[list]) -> None:
-    """Set ``columns`` of many rows of ``model``'s table, each row its values then its id.
-    PostgreSQL: one ``UPDATE … FROM unnest(…)`` of one array per column. SQLite: one
-    statement run for each row (executemany), where a bulk CASE … WHEN would cost more to
-    build than to run. Values must already be prepared for the database."""
+    """Set ``columns`` of many rows of ``model``'s table, each row its values then its
+    primary key. PostgreSQL: one ``UPDATE … FROM unnest(…)`` of one array per column.
+    SQLite: one statement run for each row (executemany), where a bulk CASE … WHEN would
+    cost more to build than to run. Values must already be prepared for the database."""
     if not rows:
         return
     quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
+    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            types = column_types(connection, model, [*columns, "id"])
+            types = column_types(connection, model, [*columns, model._meta.pk.column])
             arrays = ", ".join(f"CAST(%s AS {t}[])" for t in types)
-            names = ", ".join(quote(c) for c in [*columns, "id"])
+            names = ", ".join([*(quote(c) for c in columns), pk])
             sets = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in columns)
             cursor.execute(
                 f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names}) "
-                f"WHERE {table}.id = v.id",
+                f"WHERE {table}.{pk} = v.{pk}",
                 [[row[i] for row in rows] for i in range(len(columns) + 1)],
             )
             return
         sets = ", ".join(f"{quote(c)} = %s" for c in columns)
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {pk} = %s", rows)
 
 
 def add_to_counters(
