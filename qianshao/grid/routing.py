@@ -219,6 +219,8 @@ def _posted_above(cell: Cell, kinds, roles) -> list[Person]:
     it than the database to answer it (docs/adr/0034)."""
     lineage = tree.lineage(cell.path)
     kinds, roles = sorted(str(k) for k in kinds), sorted(str(r) for r in roles)
+    if not roles or not kinds:
+        return []  # `IN ()` is no SQL to PostgreSQL
     quote = connection.ops.quote_name
     active, on = active_on_sql(connection, "a")
 

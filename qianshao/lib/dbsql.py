@@ -220,7 +220,9 @@ def insert_returning(
         suffix = " ON CONFLICT DO NOTHING"
     suffix += f" RETURNING {', '.join(quote(c) for c in returning)}"
     inserted = []
-    with connection.cursor() as cursor:
+    # as the ORM's writes: an error marks the enclosing atomic block for rollback, so that
+    # a caller who catches it cannot commit what went before it
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         for head, params in _values(connection, model, columns, rows):
             cursor.execute(head + suffix, params)
             inserted += [tuple(row) for row in cursor.fetchall()]
@@ -467,7 +469,7 @@ def update_rows(connection, model, columns: list[str], rows: list[list]) -> None
         return
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    with connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             types = column_types(connection, model, [*columns, model._meta.pk.column])
             arrays = ", ".join(f"CAST(%s AS {t}[])" for t in types)

@@ -2,12 +2,14 @@
 what they write and return, for one row, for rows with a column that never varies (sent
 once on PostgreSQL), and for more rows than one SQLite statement takes."""
 
+import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from qianshao.lib.dbsql import add_to_counters, among, insert_new, update_rows
+from qianshao.intake.models import Submission
+from qianshao.lib.dbsql import add_to_counters, among, insert_new, insert_object, update_rows
 from qianshao.resources.models import Tally
 from qianshao.workflow.models import StepTaken
 
@@ -119,3 +121,27 @@ def test_a_value_longer_than_its_column_is_never_cut():
     else:
         claim(rows)
         assert StepTaken.objects.filter(subject="s" * 101).exists()
+
+
+def test_a_write_that_fails_dooms_its_block_as_the_orm_does():
+    """A write refused by a constraint marks its atomic block for rollback, as a failed
+    ``save()`` does: a caller who catches the error cannot commit what came before it."""
+    key = uuid.uuid4()
+
+    def write():
+        insert_object(connection, Submission(uuid=key, kind="t", object_type="", object_id=""))
+
+    with transaction.atomic():
+        write()
+        with pytest.raises(IntegrityError):
+            write()
+        assert connection.needs_rollback
+    assert not Submission.objects.filter(uuid=key).exists()
+    with transaction.atomic():
+        rows = [["dbsql:a", "s", at(AT)], ["dbsql:b", "s", at(AT)]]
+        insert_new(connection, StepTaken, ["subject", "step", "at"], ["subject", "step"], rows)
+        second = StepTaken.objects.get(subject="dbsql:b").pk
+        with pytest.raises(IntegrityError):  # "b" renamed "a": the pair is taken
+            update_rows(connection, StepTaken, ["subject"], [["dbsql:a", second]])
+        assert connection.needs_rollback
+    assert not StepTaken.objects.filter(subject__startswith="dbsql:").exists()
