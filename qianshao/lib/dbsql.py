@@ -416,7 +416,8 @@ class Columns:
 
     def build(self, connection, values):
         """The instance of ``values`` (this model's share of a row, in its columns' order),
-        or None where the primary key is NULL (a LEFT JOIN that found nothing)."""
+        or None where the primary key is NULL (a LEFT JOIN that found nothing).
+        ``connection``: the thread's own wrapper, not the proxy ``django.db.connection``."""
         if values[self.pk_at] is None:
             return None
         values = list(values)
@@ -430,23 +431,23 @@ class Columns:
     def _converters(self, connection) -> list:
         """The converters of each column that has any, found once per connection (each
         thread has its own)."""
-        wrapper = connections[connection.alias]  # not the proxy that `connection` may be
-        found = self._converters_of.get(wrapper)
+        found = self._converters_of.get(connection)
         if found is None:
             found = []
             for at, field in enumerate(self.fields):
                 column = field.get_col(self.alias)
-                converters = wrapper.ops.get_db_converters(column)
-                converters += field.get_db_converters(wrapper)
+                converters = connection.ops.get_db_converters(column)
+                converters += field.get_db_converters(connection)
                 if converters:
                     found.append((at, column, converters))
-            self._converters_of[wrapper] = found
+            self._converters_of[connection] = found
         return found
 
 
 def read_joined(connection, sql: str, params: list, columns: list[Columns]) -> list[list]:
     """Run the hand-written SELECT ``sql``, whose columns are those of ``columns`` in their
     order, and return for each row its instances, one per ``Columns``."""
+    connection = connections[connection.alias]  # the thread's own, not a proxy of it
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
