@@ -176,6 +176,8 @@ def test_a_major_report_reaches_the_department_and_the_county_at_once(cast):
 def test_input_that_does_not_validate_is_a_422_naming_the_field(cast, change, loc):
     client = api_client(cast.users["village"])
     before = written()
+    # a value given as a callable is read when the test runs (a time relative to now)
+    change = {k: v() if callable(v) else v for k, v in change.items()}
     body = {k: v for k, v in (new_report() | change).items() if v is not None}
     response = post(client, body)
     assert response.status_code == 422, response.content
@@ -227,7 +229,7 @@ def test_a_body_that_is_not_a_report_is_refused_and_nothing_written(cast, raw, e
         ("village", {"title": "<b></b>  "}, 400, "title"),
         (
             "village",
-            {"found_at": (timezone.now() + timedelta(days=1)).isoformat()},
+            {"found_at": lambda: (timezone.now() + timedelta(days=1)).isoformat()},
             400,
             "found_at",
         ),
@@ -242,6 +244,8 @@ def test_a_wrong_report_is_refused_naming_the_field_and_nothing_written(
 ):
     client = api_client(cast.users[username])
     before = written()
+    # a value given as a callable is read when the test runs (a time relative to now)
+    change = {k: v() if callable(v) else v for k, v in change.items()}
     body = {k: v for k, v in (new_report() | change).items() if v is not None}
     response = post(client, body)
     assert response.status_code == status, response.content
