@@ -171,14 +171,19 @@ TEMPLATES = [
 
 # Database: SQLite (WAL) in the data directory unless DATABASE_URL names another.
 DATABASE_URL = env_str("DATABASE_URL")
+# Seconds a web thread keeps its database connection between requests (0: one per request).
+# Opening one costs more than a report's statements: on SQLite the connection's pragmas, the
+# schema read again and a cold page cache; on PostgreSQL a new backend (docs/adr/0035).
+DB_CONN_MAX_AGE = env_int("QIANSHAO_DB_CONN_MAX_AGE", 60, minimum=0)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DB_CONN_MAX_AGE)}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "qianshao.lib.sqlite_backend",
             "NAME": DATA_DIR / "qianshao.sqlite3",
             "TEST": {"NAME": DATA_DIR / "test.sqlite3"},
+            "CONN_MAX_AGE": DB_CONN_MAX_AGE,
         }
     }
 # SQLite's page cache per connection (each web thread has one): reads of a large database
