@@ -117,7 +117,10 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **options)
         f"  baseline, the same rows inserted one by one with the ORM (a transaction each): "
         f"{one_by_one:.2f} s  ({len(ids) / one_by_one:,.0f} rows/s)"
     )
-    out.write(f"  ratio actions / one-by-one insert: {took / one_by_one:.1f}x  (target <= 10x)")
+    # the figure for this bench ("7.7x a one-by-one ORM insert"; target <= 4x)
+    ratio = took / one_by_one
+    out.write(f"  ratio actions / one-by-one insert: {ratio:.1f}x  (target <= 4x)")
+    figures.record("ratio", round(ratio, 2))
     out.write(
         f"  for scale, the same rows in one bulk_create: {bulk:.2f} s  "
         f"({len(ids) / bulk:,.0f} rows/s; actions / bulk {took / bulk:.0f}x)"
@@ -369,11 +372,12 @@ def _one_report(out, world: "World", repeat: int) -> None:
     out.write(
         f"  one JSON report through the API in-process: {queries} statements "
         f"(besides BEGIN/COMMIT; target <= 10), median {reported:.2f} ms (target <= 6 ms); "
-        f"a plain ORM insert of the row {inserted:.2f} ms; ratio {ratio:.1f}x (target <= 4x)"
+        f"a plain ORM insert of the row {inserted:.2f} ms; the whole request / the insert "
+        f"{ratio:.1f}x"
     )
     figures.record("queries", queries)
     figures.record("median_ms", round(reported, 2))
-    figures.record("ratio", round(ratio, 2))
+    figures.record("request_ratio", round(ratio, 2))
 
 
 def _drop_baseline_rows() -> None:
