@@ -167,9 +167,16 @@ def people_of_cell(cell: Cell | None, roles=None) -> list[Person]:
 
 
 def people_of_department(department_id: int | None) -> list[Person]:
-    if department_id is None:
+    return people_of_departments([department_id])
+
+
+def people_of_departments(department_ids) -> list[Person]:
+    """The people of the departments of ``department_ids`` (None ignored), each once, in id
+    order: one query."""
+    wanted = {d for d in department_ids if d is not None}
+    if not wanted:
         return []
-    return _people(RoleAssignment.objects.active().filter(department_id=department_id))
+    return _people(RoleAssignment.objects.active().filter(department_id__in=wanted))
 
 
 class People:

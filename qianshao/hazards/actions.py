@@ -631,13 +631,15 @@ def _rectifier_people(h: Hazard) -> list[Person]:
 
 
 def _tell_reported(h: Hazard) -> None:
-    tell = routing.triage_people(h.cell)
     major = h.grade == Grade.MAJOR
     if major:  # 重大隐患: the county department and the emergency office at once
-        county = routing.county_of(h.cell)
-        tell += routing.people_of_department(h.owner_id)
-        tell += routing.people_of_department(routing.emergency_office(h.cell))
-        tell += routing.people_of_cell(county, routing.SUPERVISING_ROLES)
+        # the township's and the county's supervisors in one query (a cell in a township),
+        # the two departments' people in another
+        tell = routing.township_and_county_people(h.cell)
+        offices = [h.owner_id, routing.emergency_office(h.cell)]
+        tell += routing.people_of_departments(offices)
+    else:
+        tell = routing.triage_people(h.cell)
     subject = _("重大隐患报告：%(t)s") if major else _("新隐患待受理：%(t)s")
     enqueue(
         "hazards.report",

@@ -6,6 +6,8 @@ its progress reaches the township that escalated."""
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from qianshao.accounts.actions import create_login
 from qianshao.grid import routing
@@ -183,6 +185,27 @@ def test_a_hazard_on_the_county_itself_is_told_to_the_county_that_triages_it(cas
     report(cast, "county", land.geological, cell=cast.county)
     assert told("hazards.report") == {cast.people["county"].pk}
     assert routing.triage_people(cast.village) == [cast.people["township"]]
+
+
+def test_a_major_hazard_on_the_county_itself_reaches_the_county_and_both_departments(cast, land):
+    report(cast, "county", land.geological, cell=cast.county, grade=Grade.MAJOR)
+    assert told("hazards.report") == {
+        cast.people["county"].pk,
+        person(land.manager),
+        person(land.member),
+        cast.people["department"].pk,
+    }
+
+
+def test_a_major_hazard_costs_one_statement_more_than_a_general_one(cast, land):
+    """Its people are read in two statements (the township's and the county's supervisors;
+    the two departments'), where a general hazard's township needs one."""
+    report(cast, "village", land.geological)  # the reporter's posts and the routing, read
+    with CaptureQueriesContext(connection) as general:
+        report(cast, "village", land.geological)
+    with CaptureQueriesContext(connection) as major:
+        report(cast, "village", land.geological, grade=Grade.MAJOR)
+    assert len(major) == len(general) + 1, [q["sql"] for q in major.captured_queries]
 
 
 def test_the_owner_of_a_major_hazard_may_check_it_but_not_a_general_one(cast, land, hazard_in):
