@@ -212,13 +212,18 @@ def insert_returning(
     must already be prepared for the database."""
     if not rows:
         return []
-    quote = connection.ops.quote_name
-    suffix = ""
-    if conflict:
-        suffix = f" ON CONFLICT ({', '.join(quote(k) for k in conflict)}) DO NOTHING"
-    elif ignore_conflicts:
-        suffix = " ON CONFLICT DO NOTHING"
-    suffix += f" RETURNING {', '.join(quote(c) for c in returning)}"
+    connection = own(connection)
+    key = ("suffix", connection.vendor, tuple(conflict or ()), ignore_conflicts, tuple(returning))
+    suffix = _STATEMENTS.get(key)
+    if suffix is None:
+        quote = connection.ops.quote_name
+        suffix = ""
+        if conflict:
+            suffix = f" ON CONFLICT ({', '.join(quote(k) for k in conflict)}) DO NOTHING"
+        elif ignore_conflicts:
+            suffix = " ON CONFLICT DO NOTHING"
+        suffix += f" RETURNING {', '.join(quote(c) for c in returning)}"
+        _keep(key, suffix)
     inserted = []
     # as the ORM's writes: an error marks the enclosing atomic block for rollback, so that
     # a caller who catches it cannot commit what went before it
@@ -238,6 +243,7 @@ def insert_object(connection, obj, *, conflict: list[str] | None = None) -> bool
     compile: a row that breaks a constraint raises, as the save would (docs/adr/0034).
     Fields are prepared as ``save()`` prepares them (``auto_now`` included); no signals.
     A primary key without a value is left to the database."""
+    connection = own(connection)
     meta = obj._meta
     fields = [
         f
@@ -258,15 +264,38 @@ def insert_object(connection, obj, *, conflict: list[str] | None = None) -> bool
     return True
 
 
+# Statement texts (and parts of them) already put together, by what they are made of: the
+# same few dozen shapes are written on every request. Bounded: emptied past a few thousand.
+_STATEMENTS: dict[tuple, object] = {}
+_STATEMENTS_MAX = 4096
+
+
+def _keep(key: tuple, value) -> None:
+    if len(_STATEMENTS) >= _STATEMENTS_MAX:
+        _STATEMENTS.clear()
+    _STATEMENTS[key] = value
+
+
+def own(connection):
+    """The thread's own connection wrapper for ``connection``: ``django.db.connection`` is
+    a proxy that finds it again on every attribute read."""
+    return connections[connection.alias]
+
+
 def _values(connection, model, columns: list[str], rows: list[list]):
     """``INSERT INTO table (columns) …`` of ``rows``, as (SQL, parameters) to run one after
     another. PostgreSQL: one statement whose rows come from one array per column
     (``SELECT * FROM unnest(…)``): a handful of parameters however many rows, so neither
     the driver nor the server parses thousands of placeholders. SQLite: VALUES lists of
     500 rows, within its limit on parameters."""
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(c) for c in columns)
+    connection = own(connection)
+    key = ("insert", connection.vendor, model._meta.db_table, tuple(columns))
+    found = _STATEMENTS.get(key)
+    if found is None:
+        quote = connection.ops.quote_name
+        found = (quote(model._meta.db_table), ", ".join(quote(c) for c in columns))
+        _keep(key, found)
+    table, names = found
     if connection.vendor == "postgresql" and _one_type_per_column(rows):
         # a column holding one value in every row (every column, for one row) is sent
         # once, not as an array of copies: the driver quotes each element it sends
@@ -447,7 +476,7 @@ class Columns:
 def read_joined(connection, sql: str, params: list, columns: list[Columns]) -> list[list]:
     """Run the hand-written SELECT ``sql``, whose columns are those of ``columns`` in their
     order, and return for each row its instances, one per ``Columns``."""
-    connection = connections[connection.alias]  # the thread's own, not a proxy of it
+    connection = own(connection)  # not a proxy of it: built below for each object
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -468,6 +497,7 @@ def update_rows(connection, model, columns: list[str], rows: list[list]) -> None
     cost more to build than to run. Values must already be prepared for the database."""
     if not rows:
         return
+    connection = own(connection)
     quote = connection.ops.quote_name
     table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
     with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
@@ -504,6 +534,7 @@ def add_to_counters(
         for i, n in enumerate(row[len(keys) :]):
             sums[i] += n
     rows = [(*key, *sums) for key, sums in summed.items()]
+    connection = own(connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     conflict = ", ".join(quote(k) for k in keys)
