@@ -2,6 +2,8 @@
 a point from a query string, and naming the cell found to the reporter."""
 
 import math
+import threading
+from collections import OrderedDict
 
 from django.utils.translation import gettext as _
 
@@ -9,44 +11,76 @@ from qianshao.grid import routing
 from qianshao.grid.models import Cell, CellKind
 from qianshao.lib.errors import ActionError
 
-_shapes: dict[int, tuple] = {}
+# Each cell's boundary as a prepared shape, by cell id, with the cell's updated_at it was
+# made from; the most recently used SHAPES_KEPT of them (a province has 24,000 villages).
+_shapes: OrderedDict[int, tuple] = OrderedDict()
+_shapes_guard = threading.Lock()  # a web worker's threads share them
+SHAPES_KEPT = 3000
+
+
+def _kept(cell: Cell):
+    """The prepared shape of ``cell`` if one from its current version is kept, else None."""
+    with _shapes_guard:
+        cached = _shapes.get(cell.pk)
+        if cached is None or cached[0] != cell.updated_at:
+            return None
+        _shapes.move_to_end(cell.pk)
+        return cached[1]
+
+
+def _keep(cell: Cell, boundary):
+    """Make and keep the prepared shape of ``boundary`` as ``cell``'s; return it."""
+    from shapely.geometry import shape  # here, not on import: with numpy it is 25 MB
+    from shapely.prepared import prep
+
+    prepared = prep(shape(boundary))
+    with _shapes_guard:
+        _shapes[cell.pk] = (cell.updated_at, prepared)
+        _shapes.move_to_end(cell.pk)
+        while len(_shapes) > SHAPES_KEPT:
+            _shapes.popitem(last=False)
+    return prepared
 
 
 def _shape(cell: Cell):
-    cached = _shapes.get(cell.pk)
-    if cached is None or cached[0] != cell.updated_at:
-        from shapely.geometry import shape  # here, not on import: with numpy it is 25 MB
-        from shapely.prepared import prep
-
-        cached = (cell.updated_at, prep(shape(cell.boundary)))
-        _shapes[cell.pk] = cached
-    return cached[1]
+    return _kept(cell) or _keep(cell, cell.boundary)
 
 
 def contains(cell: Cell, lon: float, lat: float) -> bool:
-    if not cell.boundary:
+    if _kept(cell) is None and not cell.boundary:
         return False
-    from shapely.geometry import Point
-
-    return _shape(cell).covers(Point(lon, lat))
+    return _shape(cell).covers(_point(lon, lat))
 
 
 def locate(lon: float, lat: float, roots: list[Cell]) -> Cell | None:
-    """The deepest cell under ``roots`` that holds the point, or None if no root does."""
+    """The deepest cell under ``roots`` that holds the point, or None if no root does.
+
+    The children of each cell on the way down are read without their boundaries (a
+    county's townships carry hundreds of kilobytes of GeoJSON); the boundaries of those
+    whose shape is not kept are read in one more query. A cell returned reads its own
+    boundary when asked for it."""
     found = next((root for root in roots if contains(root, lon, lat)), None)
+    point = _point(lon, lat) if found is not None else None
     while found is not None:
-        child = next(
-            (
-                c
-                for c in Cell.objects.filter(parent=found, boundary__isnull=False)
-                if contains(c, lon, lat)
-            ),
-            None,
-        )
+        children = list(Cell.objects.filter(parent=found, boundary__isnull=False).defer("boundary"))
+        shapes = {c.pk: _kept(c) for c in children}
+        missing = [pk for pk, kept in shapes.items() if kept is None]
+        if missing:
+            boundaries = dict(Cell.objects.filter(pk__in=missing).values_list("pk", "boundary"))
+            for c in children:
+                if boundaries.get(c.pk):  # (a boundary removed since the first read: none)
+                    shapes[c.pk] = _keep(c, boundaries[c.pk])
+        child = next((c for c in children if shapes[c.pk] and shapes[c.pk].covers(point)), None)
         if child is None:
             return found
         found = child
     return None
+
+
+def _point(lon: float, lat: float):
+    from shapely.geometry import Point
+
+    return Point(lon, lat)
 
 
 def read_point(query) -> tuple[float, float]:
