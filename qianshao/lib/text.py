@@ -25,5 +25,9 @@ _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 def unstorable(value: str) -> bool:
     """Whether ``value`` holds a character no database column can keep: NUL, which
-    PostgreSQL refuses, or a lone surrogate, which UTF-8 cannot encode."""
+    PostgreSQL refuses, or a lone surrogate, which UTF-8 cannot encode. ASCII text (a
+    photo's base64, most codes and numbers) needs only the search for NUL, which is many
+    times faster than the pattern's over a long string."""
+    if value.isascii():
+        return "\x00" in value
     return _UNSTORABLE.search(value) is not None
