@@ -37,7 +37,9 @@ def posts_of(user) -> list[RoleAssignment]:
     return kept
 
 
-_POST, _CELL = Columns(RoleAssignment, "a"), Columns(Cell, "c")
+# A cell's boundary is left out: a county's GeoJSON is tens or hundreds of kilobytes, which
+# every request of its people would decode; the map that draws it reads it when it does.
+_POST, _CELL = Columns(RoleAssignment, "a"), Columns(Cell, "c", defer=("boundary",))
 _DEPARTMENT, _PERSON = Columns(Department, "d"), Columns(Person, "p")
 _JOINED = [_POST, _CELL, _DEPARTMENT, _PERSON]
 _RELATED = [RoleAssignment._meta.get_field(f) for f in ("cell", "department", "person")]
@@ -45,8 +47,9 @@ _RELATED = [RoleAssignment._meta.get_field(f) for f in ("cell", "department", "p
 
 def _read_posts(user_id: int) -> list[RoleAssignment]:
     """``RoleAssignment.objects.active().filter(person__user=user_id).select_related("cell",
-    "department", "person")``, in its order, as one hand-written statement: it runs on every
-    request, and the ORM took longer to compile it than the database to answer it."""
+    "department", "person").defer("cell__boundary")``, in its order, as one hand-written
+    statement: it runs on every request, and the ORM took longer to compile it than the
+    database to answer it."""
     quote = connection.ops.quote_name
     active, on = active_on_sql(connection, "a")
 

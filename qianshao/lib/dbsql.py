@@ -421,11 +421,14 @@ class Columns:
     and the fields' converters applied, the instance marked as read from the database).
     For the few reads every request makes (its token, its user's posts, the people a
     report tells), where compiling the ORM's statement costs far more than running it
-    (docs/adr/0034)."""
+    (docs/adr/0034). ``defer``: fields left out of the SELECT, read when first asked for,
+    as the ORM's ``defer()`` leaves them."""
 
-    def __init__(self, model, alias: str):
+    def __init__(self, model, alias: str, *, defer: tuple[str, ...] = ()):
         self.model, self.alias = model, alias
-        self.fields = list(model._meta.concrete_fields)
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in defer]
+        if len(self.fields) != len(model._meta.concrete_fields) - len(defer):
+            raise ValueError(f"{model.__name__} has no such field among {defer}")
         self.names = [f.attname for f in self.fields]
         self.pk_at = self.fields.index(model._meta.pk)
         self._sql: dict[str, str] = {}

@@ -23,10 +23,15 @@ pytestmark = pytest.mark.django_db
 
 
 def values(obj) -> dict | None:
-    """Every concrete field's value as the instance holds it (None for no object)."""
+    """Every concrete field's value as the instance holds it, a deferred one as deferred
+    (None for no object): reading none of them runs a query."""
     if obj is None:
         return None
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+    deferred = obj.get_deferred_fields()
+    return {
+        f.attname: "(deferred)" if f.attname in deferred else getattr(obj, f.attname)
+        for f in obj._meta.concrete_fields
+    }
 
 
 @pytest.fixture
@@ -67,6 +72,7 @@ def test_posts_are_what_the_orm_reads(varied, django_assert_num_queries):
             RoleAssignment.objects.active()
             .filter(person__user=user)
             .select_related("cell", "department", "person")
+            .defer("cell__boundary")
         )
         with django_assert_num_queries(1):
             found = _read_posts(user.pk)
@@ -75,6 +81,9 @@ def test_posts_are_what_the_orm_reads(varied, django_assert_num_queries):
                 assert values(post.cell) == values(orm.cell)
                 assert values(post.department) == values(orm.department)
                 assert values(post.person) == values(orm.person)
+        for post in found:  # the boundary left out is read when asked for, and is the cell's
+            assert post.cell.get_deferred_fields() == {"boundary"}
+            assert post.cell.boundary == Cell.objects.get(pk=post.cell_id).boundary
     many = _read_posts(get_user_model().objects.get(username="many").pk)
     assert [p.role for p in many] == [Role.MEMBER, Role.DEPUTY, Role.HEAD, Role.INFORMANT]
     assert many[0].department == varied.department  # the department's post, read with it
@@ -147,3 +156,11 @@ def test_token_read_is_what_the_orm_reads(cast, django_assert_num_queries):
     assert token.user.last_login == logged_in  # a datetime column, converted (SQLite: text)
     with django_assert_num_queries(0):
         assert token.user.person == cast.people["village"]  # given by the posts' read
+
+
+def test_a_deferred_field_must_be_one_of_the_model():
+    from qianshao.lib.dbsql import Columns
+
+    assert len(Columns(Cell, "c", defer=("boundary",))) == len(Cell._meta.concrete_fields) - 1
+    with pytest.raises(ValueError):
+        Columns(Cell, "c", defer=("outline",))
