@@ -5,6 +5,12 @@ database of the run: ``DATABASE_URL`` passes through); ``0`` opens one per reque
 import os
 import subprocess
 import sys
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.db import connection
+
+pytestmark = pytest.mark.django_db  # on PostgreSQL the subprocess reads the run's test database
 
 # Two requests as Django's handler frames them (its signals close what is old or broken),
 # each with a statement; prints whether the second ran on the first's connection.
@@ -33,6 +39,10 @@ def _run(tmp_path, **env_more) -> subprocess.CompletedProcess:
         "QIANSHAO_DATA_DIR": str(tmp_path),
         **env_more,
     }
+    if env.get("DATABASE_URL"):  # the database it names is the server's, not made by the suite
+        url = urlsplit(env["DATABASE_URL"])
+        test_database = "/" + connection.settings_dict["NAME"]
+        env["DATABASE_URL"] = urlunsplit(url._replace(path=test_database))
     return subprocess.run(
         [sys.executable, "-c", TWO_REQUESTS], env=env, capture_output=True, text=True
     )
