@@ -42,14 +42,13 @@ def _keep(cell: Cell, boundary):
     return prepared
 
 
-def _shape(cell: Cell):
-    return _kept(cell) or _keep(cell, cell.boundary)
-
-
 def contains(cell: Cell, lon: float, lat: float) -> bool:
-    if _kept(cell) is None and not cell.boundary:
-        return False
-    return _shape(cell).covers(_point(lon, lat))
+    prepared = _kept(cell)
+    if prepared is None:
+        if not cell.boundary:
+            return False
+        prepared = _keep(cell, cell.boundary)
+    return prepared.covers(_point(lon, lat))
 
 
 def locate(lon: float, lat: float, roots: list[Cell]) -> Cell | None:
