@@ -307,6 +307,7 @@ def create_cells(actor, rows, *, source: str, under: Cell | None = None) -> dict
 
 
 _KINDS = frozenset(CellKind.values)
+_EXTRA_FIELDS = frozenset(CELL_EXTRA_FIELDS)
 
 
 def _as_plan(cell: Cell) -> dict:
@@ -360,9 +361,9 @@ def _plan_cell(row, planned: dict, parents: dict, existing: set, top) -> "dict |
         "parent_id": parent.get("id") if parent else None,
         "parent_code": parent["code"] if parent and "id" not in parent else None,
     }
-    for name in CELL_EXTRA_FIELDS:
-        if name in row.extra:
-            plan[name] = row.extra[name]
+    for name, value in row.extra.items():
+        if name in _EXTRA_FIELDS:
+            plan[name] = value
     return plan
 
 

@@ -56,7 +56,7 @@ class Tallies:
                 for p in tree.lineage(path):
                     summed[(p, figure, key)] += n
         rows = [(*k, n) for k, n in sorted(summed.items()) if n]
-        add_to_counters(connection, self.model, KEYS, rows)
+        add_to_counters(connection, self.model, KEYS, rows, summed=True)
 
     def move(self, old_path: str, new_path: str) -> None:
         """A cell moved from ``old_path`` to ``new_path`` (``grid.signals.cell_moved``, in
@@ -152,29 +152,30 @@ def count_cells(planned: list[tuple[str, str]]) -> None:
     """Count new cells, ``(path, kind)`` each, under their paths and ancestors (in the
     creating action's transaction).
 
-    Summed from the deepest cells up, each into its parent, so that an import of a province
-    is counted in one pass over its cells rather than a pass over each cell's lineage."""
-    below: dict[str, dict[str, int]] = {}
-    for path, kind in sorted(planned, key=lambda p: p[0].count(tree.SEPARATOR), reverse=True):
-        mine = below.setdefault(path, {})
-        mine[kind] = mine.get(kind, 0) + 1
-        parent = tree.parent_path(path)
-        if parent:
-            _add(below.setdefault(parent, {}), mine)
+    Summed from the deepest cells up, each counter into its parent's, so that an import of
+    a province is counted in one pass over its counters rather than a pass over each
+    cell's lineage; the new cells under a cell already there are added up its lineage."""
+    counts: Counter = Counter(planned)
     new = {path for path, _ in planned}
-    under_old = {path: dict(n) for path, n in below.items() if path not in new}
-    for path, counts in under_old.items():  # cells already there: up their lineage
-        for ancestor in tree.ancestor_paths(path):
-            _add(below.setdefault(ancestor, {}), counts)
-    rows = [
-        (path, "cells", kind, n) for path, counts in below.items() for kind, n in counts.items()
-    ]
-    add_to_counters(connection, Tally, KEYS, rows)
-
-
-def _add(into: dict[str, int], counts: dict[str, int]) -> None:
-    for kind, n in counts.items():
-        into[kind] = into.get(kind, 0) + n
+    by_depth: dict[int, list] = {}
+    for key in counts:
+        by_depth.setdefault(key[0].count(tree.SEPARATOR), []).append(key)
+    under_old: Counter = Counter()
+    for depth in sorted(by_depth, reverse=True):
+        for path, kind in by_depth[depth]:
+            parent = tree.parent_path(path)
+            if parent and parent not in new:
+                under_old[(parent, kind)] += counts[(path, kind)]
+            elif parent:
+                if (parent, kind) not in counts:
+                    by_depth[depth - 1].append((parent, kind))
+                counts[(parent, kind)] += counts[(path, kind)]
+    for (path, kind), n in under_old.items():
+        for ancestor in tree.lineage(path):
+            counts[(ancestor, kind)] += n
+    # in the order of the unique index: each row lands beside the one before
+    rows = [(path, "cells", kind, n) for (path, kind), n in sorted(counts.items())]
+    add_to_counters(connection, Tally, KEYS, rows, summed=True)
 
 
 def cells_by_kind(path: str) -> dict[str, int]:

@@ -40,7 +40,7 @@ def move_all(moves) -> None:
                 deltas[(p, *new)] += 1
     # in key order: concurrent writers lock the counters in one order, and never deadlock
     rows = [(*key, n) for key, n in sorted(deltas.items()) if n]
-    add_to_counters(connection, Tally, KEYS, rows)
+    add_to_counters(connection, Tally, KEYS, rows, summed=True)
 
 
 def counts(paths: list[str]) -> dict[str, dict[tuple, int]]:

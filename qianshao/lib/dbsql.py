@@ -520,10 +520,17 @@ def update_rows(connection, model, columns: list[str], rows: list[list]) -> None
 
 
 def add_to_counters(
-    connection, model, keys: list[str], rows: list[tuple], counters: tuple = ("n",)
+    connection,
+    model,
+    keys: list[str],
+    rows: list[tuple],
+    counters: tuple = ("n",),
+    *,
+    summed: bool = False,
 ) -> None:
     """Add each row's last values to the ``counters`` named by its keys, creating them at
-    need; rows naming one counter twice are summed first.
+    need; rows naming one counter twice are summed first (``summed``: the caller already
+    gives one row per counter, as a ``Counter``'s items do).
 
     ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n``: the same statement
     on SQLite (3.24+) and PostgreSQL (9.5+).
@@ -531,12 +538,14 @@ def add_to_counters(
     if not rows:
         return
     # one row per key: a statement may not move one counter twice (PostgreSQL refuses it)
-    summed: dict[tuple, list] = defaultdict(lambda: [0] * len(counters))
-    for row in rows:
-        sums = summed[tuple(row[: len(keys)])]
-        for i, n in enumerate(row[len(keys) :]):
-            sums[i] += n
-    rows = [(*key, *sums) for key, sums in summed.items()]
+    width = len(keys)
+    if not summed and len({tuple(row[:width]) for row in rows}) < len(rows):
+        summed: dict[tuple, list] = defaultdict(lambda: [0] * len(counters))
+        for row in rows:
+            sums = summed[tuple(row[:width])]
+            for i, n in enumerate(row[width:]):
+                sums[i] += n
+        rows = [(*key, *sums) for key, sums in summed.items()]
     connection = own(connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)

@@ -18,6 +18,16 @@ class WebConfig(AppConfig):
         autodiscover_modules("panels")  # each area registers what it adds to the pages
         # not sender=self: migrate signals only the apps that have models, and this has none
         post_migrate.connect(_cache_table, dispatch_uid="qianshao.web.cache_table")
+        # the last app to be made ready: the URLs (every view, the API's schemas) are
+        # loaded now rather than by the first request or the system checks, and all that
+        # startup loaded is kept out of every later collection's walk (lib/heap.py;
+        # docs/adr/0036)
+        from django.urls import get_resolver
+
+        from qianshao.lib.heap import keep_startup_objects
+
+        get_resolver().url_patterns  # noqa: B018 (imports the URLconf)
+        keep_startup_objects()
 
 
 # django-axes ships no Chinese: its app and models are named here for the admin.

@@ -11,7 +11,10 @@ township as rows, parents first; every problem is collected and raised together.
 
 import codecs
 import csv
+import mmap
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +83,8 @@ FILES = {
 ROOT_LEVELS = {2: "provinces", 4: "cities", 6: "areas", 9: "streets"}
 # Optional: without it (or for a township it has no rows for) villages are generated.
 VILLAGES = ("villages.csv", ["code", "name", "streetCode"], "streetCode", CellKind.VILLAGE)
+PARENT_COLUMNS = {spec[0]: spec[2] for spec in [*FILES.values(), VILLAGES]}
+VINTAGE = 2023  # the year of the codes in the package's data
 
 
 def read_divisions(csv_dir: Path, root: str, *, villages: bool = False) -> list[CellRow]:
@@ -106,17 +111,17 @@ def read_divisions(csv_dir: Path, root: str, *, villages: bool = False) -> list[
     rows = [row for key in tables for row in tables[key] if row.code.startswith(root)]
     known = {row.code for row in rows}
     for row in rows:
-        if row.code != root and row.parent_code not in known:
-            file, parent_col = row.extra["file"], row.extra["parent_col"]
+        if row.parent_code not in known and row.code != root:
+            file = row.extra["file"]
             errors.append(
                 RowError(
                     file,
                     row.extra["line"],
-                    parent_col,
+                    PARENT_COLUMNS[file],
                     _("未知上级代码 %(c)s") % {"c": row.parent_code},
                 )
             )
-    if not any(r.code == root for r in rows):
+    if root not in known:
         errors.append(
             RowError(
                 FILES[ROOT_LEVELS[len(root)]][0], 0, "code", _("找不到代码 %(c)s") % {"c": root}
@@ -125,7 +130,6 @@ def read_divisions(csv_dir: Path, root: str, *, villages: bool = False) -> list[
     if errors:
         raise ImportFailed(errors)
     for row in rows:
-        row.extra = {"vintage": 2023, "line": row.extra["line"], "file": row.extra["file"]}
         if row.code == root:  # attached by the caller: under its parent if that exists
             row.extra["division_parent"] = row.parent_code
             row.parent_code = None
@@ -146,32 +150,41 @@ _COMMITTEE_SUFFIXES = ("居民委员会", "村民委员会", "居委会")
 def cell_name(committee: str) -> str:
     """The village's or community's name from its committee's: 解放社区居委会 → 解放社区,
     镇洪村委会 → 镇洪村, 旦村村委会 → 旦村, 沙河村村民委员会 → 沙河村; other names as they are."""
-    for suffix in _COMMITTEE_SUFFIXES:
-        if committee.endswith(suffix) and len(committee) > len(suffix):
-            return committee[: -len(suffix)]
-    if committee.endswith("村委会") and len(committee) > 3:
+    if committee.endswith("村委会") and len(committee) > 3:  # most of them: first
         place = committee[:-3]
         return place if place.endswith("村") else place + "村"
+    for suffix in _COMMITTEE_SUFFIXES:  # none of which ends 村委会
+        if committee.endswith(suffix) and len(committee) > len(suffix):
+            return committee[: -len(suffix)]
     return committee
 
 
 def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list[CellRow]:
     """The rows of one file that lie under ``root`` (rows of other divisions are skipped
     unparsed: the national files are large), every problem among them collected."""
-    file, columns, parent_col, kind = spec
-    villages = spec is VILLAGES
+    file = spec[0]
     path = Path(csv_dir) / file
     if not path.is_file():
         errors.append(RowError(file, 0, "", _("文件不存在：%(p)s") % {"p": path}))
         return []
-    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
-    header_end = data.find(b"\n") % (len(data) + 1)  # the whole file when it has one line
-    header = next(csv.reader([data[:header_end].decode("utf-8", "replace")]), [])
+    with _mapped(path) as data:
+        return _parse(data, spec, errors, root)
+
+
+def _parse(data, spec: tuple, errors: list[RowError], root: str) -> list[CellRow]:
+    """``_read``'s rows from the file's ``data`` (bytes, or a map of them)."""
+    file, columns, parent_col, kind = spec
+    villages = spec is VILLAGES
+    begin = len(codecs.BOM_UTF8) if data[: len(codecs.BOM_UTF8)] == codecs.BOM_UTF8 else 0
+    header_end = data.find(b"\n", begin) % (len(data) + 1)  # all of it when it has one line
+    header = next(csv.reader([data[begin:header_end].decode("utf-8", "replace")]), [])
     missing = [c for c in columns if c not in header]
     if missing:
         errors.append(RowError(file, 1, "、".join(missing), _("缺少列")))
         return []
-    at = {name: header.index(name) for name in columns}
+    at_code, at_name = header.index("code"), header.index("name")
+    at_parent = header.index(parent_col) if parent_col else None
+    width = len(header)
     rows, seen = [], {}
     for line, text in _lines_under(data, header_end, root):
         if text is None:
@@ -184,8 +197,9 @@ def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list
             if (first.isascii() and first.isdigit()) and not first.startswith(root):
                 continue
         values = next(csv.reader([text]))
-        values += [""] * (len(header) - len(values))
-        code, name = values[at["code"]].strip(), values[at["name"]].strip()
+        if len(values) < width:
+            values += [""] * (width - len(values))
+        code, name = values[at_code].strip(), values[at_name].strip()
         if not (code.isascii() and code.isdigit()):
             errors.append(RowError(file, line, "code", _("代码应为数字：%(c)s") % {"c": code}))
             continue
@@ -202,7 +216,7 @@ def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list
                 )
             )
             continue
-        parent = values[at[parent_col]].strip() if parent_col else None
+        parent = values[at_parent].strip() if at_parent is not None else None
         if villages and (len(code) != 12 or code[9:] == "000" or code[:9] != parent):
             errors.append(
                 RowError(
@@ -215,7 +229,7 @@ def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list
             )
             continue
         seen[code] = line
-        extra = {"line": line, "file": file, "parent_col": parent_col}
+        extra = {"vintage": VINTAGE, "line": line, "file": file}
         if villages:
             rows.append(CellRow(code, cell_name(name), village_kind(code), parent, extra))
         else:
@@ -223,34 +237,57 @@ def _read(csv_dir: Path, spec: tuple, errors: list[RowError], root: str) -> list
     return rows
 
 
-_NOT_A_DIGIT = re.compile(rb"\n[^0-9]")
+@contextmanager
+def _mapped(path: Path):
+    """The bytes of the file at ``path``, mapped rather than read (the national villages
+    file is 37 MB, of which a province is a few)."""
+    with path.open("rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            yield b""  # an empty file cannot be mapped
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            yield data
 
 
-def _lines_under(data: bytes, header_end: int, root: str):
+def _lines_under(data, header_end: int, root: str):
     """(line number, text) of the lines after the header that may belong to ``root``: those
     that start with its code, and those that start with something other than a digit (a
     quoted code, a stray line: read to be checked); text is None for a line that is not
     UTF-8. The lines of other divisions — most of a national file of 37 MB — are skipped
-    without being decoded (``bytes.find`` and one regular expression: tens of milliseconds)."""
-    starts = []
-    mark = b"\n" + root.encode()
-    at = data.find(mark, header_end)
-    while at != -1:
-        starts.append(at + 1)
-        at = data.find(mark, at + len(mark))
-    odd = _NOT_A_DIGIT.finditer(data, header_end)
-    starts = sorted({*starts, *(m.start() + 1 for m in odd)})
+    without being decoded: one regular expression finds where such a line starts, another
+    anchored there where a run of the root's lines ends (a file sorted by code has one), and
+    a run is decoded and split at once."""
+    mark = root.encode()
+    code = re.escape(mark)
+    wanted = re.compile(rb"\n(?:" + code + rb"|[^0-9])")
+    run = re.compile(rb"(?:\n" + code + rb"[^\n]*)+")
+    size = len(data)
     line, counted = 1, header_end
-    for start in starts:
-        if start >= len(data):
+    found = wanted.search(data, header_end)
+    while found is not None:
+        start = found.start() + 1
+        if data[start : start + len(mark)] == mark:
+            end = run.match(data, found.start()).end()
+        else:
+            end = data.find(b"\n", start) % (size + 1)
+        if start >= size:
             break
-        line += data.count(b"\n", counted, start)
+        line += data[counted:start].count(b"\n")  # a map has no count of its own
         counted = start
-        end = data.find(b"\n", start) % (len(data) + 1)
         try:
-            yield line, data[start:end].decode("utf-8").rstrip("\r")
-        except UnicodeDecodeError:
-            yield line, None
+            texts = data[start:end].decode("utf-8").split("\n")
+        except UnicodeDecodeError:  # find the lines that are not UTF-8
+            texts = [_decoded(text) for text in data[start:end].split(b"\n")]
+        for i, text in enumerate(texts):
+            yield line + i, (text.rstrip("\r") if text is not None else None)
+        found = wanted.search(data, end)
+
+
+def _decoded(text: bytes) -> str | None:
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 VILLAGE_KINDS = (CellKind.VILLAGE, CellKind.COMMUNITY)

@@ -87,3 +87,24 @@ def test_cells_created_under_several_cells_already_there_count_once_each(cast):
         CellKind.VILLAGE: 2,
     }
     assert tallies.CELLS.matches()
+
+
+def test_a_deep_import_in_any_parents_first_order_counts_and_links_each_cell(cast):
+    """Four new levels under a township already there, rows interleaved (each parent before
+    its children, not level by level): every counter equals a recount, and the ids returned
+    are those written, each child under its parent's."""
+    rows = [("450901100203", "新村", CellKind.VILLAGE, "450901100")]
+    for g in range(1, 4):
+        group = f"450901100203{g:03d}"
+        rows.append((group, f"{g}组", CellKind.GROUP, "450901100203"))
+    rows.insert(2, ("450901100204", "后村", CellKind.VILLAGE, "450901100"))
+    rows.append(("450901100204001", "后村一组", CellKind.GROUP, "450901100204"))
+    ids = actions.create_cells(None, [CellRow(*row) for row in rows], source="test")
+
+    written = dict(Cell.objects.filter(code__in=ids).values_list("code", "id"))
+    assert ids == written
+    for code, _name, _kind, parent in rows:
+        assert Cell.objects.get(code=code).parent.code == parent
+    for cell in Cell.objects.all():
+        assert tallies.cells_by_kind(cell.path) == counted_below(cell), cell.code
+    assert tallies.CELLS.matches()
