@@ -1,4 +1,6 @@
-"""`qianshao bench import`: a province into the grid, against raw sqlite3 executemany."""
+"""`qianshao bench import`: a province into the grid, against the database's own fastest
+bare write of the same rows: sqlite3's executemany on SQLite, COPY on PostgreSQL (each
+into a table of the same shape and indexes, in one committed transaction)."""
 
 import sqlite3
 import tempfile
@@ -24,10 +26,13 @@ def run(out, *, csv_dir: Path, root: str, villages: int, repeat: int, **_):
         f"  import (read CSV, generate missing villages, validate, write, audit): {took:.2f} s"
         f"  ({len(ids) / took:,.0f} cells/s)"
     )
-    baseline = _raw_executemany_seconds()
-    out.write(
-        f"  baseline, sqlite3 executemany of the same rows into the same table: {baseline:.2f} s"
-    )
+    if vendor == "postgresql":
+        baseline = _raw_copy_seconds()
+        what = "psycopg COPY of the same rows into a copy of the table, committed"
+    else:
+        baseline = _raw_executemany_seconds()
+        what = "sqlite3 executemany of the same rows into the same table"
+    out.write(f"  baseline, {what}: {baseline:.2f} s")
     out.write(f"  ratio import / baseline: {took / baseline:.1f}x  (target <= 3x)")
     figures.record("ratio", round(took / baseline, 2))
     province = Cell.objects.get(code=root)
@@ -75,6 +80,41 @@ def _raw_executemany_seconds() -> float:
 
         took, _ = seconds(write)
         db.close()
+    return took
+
+
+def _raw_copy_seconds() -> float:
+    """PostgreSQL: COPY the imported rows again into a new table like grid_cell (its
+    indexes included), in one transaction, committed; the table is dropped after."""
+    import psycopg
+    from django.db import connections
+
+    columns = [f.column for f in Cell._meta.concrete_fields]
+    rows = list(
+        Cell.objects.order_by("level", "id").values_list(
+            *[f.attname for f in Cell._meta.concrete_fields]
+        )
+    )
+    rows = [tuple(_plain(v) for v in row) for row in rows]
+    params = connections["default"].get_connection_params()
+    names = ", ".join(f'"{c}"' for c in columns)
+    with psycopg.connect(**params) as db:
+        db.execute("CREATE TABLE qianshao_bench_cells (LIKE grid_cell INCLUDING ALL)")
+        db.commit()
+        try:
+
+            def write():
+                with db.cursor() as cursor:
+                    copy_sql = f"COPY qianshao_bench_cells ({names}) FROM STDIN"
+                    with cursor.copy(copy_sql) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                db.commit()
+
+            took, _ = seconds(write)
+        finally:
+            db.execute("DROP TABLE qianshao_bench_cells")
+            db.commit()
     return took
 
 

@@ -32,7 +32,8 @@ def insert_cells(planned: list[dict]) -> dict[str, int]:
     row_of = itemgetter(Cell._meta.pk.attname, *[f.attname for f in fields])
     json_fields = [(i + 1, f) for i, f in enumerate(fields) if isinstance(f, JSONField)]
     table = Cell._meta.db_table
-    reserved = reserve_ids(connection, table, len(planned))
+    # exclusive: the cells are written by few, and rarely; an import holds them a moment
+    reserved = reserve_ids(connection, table, len(planned), exclusive=True)
     ids = dict(zip([p["code"] for p in planned], reserved, strict=True))
     rows = []
     for plan in planned:

@@ -344,11 +344,15 @@ def column_types(connection, model, columns: list[str]) -> list[str]:
     return [re.sub(r"^varchar\(\d+\)$", "varchar", fields[c].db_type(connection)) for c in columns]
 
 
-def reserve_ids(connection, table: str, count: int) -> list[int]:
+def reserve_ids(connection, table: str, count: int, *, exclusive: bool = False) -> list[int]:
     """``count`` new ids of ``table``'s ``id`` column, to insert rows with (so that bulk
     writes know their ids without reading them back). Runs in the writing transaction.
 
-    PostgreSQL: from the column's sequence. SQLite: the transaction holds the write lock
+    PostgreSQL: from the column's sequence, one ``nextval`` per id (2 µs each), so that
+    other writers of the table go on meanwhile; with ``exclusive``, the table is locked
+    against other writers until the transaction ends (``SHARE ROW EXCLUSIVE``: readers
+    read on; the writers of a table rarely written, such as the grid's cells, wait) and the
+    sequence is moved past all the ids at once. SQLite: the transaction holds the write lock
     from its start (``transaction_mode`` IMMEDIATE), so the ids after the highest ever used
     are ours; ``sqlite_sequence`` is moved past them, as AUTOINCREMENT would.
     """
@@ -358,6 +362,17 @@ def reserve_ids(connection, table: str, count: int) -> list[int]:
         raise RuntimeError("ids are reserved inside the writing transaction")
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and exclusive:
+            # no other writer can take an id now: every INSERT waits for the lock, and
+            # every reserve_ids of this table is exclusive
+            cursor.execute(f"LOCK TABLE {quote(table)} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(
+                "SELECT setval(s, nextval(s) + %s - 1) FROM "
+                "(SELECT pg_get_serial_sequence(%s, 'id')::regclass AS s) AS q",
+                [count, table],
+            )
+            last = cursor.fetchone()[0]
+            return list(range(last - count + 1, last + 1))
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -551,9 +566,35 @@ def add_to_counters(
     table = quote(model._meta.db_table)
     conflict = ", ".join(quote(k) for k in keys)
     add = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
+    upsert = f"ON CONFLICT ({conflict}) DO UPDATE SET {add}"
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(rows) >= COPIED_COUNTERS:
+            _add_copied(cursor, connection, table, [*keys, *counters], rows, upsert)
+            return
         for head, params in _values(connection, model, [*keys, *counters], rows):
-            cursor.execute(f"{head} ON CONFLICT ({conflict}) DO UPDATE SET {add}", params)
+            cursor.execute(f"{head} {upsert}", params)
+
+
+# PostgreSQL: from this many counters on, they are copied into a temporary table first and
+# added from there (a province's cells: 30,000 counters in 0.08 s against 0.2 s as arrays;
+# the temporary table's few milliseconds of catalog work are not worth it for a handful).
+COPIED_COUNTERS = 2000
+
+
+def _add_copied(cursor, connection, table: str, columns: list[str], rows, upsert: str) -> None:
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    cursor.execute("DROP TABLE IF EXISTS pg_temp.qianshao_counters_in")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE qianshao_counters_in AS SELECT {names} FROM {table} WITH NO DATA"
+    )
+    with cursor.cursor.copy(f"COPY qianshao_counters_in ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    cursor.execute(
+        f"INSERT INTO {table} ({names}) SELECT {names} FROM qianshao_counters_in {upsert}"
+    )
+    cursor.execute("DROP TABLE qianshao_counters_in")
 
 
 def refuse_updates(table: str):

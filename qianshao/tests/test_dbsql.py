@@ -145,3 +145,34 @@ def test_a_write_that_fails_dooms_its_block_as_the_orm_does():
             update_rows(connection, StepTaken, ["subject"], [["dbsql:a", second]])
         assert connection.needs_rollback
     assert not StepTaken.objects.filter(subject__startswith="dbsql:").exists()
+
+
+def test_many_counters_are_added_as_a_few_are_and_twice_in_one_transaction():
+    """Past ``COPIED_COUNTERS`` rows PostgreSQL adds them through a temporary table: the
+    same counters as one by one, and a second such write in the transaction works too."""
+    from qianshao.lib.dbsql import COPIED_COUNTERS
+
+    keys = ["path", "figure", "key"]
+    many = [(f"44.{n:05d}", "teams", "", 1) for n in range(COPIED_COUNTERS + 10)]
+    with transaction.atomic():
+        add_to_counters(connection, Tally, keys, [("44.00003", "teams", "", 5)])
+        add_to_counters(connection, Tally, keys, many)
+        add_to_counters(connection, Tally, keys, [*many, ("44.00003", "teams", "", 1)])
+    assert Tally.objects.count() == len(many)
+    assert Tally.objects.get(path="44.00003").n == 8
+    assert Tally.objects.get(path=many[-1][0]).n == 2
+
+
+@pytest.mark.parametrize("exclusive", [False, True])
+def test_reserved_ids_are_new_and_the_next_insert_comes_after_them(exclusive):
+    from qianshao.lib.dbsql import reserve_ids
+
+    table = Tally._meta.db_table
+    before = Tally.objects.create(path="1", figure="f", key="").pk
+    with transaction.atomic():
+        ids = reserve_ids(connection, table, 5, exclusive=exclusive)
+    assert len(set(ids)) == 5 and min(ids) > before
+    if exclusive or connection.vendor == "sqlite":
+        assert ids == list(range(ids[0], ids[0] + 5))
+    after = Tally.objects.create(path="2", figure="f", key="").pk
+    assert after > max(ids)
