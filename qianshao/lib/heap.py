@@ -9,9 +9,25 @@ a collection's cost follows what the work allocated since, not the size of the p
 """
 
 import gc
+from contextlib import contextmanager
 
 
 def keep_startup_objects() -> None:
     """Collect, then freeze every object alive now (call once, when startup is done)."""
     gc.collect()
     gc.freeze()
+
+
+@contextmanager
+def collector_paused():
+    """No automatic collection while a bulk build runs (an import of a province makes some
+    200,000 objects that all live until it ends: a collection meanwhile walks them and
+    finds nothing to free). The process's collector, for every thread, resumes after;
+    collector_paused inside collector_paused leaves it to the outer one."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

