@@ -555,12 +555,12 @@ def add_to_counters(
     # one row per key: a statement may not move one counter twice (PostgreSQL refuses it)
     width = len(keys)
     if not summed and len({tuple(row[:width]) for row in rows}) < len(rows):
-        summed: dict[tuple, list] = defaultdict(lambda: [0] * len(counters))
+        by_key: dict[tuple, list] = defaultdict(lambda: [0] * len(counters))
         for row in rows:
-            sums = summed[tuple(row[:width])]
+            sums = by_key[tuple(row[:width])]
             for i, n in enumerate(row[width:]):
                 sums[i] += n
-        rows = [(*key, *sums) for key, sums in summed.items()]
+        rows = [(*key, *sums) for key, sums in by_key.items()]
     connection = own(connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
