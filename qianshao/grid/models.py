@@ -259,9 +259,16 @@ def active_on(on: date | None = None) -> Q:
 def active_on_sql(connection, alias: str, on: date | None = None) -> tuple[str, list]:
     """``active_on`` in a hand-written statement, for the assignments under ``alias``: its
     SQL and its parameters."""
+    key = (connection.vendor, alias)
+    sql = _ACTIVE_SQL.get(key)
+    if sql is None:
+        start, end = (f"{alias}.{connection.ops.quote_name(c)}" for c in ("start", "end"))
+        sql = _ACTIVE_SQL[key] = f"{start} <= %s AND ({end} IS NULL OR {end} >= %s)"
     on = connection.ops.adapt_datefield_value(on or timezone.localdate())
-    start, end = (f"{alias}.{connection.ops.quote_name(c)}" for c in ("start", "end"))
-    return f"{start} <= %s AND ({end} IS NULL OR {end} >= %s)", [on, on]
+    return sql, [on, on]
+
+
+_ACTIVE_SQL: dict[tuple[str, str], str] = {}  # by the database's vendor and the alias
 
 
 class AssignmentQuerySet(models.QuerySet):

@@ -15,7 +15,7 @@ from qianshao.grid.models import (
     RoleAssignment,
     active_on_sql,
 )
-from qianshao.lib.dbsql import Columns, read_joined
+from qianshao.lib.dbsql import Columns, own, read_joined
 
 # the order of a user's posts for their home page: dispatchers before heads, and so on
 ROLE_WEIGHT = {"dispatcher": 0, "head": 1, "deputy": 2, "manager": 3, "member": 4, "informant": 5}
@@ -49,28 +49,34 @@ def _read_posts(user_id: int) -> list[RoleAssignment]:
     """``RoleAssignment.objects.active().filter(person__user=user_id).select_related("cell",
     "department", "person").defer("cell__boundary")``, in its order, as one hand-written
     statement: it runs on every request, and the ORM took longer to compile it than the
-    database to answer it."""
-    quote = connection.ops.quote_name
-    active, on = active_on_sql(connection, "a")
+    database to answer it. Its text is put together once per kind of database."""
+    db = own(connection)  # not the proxy: each of its attributes is a thread-local look-up
+    sql = _POSTS_SQL.get(db.vendor)
+    if sql is None:
+        quote = db.ops.quote_name
 
-    def table(model) -> str:
-        return quote(model._meta.db_table)
+        def table(model) -> str:
+            return quote(model._meta.db_table)
 
-    sql = (
-        f"SELECT {', '.join(part.sql(connection) for part in _JOINED)} "
-        f"FROM {table(RoleAssignment)} a "
-        f"JOIN {table(Person)} p ON p.id = a.person_id "
-        f"JOIN {table(Cell)} c ON c.id = a.cell_id "
-        f"LEFT JOIN {table(Department)} d ON d.id = a.department_id "
-        f"WHERE p.user_id = %s AND {active} "
-        "ORDER BY c.path, a.role, a.id"
-    )
+        sql = (
+            f"SELECT {', '.join(part.sql(db) for part in _JOINED)} "
+            f"FROM {table(RoleAssignment)} a "
+            f"JOIN {table(Person)} p ON p.id = a.person_id "
+            f"JOIN {table(Cell)} c ON c.id = a.cell_id "
+            f"LEFT JOIN {table(Department)} d ON d.id = a.department_id "
+            f"WHERE p.user_id = %s AND {active_on_sql(db, 'a')[0]} "
+            "ORDER BY c.path, a.role, a.id"
+        )
+        _POSTS_SQL[db.vendor] = sql
     posts = []
-    for post, *related in read_joined(connection, sql, [user_id, *on], _JOINED):
+    for post, *related in read_joined(db, sql, [user_id, *active_on_sql(db, "a")[1]], _JOINED):
         for field, value in zip(_RELATED, related, strict=True):
             field.set_cached_value(post, value)
         posts.append(post)
     return posts
+
+
+_POSTS_SQL: dict[str, str] = {}  # _read_posts's statement, by the database's vendor
 
 
 def cell_posts(user) -> list[RoleAssignment]:

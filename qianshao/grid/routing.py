@@ -22,7 +22,7 @@ from qianshao.grid.models import (
     active_on_sql,
 )
 from qianshao.grid.signals import cell_moved
-from qianshao.lib.dbsql import Columns, read_joined
+from qianshao.lib.dbsql import Columns, own, read_joined
 from qianshao.lib.settled import Settled
 
 COUNTY_KINDS = {CellKind.COUNTY}
@@ -223,34 +223,45 @@ def _posted_above(cell: Cell, kinds, roles) -> list[Person]:
     """The people holding a post of ``roles`` in their term today, not a department's, at
     the cells of ``kinds`` on ``cell``'s lineage (itself included), each once in id order.
     One hand-written statement: every report makes it, and the ORM took longer to compile
-    it than the database to answer it (docs/adr/0034)."""
+    it than the database to answer it (docs/adr/0034). Its text is put together once per
+    kind of database and number of values."""
     lineage = tree.lineage(cell.path)
     kinds, roles = sorted(str(k) for k in kinds), sorted(str(r) for r in roles)
     if not roles or not kinds:
         return []  # `IN ()` is no SQL to PostgreSQL
-    quote = connection.ops.quote_name
-    active, on = active_on_sql(connection, "a")
+    db = own(connection)  # not the proxy: each of its attributes is a thread-local look-up
+    active, on = active_on_sql(db, "a")
+    key = (db.vendor, len(lineage), len(kinds), len(roles))
+    sql = _POSTED_SQL.get(key)
+    if sql is None:
+        quote = db.ops.quote_name
 
-    def table(model) -> str:
-        return quote(model._meta.db_table)
+        def table(model) -> str:
+            return quote(model._meta.db_table)
 
-    def marks(values) -> str:
-        return ", ".join(["%s"] * len(values))
+        def marks(n: int) -> str:
+            return ", ".join(["%s"] * n)
 
-    sql = (
-        f"SELECT {_PERSON.sql(connection)} FROM {table(RoleAssignment)} a "
-        f"JOIN {table(Cell)} c ON c.id = a.cell_id "
-        f"JOIN {table(Person)} p ON p.id = a.person_id "
-        f"WHERE {active} "
-        # NOT (… IS NOT NULL), not IS NULL: SQLite then reads by the (cell, role) index
-        # rather than by the far less selective department index
-        "AND NOT (a.department_id IS NOT NULL) "
-        f"AND c.path IN ({marks(lineage)}) AND c.kind IN ({marks(kinds)}) "
-        f"AND a.role IN ({marks(roles)})"
-    )
+        sql = (
+            f"SELECT {_PERSON.sql(db)} FROM {table(RoleAssignment)} a "
+            f"JOIN {table(Cell)} c ON c.id = a.cell_id "
+            f"JOIN {table(Person)} p ON p.id = a.person_id "
+            f"WHERE {active} "
+            # NOT (… IS NOT NULL), not IS NULL: SQLite then reads by the (cell, role) index
+            # rather than by the far less selective department index
+            "AND NOT (a.department_id IS NOT NULL) "
+            f"AND c.path IN ({marks(len(lineage))}) AND c.kind IN ({marks(len(kinds))}) "
+            f"AND a.role IN ({marks(len(roles))})"
+        )
+        if len(_POSTED_SQL) >= 256:  # bounded: lineages are at most a dozen deep
+            _POSTED_SQL.clear()
+        _POSTED_SQL[key] = sql
     params = [*on, *lineage, *kinds, *roles]
-    found = {p.pk: p for (p,) in read_joined(connection, sql, params, [_PERSON])}
+    found = {p.pk: p for (p,) in read_joined(db, sql, params, [_PERSON])}
     return [found[pk] for pk in sorted(found)]
+
+
+_POSTED_SQL: dict[tuple, str] = {}  # _posted_above's statements, by vendor and lengths
 
 
 def _people(assignments) -> list[Person]:

@@ -7,6 +7,7 @@ from django.http import Http404
 
 from qianshao.grid.scope import restrict
 from qianshao.incidents.models import Incident, Order
+from qianshao.resources import queries as resources
 
 
 def visible_incidents(user):
@@ -22,11 +23,12 @@ def access_incident(user, incident_id: int) -> Incident:
 
 
 def my_orders(user):
-    """The orders to the teams ``user`` leads."""
+    """The orders to the teams ``user`` leads. The teams are read first, so that the
+    orders of one team are read along its index (``LEADER_ORDERING``) with no sort."""
     person = getattr(user, "person", None) if user.is_authenticated else None
     if person is None:
         return Order.objects.none()
-    return Order.objects.filter(team__leader=person)
+    return Order.objects.filter(team_id__in=resources.teams_led(person.pk))
 
 
 def visible_orders(user):

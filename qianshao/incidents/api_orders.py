@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 
 from qianshao.incidents import actions_orders, permissions
 from qianshao.incidents.access import access_order, my_orders
-from qianshao.incidents.models import ORDER_FLOW, Order, OrderStep
+from qianshao.incidents.models import LEADER_ORDERING, ORDER_FLOW, Order, OrderStep
 from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import NotFound
 from qianshao.lib.keyset import Pagination
@@ -135,11 +135,9 @@ def _order(user, order_id: int) -> Order:
 @router.get("/orders/mine", response={200: list[IncidentOrderOut]})
 @paginate(Pagination)
 def my_orders_list(request):
-    """我的调派: the orders to the teams you lead, those in force first, the newest first."""
+    """我的调派: the orders to the teams you lead, those in force first, then the newest."""
     return (
-        with_leader(my_orders(request.user))
-        .select_related("incident")
-        .order_by(F("closed_at").desc(nulls_first=True), "-ordered_at", "-id")
+        with_leader(my_orders(request.user)).select_related("incident").order_by(*LEADER_ORDERING)
     )
 
 

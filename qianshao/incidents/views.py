@@ -6,7 +6,6 @@ answers on the phone."""
 import uuid
 
 from django.contrib import messages
-from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +38,7 @@ from qianshao.incidents.forms import IncidentForm, NoteForm
 from qianshao.incidents.models import (
     FINDING_FLOW,
     INCIDENT_FLOW,
+    LEADER_ORDERING,
     ORDER_FLOW,
     Finding,
     FindingStep,
@@ -413,13 +413,10 @@ def pass_up(request, relay_id):
 
 
 def mine(request):
-    """我的调派: the orders to the teams the user leads, those in force first."""
-    orders = (
-        my_orders(request.user)
-        .select_related("incident")
-        .order_by(F("closed_at").asc(nulls_first=True), "-ordered_at", "-id")[:PAGE_SIZE]
-    )
-    return render(request, "incidents/mine.html", {"orders": list(orders)})
+    """我的调派: the orders to the teams the user leads, those in force first, then the
+    newest (as the API lists them), a page at a time."""
+    orders = my_orders(request.user).select_related("incident").order_by(*LEADER_ORDERING)
+    return render(request, "incidents/mine.html", {"page": keyset.page(request, orders, PAGE_SIZE)})
 
 
 def order(request, order_id, failed=None, status: int = 200):

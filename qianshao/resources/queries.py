@@ -194,6 +194,13 @@ def bring_back(actor, team_id: int, *, note: str) -> Team | None:
     return actions_forces.team_step(None, team, TeamStep.RETURN, note=note[:500])
 
 
+def teams_led(person_id: int) -> list[int]:
+    """The ids of the teams ``person_id`` leads."""
+    return list(
+        Team.objects.filter(leader_id=person_id).order_by("pk").values_list("pk", flat=True)
+    )
+
+
 def leader_user(team_id: int) -> int | None:
     """The login of the team's leader, if any."""
     return Team.objects.filter(pk=team_id).values_list("leader__user_id", flat=True).first()

@@ -20,7 +20,7 @@ from qianshao.grid.card import qr_svg
 from qianshao.grid.maps import boundary_features
 from qianshao.grid.models import Cell, CellKind, RoleAssignment
 from qianshao.intake.pages import take
-from qianshao.lib import ratelimit, xlsx
+from qianshao.lib import keyset, ratelimit, xlsx
 from qianshao.lib.errors import ActionError
 from qianshao.lib.geojson import collection
 from qianshao.risks import actions_points as actions
@@ -69,7 +69,7 @@ def _in(queryset, cell: Cell):
 @require_GET
 def point_list(request):
     """A cell's points, filtered by grade and kind, 50 at a time along the (cell_path, id)
-    index: ``after`` is the last id of the page before."""
+    index (keyset pages: ``cursor``)."""
     cell = cell_or_own(request.user, request.GET.get("cell"))
     found = _in(visible_points(request.user), cell)
     grade = request.GET.get("grade") or ""
@@ -86,28 +86,11 @@ def point_list(request):
         found = found.filter(kind=chosen)
     retired = request.GET.get("status") == RiskStatus.RETIRED
     found = found.filter(status=RiskStatus.RETIRED if retired else RiskStatus.ACTIVE)
-    after = request.GET.get("after") or ""
-    if after:
-        if not (after.isascii() and after.isdigit()) or len(after) > 18:
-            return _bad(request, _("参数须为整数"), "after")
-        last = found.filter(pk=int(after)).values_list("cell_path", "id").first()
-        if last is None:
-            return _bad(request, _("找不到上一页的最后一项"), "after")
-        found = found.filter(Q(cell_path__gt=last[0]) | Q(cell_path=last[0], id__gt=last[1]))
-    rows = list(
-        found.select_related("cell", "kind", "responsible").order_by("cell_path", "id")[
-            : PAGE_SIZE + 1
-        ]
-    )
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    query = request.GET.copy()
-    query["after"] = rows[-1].pk if more else ""
+    points = found.select_related("cell", "kind", "responsible").order_by("cell_path", "id")
     context = {
         "cell": cell,
         "ancestors": visible_ancestors(request.user, cell),
-        "points": rows,
-        "next": query.urlencode() if more else "",
+        "page": keyset.page(request, points, PAGE_SIZE),
         "grades": Grade.choices,
         "kinds": kinds,
         "grade": grade,

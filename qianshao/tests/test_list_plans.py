@@ -5,8 +5,7 @@ the rows it pages over. SQLite: no ``USE TEMP B-TREE FOR ORDER BY`` once the sco
 from its statistics, which a test's few rows do not make realistic: with sorts and
 sequential scans priced out (``enable_sort``/``enable_seqscan`` off), a plan that still
 sorts has no index to read the ordering from. The page's own query is the one with both
-ORDER BY and LIMIT; the counts and look-ups around it are not checked here. The lists in
-``SORTED`` are still sorted whole, each bounded as it says (noted in docs/performance.md).
+ORDER BY and LIMIT; the counts and look-ups around it are not checked here.
 """
 
 import json
@@ -50,13 +49,8 @@ LISTS = [
     ("county", "/api/v1/people"),
     ("county", "/api/v1/hazards/supervisions"),
     ("county", "/api/v1/hazards/supervisions?answered=false"),
+    ("team", "/api/v1/incidents/orders/mine"),
 ]
-
-# Lists still sorted whole, and what bounds them (each read by its scope's index first)
-SORTED = {
-    "/api/v1/incidents/orders/mine": "one team's dispatch orders, those in force first "
-    "(DESC NULLS FIRST, which no SQLite index can hold)",
-}
 
 SORT_NODE = re.compile(r"^\s*(->\s*)?Sort\s+\(")  # a Sort node, not its "Sort Key"
 

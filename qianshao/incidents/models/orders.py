@@ -17,6 +17,7 @@ from qianshao.workflow.flow import Flow
 __all__ = [
     "FINDING_FLOW",
     "IN_FORCE",
+    "LEADER_ORDERING",
     "ORDER_FLOW",
     "Evacuation",
     "Evacuee",
@@ -71,6 +72,15 @@ IN_FORCE = (
 )
 
 
+# A leader's list (我的调派): the orders in force first, then the newest. A team is out on one
+# order at a time, so its order in force is its newest; the index ``order_mine`` holds a
+# team's orders in this order, and one team's list is read along it, unsorted.
+CLOSED = models.ExpressionWrapper(
+    models.Q(closed_at__isnull=False), output_field=models.BooleanField()
+)
+LEADER_ORDERING = (CLOSED.asc(), models.F("ordered_at").desc(), models.F("id").desc())
+
+
 def _table() -> dict:
     order = [status for _step, status in ANSWERS]
     table: dict = {}
@@ -121,6 +131,13 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["incident", "status"], name="order_incident"),
             models.Index(fields=["team", "status"], name="order_team"),
+            models.Index(
+                models.F("team"),
+                CLOSED,
+                models.F("ordered_at").desc(),
+                models.F("id").desc(),
+                name="order_mine",
+            ),
             models.Index(
                 fields=["watch_at"],
                 name="order_watch",

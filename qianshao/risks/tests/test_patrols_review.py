@@ -66,7 +66,7 @@ def test_ids_of_digits_that_are_not_ascii_are_no_ids(cast, client_for):
     client = client_for(cast.users["township"])
     client.raise_request_exception = False
     assert client.get("/m/report/?origin=risks.point:%C2%B2").status_code == 200
-    assert client.get("/risks/points/?after=%C2%B2").status_code == 400
+    assert client.get("/risks/points/?cursor=%C2%B2").status_code == 400
 
 
 @pytest.mark.parametrize(

@@ -78,19 +78,22 @@ def test_the_list_filters_by_grade_and_kind_and_pages_along_the_path(cast, clien
     red = risk_point(cast, kind="landslide", name="红点", inputs={"likelihood": 5, "severity": 5})
     c = client_for(cast.users["village"])
     first = c.get("/risks/points/?cell=450901100201")
-    assert [p.pk for p in first.context["points"]] == [orange[0].pk, orange[1].pk]
-    assert first.context["next"]
-    second = c.get(f"/risks/points/?{first.context['next']}")
-    assert [p.pk for p in second.context["points"]] == [orange[2].pk, red.pk]
-    assert second.context["next"] == ""
+    assert [p.pk for p in first.context["page"]] == [orange[0].pk, orange[1].pk]
+    assert first.context["page"].next_url
+    second = c.get(f"/risks/points/{first.context['page'].next_url}")
+    assert [p.pk for p in second.context["page"]] == [orange[2].pk, red.pk]
+    assert second.context["page"].next_url is None
+    back = c.get(f"/risks/points/{second.context['page'].previous_url}")
+    assert [p.pk for p in back.context["page"]] == [orange[0].pk, orange[1].pk]
     reds = c.get("/risks/points/?cell=450901100201&grade=red")
-    assert [p.pk for p in reds.context["points"]] == [red.pk]
+    assert [p.pk for p in reds.context["page"]] == [red.pk]
     assert 'data-grade="red"' in reds.content.decode()
     hazchem = c.get("/risks/points/?grade=orange&kind=hazchem")
-    assert len(hazchem.context["points"]) == 2
+    assert len(hazchem.context["page"]) == 2
     assert c.get("/risks/points/?grade=purple").status_code == 400
     assert c.get("/risks/points/?kind=nope").status_code == 400
-    assert c.get("/risks/points/?after=abc").status_code == 400
+    refused = c.get("/risks/points/?cursor=abc")
+    assert refused.status_code == 400 and "cursor" in refused.content.decode()
     assert c.get("/risks/points/?cell=450902").status_code == 404
 
 
