@@ -62,3 +62,28 @@ def test_the_collector_is_paused_for_a_bulk_build_and_resumed_after_even_on_erro
     with pytest.raises(ValueError), collector_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def test_the_collector_resumes_when_the_last_pause_in_any_thread_ends():
+    """Two threads' bulk builds overlap: the first to end leaves the collector paused for
+    the other, which resumes it."""
+    import gc
+    import threading
+
+    from qianshao.lib.heap import collector_paused
+
+    inside, release = threading.Event(), threading.Event()
+
+    def other():
+        with collector_paused():
+            inside.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=other)
+    with collector_paused():
+        thread.start()
+        assert inside.wait(10)
+    assert not gc.isenabled()  # the other thread's build still runs
+    release.set()
+    thread.join(10)
+    assert gc.isenabled()

@@ -271,8 +271,6 @@ def _lines_under(data, header_end: int, root: str):
             end = run.match(data, found.start()).end()
         else:
             end = data.find(b"\n", start) % (size + 1)
-        if start >= size:
-            break
         line += data[counted:start].count(b"\n")  # a map has no count of its own
         counted = start
         try:
