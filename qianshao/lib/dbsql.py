@@ -8,6 +8,7 @@
   silently; only `flush` lifts them while it empties the database (audit's own `flush`).
 """
 
+import datetime
 import re
 import weakref
 from collections import defaultdict
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -245,13 +247,13 @@ def insert_object(connection, obj, *, conflict: list[str] | None = None) -> bool
     A primary key without a value is left to the database."""
     connection = own(connection)
     meta = obj._meta
-    fields = [
-        f
-        for f in meta.concrete_fields
-        if not (f.primary_key and getattr(obj, f.attname) is None and f.get_default() is None)
-    ]
-    fields = [f for f in fields if not f.generated]
-    row = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    fields, row = [], []
+    for field, plain in _plan(type(obj), connection.vendor):
+        unset = field.primary_key and getattr(obj, field.attname) is None
+        if unset and field.get_default() is None:
+            continue  # left to the database
+        fields.append(field)
+        row.append(_prepared(field, plain, obj, connection))
     pk = meta.pk
     got = insert_returning(
         connection, type(obj), [f.column for f in fields], [row], [pk.column], conflict=conflict
@@ -262,6 +264,65 @@ def insert_object(connection, obj, *, conflict: list[str] | None = None) -> bool
     obj._state.adding = False
     obj._state.db = connection.alias
     return True
+
+
+# Fields whose preparation for the database gives back a value of the type named unchanged:
+# text fields a str; keys (and keys to them) an int; on SQLite, integer fields an int too
+# (PostgreSQL's backend wraps those in the column's own integer type for psycopg); and
+# datetime fields an aware datetime, which on SQLite becomes its text in the connection's
+# zone. Their own classes only: a subclass may prepare its values otherwise.
+_TEXT_FIELDS = (models.CharField, models.TextField)
+_KEY_FIELDS = (models.AutoField, models.BigAutoField, models.SmallAutoField)
+_INT_FIELDS = (
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+)
+_plans: dict = {}  # (model, vendor): its stored fields, each with its plain type or None
+
+
+def _plan(model, vendor: str) -> list:
+    found = _plans.get((model, vendor))
+    if found is None:
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
+        found = _plans[(model, vendor)] = [(f, _plain_type(f, vendor)) for f in fields]
+    return found
+
+
+def _plain_type(field, vendor: str):
+    kind = type(field)
+    if kind is models.ForeignKey:
+        kind = type(field.target_field)
+    if kind in _TEXT_FIELDS and type(field) is not models.ForeignKey:
+        return str
+    if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        return datetime.datetime
+    if kind in _KEY_FIELDS or (kind in _INT_FIELDS and vendor == "sqlite"):
+        return int
+    return None
+
+
+def _prepared(field, plain, obj, connection):
+    """``field.get_db_prep_save(field.pre_save(obj, True), connection)``, as ``save()``
+    prepares a value — skipped where it would give the value back unchanged (a str of a
+    text field, an int of a key or, on SQLite, of an integer field; not a bool; no
+    ``pre_save`` of their own), and an aware datetime converted as SQLite's backend does,
+    without its ten microseconds of checks. A row has dozens of fields, and every action
+    inserts one."""
+    if plain is not None:
+        value = getattr(obj, field.attname)
+        if type(value) is plain:
+            if plain is not datetime.datetime:
+                return value
+            if value.utcoffset() is not None and settings.USE_TZ:  # aware, as stored
+                if connection.vendor != "sqlite":
+                    return value
+                # SQLite's backend: the moment in the connection's zone, naive, as text
+                return str(value.astimezone(connection.timezone).replace(tzinfo=None))
+    return field.get_db_prep_save(field.pre_save(obj, True), connection)
 
 
 # Statement texts (and parts of them) already put together, by what they are made of: the
@@ -278,7 +339,9 @@ def _keep(key: tuple, value) -> None:
 
 def own(connection):
     """The thread's own connection wrapper for ``connection``: ``django.db.connection`` is
-    a proxy that finds it again on every attribute read."""
+    a proxy that finds it again on every attribute read. A wrapper is its own."""
+    if isinstance(connection, BaseDatabaseWrapper):
+        return connection
     return connections[connection.alias]
 
 
