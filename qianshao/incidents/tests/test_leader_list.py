@@ -1,6 +1,7 @@
 """A leader's list of orders (我的调派), on the page and in the API: those in force first,
 then the newest, a page at a time — for a leader of one team and of several."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -27,8 +28,6 @@ def order_ids(client, url: str) -> list[int]:
 
 
 def page_ids(client, url: str) -> list[int]:
-    import re
-
     found = []
     while url:
         page = client.get(url)
