@@ -27,13 +27,20 @@ def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_togethe
 
     ingest = re.search(r"through the actions.*: ([\d.]+) s  \(([\d,]+) hazards/s", out)
     plain = re.search(r"one by one with the ORM.*: ([\d.]+) s  \(([\d,]+) rows/s\)", out)
-    ratio = re.search(r"ratio actions / one-by-one insert: ([\d.]+)x  \(target <= 4x\)", out)
+    ratio = re.search(
+        r"ratio actions / one-by-one insert: ([\d.]+)x  "
+        r"\(target <= 4x; blocks of \d+: ([\d.]+)x to ([\d.]+)x\)",
+        out,
+    )
     assert ingest and plain and ratio, out
     took = number(ingest.group(1))
     assert number(ingest.group(2)) == pytest.approx(300 / took, rel=0.02), out
     # the rates are printed to more places than the seconds (0.10 s may be 0.095 or 0.105)
     rates = number(plain.group(2)) / number(ingest.group(2))
     assert number(ratio.group(1)) == pytest.approx(rates, rel=0.02), out
+    # the whole run's ratio lies among its blocks' (printed to one place each)
+    low, high = number(ratio.group(2)), number(ratio.group(3))
+    assert low - 0.05 <= number(ratio.group(1)) <= high + 0.05, out
     for step in ["accept: 60 ", "return: 6 ", "assign: 30 ", "start: 15 "]:
         assert step in out, out
     assert "tally kept by the actions equals a recount: True" in out
