@@ -43,11 +43,11 @@ class AuditRecord(models.Model):
         db_constraint=False,
     )
     actor_label = models.CharField(_("操作人"), max_length=100)
-    action = models.CharField(_("动作"), max_length=64, db_index=True)
+    action = models.CharField(_("动作"), max_length=64)
     object_type = models.CharField(_("对象类型"), max_length=64)
     object_id = models.CharField(_("对象"), max_length=64)
     object_label = models.CharField(_("对象名称"), max_length=200, blank=True)
-    cell_path = models.CharField(_("网格路径"), max_length=255, blank=True, db_index=True)
+    cell_path = models.CharField(_("网格路径"), max_length=255, blank=True)
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
     note = models.TextField(_("说明"), blank=True)
