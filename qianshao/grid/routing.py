@@ -217,21 +217,49 @@ def _once(people: list[Person]) -> list[Person]:
 
 
 _PERSON = Columns(Person, "p")
+# the columns ``notify.outbox.enqueue_query`` reads of each recipient
+_RECIPIENT = (
+    "DISTINCT p.id AS to_person, p.user_id AS to_user, p.phone AS to_phone, "
+    "NULL AS sms_link, NULL AS ref"
+)
 
 
 def _posted_above(cell: Cell, kinds, roles) -> list[Person]:
     """The people holding a post of ``roles`` in their term today, not a department's, at
     the cells of ``kinds`` on ``cell``'s lineage (itself included), each once in id order.
     One hand-written statement: every report makes it, and the ORM took longer to compile
-    it than the database to answer it (docs/adr/0034). Its text is put together once per
-    kind of database and number of values."""
-    lineage = tree.lineage(cell.path)
+    it than the database to answer it (docs/adr/0034)."""
+    db = own(connection)  # not the proxy: each of its attributes is a thread-local look-up
+    posted = _posted(db, _PERSON.sql(db), tree.lineage(cell.path), kinds, roles)
+    if posted is None:
+        return []
+    found = {p.pk: p for (p,) in read_joined(db, *posted, [_PERSON])}
+    return [found[pk] for pk in sorted(found)]
+
+
+def triage_recipients(cell: Cell, roles=SUPERVISING_ROLES) -> tuple[str, list] | None:
+    """``triage_people`` as a statement (its SQL and parameters) of the columns that
+    ``notify.outbox.enqueue_query`` reads, each person once in id order: a notice to them
+    is then written by the database in one statement, their rows never read into Python
+    (docs/adr/0037). None when no role is asked for."""
+    if cell.kind in ABOVE_TOWNSHIP_KINDS:  # its triaging cell is itself (``triaging_cell``)
+        paths, kinds = [cell.path], [cell.kind]
+    else:
+        paths, kinds = tree.lineage(cell.path), TOWNSHIP_KINDS
+    db = own(connection)
+    return _posted(db, _RECIPIENT, paths, kinds, roles, order="to_person")
+
+
+def _posted(db, columns: str, paths, kinds, roles, order: str = "") -> tuple[str, list] | None:
+    """SELECT ``columns`` of the people holding a post of ``roles`` in their term today,
+    not a department's, at the cells of ``kinds`` among ``paths``: its SQL and parameters,
+    or None when ``kinds`` or ``roles`` is empty (`IN ()` is no SQL to PostgreSQL). Its
+    text is put together once per kind of database, columns and number of values."""
     kinds, roles = sorted(str(k) for k in kinds), sorted(str(r) for r in roles)
     if not roles or not kinds:
-        return []  # `IN ()` is no SQL to PostgreSQL
-    db = own(connection)  # not the proxy: each of its attributes is a thread-local look-up
+        return None
     active, on = active_on_sql(db, "a")
-    key = (db.vendor, len(lineage), len(kinds), len(roles))
+    key = (db.vendor, columns, order, len(paths), len(kinds), len(roles))
     sql = _POSTED_SQL.get(key)
     if sql is None:
         quote = db.ops.quote_name
@@ -243,25 +271,23 @@ def _posted_above(cell: Cell, kinds, roles) -> list[Person]:
             return ", ".join(["%s"] * n)
 
         sql = (
-            f"SELECT {_PERSON.sql(db)} FROM {table(RoleAssignment)} a "
+            f"SELECT {columns} FROM {table(RoleAssignment)} a "
             f"JOIN {table(Cell)} c ON c.id = a.cell_id "
             f"JOIN {table(Person)} p ON p.id = a.person_id "
             f"WHERE {active} "
             # NOT (… IS NOT NULL), not IS NULL: SQLite then reads by the (cell, role) index
             # rather than by the far less selective department index
             "AND NOT (a.department_id IS NOT NULL) "
-            f"AND c.path IN ({marks(len(lineage))}) AND c.kind IN ({marks(len(kinds))}) "
-            f"AND a.role IN ({marks(len(roles))})"
+            f"AND c.path IN ({marks(len(paths))}) AND c.kind IN ({marks(len(kinds))}) "
+            f"AND a.role IN ({marks(len(roles))})" + (f" ORDER BY {order}" if order else "")
         )
         if len(_POSTED_SQL) >= 256:  # bounded: lineages are at most a dozen deep
             _POSTED_SQL.clear()
         _POSTED_SQL[key] = sql
-    params = [*on, *lineage, *kinds, *roles]
-    found = {p.pk: p for (p,) in read_joined(db, sql, params, [_PERSON])}
-    return [found[pk] for pk in sorted(found)]
+    return sql, [*on, *paths, *kinds, *roles]
 
 
-_POSTED_SQL: dict[tuple, str] = {}  # _posted_above's statements, by vendor and lengths
+_POSTED_SQL: dict[tuple, str] = {}  # _posted's statements, by vendor, columns and lengths
 
 
 def _people(assignments) -> list[Person]:

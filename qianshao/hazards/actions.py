@@ -37,7 +37,7 @@ from qianshao.lib.moments import check_reported
 from qianshao.lib.numbers import numbered
 from qianshao.lib.snapshot import snapshot
 from qianshao.lib.text import clean_text
-from qianshao.notify.outbox import Notice, enqueue
+from qianshao.notify.outbox import Notice, enqueue, enqueue_query
 
 FIELDS = AUDITED
 
@@ -632,21 +632,24 @@ def _rectifier_people(h: Hazard) -> list[Person]:
 
 def _tell_reported(h: Hazard) -> None:
     major = h.grade == Grade.MAJOR
+    subject = (_("重大隐患报告：%(t)s") if major else _("新隐患待受理：%(t)s")) % {"t": h.title}
+    told = {
+        "subject": subject,
+        "body": h.description[:200],
+        "link": f"/hazards/{h.number}/",
+        "payload": {"hazard": h.number, "grade": h.grade, "cell": h.cell.code},
+    }
     if major:  # 重大隐患: the county department and the emergency office at once
         # the township's and the county's supervisors in one query (a cell in a township),
         # the two departments' people in another
         tell = routing.township_and_county_people(h.cell)
         offices = [h.owner_id, routing.emergency_office(h.cell)]
         tell += routing.people_of_departments(offices)
-    else:
-        tell = routing.triage_people(h.cell)
-    subject = _("重大隐患报告：%(t)s") if major else _("新隐患待受理：%(t)s")
-    enqueue(
-        "hazards.report",
-        subject=subject % {"t": h.title},
-        body=h.description[:200],
-        link=f"/hazards/{h.number}/",
-        people=_unique(tell),
-        sms=major,
-        payload={"hazard": h.number, "grade": h.grade, "cell": h.cell.code},
-    )
+        enqueue("hazards.report", people=_unique(tell), sms=True, **told)
+        return
+    # every other report: its in-app messages written by the database from the triage
+    # people's posts in one statement (docs/adr/0037); the webhooks' as any notice's
+    recipients = routing.triage_recipients(h.cell)
+    if recipients is not None:
+        enqueue_query("hazards.report", recipients, **told)
+    enqueue("hazards.report", **told)

@@ -177,7 +177,7 @@ def _insert(messages: list[Row], *, ignore_conflicts: bool) -> list[int]:
 
 def enqueue_query(
     event: str,
-    rows: QuerySet,
+    rows: QuerySet | tuple[str, list],
     *,
     subject: str,
     body: str = "",
@@ -193,15 +193,16 @@ def enqueue_query(
     (when ``inapp``), SMS when ``sms`` — written by the database itself (INSERT … SELECT),
     for fan-outs of many thousands: the same rows and the same delivery as ``enqueue``.
 
-    ``rows`` is a queryset's ``values()`` with ``to_person``, ``to_user``, ``to_phone``,
-    ``sms_link`` (the SMS's own link, or NULL for ``link``) and ``ref`` (an id put in the
-    payload under ``ref_as``). No dedupe key: the caller queues each row once. The SMS says
+    ``rows`` is a queryset's ``values()``, or a hand-written SELECT (its SQL and
+    parameters), with ``to_person``, ``to_user``, ``to_phone``, ``sms_link`` (the SMS's
+    own link, or NULL for ``link``) and ``ref`` (an id put in the payload under
+    ``ref_as``). No dedupe key: the caller queues each row once. The SMS says
     ``sms_body`` (the body when blank), the in-app message's button ``action`` (``Notice``).
     Returns the ids of the new messages.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("notifications are queued inside the action's transaction")
-    select, select_params = rows.query.sql_with_params()
+    select, select_params = rows if isinstance(rows, tuple) else rows.query.sql_with_params()
     common = json.dumps(payload or {})
     prefix, payload_sql = common, "%s"
     if ref_as:
