@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -136,6 +137,34 @@ def test_township_people_are_what_the_orm_reads(varied):
     assert {"镇长", "township人"} <= named and not {"部门调度", "将任", "副县长"} & named
     both = {p.name for p in routing.township_and_county_people(varied.village)}
     assert {"镇长", "副县长", "county人"} <= both and "部门调度" not in both
+
+
+def test_triage_recipients_are_the_triage_people(varied):
+    """The statement a report's notice is written from (notify.outbox.enqueue_query) names
+    the people ``triage_people`` reads, each once and in id order, for every cell: in a
+    township, above townships, with two posts held by one person and posts not yet begun."""
+    appoint(varied.township, Role.HEAD, name="镇长")
+    twice = appoint(varied.township, Role.DEPUTY, name="兼任")
+    RoleAssignment.objects.create(
+        person=twice, cell=varied.township, role=Role.DISPATCHER, start=date(2020, 1, 1)
+    )
+    appoint(varied.county, Role.DEPUTY, name="副县长")
+    appoint(varied.township, Role.HEAD, name="将任", start=timezone.localdate() + timedelta(1))
+    columns = ["to_person", "to_user", "to_phone", "sms_link", "ref"]
+    for cell in Cell.objects.order_by("path"):
+        for asked in (routing.SUPERVISING_ROLES, [Role.HEAD], [Role.MEMBER]):
+            sql, params = routing.triage_recipients(cell, asked)
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                found = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            assert found == [
+                {"to_person": p.pk, "to_user": p.user_id, "to_phone": p.phone}
+                | {"sms_link": None, "ref": None}
+                for p in routing.triage_people(cell, asked)
+            ], (cell.path, asked)
+        assert routing.triage_recipients(cell, []) is None
+    named = {p.name for p in routing.triage_people(varied.village)}
+    assert {"镇长", "兼任"} <= named and not {"将任", "副县长"} & named
 
 
 def test_token_read_is_what_the_orm_reads(cast, django_assert_num_queries):
