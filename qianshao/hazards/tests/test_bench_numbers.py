@@ -48,3 +48,18 @@ def test_a_report_that_never_finds_a_free_number_fails_and_writes_nothing(
     assert Hazard.objects.count() == 1
     assert AuditRecord.objects.filter(action="hazards.report").count() == 1
     assert Tally.objects.get(path=cast.village.path, status="submitted").n == 1
+
+
+def test_a_number_is_the_prefix_the_local_day_and_six_letters_of_the_alphabet_alike():
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # 3月2日 01:00 in China
+    drawn = [numbering.number("YH", now) for _ in range(4000)]
+    assert all(n.startswith("YH20260302") and len(n) == 16 for n in drawn)
+    letters = Counter(c for n in drawn for c in n[10:])
+    assert set(letters) == set(numbering.ALPHABET) and len(numbering.ALPHABET) == 32
+    # 24,000 letters, 750 of each expected: a letter drawn half or twice as often as the
+    # others would mean a biased draw (this bound fails by chance far less than 1e-30)
+    assert all(375 < n < 1500 for n in letters.values()), letters
+    assert len(set(drawn)) == len(drawn)
