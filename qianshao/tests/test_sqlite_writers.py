@@ -4,6 +4,7 @@
 connection's timeout; a bulk write raises its connection's page cache for its
 transaction and lowers it again (lib.dbsql.bulk_cache)."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -179,3 +180,29 @@ def test_a_bulk_write_raises_the_page_cache_for_its_transaction_only():
     with bulk_cache(connection):
         assert cache_pages() == -settings.SQLITE_BULK_CACHE_MB * 1000
     assert cache_pages() == everyday
+
+
+def test_a_forked_process_takes_the_file_lock_on_a_file_of_its_own():
+    """A forked child (a gunicorn worker) opens the writers' file again: on the parent's
+    open file the two would share one lock, and neither would exclude the other."""
+    held = lock()
+    with transaction.atomic():  # the parent has opened the file
+        Session.objects.count()
+    told, tell = os.pipe()
+    child = os.fork()
+    if child == 0:  # holds the lock until the parent has tried it
+        try:
+            os.write(tell, b"1" if held.acquire(timeout=1) else b"0")
+            time.sleep(0.5)
+            held.release()
+        finally:
+            os._exit(0)
+    try:
+        assert os.read(told, 1) == b"1", "the child took the lock"
+        assert not held.acquire(timeout=0.1), "the child's lock keeps the parent out"
+    finally:
+        os.waitpid(child, 0)
+        os.close(told)
+        os.close(tell)
+    assert held.acquire(timeout=1), "and lets it in once the child is done"
+    held.release()

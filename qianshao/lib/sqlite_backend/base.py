@@ -40,7 +40,7 @@ class WritersLock:
     def __init__(self, name: str):
         self.path = f"{name}-writers"
         self._threads = threading.Lock()
-        self._file: tuple[int, int] | None = None  # (pid, fd): a forked child opens its own
+        self._file: int | None = None  # opened on first use, again in a forked child
 
     def locked(self) -> bool:
         return self._threads.locked()
@@ -74,15 +74,31 @@ class WritersLock:
             self._threads.release()
 
     def _fd(self) -> int:
-        pid = os.getpid()
-        if self._file is None or self._file[0] != pid:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._file = (pid, fd)
-        return self._file[1]
+        if self._file is None:
+            self._file = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._file
+
+    def forget_file(self) -> None:
+        """In a forked child: let go of the parent's file, to be opened again. On the
+        parent's open file the two would share one lock and never exclude each other; and
+        the child's copy would keep the parent's lock held past the parent's death."""
+        held, self._file = self._file, None
+        if held is not None:
+            os.close(held)
 
 
 _locks: dict[str, WritersLock] = {}  # database file: its writers' lock
 _locks_guard = threading.Lock()
+
+
+def _forget_files() -> None:
+    for lock in _locks.values():
+        lock.forget_file()
+
+
+# a forked child (a gunicorn worker, a test's child) opens each file of its own, and the
+# lock need not ask the process's id on every transaction (a system call each)
+os.register_at_fork(after_in_child=_forget_files)
 
 
 def _lock_of(name: str) -> WritersLock:
