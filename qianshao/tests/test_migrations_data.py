@@ -68,6 +68,7 @@ SEEDS_OWN_TABLES = {
 # Each migration with RunPython or RunSQL that writes no row → what its code does.
 SCHEMA_ONLY = {
     ("audit", "0004_head_follows_records"): "a trigger: the head moves with each insert",
+    ("audit", "0005_no_unread_indexes"): "drops two indexes by name",
     ("disasters", "0002_byte_order"): 'PostgreSQL: path columns COLLATE "C" (values kept)',
     ("disasters", "0006_day_tally_room"): "PostgreSQL: the counters' fillfactor",
     ("hazards", "0006_tally_room"): "PostgreSQL: the counters' fillfactor",
