@@ -2,32 +2,20 @@
 reads by either (records are read by object, by seq, or all of them when the chain is
 verified), and every action paid for both on each append (docs/adr/0037).
 
-The indexes are dropped by name as the database holds them, not by AlterField: SQLite
-would remake the table for it, and the table's triggers (append-only, the head that
-follows the records) would go with the old one."""
+The indexes are dropped by the names the database holds (as hazards 0008 drops one), not
+by AlterField: SQLite would remake the table for it, and the table's triggers
+(append-only, the head that follows the records) would go with the old one."""
 
 from django.db import migrations, models
 
 COLUMNS = ("action", "cell_path")
 
 
-def _indexes(schema_editor, table: str, column: str) -> list[str]:
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, table)
-    return [
-        name
-        for name, c in found.items()
-        if c["index"] and not c["unique"] and not c["primary_key"] and c["columns"] == [column]
-    ]
-
-
 def forwards(apps, schema_editor):
-    table = apps.get_model("audit", "AuditRecord")._meta.db_table
-    quote = schema_editor.quote_name
-    for column in COLUMNS:
-        for name in _indexes(schema_editor, table, column):
-            schema_editor.execute(f"DROP INDEX {quote(name)}")
+    model = apps.get_model("audit", "AuditRecord")
+    for column in COLUMNS:  # its single-column index (and PostgreSQL's LIKE index beside it)
+        for name in schema_editor._constraint_names(model, [column], index=True):
+            schema_editor.execute(schema_editor._delete_index_sql(model, name))
 
 
 def backwards(apps, schema_editor):
