@@ -45,7 +45,6 @@ class Dispatchers:
         posts = RoleAssignment.objects.filter(
             active_on(), within, role=Role.DISPATCHER, department__isnull=True
         )
-        self.posts = posts.values("person_id")  # to filter by in SQL: a subquery, not a list
         rows = posts.values_list(
             "cell_id",
             "cell__path",

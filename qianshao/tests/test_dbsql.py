@@ -214,3 +214,61 @@ def test_insert_object_prepares_every_field_as_save_does():
                 checked += 1
                 skipped += plain is type(value)
     assert checked > 1000 and skipped > 200  # many fields, many of them skipped
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_insert_rows_writes_every_kind_of_value_as_given(binary):
+    """COPY (PostgreSQL; text, or binary with the columns' types from the catalog) and
+    executemany (SQLite; ``binary`` changes nothing) write the same rows: text with the
+    characters COPY's text format escapes, NULLs, JSON, a uuid and aware datetimes."""
+    from qianshao.lib.dbsql import insert_rows
+    from qianshao.notify.models import Message
+
+    columns = ["uuid", "event", "channel", "address", "subject", "body", "link", "action"]
+    columns += ["payload", "dedupe_key", "status", "attempts", "next_attempt_at"]
+    columns += ["created_at", "last_error"]
+    fields = {f.column: f for f in Message._meta.concrete_fields}
+    texts = ["甲\t乙", "a\\N", "行一\n行二\r", "\\", ""]
+    given = []
+    for n, text in enumerate(texts):
+        values = {
+            "uuid": uuid.uuid4(),
+            "event": f"e{n}",
+            "channel": "inapp",
+            "address": text,
+            "subject": text or "空",
+            "body": text,
+            "link": "",
+            "action": "",
+            "payload": {"n": n, "文": text},
+            "dedupe_key": None if n % 2 else f"k{n}",
+            "status": "pending",
+            "attempts": n,
+            "next_attempt_at": AT,
+            "created_at": AT,
+            "last_error": text,
+        }
+        given.append(values)
+    rows = [[fields[c].get_db_prep_save(v[c], connection) for c in columns] for v in given]
+    with transaction.atomic():
+        insert_rows(connection, Message._meta.db_table, columns, rows, binary=binary)
+    written = {m.event: m for m in Message.objects.filter(event__startswith="e")}
+    assert len(written) == len(texts)
+    for n, values in enumerate(given):
+        m = written[f"e{n}"]
+        assert [getattr(m, c) for c in columns] == [values[c] for c in columns]
+
+
+def test_a_binary_copy_refuses_a_value_of_the_wrong_type_and_writes_nothing():
+    """In binary, a value is not read from its text: a str for an integer column fails the
+    write (and its transaction) instead of being stored as something else."""
+    from qianshao.lib.dbsql import insert_rows
+
+    if connection.vendor != "postgresql":
+        pytest.skip("binary COPY is PostgreSQL's")
+    table = Tally._meta.db_table
+    with pytest.raises(TypeError), transaction.atomic():
+        insert_rows(
+            connection, table, ["path", "figure", "key", "n"], [["1", "f", "", "7"]], binary=True
+        )
+    assert not Tally.objects.exists()

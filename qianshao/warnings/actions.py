@@ -504,6 +504,7 @@ def _write_fan_out(w: Warning, now: datetime) -> int:
                 ids, links.tokens_for(ids), fresh, strict=True
             )
         ],
+        binary=True,  # ints, texts and datetimes, as read
     )
     if fresh:
         fanout.start("warnings.issue", w.pk, min(ids), max(ids))

@@ -123,7 +123,8 @@ def _count_late(late: dict[int, _Late], step: int, rows, chasers: Dispatchers) -
         entry.where[name] = entry.where.get(name, 0) + n
         told_of[cell.pk].add(path)
 
-    ordinary = rows.exclude(person_id__in=chasers.posts)
+    # the dispatchers already read, named in one array: not their posts' query again
+    ordinary = rows.exclude(among(connection, "person_id", sorted(chasers.persons)))
     by_cell = ordinary.values_list("cell_path", "cell__name").annotate(n=Count("id")).order_by()
     for path, name, n in plain_rows(by_cell):  # a row per village: tens of thousands
         count(path, name, n)
