@@ -29,6 +29,8 @@ log = logging.getLogger("qianshao.audit")
 
 def canonical(value: Any) -> Any:
     """``value`` as plain JSON data, the way it will read back from the database."""
+    if value is None:  # most records' ``before``
+        return None
     return json.loads(json.dumps(value, default=str, ensure_ascii=False), parse_float=_number)
 
 

@@ -35,6 +35,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from qianshao.bench import figures
+from qianshao.bench.bulk import indexes_built_after
 from qianshao.bench.hazards import GROWN_STATUSES
 from qianshao.bench.timing import median_ms, settle
 from qianshao.grid.importers.divisions import import_divisions, read_divisions
@@ -124,7 +125,6 @@ class World:
         """``n`` more hazards, written directly (COPY or multi-row inserts)."""
         fields = [f for f in Hazard._meta.concrete_fields if not f.primary_key]
         names = [f.attname for f in fields]
-        adapt = connection.ops.adapt_datetimefield_value
         put = {name: k for k, name in enumerate(names)}
         fixed = {
             "description": "巡查发现隐患。",
@@ -137,10 +137,23 @@ class World:
             "supervision_level": 0,
         }
         template = [fixed.get(name) for name in names]
+        start = time.perf_counter()
+        with indexes_built_after(Hazard):
+            self._write(n, template, put, fields)
+        self.written += n
+        with transaction.atomic(), bulk_cache(connection):
+            tally.rebuild()
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+        settle()
+        return time.perf_counter() - start
+
+    def _write(self, n: int, template: list, put: dict, fields: list) -> None:
+        adapt = connection.ops.adapt_datetimefield_value
         rng, statuses = self.rng, list(GROWN_STATUSES)
         weights = list(GROWN_STATUSES.values())  # a year of a province's work
         domains = list(self.domains.values())
-        start = time.perf_counter()
         for first in range(self.written, self.written + n, CHUNK):
             last = min(first + CHUNK, self.written + n)
             picked = rng.choices(statuses, weights, k=last - first)
@@ -172,17 +185,8 @@ class World:
                 if status == Status.CLOSED:
                     row[put["closed_at"]] = adapt(reported + timedelta(days=3))
                 rows.append(row)
-            rows.sort(key=lambda row: row[put["reported_at"]])  # the time indexes grow in order
             with transaction.atomic(), bulk_cache(connection, SET_UP_CACHE_MB):
                 insert_rows(connection, Hazard._meta.db_table, [f.column for f in fields], rows)
-        self.written += n
-        with transaction.atomic(), bulk_cache(connection):
-            tally.rebuild()
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-        settle()
-        return time.perf_counter() - start
 
 
 def _login(username: str, cell: Cell):

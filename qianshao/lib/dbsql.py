@@ -656,11 +656,16 @@ def add_to_counters(
                 sums[i] += n
         rows = [(*key, *sums) for key, sums in by_key.items()]
     connection = own(connection)
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    conflict = ", ".join(quote(k) for k in keys)
-    add = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
-    upsert = f"ON CONFLICT ({conflict}) DO UPDATE SET {add}"
+    key = ("upsert", connection.vendor, model._meta.db_table, tuple(keys), tuple(counters))
+    found = _STATEMENTS.get(key)
+    if found is None:  # every report moves its counters: the text is put together once
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        conflict = ", ".join(quote(k) for k in keys)
+        add = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
+        found = (table, f"ON CONFLICT ({conflict}) DO UPDATE SET {add}")
+        _keep(key, found)
+    table, upsert = found
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(rows) >= COPIED_COUNTERS:
             _add_copied(cursor, connection, table, [*keys, *counters], rows, upsert)

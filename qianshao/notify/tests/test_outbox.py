@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import transaction
+from django.db.models import CharField, F, Value
 
 from qianshao.audit.models import AuditRecord
 from qianshao.lib.errors import Conflict
@@ -168,3 +169,43 @@ def test_notices_queued_together_are_one_insert_and_one_task(
         ("test.one", Channel.SMS, appointee.pk),
         ("test.two", Channel.SMS, other.pk),  # no login: no in-app message
     ]
+
+
+def test_a_notice_written_by_the_database_has_the_fields_enqueue_writes(appointee, sms_gateway):
+    """``enqueue_query`` (INSERT … SELECT, with its fixed values prepared by hand) writes the
+    in-app and SMS messages that ``enqueue`` writes for the same person: every field but
+    the row's own id, uuid and times, which are of the moment."""
+    from qianshao.grid.models import Person
+    from qianshao.notify.outbox import enqueue_query
+
+    told = {
+        "subject": "长" * 250,  # cut to the column's 200, as enqueue cuts it
+        "body": "内容\t第二行\n",
+        "link": "/hazards/YH1/",
+        "payload": {"hazard": "YH1", "n": 2},
+        "sms": True,
+        "action": "受理",
+    }
+    rows = Person.objects.filter(pk=appointee.pk).values(
+        to_person=F("pk"),
+        to_user=F("user_id"),
+        to_phone=F("phone"),
+        sms_link=Value(None, output_field=CharField()),
+    )
+    with transaction.atomic():
+        enqueue("by.python", people=[appointee], **told)
+        enqueue_query("by.database", rows, **told)
+    mutable = {"id", "uuid", "event", "created_at", "next_attempt_at"}
+    fields = [f.attname for f in Message._meta.concrete_fields if f.attname not in mutable]
+
+    def written(event):
+        return {
+            m.channel: {name: getattr(m, name) for name in fields}
+            for m in Message.objects.filter(event=event)
+        }
+
+    python, database = written("by.python"), written("by.database")
+    assert set(python) == {Channel.INAPP, Channel.SMS}
+    assert database == python
+    for m in Message.objects.all():
+        assert m.next_attempt_at == m.created_at and m.status == Status.PENDING
