@@ -185,6 +185,9 @@ class World:
                 if status == Status.CLOSED:
                     row[put["closed_at"]] = adapt(reported + timedelta(days=3))
                 rows.append(row)
+            # in time order within a chunk, as a county files them: the rows of a page of
+            # the list lie near one another in the table, as they do in service
+            rows.sort(key=lambda row: row[put["reported_at"]])
             with transaction.atomic(), bulk_cache(connection, SET_UP_CACHE_MB):
                 insert_rows(connection, Hazard._meta.db_table, [f.column for f in fields], rows)
 
