@@ -78,3 +78,19 @@ def test_the_hazards_bench_runs_on_a_county_and_prints_figures_that_hold_togethe
     assert figures["request_ratio"] == pytest.approx(
         float(one.group(2)) / float(one.group(3)), rel=0.05
     )
+
+
+def test_json_naming_a_folder_writes_the_bench_s_file_in_it_and_a_missing_one_is_refused_first(
+    tmp_path,
+):
+    from django.core.management import CommandError, call_command
+
+    from qianshao.bench.management.commands.bench import _json_file
+
+    assert _json_file(tmp_path, "hazards", "photos") == tmp_path / "hazards.json"
+    assert _json_file(tmp_path, "http", "json") == tmp_path / "http-json.json"
+    assert _json_file(tmp_path / "a.json", "lists", "photos") == tmp_path / "a.json"
+    missing = tmp_path / "no-such-folder" / "hazards.json"
+    with pytest.raises(CommandError, match="no-such-folder"):
+        call_command("bench", "hazards", "--json", str(missing))
+    assert not missing.parent.exists()

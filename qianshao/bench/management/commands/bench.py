@@ -86,6 +86,8 @@ class Command(BaseCommand):
         if name == "all":
             self._all(database_url, options)
             return
+        if options["json"]:
+            options["json"] = _json_file(options["json"], name, options["body"])
         self._one(name, database_url, options)
 
     def _all(self, database_url: str, options: dict) -> None:
@@ -155,6 +157,16 @@ class Command(BaseCommand):
             finally:
                 if dropper:
                     dropper()
+
+
+def _json_file(path: Path, name: str, body: str) -> Path:
+    """Where one bench's figures go: ``path``, or ``<bench>.json`` in it when it is a
+    folder (as ``all`` names them); refused before the run when it cannot be written."""
+    if path.is_dir():
+        path = path / f"{f'http-{body}' if name == 'http' else name}.json"
+    if not path.parent.is_dir():
+        raise CommandError(f"--json: the folder {path.parent} does not exist")
+    return path
 
 
 def _exit_on_term(signum, frame):
