@@ -250,6 +250,29 @@ def triage_recipients(cell: Cell, roles=SUPERVISING_ROLES) -> tuple[str, list] |
     return _posted(db, _RECIPIENT, paths, kinds, roles, order="to_person")
 
 
+def alert_recipients(cell: Cell, departments, roles=SUPERVISING_ROLES) -> tuple[str, list]:
+    """``township_and_county_people`` and the people of ``departments`` (ids, None
+    ignored) as one statement of the columns that ``notify.outbox.enqueue_query`` reads,
+    each person once in id order: what a major hazard alerts at once, written by the
+    database in one statement per channel (docs/adr/0039)."""
+    # no kind comes twice on a lineage (the grid's shape): a cell above townships is its
+    # own triaging cell, and beside it only its county (if any) is of these kinds
+    own_kinds = {cell.kind} if cell.kind in ABOVE_TOWNSHIP_KINDS else TOWNSHIP_KINDS
+    db = own(connection)
+    sql, params = _posted(db, _RECIPIENT, tree.lineage(cell.path), own_kinds | COUNTY_KINDS, roles)
+    wanted = sorted({d for d in departments if d is not None})
+    if wanted:
+        active, on = active_on_sql(db, "a")
+        quote = db.ops.quote_name
+        sql += (
+            f" UNION SELECT {_RECIPIENT} FROM {quote(RoleAssignment._meta.db_table)} a"
+            f" JOIN {quote(Person._meta.db_table)} p ON p.id = a.person_id"
+            f" WHERE {active} AND a.department_id IN ({', '.join(['%s'] * len(wanted))})"
+        )
+        params += [*on, *wanted]
+    return f"{sql} ORDER BY to_person", params
+
+
 def _posted(db, columns: str, paths, kinds, roles, order: str = "") -> tuple[str, list] | None:
     """SELECT ``columns`` of the people holding a post of ``roles`` in their term today,
     not a department's, at the cells of ``kinds`` among ``paths``: its SQL and parameters,

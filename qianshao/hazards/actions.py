@@ -639,17 +639,14 @@ def _tell_reported(h: Hazard) -> None:
         "link": f"/hazards/{h.number}/",
         "payload": {"hazard": h.number, "grade": h.grade, "cell": h.cell.code},
     }
-    if major:  # 重大隐患: the county department and the emergency office at once
-        # the township's and the county's supervisors in one query (a cell in a township),
-        # the two departments' people in another
-        tell = routing.township_and_county_people(h.cell)
+    if major:  # 重大隐患: the county department and the emergency office at once (SMS)
         offices = [h.owner_id, routing.emergency_office(h.cell)]
-        tell += routing.people_of_departments(offices)
-        enqueue("hazards.report", people=_unique(tell), sms=True, **told)
-        return
-    # every other report: its in-app messages written by the database from the triage
-    # people's posts in one statement (docs/adr/0037); the webhooks' as any notice's
-    recipients = routing.triage_recipients(h.cell)
-    if recipients is not None:
-        enqueue_query("hazards.report", recipients, **told)
+        enqueue_query("hazards.report", routing.alert_recipients(h.cell, offices), sms=True, **told)
+    else:
+        # the triage people's in-app messages written by the database from their posts in
+        # one statement (docs/adr/0037)
+        recipients = routing.triage_recipients(h.cell)
+        if recipients is not None:
+            enqueue_query("hazards.report", recipients, **told)
+    # the webhooks' as any notice's
     enqueue("hazards.report", **told)

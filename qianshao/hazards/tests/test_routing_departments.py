@@ -197,16 +197,29 @@ def test_a_major_hazard_on_the_county_itself_reaches_the_county_and_both_departm
     }
 
 
-def test_a_major_hazard_costs_two_statements_more_than_a_general_one(cast, land):
-    """Its people are read in two statements (the township's and the county's supervisors;
-    the two departments') and its messages written in a third, where a general hazard's
-    messages are written from its township's posts in one (docs/adr/0037)."""
+def test_a_major_hazard_costs_a_statement_more_than_a_general_one_when_it_texts(
+    cast, land, settings
+):
+    """Its people (the township's and the county's supervisors, the two departments') are
+    read by the statement that writes their in-app messages, as a general hazard's
+    township people are, and their texts by one more (docs/adr/0037, 0039)."""
     report(cast, "village", land.geological)  # the reporter's posts and the routing, read
     with CaptureQueriesContext(connection) as general:
         report(cast, "village", land.geological)
     with CaptureQueriesContext(connection) as major:
         report(cast, "village", land.geological, grade=Grade.MAJOR)
-    assert len(major) == len(general) + 2, [q["sql"] for q in major.captured_queries]
+    assert len(major) == len(general), [q["sql"] for q in major.captured_queries]
+    settings.SMS_GATEWAY_URL = "http://127.0.0.1:9/sms"
+    with CaptureQueriesContext(connection) as texting:
+        report(cast, "village", land.geological, grade=Grade.MAJOR)
+    assert len(texting) == len(general) + 1, [q["sql"] for q in texting.captured_queries]
+    assert told("hazards.report", "sms") == {
+        person(land.manager),
+        person(land.member),
+        cast.people["department"].pk,
+        cast.people["county"].pk,
+        cast.people["township"].pk,
+    }
 
 
 def test_the_owner_of_a_major_hazard_may_check_it_but_not_a_general_one(cast, land, hazard_in):
