@@ -298,3 +298,37 @@ class Run:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def sqlite_statistics_at(table: str, known: dict[str, str], rows: int = 1_000_000) -> None:
+    """ANALYZE, then the planner's statistics of ``table`` as ANALYZE writes them at
+    ``rows`` rows (SQLite): ``known`` gives an index's (its ``sqlite_stat1`` line after
+    the row count), every other full index reads as a column left NULL in every row (one
+    value of ``rows`` rows); a partial index keeps its own, its rows being the few that
+    hold a value. For tests of the plans a table of a million rows gets."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s", [table]
+        )
+        for name, sql in cursor.fetchall():
+            if sql and " WHERE " in sql:
+                continue
+            cursor.execute("DELETE FROM sqlite_stat1 WHERE idx = %s", [name])
+            stat = f"{rows} {known.get(name, rows)}"
+            cursor.execute(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", [table, name, stat]
+            )
+        cursor.execute("ANALYZE sqlite_schema")  # the planner reads the statistics again
+
+
+def query_plan(sql: str) -> str:
+    """SQLite's plan of ``sql`` (a statement as CaptureQueriesContext records it), its
+    lines joined by " | "."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        return " | ".join(row[-1] for row in cursor.fetchall())

@@ -127,7 +127,7 @@ class Hazard(models.Model):
     address = models.CharField(_("位置描述"), max_length=200, blank=True)
     # The record of another area it was reported from, "<kind>:<key>" ("risks.point:12"):
     # its page links back through ``lib.panels.origin``; null when reported on its own.
-    origin = models.CharField(_("来源记录"), max_length=64, null=True, blank=True, db_index=True)
+    origin = models.CharField(_("来源记录"), max_length=64, null=True, blank=True)
     found_at = models.DateTimeField(_("发现时间"))
     stopped_on_spot = models.BooleanField(_("已当场劝阻/消除"), default=False)
     reporter = models.ForeignKey(
@@ -182,6 +182,7 @@ class Hazard(models.Model):
         blank=True,
         related_name="duplicates",
         verbose_name=_("合并到"),
+        db_index=False,  # a partial index (Meta)
     )
     # 五落实: measures, responsible person, funds, deadline, contingency plan.
     measures = models.TextField(_("整改措施"), blank=True)
@@ -239,6 +240,20 @@ class Hazard(models.Model):
             models.Index(
                 fields=["status", "category", "reported_at", "id", "cell_path"],
                 name="hazards_listed_kind_idx",
+            ),
+            # columns that most hazards leave empty, each read by its value: indexed where
+            # they hold one, so that SQLite's statistics count the hazards that do, not a
+            # million NULLs as one value that the planner would then walk a scope's whole
+            # range for (docs/adr/0039)
+            models.Index(
+                fields=["merged_into"],
+                condition=models.Q(merged_into__isnull=False),
+                name="hazards_merged_into_idx",
+            ),
+            models.Index(
+                fields=["origin"],
+                condition=models.Q(origin__isnull=False),
+                name="hazards_origin_idx",
             ),
         ]
 

@@ -94,6 +94,7 @@ def build(user, cell: Cell) -> Ledger:
         visible_patrols(user)
         .filter(hazard_id__in=[h["id"] for h in ledger.hazards])
         .values_list("hazard_id", "point__name")
+        .order_by()
     )
     for h in ledger.hazards:
         h["point"] = sources.get(h["id"], "")

@@ -11,6 +11,7 @@ import sys
 from django.conf import settings
 
 NAMES = {"first_page_ms", "deep_page_ms", "filtered_page_ms", "html_page_ms", "growth", "rss_mb"}
+NAMES |= {"slowest_read_ms"}
 
 
 def test_the_lists_bench_walks_each_users_list_and_writes_its_figures(tmp_path):
@@ -40,8 +41,11 @@ def test_the_lists_bench_walks_each_users_list_and_writes_its_figures(tmp_path):
     )
     memory = re.search(r"one web worker's memory: (\d+) MB warm, (\d+) MB after 1,000 mixed", out)
     assert memory and 0 < int(memory.group(1)) <= int(memory.group(2)) + 5, out
+    slowest = re.search(r"the slowest of those reads: (/\S+) at ([\d.]+) ms", out)
+    assert slowest and slowest.group(1).startswith(("/api/v1/hazards", "/hazards/")), out
     written = json.loads((tmp_path / "lists.json").read_text())
     assert written["bench"] == "lists"
     assert written["database"] in ("sqlite", "postgresql")
     assert set(written["figures"]) >= NAMES
     assert all(written["figures"][name] > 0 for name in NAMES)
+    assert written["figures"]["slowest_read_ms"] == float(slowest.group(2))
