@@ -73,10 +73,12 @@ SCHEMA_ONLY = {
     ("disasters", "0006_day_tally_room"): "PostgreSQL: the counters' fillfactor",
     ("hazards", "0006_tally_room"): "PostgreSQL: the counters' fillfactor",
     ("hazards", "0008_one_path_index"): "drops an index by name",
+    ("hazards", "0010_partial_indexes_of_rare_columns"): "drops two indexes by name",
     ("incidents", "0001_initial"): "byte order, fillfactor, the log's append-only trigger",
     ("incidents", "0002_duty"): "byte order, the duty log's append-only trigger",
     ("incidents", "0003_response"): "byte order",
     ("resources", "0006_batch_expires_index"): "PostgreSQL: fillfactor",
+    ("risks", "0009_patrol_hazard_partial_index"): "drops an index by name",
 }
 
 
