@@ -30,7 +30,7 @@ from qianshao.disasters.models import (
     ZeroKind,
     ZeroReport,
 )
-from qianshao.disasters.photos import attach
+from qianshao.disasters.photos import attach, stored
 from qianshao.grid import routing, tree
 from qianshao.grid.models import Cell
 from qianshao.lib import photos
@@ -290,23 +290,24 @@ def report(
         _tell(d, _("【灾情初报】%(cell)s%(type)s") % _names(d), figures)
         return d
 
-    return numbered("ZQ", now, build, write)
+    with stored(cleaned):  # the files written before the transaction
+        return numbered("ZQ", now, build, write)
 
 
-@transaction.atomic
 def follow_up(actor, disaster: DisasterReport, *, figures: dict, note: str = "", photo_files=()):
     """续报: the figures as they stand now; the latest version is the one that counts.
     Side effects: a version, photos, one audit record; the township and county told."""
     note = clean_text(note, "note", limit=4000, required=False)
     figures = checked_figures(figures)
     cleaned = photos.clean_all(photo_files)
-    d = _take(actor, disaster, ReportStep.FOLLOW_UP)
-    before = _plain(d.figures())
-    now = timezone.now()
-    _version(d, Stage.FOLLOW_UP, figures, note, actor, now, cleaned)
-    _set(actor, d, figures, now, note, before)
-    _tell(d, _("【灾情续报】%(cell)s%(type)s") % _names(d), figures)
-    return d
+    with stored(cleaned), transaction.atomic():
+        d = _take(actor, disaster, ReportStep.FOLLOW_UP)
+        before = _plain(d.figures())
+        now = timezone.now()
+        _version(d, Stage.FOLLOW_UP, figures, note, actor, now, cleaned)
+        _set(actor, d, figures, now, note, before)
+        _tell(d, _("【灾情续报】%(cell)s%(type)s") % _names(d), figures)
+        return d
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from ninja.responses import Status as HttpStatus
 from pydantic import BeforeValidator
 
 from qianshao.disasters import actions, permissions, schedule, stats, steps
+from qianshao.disasters import photos as disaster_photos
 from qianshao.disasters.access import (
     access_disaster,
     access_photo,
@@ -429,7 +430,8 @@ def report_disaster(request):
             photo_files=cleaned,
         )
 
-    d, created = submit(payload.client_uuid, "disasters.report", user, file)
+    files = (cleaned, disaster_photos.FOLDER)
+    d, created = submit(payload.client_uuid, "disasters.report", user, file, photos=files)
     # a new report answers from what it wrote (the cell and reporter are the request's);
     # a resend reads the first one back
     return HttpStatus(201, d) if created else HttpStatus(200, access_disaster(user, d.number))
@@ -522,7 +524,8 @@ def follow_up_disaster(request, number: str):
         return steps.take(user, d, steps.FOLLOW_UP, fields)
 
     if payload.client_uuid is not None:
-        submit(payload.client_uuid, "disasters.follow_up", user, act, on=d)
+        files = (cleaned, disaster_photos.FOLDER)
+        submit(payload.client_uuid, "disasters.follow_up", user, act, on=d, photos=files)
     else:
         act()
     return access_disaster(user, number)

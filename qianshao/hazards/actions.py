@@ -124,7 +124,8 @@ def report(
             _tell_reported(hazard)
         return hazard
 
-    return numbered("YH", now, build, write)
+    with photos.stored(cleaned):  # the files written before the transaction
+        return numbered("YH", now, build, write)
 
 
 def _place(actor, cell: Cell | None, lon, lat) -> Cell:
@@ -191,7 +192,6 @@ def return_report(actor, hazard: Hazard, *, reason: str) -> Hazard:
 AMENDED = ["title", "description", "category", "lon", "lat", "address"]
 
 
-@transaction.atomic
 def resubmit(
     actor,
     hazard: Hazard,
@@ -221,40 +221,43 @@ def resubmit(
     if category is not None and not category.active:
         raise ActionError(_("该类别已停用"), "category")
     cleaned = photos.clean_all(photo_files)
-    h = _take(actor, hazard, Step.RESUBMIT)
-    h._before = (h._before or {}) | snapshot(h, AMENDED)
-    routed = (h.cell_id, h.category_id)
-    if cell is not None or lon is not None or lat is not None:
-        place = _place(actor, cell, lon, lat)
-        kept = h.lon is not None and (not place.boundary or locate.contains(place, h.lon, h.lat))
-        if lon is None and not kept:
-            h.lon = h.lat = None  # the first report's point is not in the cell chosen now
-        elif lon is not None:
-            h.lon, h.lat = lon, lat
-        if place.pk != h.cell_id:
-            tally.move(h.cell_path, h._key, None)  # counted under the new cell by _finish
-            h._key = None
-            h.cell, h.cell_path = place, place.path
-    h.title = title or h.title
-    h.description = description or h.description
-    h.address = address or h.address
-    h.grade = grade or h.grade
-    if category is not None:
-        h.category = category
-    if (h.cell_id, h.category_id) != routed:
-        h.owner_id = routing.owner_department(h.cell, h.category)
-    photos.attach(cleaned, Stage.BEFORE, actor, hazard=h)
-    return _finish(
-        actor,
-        h,
-        Step.RESUBMIT,
-        note=note,
-        extra_fields=[*AMENDED, "grade", "cell", "cell_path"],
-        tell=_triage_people(h),
-        subject=_("隐患重新上报：%(t)s"),
-        photos=len(cleaned),
-        amended=snapshot(h, AMENDED),
-    )
+    with photos.stored(cleaned), transaction.atomic():
+        h = _take(actor, hazard, Step.RESUBMIT)
+        h._before = (h._before or {}) | snapshot(h, AMENDED)
+        routed = (h.cell_id, h.category_id)
+        if cell is not None or lon is not None or lat is not None:
+            place = _place(actor, cell, lon, lat)
+            kept = h.lon is not None and (
+                not place.boundary or locate.contains(place, h.lon, h.lat)
+            )
+            if lon is None and not kept:
+                h.lon = h.lat = None  # the first report's point is not in the cell chosen now
+            elif lon is not None:
+                h.lon, h.lat = lon, lat
+            if place.pk != h.cell_id:
+                tally.move(h.cell_path, h._key, None)  # counted under the new cell by _finish
+                h._key = None
+                h.cell, h.cell_path = place, place.path
+        h.title = title or h.title
+        h.description = description or h.description
+        h.address = address or h.address
+        h.grade = grade or h.grade
+        if category is not None:
+            h.category = category
+        if (h.cell_id, h.category_id) != routed:
+            h.owner_id = routing.owner_department(h.cell, h.category)
+        photos.attach(cleaned, Stage.BEFORE, actor, hazard=h)
+        return _finish(
+            actor,
+            h,
+            Step.RESUBMIT,
+            note=note,
+            extra_fields=[*AMENDED, "grade", "cell", "cell_path"],
+            tell=_triage_people(h),
+            subject=_("隐患重新上报：%(t)s"),
+            photos=len(cleaned),
+            amended=snapshot(h, AMENDED),
+        )
 
 
 def _amended_text(value: str, field: str, limit: int) -> str:
@@ -387,26 +390,25 @@ def start(actor, hazard: Hazard, *, note: str = "") -> Hazard:
     )
 
 
-@transaction.atomic
 def progress(actor, hazard: Hazard, *, note: str, photo_files=()) -> Hazard:
     """报告进展 with a note and photos; the step's clock keeps running. For an escalated
     hazard this is the department's report back to the township. Side effects: audit."""
     note = clean_text(note, "note", limit=4000)
     cleaned = photos.clean_all(photo_files)
-    h = _take(actor, hazard, Step.PROGRESS)
-    photos.attach(cleaned, Stage.PROGRESS, actor, hazard=h)
-    return _finish(
-        actor,
-        h,
-        Step.PROGRESS,
-        note=note,
-        tell=_triage_people(h),
-        subject=_("隐患整改进展：%(t)s"),
-        photos=len(cleaned),
-    )
+    with photos.stored(cleaned), transaction.atomic():
+        h = _take(actor, hazard, Step.PROGRESS)
+        photos.attach(cleaned, Stage.PROGRESS, actor, hazard=h)
+        return _finish(
+            actor,
+            h,
+            Step.PROGRESS,
+            note=note,
+            tell=_triage_people(h),
+            subject=_("隐患整改进展：%(t)s"),
+            photos=len(cleaned),
+        )
 
 
-@transaction.atomic
 def submit(actor, hazard: Hazard, *, note: str = "", photo_files=()) -> Hazard:
     """提请核查 with photos after rectification. Side effects: audit; the checkers are told,
     and for an escalated hazard the county emergency office the escalation copied."""
@@ -414,18 +416,19 @@ def submit(actor, hazard: Hazard, *, note: str = "", photo_files=()) -> Hazard:
     cleaned = photos.clean_all(photo_files)
     if not cleaned:
         raise ActionError(_("请上传整改后的照片"), "photos")
-    h = _take(actor, hazard, Step.SUBMIT)
-    photos.attach(cleaned, Stage.AFTER, actor, hazard=h)
-    h.rectified_by = actor
-    return _finish(
-        actor,
-        h,
-        Step.SUBMIT,
-        note=note,
-        tell=_triage_people(h) + _office_if_escalated(h),
-        subject=_("隐患整改完成，请核查：%(t)s"),
-        photos=len(cleaned),
-    )
+    with photos.stored(cleaned), transaction.atomic():
+        h = _take(actor, hazard, Step.SUBMIT)
+        photos.attach(cleaned, Stage.AFTER, actor, hazard=h)
+        h.rectified_by = actor
+        return _finish(
+            actor,
+            h,
+            Step.SUBMIT,
+            note=note,
+            tell=_triage_people(h) + _office_if_escalated(h),
+            subject=_("隐患整改完成，请核查：%(t)s"),
+            photos=len(cleaned),
+        )
 
 
 @transaction.atomic

@@ -108,7 +108,9 @@ def report_hazard(request):
             found["on_reported"](hazard.pk)
         return hazard
 
-    hazard, created = submit(payload.client_uuid, "hazards.report", user, file_report)
+    hazard, created = submit(
+        payload.client_uuid, "hazards.report", user, file_report, photos=(cleaned, photos.FOLDER)
+    )
     if created:
         return Status(201, reported(user, hazard))
     return Status(200, detail(user, hazard.number))
@@ -277,7 +279,8 @@ def take_step(request, number: str, step: StepName):
         return steps.take(user, hazard, step.value, _fields(user, hazard, payload, cleaned))
 
     if payload.client_uuid is not None:
-        submit(payload.client_uuid, f"hazards.{step.value}", user, act, on=hazard)
+        kind, files = f"hazards.{step.value}", (cleaned, photos.FOLDER)
+        submit(payload.client_uuid, kind, user, act, on=hazard, photos=files)
     else:
         act()
     return detail(user, hazard.number)

@@ -67,7 +67,6 @@ def check_limit(client_address: str) -> None:
         raise TooMany(_("今天的提交次数已达上限，请明天再试"))
 
 
-@transaction.atomic
 def submit_report(
     *,
     text: str,
@@ -99,36 +98,37 @@ def submit_report(
             raise ActionError(_("实名举报请填写 11 位手机号码"), "phone")
     cell = place(cell, lon, lat)
     cleaned = photos.clean_all(photo_files)
-    public = PublicReport(
-        tracking_code=_code(),
-        anonymous=anonymous,
-        name=name,
-        phone=phone,
-        text=text,
-        address=address,
-        lon=lon,
-        lat=lat,
-        cell=cell,
-        cell_path=cell.path,
-        client_address=client_address[:64],
-    )
-    PUBLIC_FLOW.begin(public, PublicStep.SUBMIT).save(force_insert=True)
-    photos.attach(cleaned, Stage.PUBLIC, None, public_report=public)
-    audit(
-        actor=None,
-        action="hazards.public_report",
-        obj=public,
-        cell_path=cell.path,
-        after={"anonymous": anonymous, "photos": len(cleaned), "located": lon is not None},
-    )
-    enqueue(
-        "hazards.public_report",
-        subject=_("收到群众举报：%(c)s") % {"c": public.tracking_code},
-        body=text[:200],
-        link=f"/hazards/public/{public.tracking_code}/",
-        people=routing.triage_people(cell),
-    )
-    return public
+    with photos.stored(cleaned), transaction.atomic():
+        public = PublicReport(
+            tracking_code=_code(),
+            anonymous=anonymous,
+            name=name,
+            phone=phone,
+            text=text,
+            address=address,
+            lon=lon,
+            lat=lat,
+            cell=cell,
+            cell_path=cell.path,
+            client_address=client_address[:64],
+        )
+        PUBLIC_FLOW.begin(public, PublicStep.SUBMIT).save(force_insert=True)
+        photos.attach(cleaned, Stage.PUBLIC, None, public_report=public)
+        audit(
+            actor=None,
+            action="hazards.public_report",
+            obj=public,
+            cell_path=cell.path,
+            after={"anonymous": anonymous, "photos": len(cleaned), "located": lon is not None},
+        )
+        enqueue(
+            "hazards.public_report",
+            subject=_("收到群众举报：%(c)s") % {"c": public.tracking_code},
+            body=text[:200],
+            link=f"/hazards/public/{public.tracking_code}/",
+            people=routing.triage_people(cell),
+        )
+        return public
 
 
 def place(cell: Cell | None, lon: float | None, lat: float | None) -> Cell:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from qianshao.intake.models import Submission
 from qianshao.lib.dbsql import insert_new, update_rows
+from qianshao.lib.photos import CleanPhoto, discard, stored
 
 T = TypeVar("T")
 
@@ -24,25 +25,37 @@ class IntakeConflict(Exception):
 
 
 def submit(
-    client_uuid: uuidlib.UUID | str, kind: str, user, action: Callable[[], T], *, on=None
+    client_uuid: uuidlib.UUID | str,
+    kind: str,
+    user,
+    action: Callable[[], T],
+    *,
+    on=None,
+    photos: tuple[list[CleanPhoto], str] = ((), ""),
 ) -> tuple[T, bool]:
     """Run ``action`` unless ``client_uuid`` was seen; return ``(result, created)``.
 
     ``on``: the object a step acts on (a hazard, a delivery, a disaster report). The UUID is
     then the step's on that object: reused on another, it is refused like a UUID reused for
     a different kind — never answered with the first object's result as if done.
+
+    ``photos``: the cleaned photos the action records and their folder — written to
+    storage before the transaction (``lib.photos.stored``), removed again when the action
+    fails or the submission is a resend.
     """
     key = uuidlib.UUID(str(client_uuid))
     if on is not None:
         kind = f"{kind}@{on._meta.label_lower}:{on.pk}"
-    with transaction.atomic():
-        # Claim the UUID before acting, in the statement that checks it: a concurrent
-        # duplicate waits on this row and then replays, instead of running the action again
-        # into its own conflicts.
-        if _claim(key, kind, user):
-            result = action()
-            _produced(key, result)
-            return result, True
+    with stored(*photos) as written:
+        with transaction.atomic():
+            # Claim the UUID before acting, in the statement that checks it: a concurrent
+            # duplicate waits on this row and then replays, instead of running the action
+            # again into its own conflicts.
+            if _claim(key, kind, user):
+                result = action()
+                _produced(key, result)
+                return result, True
+        discard(written)  # a resend: the first submission's photos are the ones kept
     return _replay(key, kind, user), False
 
 

@@ -2,11 +2,16 @@
 JPEG — which drops EXIF (GPS, device) and anything hidden after the image data. Each area
 stores them its own way (``hazards.photos``, ``disasters.photos``)."""
 
+import contextlib
 import io
+import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -23,6 +28,8 @@ class CleanPhoto:
     data: bytes
     width: int
     height: int
+    token: str = ""  # once ``stored``: its token and its file's name in storage
+    name: str = ""
 
 
 def clean(data: bytes, name: str = "", field: str = "photos") -> CleanPhoto:
@@ -83,3 +90,41 @@ def clean_all(files, field: str = "photos") -> list[CleanPhoto]:
     if len(files) > MAX_PHOTOS:
         raise ActionError(_("最多上传 %(n)s 张照片") % {"n": MAX_PHOTOS}, field)
     return [f if isinstance(f, CleanPhoto) else clean(f[1], f[0], field) for f in files]
+
+
+@contextlib.contextmanager
+def stored(photos: list[CleanPhoto], folder: str):
+    """``photos`` written to storage before the transaction that records them (the block),
+    so that no file is written while the database's write lock is held: each given a
+    token and its file ``<folder>/<YYYY>/<MM>/<token>.jpg``. Photos stored already (by a
+    caller that opens a transaction around the action: ``intake.submit``) pass through and
+    stay the caller's. Yields those written here; they are removed again when the block
+    raises, as nothing then records them. A record takes its file by name (``as_file``)."""
+    now = timezone.now()
+    written = []
+    try:
+        for photo in photos:
+            if not photo.name:
+                photo.token = secrets.token_hex(16)
+                name = f"{folder}/{now:%Y/%m}/{photo.token}.jpg"
+                photo.name = default_storage.save(name, ContentFile(photo.data))
+                written.append(photo)
+        yield written
+    except BaseException:
+        discard(written)
+        raise
+
+
+def discard(photos: list[CleanPhoto]) -> None:
+    """Remove the files of ``photos`` that no record came to hold (a resend answered with
+    the first submission's result)."""
+    for photo in photos:
+        if photo.name:
+            default_storage.delete(photo.name)
+
+
+def as_file(photo: CleanPhoto) -> str:
+    """The name a record's file field takes for ``photo``, which ``stored`` wrote."""
+    if not photo.name:
+        raise ValueError("a photo is stored (lib.photos.stored) before it is recorded")
+    return photo.name

@@ -23,11 +23,9 @@ shows the patroller was there.
 
 import contextlib
 import math
-import secrets
 import uuid as uuidlib
 from dataclasses import dataclass
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,7 +36,7 @@ from qianshao.intake.idempotent import submit
 from qianshao.lib.errors import ActionError, Conflict, NotAllowed, NotFound
 from qianshao.lib.geojson import EARTH_RADIUS_M, checked_position
 from qianshao.lib.moments import check_reported
-from qianshao.lib.photos import clean_all
+from qianshao.lib.photos import as_file, clean_all, stored
 from qianshao.lib.text import clean_text
 from qianshao.risks import permissions, schedule, tally
 from qianshao.risks.models import (
@@ -51,6 +49,7 @@ from qianshao.risks.models import (
 )
 
 CHECKIN = "risks.checkin"  # the idempotent intake's kind
+PHOTOS = "patrols"  # the photos' folder in storage (lib.photos.stored)
 
 
 MAX_CATCH_UP = schedule.MAX_CATCH_UP
@@ -114,12 +113,13 @@ def check_in(
         return _write(actor, point, result, note, lon, lat, bool(via_qr), cleaned, at)
 
     if client_uuid is None:
-        return write()
+        with stored(cleaned, PHOTOS):  # the files written before the transaction
+            return write()
     try:
         key = uuidlib.UUID(str(client_uuid))
     except ValueError:
         raise ActionError(_("客户端编号格式不正确"), "client_uuid") from None
-    patrol, created = submit(key, CHECKIN, actor, write, on=point)
+    patrol, created = submit(key, CHECKIN, actor, write, on=point, photos=(cleaned, PHOTOS))
     patrol.resent = not created  # a resend answers the first patrol (200, not 201)
     return patrol
 
@@ -267,7 +267,7 @@ def _record(actor, p: RiskPoint, plan: _Plan, result, note, lon, lat, via_qr, cl
     )
     for photo in cleaned:
         record = PatrolPhoto(patrol=patrol)
-        record.image.save(f"{secrets.token_hex(16)}.jpg", ContentFile(photo.data), save=False)
+        record.image.name = as_file(photo)
         record.save()
     tally.add(p.cell_path, tally.PATROLS, 1, tally.patrol_key(due, outcome))
     audit(

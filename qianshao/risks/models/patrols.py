@@ -158,6 +158,9 @@ class Patrol(models.Model):
 
 
 def patrol_photo_path(instance, filename: str) -> str:
+    """Where photos were stored before ``lib.photos.stored`` named them (the migrations name
+    this function): new ones lie in ``patrols/<YYYY>/<MM>/<token>.jpg``, written before the
+    check-in's transaction, when its patrol has no id yet."""
     return f"patrols/{instance.patrol_id}/{filename}"
 
 
