@@ -1,6 +1,7 @@
 """Photos from phones: checked to be real images within the size limit, then re-encoded as
-JPEG — which drops EXIF (GPS, device) and anything hidden after the image data. Each area
-stores them its own way (``hazards.photos``, ``disasters.photos``)."""
+JPEG — which drops EXIF (GPS, device) and anything hidden after the image data — and
+written to storage before the transaction that records them (``stored``); each area records
+them its own way (``hazards.photos``, ``disasters.photos``, a check-in's photos)."""
 
 import contextlib
 import io
