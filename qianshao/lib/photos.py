@@ -101,13 +101,12 @@ def stored(photos: list[CleanPhoto], folder: str):
     caller that opens a transaction around the action: ``intake.submit``) pass through and
     stay the caller's. Yields those written here; they are removed again when the block
     raises, as nothing then records them. A record takes its file by name (``as_file``)."""
-    now = timezone.now()
     written = []
     try:
-        for photo in photos:
+        for photo in photos:  # none, for most of the intakes that pass through here
             if not photo.name:
                 photo.token = secrets.token_hex(16)
-                name = f"{folder}/{now:%Y/%m}/{photo.token}.jpg"
+                name = f"{folder}/{timezone.now():%Y/%m}/{photo.token}.jpg"
                 photo.name = default_storage.save(name, ContentFile(photo.data))
                 written.append(photo)
         yield written
