@@ -2,6 +2,7 @@
 what they write and return, for one row, for rows with a column that never varies (sent
 once on PostgreSQL), and for more rows than one SQLite statement takes."""
 
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -148,12 +149,12 @@ def test_a_write_that_fails_dooms_its_block_as_the_orm_does():
 
 
 def test_many_counters_are_added_as_a_few_are_and_twice_in_one_transaction():
-    """Past ``COPIED_COUNTERS`` rows PostgreSQL adds them through a temporary table: the
+    """Past ``COPIED_VALUES`` values PostgreSQL adds them through a temporary table: the
     same counters as one by one, and a second such write in the transaction works too."""
-    from qianshao.lib.dbsql import COPIED_COUNTERS
+    from qianshao.lib.dbsql import COPIED_VALUES
 
     keys = ["path", "figure", "key"]
-    many = [(f"44.{n:05d}", "teams", "", 1) for n in range(COPIED_COUNTERS + 10)]
+    many = [(f"44.{n:05d}", "teams", "", 1) for n in range(COPIED_VALUES // 4 + 10)]
     with transaction.atomic():
         add_to_counters(connection, Tally, keys, [("44.00003", "teams", "", 5)])
         add_to_counters(connection, Tally, keys, many)
@@ -272,3 +273,62 @@ def test_a_binary_copy_refuses_a_value_of_the_wrong_type_and_writes_nothing():
             connection, table, ["path", "figure", "key", "n"], [["1", "f", "", "7"]], binary=True
         )
     assert not Tally.objects.exists()
+
+
+def test_many_rows_are_inserted_and_returned_as_one_is_with_every_value_and_conflict():
+    """Past ``COPIED_VALUES`` values PostgreSQL copies the rows into a temporary table and
+    inserts from there: each value arrives as it does in a row sent alone (a uuid, a
+    choice, JSON text as an object, a time, a null, text with quotes, backslashes and a
+    tab), a row whose key is taken is skipped and returns no id, and a second such insert
+    in the same transaction works too."""
+    from qianshao.lib.dbsql import COPIED_VALUES, insert_returning
+    from qianshao.notify.models import Channel, Message, Status
+
+    columns = ["uuid", "event", "channel", "user_id", "person_id", "webhook_id", "address"]
+    columns += ["subject", "body", "link", "action", "payload", "dedupe_key", "status"]
+    columns += ["attempts", "next_attempt_at", "created_at", "last_error"]
+    native = connection.features.has_native_uuid_field
+    body = '正文 "引号" \\ 反斜杠\t制表'
+
+    def row(n: int, key: str | None) -> list:
+        made = uuid.UUID(int=n + 1)
+        return [
+            made if native else made.hex,
+            "dbsql.many",
+            Channel.SMS,
+            None,
+            None,
+            None,
+            f"139{n:08d}",
+            f"主题 {n}",
+            body,
+            f"/x/{n}/",
+            "",
+            json.dumps({"n": n, "名": "值"}, ensure_ascii=False),
+            key,
+            Status.PENDING,
+            n % 3,
+            at(AT),
+            at(AT),
+            "",
+        ]
+
+    count = COPIED_VALUES // len(columns) + 10
+    with transaction.atomic():
+        (alone,) = insert_returning(connection, Message, columns, [row(0, "dbsql:1")], ["id"])
+        many = [row(n, f"dbsql:{n}" if n % 2 else None) for n in range(1, count + 1)]
+        got = insert_returning(connection, Message, columns, many, ["id"], ignore_conflicts=True)
+        more = [row(n, None) for n in range(count + 1, 2 * count + 1)]
+        again = insert_returning(connection, Message, columns, more, ["id"])
+    assert len(got) == count - 1, "the row whose key was taken is skipped"
+    assert len(again) == count and not {alone, *got} & set(again)
+    by_address = {m.address: m for m in Message.objects.filter(event="dbsql.many")}
+    assert len(by_address) == 2 * count, "the first row and every other but the skipped one"
+    assert by_address[f"139{0:08d}"].uuid == uuid.UUID(int=1), "the first row, sent alone"
+    for n in (2, 3, count, 2 * count):
+        m = by_address[f"139{n:08d}"]
+        assert m.uuid == uuid.UUID(int=n + 1) and m.channel == Channel.SMS
+        assert (m.subject, m.body, m.link) == (f"主题 {n}", body, f"/x/{n}/")
+        assert m.payload == {"n": n, "名": "值"} and m.person_id is None
+        assert m.dedupe_key == (f"dbsql:{n}" if n % 2 and n <= count else None)
+        assert (m.status, m.attempts, m.next_attempt_at) == (Status.PENDING, n % 3, AT)
