@@ -13,6 +13,7 @@ import re
 import weakref
 from collections import defaultdict
 from contextlib import contextmanager
+from operator import itemgetter
 
 from django.conf import settings
 from django.db import connections, models, transaction
@@ -389,30 +390,29 @@ def _values(connection, model, columns: list[str], rows: list[list], cursor):
         found = (quote(model._meta.db_table), ", ".join(quote(c) for c in columns))
         _keep(key, found)
     table, names = found
-    if connection.vendor == "postgresql" and len(rows) * len(columns) >= COPIED_VALUES:
-        yield from _copied(cursor, table, names, rows)
-        return
-    if connection.vendor == "postgresql" and _one_type_per_column(rows):
+    copied = len(rows) * len(columns) >= COPIED_VALUES
+    if connection.vendor == "postgresql" and (copied or _one_type_per_column(rows)):
         # a column holding one value in every row (every column, for one row) is sent
-        # once, not as an array of copies: the driver quotes each element it sends
-        picked, arrays, scalars, lists = [], [], [], []
+        # once, not as an array or a copied column of copies
+        picked, scalars, varying = [], [], []
         for i, t in enumerate(column_types(connection, model, columns)):
-            values = [row[i] for row in rows]
-            if all(v == values[0] for v in values):
+            first = rows[0][i]
+            if all(row[i] == first for row in rows):
                 picked.append(f"CAST(%s AS {t})")
-                scalars.append(values[0])
+                scalars.append(first)
             else:
-                picked.append(f"v.c{len(arrays)}")
-                arrays.append(f"CAST(%s AS {t}[])")
-                lists.append(values)
-        source = ""
-        if arrays:
-            names_v = ", ".join(f"c{n}" for n in range(len(arrays)))
-            source = f" FROM unnest({', '.join(arrays)}) AS v({names_v})"
-        yield (
-            f"INSERT INTO {table} ({names}) SELECT {', '.join(picked)}{source}",
-            scalars + lists,
-        )
+                picked.append(f"v.c{len(varying)}")
+                varying.append((i, t))
+        head = f"INSERT INTO {table} ({names}) SELECT {', '.join(picked)}"
+        if copied and varying:
+            yield from _copied(cursor, head, scalars, varying, rows)
+        elif varying:
+            arrays = ", ".join(f"CAST(%s AS {t}[])" for _, t in varying)
+            names_v = ", ".join(f"c{n}" for n in range(len(varying)))
+            lists = [[row[i] for row in rows] for i, _ in varying]
+            yield f"{head} FROM unnest({arrays}) AS v({names_v})", scalars + lists
+        else:  # rows all alike: as many as there are
+            yield f"{head} FROM generate_series(1, %s)", [*scalars, len(rows)]
         return
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
     for at in range(0, len(rows), 500):
@@ -432,18 +432,24 @@ def _values(connection, model, columns: list[str], rows: list[list], cursor):
 COPIED_VALUES = 8000
 
 
-def _copied(cursor, table: str, names: str, rows):
-    """``_values``'s statement for many rows on PostgreSQL: the rows copied (COPY, in the
-    text format: any value whose text the column reads) into a temporary table with the
-    columns' types, the insert made from it, the table dropped once it has run."""
+def _copied(cursor, head: str, scalars: list, varying: list[tuple[int, str]], rows):
+    """``_values``'s statement for many rows on PostgreSQL: the ``varying`` columns of the
+    rows (their indexes and types) copied (COPY, in the text format: any value whose text
+    the column reads) into a temporary table, the insert made from it, the table dropped
+    once it has run."""
     cursor.execute("DROP TABLE IF EXISTS pg_temp.qianshao_rows_in")  # left by a failed one
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE qianshao_rows_in AS SELECT {names} FROM {table} WITH NO DATA"
-    )
-    with cursor.cursor.copy(f"COPY qianshao_rows_in ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-    yield f"INSERT INTO {table} ({names}) SELECT {names} FROM qianshao_rows_in", []
+    typed = ", ".join(f"c{n} {t}" for n, (_, t) in enumerate(varying))
+    cursor.execute(f"CREATE TEMPORARY TABLE qianshao_rows_in ({typed})")
+    names_v = ", ".join(f"c{n}" for n in range(len(varying)))
+    row_of = itemgetter(*(i for i, _ in varying))
+    with cursor.cursor.copy(f"COPY qianshao_rows_in ({names_v}) FROM STDIN") as copy:
+        if len(varying) == 1:
+            for row in rows:
+                copy.write_row((row_of(row),))
+        else:
+            for row in rows:
+                copy.write_row(row_of(row))
+    yield f"{head} FROM qianshao_rows_in AS v", scalars
     cursor.execute("DROP TABLE qianshao_rows_in")
 
 

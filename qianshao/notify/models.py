@@ -54,7 +54,10 @@ class Message(models.Model):
     event = models.CharField(_("事件"), max_length=64)
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
     # Recipients are not indexed either: messages are read by status and due time, and
-    # deleting a user, person or webhook (rare, in the admin) may scan the table.
+    # deleting a user, person or webhook (rare, in the admin) may scan the table. Nor are
+    # they foreign-key constraints in PostgreSQL, which checks them one row by one at the
+    # commit (a warning writes two messages a person); the ORM keeps the CASCADE
+    # (docs/adr/0040).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         models.CASCADE,
@@ -62,6 +65,7 @@ class Message(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(
         "grid.Person",
@@ -70,6 +74,7 @@ class Message(models.Model):
         blank=True,
         related_name="messages",
         db_index=False,
+        db_constraint=False,
     )
     webhook = models.ForeignKey(
         Webhook, models.CASCADE, null=True, blank=True, related_name="messages", db_index=False

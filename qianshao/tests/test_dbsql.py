@@ -332,3 +332,20 @@ def test_many_rows_are_inserted_and_returned_as_one_is_with_every_value_and_conf
         assert m.payload == {"n": n, "名": "值"} and m.person_id is None
         assert m.dedupe_key == (f"dbsql:{n}" if n % 2 and n <= count else None)
         assert (m.status, m.attempts, m.next_attempt_at) == (Status.PENDING, n % 3, AT)
+
+
+def test_rows_all_alike_are_each_inserted():
+    """Rows with the same value in every column (a message sent twice) are as many rows:
+    on PostgreSQL, where a column alike in every row is sent once, not one row for all."""
+    from qianshao.lib.dbsql import insert_returning
+    from qianshao.notify.models import Message
+
+    columns = ["uuid", "event", "channel", "address", "subject", "body", "link", "action"]
+    columns += ["payload", "status", "attempts", "next_attempt_at", "created_at", "last_error"]
+    made = uuid.UUID(int=7)
+    row = [made if connection.features.has_native_uuid_field else made.hex, "dbsql.alike"]
+    row += ["sms", "13900000000", "主题", "", "", "", "{}", "pending", 0, at(AT), at(AT), ""]
+    with transaction.atomic():
+        ids = insert_returning(connection, Message, columns, [row, row, row], ["id"])
+    assert len(set(ids)) == 3
+    assert Message.objects.filter(event="dbsql.alike").count() == 3

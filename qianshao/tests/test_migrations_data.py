@@ -77,8 +77,10 @@ SCHEMA_ONLY = {
     ("incidents", "0001_initial"): "byte order, fillfactor, the log's append-only trigger",
     ("incidents", "0002_duty"): "byte order, the duty log's append-only trigger",
     ("incidents", "0003_response"): "byte order",
+    ("notify", "0008_message_keys_unchecked"): "PostgreSQL: drops two foreign keys by name",
     ("resources", "0006_batch_expires_index"): "PostgreSQL: fillfactor",
     ("risks", "0009_patrol_hazard_partial_index"): "drops an index by name",
+    ("warnings", "0009_delivery_keys_unchecked"): "PostgreSQL: drops three foreign keys by name",
 }
 
 
