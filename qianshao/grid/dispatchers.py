@@ -68,8 +68,10 @@ class Dispatchers:
         found = self._ladders.get(path)
         if found is None:  # the parent's ladder, with this cell first if it dispatches
             parent = path[: path.rfind(tree.SEPARATOR, 0, len(path) - 1) + 1]
-            found = [self.cells[path]] if path in self.cells else []
-            found += self.ladder(parent) if parent else []
+            above = self.ladder(parent) if parent else []
+            # the parent's own list where this cell adds nothing: a province's villages
+            # share their township's (a ladder is never changed once made)
+            found = [self.cells[path], *above] if path in self.cells else above
             self._ladders[path] = found
         if person_id in self.persons:
             return [c for c in found if set(self.people[c.path]) - {person_id}]

@@ -67,9 +67,11 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     if w.chase_at is None or w.chase_at > now:
         return 0  # another sweep was first
     late = Delivery.objects.filter(warning=w, answered_at__isnull=True)
-    span = late.aggregate(silent=Count("pk"), first=Min("pk"), last=Max("pk"))
-    silent = span["silent"]
-    if w.status != Status.ISSUED or w.valid_until <= now or not silent:
+    chasers = silent = None
+    if w.status == Status.ISSUED and w.valid_until > now:
+        chasers = Dispatchers(w.targets.values_list("cell_path", flat=True))
+        silent = _Silent.read(late, chasers)
+    if silent is None or not silent.count:
         Warning.objects.filter(pk=w.pk).update(chase_at=None)
         return 0
     escalate = rules.rule(w.level).escalate
@@ -79,18 +81,50 @@ def chase_warning(warning_id: int, now: datetime) -> int:
     steps = {f"chase:{step}": step for step in range(1, reached + 1)}
     claimed = once.claim_all([(once.subject(w), name) for name in steps], now)
     taken = sorted(steps[name] for _, name in claimed)
-    chasers, told = Dispatchers(w.targets.values_list("cell_path", flat=True)), {}
+    told = {}
     with bulk_cache(connection):  # the resend writes a message per silent recipient
         if 1 in taken:  # the warning again to each: a fan-out (``fanouts.resent``)
-            fanout.start("warnings.resend", w.pk, span["first"], span["last"])
+            fanout.start("warnings.resend", w.pk, silent.first, silent.last)
         for step in taken:
             told[step] = {}
-            _count_late(told[step], step, late, chasers)
+            _count_late(told[step], step, silent, late, chasers)
         enqueue_all(_notices(w, told, chasers))
     w.chase_level, w.chase_at = reached, second if reached == 1 else None
     w.save(update_fields=["chase_level", "chase_at"])
     _audit(w, told)
-    return silent if told else 0
+    return silent.count if told else 0
+
+
+@dataclass
+class _Silent:
+    """Those who have not answered a warning, read once for every step a sweep takes: the
+    late who are not dispatchers counted by their cell, the dispatchers among them one by
+    one, and how many in all with the span of their ids (the resend's range)."""
+
+    by_cell: list[tuple[str, str, int]]  # (cell path, cell name, how many)
+    dispatchers: list[tuple[str, str, int]]  # (cell path, cell name, person id)
+    count: int
+    first: int | None
+    last: int | None
+
+    @classmethod
+    def read(cls, rows, chasers: Dispatchers) -> "_Silent":
+        # the dispatchers already read, named in one array: not their posts' query again
+        theirs = among(connection, "person_id", sorted(chasers.persons))
+        grouped = rows.exclude(theirs).values_list("cell_path", "cell__name")
+        grouped = grouped.annotate(n=Count("id"), first=Min("id"), last=Max("id")).order_by()
+        found = plain_rows(grouped)  # a row per village: tens of thousands
+        # the late who are dispatchers themselves, found by the (person, warning) index
+        posts = rows.filter(theirs).values_list("cell_path", "cell__name", "person_id", "id")
+        ids = [pk for *_, pk in posts]
+        firsts = [row[3] for row in found] + ids
+        return cls(
+            by_cell=[row[:3] for row in found],
+            dispatchers=[row[:3] for row in posts],
+            count=sum(row[2] for row in found) + len(ids),
+            first=min(firsts, default=None),
+            last=max([row[4] for row in found] + ids, default=None),
+        )
 
 
 @dataclass
@@ -103,9 +137,11 @@ class _Late:
     names: list[str] = field(default_factory=list)  # who, when few
 
 
-def _count_late(late: dict[int, _Late], step: int, rows, chasers: Dispatchers) -> None:
-    """Add the late ``rows`` to what each dispatcher cell is told at ``step``: how many of
-    theirs are late, where, and — when few — who."""
+def _count_late(
+    late: dict[int, _Late], step: int, silent: _Silent, rows, chasers: Dispatchers
+) -> None:
+    """Add the ``silent`` to what each dispatcher cell is told at ``step``: how many of
+    theirs are late, where, and — when few — who (read from ``rows``, the late)."""
 
     told_of: dict[int, set[str]] = {}  # dispatcher cell: the cells of the late it is told of
 
@@ -123,14 +159,9 @@ def _count_late(late: dict[int, _Late], step: int, rows, chasers: Dispatchers) -
         entry.where[name] = entry.where.get(name, 0) + n
         told_of[cell.pk].add(path)
 
-    # the dispatchers already read, named in one array: not their posts' query again
-    ordinary = rows.exclude(among(connection, "person_id", sorted(chasers.persons)))
-    by_cell = ordinary.values_list("cell_path", "cell__name").annotate(n=Count("id")).order_by()
-    for path, name, n in plain_rows(by_cell):  # a row per village: tens of thousands
+    for path, name, n in silent.by_cell:
         count(path, name, n)
-    # the late who are dispatchers themselves, found by the (person, warning) index
-    posts = rows.filter(among(connection, "person_id", sorted(chasers.persons)))
-    for path, name, person_id in posts.values_list("cell_path", "cell__name", "person_id"):
+    for path, name, person_id in silent.dispatchers:
         count(path, name, 1, person_id)
     wanted = {e.cell.pk: e for e in late.values() if e.count <= NAMES_IN_NOTICE}
     # who, in the cells of the few: at most ten cells each, read by the warning's index
