@@ -191,12 +191,16 @@ else:
 # into indexes far larger) raise their own connection's for their duration (lib.dbsql).
 SQLITE_CACHE_MB = env_int("QIANSHAO_SQLITE_CACHE_MB", 8, minimum=2)
 SQLITE_BULK_CACHE_MB = 64
+# ``temp_store=MEMORY``: a statement inside a transaction that may fail halfway (an insert
+# into a table with unique indexes, a trigger, an upsert) keeps the pages it changes in a
+# statement journal to undo itself alone; in a temporary file, that is a write() per page,
+# and every action pays it for each statement (docs/adr/0041).
 if DATABASES["default"]["ENGINE"] == "qianshao.lib.sqlite_backend":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;"
             f" PRAGMA cache_size=-{SQLITE_CACHE_MB * 1000};"
-            " PRAGMA foreign_keys=ON;"
+            " PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
