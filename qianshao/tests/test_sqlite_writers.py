@@ -186,6 +186,15 @@ def test_a_bulk_write_raises_the_page_cache_for_its_transaction_only():
     assert cache_pages() == everyday
 
 
+def test_temporary_storage_and_statement_journals_are_kept_in_memory():
+    """ADR 0041: a statement inside a transaction that changes more than 64 KiB of pages (a
+    hazard's insert into its eighteen indexes) would otherwise journal them in a temporary
+    file of its own, created and deleted for each statement."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA temp_store")
+        assert cursor.fetchone()[0] == 2  # MEMORY (0: the build's default, a file)
+
+
 def test_a_forked_process_takes_the_file_lock_on_a_file_of_its_own():
     """A forked child (a gunicorn worker) opens the writers' file again: on the parent's
     open file the two would share one lock, and neither would exclude the other."""
