@@ -193,8 +193,9 @@ SQLITE_CACHE_MB = env_int("QIANSHAO_SQLITE_CACHE_MB", 8, minimum=2)
 SQLITE_BULK_CACHE_MB = 64
 # ``temp_store=MEMORY``: a statement inside a transaction that may fail halfway (an insert
 # into a table with unique indexes, a trigger, an upsert) keeps the pages it changes in a
-# statement journal to undo itself alone; in a temporary file, that is a write() per page,
-# and every action pays it for each statement (docs/adr/0041).
+# statement journal to undo itself alone; past 64 KiB (a hazard's row and its eighteen
+# indexes) SQLite would put that journal in a temporary file created for the statement,
+# once in every report (docs/adr/0041).
 if DATABASES["default"]["ENGINE"] == "qianshao.lib.sqlite_backend":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
